@@ -1,0 +1,206 @@
+//! The beneficiary aggregate: a payout destination registered once (as a KillB account) and paid
+//! many times, only while KillB reports it ACTIVE.
+
+mod account;
+
+pub use account::{AccountData, AccountDocument, AccountType, ClabeType, Network};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::decider::Decider;
+use crate::envelope::{Envelope, EventType};
+use crate::ids::{IdempotencyKey, OrderId, OrderKind};
+use crate::payout::{parse_external_id, parse_key};
+use crate::rejection::{ErrorCode, Rejection};
+use crate::wire;
+
+/// KillB's account statuses; only ACTIVE may transact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum BeneficiaryStatus {
+    Active,
+    Pending,
+    Rejected,
+    Inactive,
+}
+
+/// A registration Giro accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BeneficiaryRegistered {
+    pub idempotency_key: IdempotencyKey,
+    pub fingerprint: String,
+    #[serde(rename = "account_type")]
+    pub account_type: AccountType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    pub data: AccountData,
+}
+
+/// KillB reported a new status for the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BeneficiaryStatusChanged {
+    pub status: BeneficiaryStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Everything that can happen to a beneficiary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum BeneficiaryEvent {
+    #[serde(rename = "beneficiary.registered")]
+    Registered(Box<BeneficiaryRegistered>),
+    #[serde(rename = "beneficiary.status_changed")]
+    StatusChanged(BeneficiaryStatusChanged),
+}
+
+impl EventType for BeneficiaryEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
+            BeneficiaryEvent::Registered(_) => "beneficiary.registered",
+            BeneficiaryEvent::StatusChanged(_) => "beneficiary.status_changed",
+        }
+    }
+}
+
+impl BeneficiaryEvent {
+    /// The event's data with personal fields masked.
+    pub fn masked_data(&self) -> Value {
+        match self {
+            BeneficiaryEvent::Registered(r) => json!({
+                "account_type": r.account_type,
+                "external_id": r.external_id,
+                "data": r.data.masked(),
+            }),
+            BeneficiaryEvent::StatusChanged(s) => serde_json::to_value(s).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// A beneficiary as its events describe it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Beneficiary {
+    pub id: OrderId,
+    pub registration: BeneficiaryRegistered,
+    pub status: BeneficiaryStatus,
+    pub provider_ref: Option<String>,
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What can be asked of a beneficiary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BeneficiaryCommand {
+    Register {
+        id: OrderId,
+        registration: Box<BeneficiaryRegistered>,
+    },
+    RecordStatus(BeneficiaryStatusChanged),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    idempotency_key: String,
+    #[serde(rename = "type")]
+    account_type: AccountType,
+    #[serde(default)]
+    external_id: Option<String>,
+    data: Value,
+}
+
+/// Parses and validates `giro.cmd.beneficiary.register`.
+pub fn parse_register(body: &[u8]) -> Result<BeneficiaryCommand, Rejection> {
+    let object = Value::Object(wire::parse_object(body)?);
+    let fingerprint = wire::fingerprint(&object);
+    let input: Input = wire::typed(object, "")?;
+    let idempotency_key = parse_key(input.idempotency_key)?;
+    let data: AccountData = wire::typed(input.data, "data")?;
+    data.validate(input.account_type)
+        .map_err(|r| r.under("data"))?;
+    let id = OrderId::for_idempotency_key(OrderKind::Beneficiary, &idempotency_key);
+    Ok(BeneficiaryCommand::Register {
+        id,
+        registration: Box::new(BeneficiaryRegistered {
+            idempotency_key,
+            fingerprint,
+            account_type: input.account_type,
+            external_id: parse_external_id(input.external_id)?,
+            data,
+        }),
+    })
+}
+
+/// The beneficiary decider.
+pub struct BeneficiaryDecider;
+
+impl Decider for BeneficiaryDecider {
+    type State = Option<Beneficiary>;
+    type Command = BeneficiaryCommand;
+    type Event = BeneficiaryEvent;
+    const KIND: OrderKind = OrderKind::Beneficiary;
+
+    fn decide(
+        state: &Self::State,
+        command: &Self::Command,
+        _now: DateTime<Utc>,
+    ) -> Result<Vec<Self::Event>, Rejection> {
+        match (state, command) {
+            (None, BeneficiaryCommand::Register { registration, .. }) => {
+                Ok(vec![BeneficiaryEvent::Registered(registration.clone())])
+            }
+            (Some(b), BeneficiaryCommand::Register { registration, .. }) => {
+                if b.registration.fingerprint == registration.fingerprint {
+                    Ok(vec![])
+                } else {
+                    Err(Rejection::at(
+                        ErrorCode::IdempotencyConflict,
+                        "idempotency_key",
+                        "was already used for a beneficiary with a different body",
+                    ))
+                }
+            }
+            (None, BeneficiaryCommand::RecordStatus(_)) => {
+                Err(Rejection::new(ErrorCode::NotFound, "no such beneficiary"))
+            }
+            (Some(b), BeneficiaryCommand::RecordStatus(s)) => {
+                if b.status == s.status
+                    && (s.provider_ref.is_none() || b.provider_ref == s.provider_ref)
+                {
+                    Ok(vec![])
+                } else {
+                    Ok(vec![BeneficiaryEvent::StatusChanged(s.clone())])
+                }
+            }
+        }
+    }
+
+    fn evolve(state: Self::State, env: &Envelope<Self::Event>) -> Self::State {
+        match (state, &env.event) {
+            (None, BeneficiaryEvent::Registered(r)) if env.version == 1 => Some(Beneficiary {
+                id: env.order_id,
+                registration: (**r).clone(),
+                status: BeneficiaryStatus::Pending,
+                provider_ref: None,
+                version: 1,
+                created_at: env.at,
+                updated_at: env.at,
+            }),
+            (Some(mut b), BeneficiaryEvent::StatusChanged(s)) => {
+                b.status = s.status;
+                if s.provider_ref.is_some() {
+                    b.provider_ref.clone_from(&s.provider_ref);
+                }
+                b.version = env.version;
+                b.updated_at = env.at;
+                Some(b)
+            }
+            (state, _) => state,
+        }
+    }
+}

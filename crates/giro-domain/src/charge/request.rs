@@ -1,0 +1,182 @@
+//! Reading `giro.cmd.charge.create` into a validated command.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ChargeMethod, ChargeRequested, Payer, Subscription};
+use crate::checks;
+use crate::ids::{OrderId, OrderKind};
+use crate::payout::{
+    amount_rejection, parse_amount, parse_currency, parse_external_id, parse_key, parse_metadata,
+    parse_provider,
+};
+use crate::provider::{Catalog, ProviderKind};
+use crate::rejection::{ErrorCode, Rejection};
+use crate::wire;
+
+/// Field names that carry raw card data in A55's host-to-host API (and common aliases).
+const CARD_FIELDS: &[&str] = &[
+    "card_number",
+    "card_cvv",
+    "card_name",
+    "card_expiry_month",
+    "card_expiry_year",
+    "card",
+    "cvv",
+    "pan",
+];
+
+/// A validated charge creation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateCharge {
+    pub order_id: OrderId,
+    pub requested: ChargeRequested,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    idempotency_key: String,
+    #[serde(default)]
+    provider: Option<String>,
+    amount: Value,
+    installment_count: u32,
+    currency: String,
+    method: ChargeMethod,
+    payer: Payer,
+    due_date: NaiveDate,
+    description: String,
+    #[serde(default)]
+    capture: Option<bool>,
+    #[serde(default)]
+    redirect_url: Option<String>,
+    #[serde(default)]
+    subscription: Option<Subscription>,
+    #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default)]
+    metadata: Option<Value>,
+}
+
+/// Finds raw card data anywhere in the command; its path, if any.
+fn find_card_data(value: &Value, path: &str) -> Option<String> {
+    match value {
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if CARD_FIELDS.contains(&k.to_ascii_lowercase().as_str()) {
+                Some(here)
+            } else {
+                find_card_data(v, &here)
+            }
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_card_data(v, &format!("{path}[{i}]"))),
+        _ => None,
+    }
+}
+
+/// Parses, validates and routes a charge command.
+pub fn parse_create(body: &[u8], catalog: &Catalog) -> Result<CreateCharge, Rejection> {
+    let object = Value::Object(wire::parse_object(body)?);
+    if let Some(field) = find_card_data(&object, "") {
+        return Err(Rejection::at(
+            ErrorCode::CardDataNotAccepted,
+            field,
+            "raw card data is never accepted; card charges go through the provider's hosted \
+             checkout (charge_payment_url)",
+        ));
+    }
+    let canonical = wire::fingerprint(&object);
+    let input: Input = wire::typed(object, "")?;
+    let idempotency_key = parse_key(input.idempotency_key)?;
+    let currency = parse_currency(&input.currency)?;
+    let money = parse_amount(&input.amount, currency)?;
+    let named = parse_provider(input.provider)?;
+    let profile = match &named {
+        Some(id) => catalog.provider(id).ok_or_else(|| {
+            Rejection::at(
+                ErrorCode::UnknownProvider,
+                "provider",
+                format!("{id} is not a configured provider instance"),
+            )
+        })?,
+        None => catalog
+            .providers
+            .iter()
+            .find(|p| p.kind == ProviderKind::A55 && p.charges.iter().any(|(c, _)| *c == currency))
+            .ok_or_else(|| {
+                Rejection::new(
+                    ErrorCode::NoRoute,
+                    format!("no provider takes charges in {currency}"),
+                )
+            })?,
+    };
+    let rule = profile
+        .charges
+        .iter()
+        .find(|(c, _)| *c == currency)
+        .map(|(_, rule)| rule)
+        .ok_or_else(|| {
+            Rejection::at(
+                ErrorCode::UnsupportedCurrency,
+                "currency",
+                format!("{} does not take charges in {currency}", profile.id),
+            )
+        })?;
+    rule.check(&money).map_err(amount_rejection)?;
+    if !(1..=24).contains(&input.installment_count) {
+        return Err(Rejection::at(
+            ErrorCode::InvalidField,
+            "installment_count",
+            "must be between 1 and 24",
+        ));
+    }
+    checks::email(input.payer.email.expose())
+        .map_err(|e| Rejection::at(ErrorCode::InvalidField, "payer.email", e.to_string()))?;
+    for (field, value) in [
+        ("payer.name", input.payer.name.expose()),
+        ("payer.tax_id", input.payer.tax_id.expose()),
+        ("payer.phone", input.payer.phone.expose()),
+        ("description", input.description.as_str()),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Rejection::at(ErrorCode::MissingField, field, "is empty"));
+        }
+    }
+    if let Some(url) = &input.redirect_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(Rejection::at(
+            ErrorCode::InvalidField,
+            "redirect_url",
+            "must be an http(s) URL",
+        ));
+    }
+    let requested = ChargeRequested {
+        fingerprint: wire::fingerprint(&json!({"request": canonical})),
+        idempotency_key,
+        provider: profile.id.clone(),
+        money,
+        installment_count: input.installment_count,
+        method: input.method,
+        payer: input.payer,
+        due_date: input.due_date,
+        description: input.description,
+        capture: input.capture,
+        redirect_url: input.redirect_url,
+        subscription: input.subscription,
+        external_id: parse_external_id(input.external_id)?,
+        metadata: parse_metadata(input.metadata)?,
+    };
+    Ok(CreateCharge {
+        order_id: OrderId::for_idempotency_key(OrderKind::Charge, &requested.idempotency_key),
+        requested,
+    })
+}

@@ -1,0 +1,227 @@
+//! Payout events (CONTRACT.md §2). Each variant's serde name is its public event type.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::envelope::EventType;
+use crate::ids::{IdempotencyKey, OrderId, ProviderId};
+use crate::money::Money;
+use crate::rail::PayoutBeneficiary;
+
+/// Everything that can happen to a payout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum PayoutEvent {
+    #[serde(rename = "payout.requested")]
+    Requested(Box<PayoutRequested>),
+    #[serde(rename = "payout.held")]
+    Held(Held),
+    #[serde(rename = "payout.submission_started")]
+    SubmissionStarted(SubmissionStarted),
+    #[serde(rename = "payout.submitted")]
+    Submitted(Submitted),
+    #[serde(rename = "payout.submission_failed")]
+    SubmissionFailed(SubmissionFailed),
+    #[serde(rename = "payout.outcome_unknown")]
+    OutcomeUnknown(OutcomeUnknown),
+    #[serde(rename = "payout.provider_status")]
+    ProviderStatus(ProviderReport),
+    #[serde(rename = "payout.succeeded")]
+    Succeeded(Succeeded),
+    #[serde(rename = "payout.failed")]
+    Failed(Failure),
+    #[serde(rename = "payout.reversed")]
+    Reversed(Failure),
+    #[serde(rename = "payout.refunded")]
+    Refunded(Refunded),
+    #[serde(rename = "payout.cancelled")]
+    Cancelled(Cancelled),
+}
+
+impl EventType for PayoutEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
+            PayoutEvent::Requested(_) => "payout.requested",
+            PayoutEvent::Held(_) => "payout.held",
+            PayoutEvent::SubmissionStarted(_) => "payout.submission_started",
+            PayoutEvent::Submitted(_) => "payout.submitted",
+            PayoutEvent::SubmissionFailed(_) => "payout.submission_failed",
+            PayoutEvent::OutcomeUnknown(_) => "payout.outcome_unknown",
+            PayoutEvent::ProviderStatus(_) => "payout.provider_status",
+            PayoutEvent::Succeeded(_) => "payout.succeeded",
+            PayoutEvent::Failed(_) => "payout.failed",
+            PayoutEvent::Reversed(_) => "payout.reversed",
+            PayoutEvent::Refunded(_) => "payout.refunded",
+            PayoutEvent::Cancelled(_) => "payout.cancelled",
+        }
+    }
+}
+
+impl PayoutEvent {
+    /// The event's data with personal fields masked: what timelines, logs and query replies show.
+    pub fn masked_data(&self) -> Value {
+        match self {
+            PayoutEvent::Requested(r) => {
+                let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("beneficiary".into(), r.beneficiary.masked());
+                }
+                v
+            }
+            other => match serde_json::to_value(other) {
+                Ok(Value::Object(mut obj)) => obj.remove("data").unwrap_or(Value::Null),
+                _ => Value::Null,
+            },
+        }
+    }
+}
+
+/// An accepted payout order, with everything the executor needs to submit it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PayoutRequested {
+    pub idempotency_key: IdempotencyKey,
+    /// SHA-256 of the caller's request, canonicalised: a repeat with another body is a conflict.
+    pub fingerprint: String,
+    pub provider: ProviderId,
+    #[serde(flatten)]
+    pub money: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    pub beneficiary: PayoutBeneficiary,
+    /// The registered beneficiary the details were taken from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beneficiary_id: Option<OrderId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// Waiting for funds (KillB pre-fund balance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    pub reason: String,
+}
+
+/// The claim of one executor on one submission attempt; appended before the provider is called.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionStarted {
+    pub attempt: u32,
+    /// The provider idempotency handle of this attempt (see `SubmissionHandle`).
+    pub handle: String,
+}
+
+/// The provider accepted the attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submitted {
+    pub attempt: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_status: Option<String>,
+}
+
+/// The provider definitely did not take the attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionFailed {
+    pub attempt: u32,
+    pub code: String,
+    pub message: String,
+    /// Whether another attempt may be made (busy, maintenance, rate limited, 5xx before sending).
+    pub retryable: bool,
+}
+
+/// The attempt may or may not have reached the provider; only a query may resolve it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeUnknown {
+    pub attempt: u32,
+    pub reason: String,
+}
+
+/// Where a provider report came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportSource {
+    Webhook,
+    Poll,
+    SubmitResponse,
+}
+
+/// What a provider status means for the payout. Statuses a provider adds later, that Giro does not
+/// know, are `Unknown`: recorded, never acted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportedOutcome {
+    InFlight,
+    Succeeded,
+    Failed,
+    Refunded,
+    Unknown,
+}
+
+/// One provider report (webhook or poll), with the provider's raw status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderReport {
+    pub source: ReportSource,
+    pub raw_status: String,
+    pub outcome: ReportedOutcome,
+    /// The provider's identity for this report; a report seen before is not recorded again.
+    pub report_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_decimal")]
+    pub fee: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_at: Option<DateTime<Utc>>,
+}
+
+/// The money arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Succeeded {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_decimal")]
+    pub fee: Option<Decimal>,
+}
+
+/// Why a payout failed, or why a success was reversed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+/// The provider returned the money to the pre-fund balance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refunded {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Cancelled before it reached a provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cancelled {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Optional decimals as strings, like every amount in Giro.
+mod opt_decimal {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => s.serialize_str(&d.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| Decimal::from_str_exact(&s).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}

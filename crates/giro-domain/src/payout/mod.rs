@@ -1,0 +1,46 @@
+//! The payout aggregate: events, state, decider and request parsing.
+
+mod decide;
+mod event;
+mod request;
+mod state;
+
+pub use decide::{CreatePayout, PayoutCommand, decide};
+pub use event::*;
+pub use request::{
+    BeneficiarySource, MAX_METADATA_BYTES, PayoutDraft, amount_rejection, parse_amount,
+    parse_create,
+};
+pub(crate) use request::{
+    parse_currency, parse_external_id, parse_key, parse_metadata, parse_provider,
+};
+pub use state::{Payout, PayoutStatus, evolve};
+
+use chrono::{DateTime, Utc};
+
+use crate::decider::Decider;
+use crate::envelope::Envelope;
+use crate::ids::OrderKind;
+use crate::rejection::Rejection;
+
+/// The payout decider (see [`Decider`]).
+pub struct PayoutDecider;
+
+impl Decider for PayoutDecider {
+    type State = Option<Payout>;
+    type Command = PayoutCommand;
+    type Event = PayoutEvent;
+    const KIND: OrderKind = OrderKind::Payout;
+
+    fn decide(
+        state: &Self::State,
+        command: &Self::Command,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Self::Event>, Rejection> {
+        decide(state, command, now)
+    }
+
+    fn evolve(state: Self::State, event: &Envelope<Self::Event>) -> Self::State {
+        evolve(state, event)
+    }
+}

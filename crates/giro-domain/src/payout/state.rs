@@ -1,0 +1,254 @@
+//! A payout's state, rebuilt by folding `evolve` over its events, and the one table of allowed
+//! status transitions that both `decide` and `evolve` obey.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::event::{Failure, PayoutEvent, PayoutRequested, ReportedOutcome};
+use crate::envelope::Envelope;
+use crate::ids::OrderId;
+
+/// The canonical payout statuses of CONTRACT.md §2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutStatus {
+    Requested,
+    Held,
+    Submitting,
+    Submitted,
+    Processing,
+    Succeeded,
+    Failed,
+    Cancelled,
+    Reversed,
+    Refunded,
+}
+
+impl PayoutStatus {
+    pub const ALL: [PayoutStatus; 10] = [
+        PayoutStatus::Requested,
+        PayoutStatus::Held,
+        PayoutStatus::Submitting,
+        PayoutStatus::Submitted,
+        PayoutStatus::Processing,
+        PayoutStatus::Succeeded,
+        PayoutStatus::Failed,
+        PayoutStatus::Cancelled,
+        PayoutStatus::Reversed,
+        PayoutStatus::Refunded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayoutStatus::Requested => "requested",
+            PayoutStatus::Held => "held",
+            PayoutStatus::Submitting => "submitting",
+            PayoutStatus::Submitted => "submitted",
+            PayoutStatus::Processing => "processing",
+            PayoutStatus::Succeeded => "succeeded",
+            PayoutStatus::Failed => "failed",
+            PayoutStatus::Cancelled => "cancelled",
+            PayoutStatus::Reversed => "reversed",
+            PayoutStatus::Refunded => "refunded",
+        }
+    }
+
+    /// Final as far as Giro acts on its own; only a provider report can still move a terminal
+    /// payout, and only along [`PayoutStatus::can_become`]'s reversal and refund paths.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            PayoutStatus::Succeeded
+                | PayoutStatus::Failed
+                | PayoutStatus::Cancelled
+                | PayoutStatus::Reversed
+                | PayoutStatus::Refunded
+        )
+    }
+
+    /// Whether the provider may have the money in hand: from the claim until a terminal result.
+    pub fn is_at_provider(self) -> bool {
+        matches!(
+            self,
+            PayoutStatus::Submitting | PayoutStatus::Submitted | PayoutStatus::Processing
+        )
+    }
+
+    /// The transition table. Terminal states are left only by the documented provider paths:
+    /// succeeded → reversed (SUCCESS → FAIL), succeeded → refunded (KillB REFUNDED after
+    /// COMPLETED), failed → succeeded (FAIL → SUCCESS).
+    pub fn can_become(self, to: PayoutStatus) -> bool {
+        use PayoutStatus::*;
+        matches!(
+            (self, to),
+            (Requested, Held | Submitting | Cancelled | Failed)
+                | (Held, Submitting | Cancelled | Failed)
+                | (
+                    Submitting,
+                    Requested | Submitted | Processing | Succeeded | Failed | Refunded
+                )
+                | (Submitted, Processing | Succeeded | Failed | Refunded)
+                | (Processing, Succeeded | Failed | Refunded)
+                | (Succeeded, Reversed | Refunded)
+                | (Failed, Succeeded)
+        )
+    }
+}
+
+impl std::fmt::Display for PayoutStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A payout as its events describe it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Payout {
+    pub id: OrderId,
+    pub request: PayoutRequested,
+    pub status: PayoutStatus,
+    /// The current or last submission attempt (0 before the first).
+    pub attempt: u32,
+    /// The handle of the current attempt.
+    pub handle: Option<String>,
+    /// The attempt for which `payout.submitted` has been recorded.
+    pub submitted_attempt: Option<u32>,
+    /// Set while the current attempt's outcome is unknown: only a provider query may resolve it.
+    pub outcome_unknown: bool,
+    pub provider_ref: Option<String>,
+    pub fee: Option<Decimal>,
+    pub hold_reason: Option<String>,
+    pub failure: Option<Failure>,
+    /// Ids of every provider report recorded, oldest first.
+    pub report_ids: Vec<String>,
+    /// The latest recorded report with a decisive outcome (succeeded, failed, refunded), for
+    /// re-deriving a consequence that a crash between two appends lost.
+    pub last_decisive_report: Option<(String, ReportedOutcome)>,
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the payout entered its current status.
+    pub status_since: DateTime<Utc>,
+}
+
+/// The status an event moves a payout to, if it moves it at all.
+fn target(p: &Payout, event: &PayoutEvent) -> Option<PayoutStatus> {
+    use PayoutStatus as S;
+    match event {
+        PayoutEvent::Requested(_) => None,
+        PayoutEvent::Held(_) => Some(S::Held),
+        PayoutEvent::SubmissionStarted(_) => Some(S::Submitting),
+        PayoutEvent::Submitted(_) => (p.status == S::Submitting).then_some(S::Submitted),
+        PayoutEvent::SubmissionFailed(f) => {
+            (f.retryable && p.status == S::Submitting).then_some(S::Requested)
+        }
+        PayoutEvent::OutcomeUnknown(_) => None,
+        PayoutEvent::ProviderStatus(r) => (r.outcome == ReportedOutcome::InFlight
+            && matches!(p.status, S::Submitting | S::Submitted))
+        .then_some(S::Processing),
+        PayoutEvent::Succeeded(_) => Some(S::Succeeded),
+        PayoutEvent::Failed(_) => Some(S::Failed),
+        PayoutEvent::Reversed(_) => Some(S::Reversed),
+        PayoutEvent::Refunded(_) => Some(S::Refunded),
+        PayoutEvent::Cancelled(_) => Some(S::Cancelled),
+    }
+}
+
+/// Applies one stored event. Events that would break the transition table are ignored, so even a
+/// corrupt log cannot move a terminal payout off the documented paths.
+pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payout> {
+    let Some(mut p) = state else {
+        return match &env.event {
+            PayoutEvent::Requested(r) if env.version == 1 => Some(Payout {
+                id: env.order_id,
+                request: (**r).clone(),
+                status: PayoutStatus::Requested,
+                attempt: 0,
+                handle: None,
+                submitted_attempt: None,
+                outcome_unknown: false,
+                provider_ref: None,
+                fee: None,
+                hold_reason: None,
+                failure: None,
+                report_ids: Vec::new(),
+                last_decisive_report: None,
+                version: 1,
+                created_at: env.at,
+                updated_at: env.at,
+                status_since: env.at,
+            }),
+            _ => None,
+        };
+    };
+    let next = target(&p, &env.event);
+    if let Some(to) = next
+        && to != p.status
+        && !p.status.can_become(to)
+    {
+        return Some(p);
+    }
+    match &env.event {
+        PayoutEvent::Requested(_) => {}
+        PayoutEvent::Held(h) => p.hold_reason = Some(h.reason.clone()),
+        PayoutEvent::SubmissionStarted(s) => {
+            p.attempt = s.attempt;
+            p.handle = Some(s.handle.clone());
+            p.outcome_unknown = false;
+        }
+        PayoutEvent::Submitted(s) => {
+            p.submitted_attempt = Some(s.attempt);
+            if p.provider_ref.is_none() {
+                p.provider_ref.clone_from(&s.provider_ref);
+            }
+            if s.attempt == p.attempt {
+                p.outcome_unknown = false;
+            }
+        }
+        PayoutEvent::SubmissionFailed(f) => {
+            p.outcome_unknown = false;
+            p.failure = Some(Failure {
+                code: f.code.clone(),
+                message: f.message.clone(),
+            });
+        }
+        PayoutEvent::OutcomeUnknown(_) => p.outcome_unknown = p.status == PayoutStatus::Submitting,
+        PayoutEvent::ProviderStatus(r) => {
+            p.report_ids.push(r.report_id.clone());
+            if matches!(
+                r.outcome,
+                ReportedOutcome::Succeeded | ReportedOutcome::Failed | ReportedOutcome::Refunded
+            ) {
+                p.last_decisive_report = Some((r.report_id.clone(), r.outcome));
+            }
+            if p.provider_ref.is_none() {
+                p.provider_ref.clone_from(&r.provider_ref);
+            }
+            if r.outcome != ReportedOutcome::Unknown {
+                p.outcome_unknown = false;
+            }
+        }
+        PayoutEvent::Succeeded(s) => {
+            if s.provider_ref.is_some() {
+                p.provider_ref.clone_from(&s.provider_ref);
+            }
+            p.fee = s.fee.or(p.fee);
+            p.outcome_unknown = false;
+        }
+        PayoutEvent::Failed(f) | PayoutEvent::Reversed(f) => {
+            p.failure = Some(f.clone());
+            p.outcome_unknown = false;
+        }
+        PayoutEvent::Refunded(_) | PayoutEvent::Cancelled(_) => p.outcome_unknown = false,
+    }
+    if let Some(to) = next
+        && to != p.status
+    {
+        p.status = to;
+        p.status_since = env.at;
+    }
+    p.version = env.version;
+    p.updated_at = env.at;
+    Some(p)
+}

@@ -1,0 +1,308 @@
+//! Provider instances, what each accepts, and how an order without an explicit provider is routed.
+//! The catalog is data: deployments change it through configuration, not code.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::ProviderId;
+use crate::money::{AmountRule, Currency, Money};
+use crate::rail::{PayoutBeneficiary, Rail};
+use crate::rejection::{ErrorCode, Rejection};
+
+/// Which provider API an instance speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    KillB,
+    Cashy,
+    A55,
+}
+
+/// One payout corridor of a provider instance: a rail, a currency and its amount rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutCorridor {
+    pub rail: Rail,
+    pub currency: Currency,
+    pub amounts: AmountRule,
+    /// Longest holder name the provider accepts (Cashy: 32 in Colombia, 64 in Tanzania).
+    pub max_name_len: Option<usize>,
+    /// Document types the provider accepts for this corridor; empty means any the rail allows.
+    pub document_types: Vec<String>,
+}
+
+/// A configured provider instance (`killb`, `cashy-co`, `cashy-tz`, `a55`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderProfile {
+    pub id: ProviderId,
+    pub kind: ProviderKind,
+    pub payouts: Vec<PayoutCorridor>,
+    /// Charge currencies with their amount rule (A55).
+    pub charges: Vec<(Currency, AmountRule)>,
+}
+
+/// Routes an order that names no provider: the first rule matching its rail and currency wins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteRule {
+    pub rail: Rail,
+    pub currency: Currency,
+    pub provider: ProviderId,
+}
+
+/// Every provider instance Giro knows, and the routing rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub providers: Vec<ProviderProfile>,
+    pub routes: Vec<RouteRule>,
+}
+
+fn whole(n: i64) -> Decimal {
+    Decimal::from(n)
+}
+
+/// The built-in ids are literals, checked by `default_catalog_ids_are_valid_and_routed`.
+fn pid(s: &str) -> ProviderId {
+    ProviderId::new_unchecked(s)
+}
+
+impl Default for Catalog {
+    /// The default deployment: KillB (PSE and BREB in COP), Cashy Colombia and Tanzania, A55.
+    fn default() -> Self {
+        let cashy_docs = ["CC", "CE", "TI", "NIT", "PA", "PASSPORT"]
+            .map(String::from)
+            .to_vec();
+        let killb_cop = AmountRule {
+            min: whole(1),
+            max: whole(1_000_000_000),
+            scale: 2,
+        };
+        let a55_two = AmountRule {
+            min: Decimal::new(1, 2),
+            max: whole(1_000_000_000),
+            scale: 2,
+        };
+        let a55_zero = AmountRule {
+            min: whole(1),
+            max: whole(1_000_000_000),
+            scale: 0,
+        };
+        Catalog {
+            providers: vec![
+                ProviderProfile {
+                    id: pid("killb"),
+                    kind: ProviderKind::KillB,
+                    payouts: [Rail::CoBank, Rail::CoAlias]
+                        .map(|rail| PayoutCorridor {
+                            rail,
+                            currency: Currency::COP,
+                            amounts: killb_cop,
+                            max_name_len: None,
+                            document_types: vec![],
+                        })
+                        .to_vec(),
+                    charges: vec![],
+                },
+                ProviderProfile {
+                    id: pid("cashy-co"),
+                    kind: ProviderKind::Cashy,
+                    payouts: vec![PayoutCorridor {
+                        rail: Rail::CoBank,
+                        currency: Currency::COP,
+                        amounts: AmountRule {
+                            min: whole(10_000),
+                            max: whole(5_000_000),
+                            scale: 2,
+                        },
+                        max_name_len: Some(32),
+                        document_types: cashy_docs,
+                    }],
+                    charges: vec![],
+                },
+                ProviderProfile {
+                    id: pid("cashy-tz"),
+                    kind: ProviderKind::Cashy,
+                    payouts: vec![PayoutCorridor {
+                        rail: Rail::TzMobile,
+                        currency: Currency::TZS,
+                        amounts: AmountRule {
+                            min: whole(500),
+                            max: whole(3_000_000),
+                            scale: 0,
+                        },
+                        max_name_len: Some(64),
+                        document_types: vec![],
+                    }],
+                    charges: vec![],
+                },
+                ProviderProfile {
+                    id: pid("a55"),
+                    kind: ProviderKind::A55,
+                    payouts: vec![],
+                    charges: Currency::ALL
+                        .into_iter()
+                        .filter(|c| *c != Currency::TZS)
+                        .map(|c| match c {
+                            Currency::CLP | Currency::COP => (c, a55_zero),
+                            _ => (c, a55_two),
+                        })
+                        .collect(),
+                },
+            ],
+            routes: vec![
+                RouteRule {
+                    rail: Rail::CoBank,
+                    currency: Currency::COP,
+                    provider: pid("cashy-co"),
+                },
+                RouteRule {
+                    rail: Rail::CoAlias,
+                    currency: Currency::COP,
+                    provider: pid("killb"),
+                },
+                RouteRule {
+                    rail: Rail::TzMobile,
+                    currency: Currency::TZS,
+                    provider: pid("cashy-tz"),
+                },
+            ],
+        }
+    }
+}
+
+impl Catalog {
+    pub fn provider(&self, id: &ProviderId) -> Option<&ProviderProfile> {
+        self.providers.iter().find(|p| &p.id == id)
+    }
+
+    /// Picks the provider instance and corridor for a payout: the named one (which must serve the
+    /// rail and currency) or the first matching route.
+    pub fn route_payout(
+        &self,
+        named: Option<&ProviderId>,
+        rail: Rail,
+        currency: Currency,
+    ) -> Result<(&ProviderProfile, &PayoutCorridor), Rejection> {
+        let profile = match named {
+            Some(id) => self.provider(id).ok_or_else(|| {
+                Rejection::at(
+                    ErrorCode::UnknownProvider,
+                    "provider",
+                    format!("{id:?} is not a configured provider instance"),
+                )
+            })?,
+            None => self
+                .routes
+                .iter()
+                .find(|r| r.rail == rail && r.currency == currency)
+                .and_then(|r| self.provider(&r.provider))
+                .ok_or_else(|| {
+                    Rejection::new(
+                        ErrorCode::NoRoute,
+                        format!(
+                            "no provider is routed for {} payouts in {currency}",
+                            rail.as_str()
+                        ),
+                    )
+                })?,
+        };
+        let corridor = profile
+            .payouts
+            .iter()
+            .find(|c| c.rail == rail && c.currency == currency)
+            .ok_or_else(|| {
+                Rejection::new(
+                    ErrorCode::NoRoute,
+                    format!(
+                        "{} does not pay {} in {currency}",
+                        profile.id,
+                        rail.as_str()
+                    ),
+                )
+            })?;
+        Ok((profile, corridor))
+    }
+}
+
+impl PayoutCorridor {
+    /// The provider's own rules beyond the rail's: amount range and precision, name length,
+    /// accepted documents.
+    pub fn check(&self, money: &Money, beneficiary: &PayoutBeneficiary) -> Result<(), Rejection> {
+        self.amounts
+            .check(money)
+            .map_err(crate::payout::amount_rejection)?;
+        if let Some(max) = self.max_name_len {
+            let len = beneficiary.holder_name().chars().count();
+            if len > max {
+                return Err(Rejection::at(
+                    ErrorCode::InvalidBeneficiary,
+                    "beneficiary",
+                    format!("holder name is {len} characters; this provider accepts at most {max}"),
+                ));
+            }
+        }
+        if !self.document_types.is_empty() {
+            let doc = match beneficiary {
+                PayoutBeneficiary::CoBank(a) => Some(&a.document),
+                PayoutBeneficiary::CoAlias(a) => Some(&a.document),
+                PayoutBeneficiary::TzMobile(w) => w.document.as_ref(),
+            };
+            if let Some(doc) = doc
+                && !self.document_types.iter().any(|t| t == &doc.doc_type)
+            {
+                return Err(Rejection::at(
+                    ErrorCode::InvalidBeneficiary,
+                    "beneficiary.document.type",
+                    format!(
+                        "{:?} is not accepted by this provider; use one of {}",
+                        doc.doc_type,
+                        self.document_types.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_catalog_ids_are_valid_and_routed() {
+        let c = Catalog::default();
+        let ids: Vec<_> = c.providers.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["killb", "cashy-co", "cashy-tz", "a55"]);
+        for id in ids {
+            assert!(ProviderId::try_from(id.to_string()).is_ok(), "{id}");
+        }
+        for r in &c.routes {
+            assert!(
+                c.provider(&r.provider).is_some(),
+                "route to unknown {}",
+                r.provider
+            );
+        }
+        let (p, _) = c.route_payout(None, Rail::TzMobile, Currency::TZS).unwrap();
+        assert_eq!(p.id.as_str(), "cashy-tz");
+        assert_eq!(
+            c.route_payout(None, Rail::TzMobile, Currency::COP)
+                .unwrap_err()
+                .code,
+            ErrorCode::NoRoute
+        );
+        let killb = pid("killb");
+        assert_eq!(
+            c.route_payout(Some(&killb), Rail::TzMobile, Currency::TZS)
+                .unwrap_err()
+                .code,
+            ErrorCode::NoRoute
+        );
+        let nope = pid("nope");
+        assert_eq!(
+            c.route_payout(Some(&nope), Rail::CoBank, Currency::COP)
+                .unwrap_err()
+                .code,
+            ErrorCode::UnknownProvider
+        );
+    }
+}

@@ -1,0 +1,21 @@
+//! Giro's event log on NATS JetStream (DESIGN.md principles 1 and 2).
+//!
+//! Every order has one subject, `<prefix>.evt.<kind>.<order_id>`, in the `GIRO_EVENTS` stream.
+//! Appends name the subject's last known sequence (`Nats-Expected-Last-Subject-Sequence`), so of
+//! two writers deciding from the same state exactly one wins; the other reloads and decides again.
+//! Each event's id is its `Nats-Msg-Id`, so a publish retried after a lost ack is stored once.
+
+mod config;
+mod error;
+mod log;
+pub mod trace;
+
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
+pub use config::EventLogConfig;
+pub use error::{Error, ExecuteError};
+pub use log::{Appended, EventLog, Executed, Loaded, Tail};
+
+/// Header naming an event's type, so consumers and the `nats` CLI can filter without decoding.
+pub const EVENT_TYPE_HEADER: &str = "Giro-Event-Type";

@@ -1,0 +1,276 @@
+//! Appending, loading and executing commands against one order's subject.
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMessage, stream};
+use chrono::{DateTime, Utc};
+use giro_domain::{Decider, Envelope, EventId, EventMeta, EventType, OrderId};
+use serde::Serialize;
+
+use crate::config::EventLogConfig;
+use crate::error::{Error, ExecuteError};
+use crate::{EVENT_TYPE_HEADER, trace};
+
+/// How often a command is re-decided after losing a race before giving up as `unavailable`.
+const MAX_CONFLICT_RETRIES: usize = 16;
+
+/// An order rebuilt from its events.
+#[derive(Debug, Clone)]
+pub struct Loaded<D: Decider> {
+    pub events: Vec<Envelope<D::Event>>,
+    pub state: D::State,
+    /// The stream sequence of the order's last event (0 for an order with no events): what the
+    /// next append must expect.
+    pub last_sequence: u64,
+}
+
+impl<D: Decider> Loaded<D> {
+    fn empty() -> Self {
+        Loaded {
+            events: Vec::new(),
+            state: D::State::default(),
+            last_sequence: 0,
+        }
+    }
+
+    /// The order's version: its number of events.
+    pub fn version(&self) -> u64 {
+        self.events.len() as u64
+    }
+
+    /// Where the next append goes.
+    pub fn tail(&self) -> Tail {
+        Tail {
+            last_sequence: self.last_sequence,
+            version: self.version(),
+        }
+    }
+}
+
+/// Where an order's log ends: what the next append must expect and how it numbers its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tail {
+    /// The stream sequence of the order's last event (0 for none).
+    pub last_sequence: u64,
+    /// The order's version (its number of events).
+    pub version: u64,
+}
+
+/// Events stored by one append, with the stream sequence of the last.
+#[derive(Debug, Clone)]
+pub struct Appended<E> {
+    pub events: Vec<Envelope<E>>,
+    pub last_sequence: u64,
+}
+
+/// The result of a command: the order after it, and what it appended (empty for a repeat).
+#[derive(Debug, Clone)]
+pub struct Executed<D: Decider> {
+    pub order: Loaded<D>,
+    pub appended: Vec<Envelope<D::Event>>,
+}
+
+/// A handle on the event stream; cheap to clone.
+#[derive(Clone)]
+pub struct EventLog {
+    js: jetstream::Context,
+    stream: stream::Stream<()>,
+    config: EventLogConfig,
+}
+
+impl std::fmt::Debug for EventLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLog")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl EventLog {
+    /// Connects to the stream, creating or updating it first (idempotent: any number of instances
+    /// may do this at once).
+    pub async fn open(client: async_nats::Client, config: EventLogConfig) -> Result<Self, Error> {
+        let js = jetstream::ContextBuilder::new()
+            .timeout(config.ack_timeout)
+            .build(client);
+        let stream_config = stream::Config {
+            name: config.stream.clone(),
+            subjects: vec![config.stream_subjects()],
+            storage: stream::StorageType::File,
+            retention: stream::RetentionPolicy::Limits,
+            deny_delete: true,
+            deny_purge: true,
+            allow_direct: true,
+            duplicate_window: config.duplicate_window,
+            num_replicas: config.replicas,
+            description: Some("Giro order events: one subject per order".to_string()),
+            ..Default::default()
+        };
+        js.create_or_update_stream(stream_config)
+            .await
+            .map_err(|e| Error::Provision(e.to_string()))?;
+        let stream = js
+            .get_stream_no_info(&config.stream)
+            .await
+            .map_err(|e| Error::Provision(e.to_string()))?;
+        Ok(EventLog { js, stream, config })
+    }
+
+    pub fn config(&self) -> &EventLogConfig {
+        &self.config
+    }
+
+    pub fn context(&self) -> &jetstream::Context {
+        &self.js
+    }
+
+    /// The subject of an order of decider `D`.
+    pub fn subject<D: Decider>(&self, id: OrderId) -> String {
+        self.config.subject(D::KIND, id)
+    }
+
+    /// Loads an order's events, oldest first, and folds them into its state.
+    pub async fn load<D: Decider>(&self, id: OrderId) -> Result<Loaded<D>, Error> {
+        let subject = self.subject::<D>(id);
+        let mut loaded = Loaded::<D>::empty();
+        loop {
+            let next = self
+                .stream
+                .direct_get_next_for_subject(subject.as_str(), Some(loaded.last_sequence + 1))
+                .await;
+            let message = match next {
+                Ok(m) => m,
+                Err(e) if e.kind() == stream::DirectGetErrorKind::NotFound => break,
+                Err(e) => return Err(Error::Unavailable(format!("reading {subject}: {e}"))),
+            };
+            let envelope: Envelope<D::Event> =
+                serde_json::from_slice(&message.payload).map_err(|e| Error::Corrupt {
+                    subject: subject.clone(),
+                    sequence: message.sequence,
+                    reason: e.to_string(),
+                })?;
+            loaded.last_sequence = message.sequence;
+            loaded.state = D::evolve(std::mem::take(&mut loaded.state), &envelope);
+            loaded.events.push(envelope);
+        }
+        Ok(loaded)
+    }
+
+    /// Appends events after `tail` (the order's log as loaded), numbering them on from its
+    /// version. On a lost race returns [`Error::Conflict`] having stored nothing; a multi-event
+    /// append that loses a race midway leaves the stored prefix, which the next decision sees.
+    pub async fn append<E: Serialize + EventType + Clone>(
+        &self,
+        subject: &str,
+        id: OrderId,
+        tail: Tail,
+        events: Vec<E>,
+        meta: &EventMeta,
+        now: DateTime<Utc>,
+    ) -> Result<Appended<E>, Error> {
+        let mut expected = tail.last_sequence;
+        let first_version = tail.version + 1;
+        let mut stored = Vec::with_capacity(events.len());
+        for (i, event) in events.into_iter().enumerate() {
+            let envelope = Envelope {
+                id: EventId::new(),
+                event,
+                order_id: id,
+                version: first_version + i as u64,
+                at: now,
+                meta: meta.clone(),
+            };
+            expected = self.publish(subject, expected, &envelope).await?;
+            stored.push(envelope);
+        }
+        Ok(Appended {
+            events: stored,
+            last_sequence: expected,
+        })
+    }
+
+    async fn publish<E: Serialize + EventType>(
+        &self,
+        subject: &str,
+        expected: u64,
+        envelope: &Envelope<E>,
+    ) -> Result<u64, Error> {
+        let payload = serde_json::to_vec(envelope)
+            .map_err(|e| Error::Unavailable(format!("encoding an event: {e}")))?;
+        let mut headers = HeaderMap::new();
+        headers.insert(EVENT_TYPE_HEADER, envelope.event.event_type());
+        trace::inject(&mut headers);
+        let message = PublishMessage::build()
+            .payload(payload.into())
+            .headers(headers)
+            .message_id(envelope.id.to_string())
+            .expected_last_subject_sequence(expected);
+        let unavailable = |e: &dyn std::fmt::Display| Error::Unavailable(format!("{subject}: {e}"));
+        let ack = self
+            .js
+            .send_publish(subject.to_string(), message)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        match ack.await {
+            Ok(ack) => Ok(ack.sequence),
+            Err(e) if e.kind() == PublishErrorKind::WrongLastSequence => {
+                Err(Error::Conflict { expected })
+            }
+            Err(e) => Err(unavailable(&e)),
+        }
+    }
+
+    /// Carries out a command on an order: load, decide, append; on a lost race, reload and decide
+    /// again. With `assume_new` the first decision is made against an empty order without loading
+    /// (the fast path for creation: a conflict then means the order exists).
+    pub async fn execute<D: Decider>(
+        &self,
+        id: OrderId,
+        command: &D::Command,
+        meta: &EventMeta,
+        assume_new: bool,
+    ) -> Result<Executed<D>, ExecuteError> {
+        let subject = self.subject::<D>(id);
+        let mut order = if assume_new {
+            Loaded::<D>::empty()
+        } else {
+            self.load::<D>(id).await?
+        };
+        for attempt in 0..MAX_CONFLICT_RETRIES {
+            let now = Utc::now();
+            let events = D::decide(&order.state, command, now).map_err(ExecuteError::Rejected)?;
+            if events.is_empty() {
+                return Ok(Executed {
+                    order,
+                    appended: Vec::new(),
+                });
+            }
+            match self
+                .append(&subject, id, order.tail(), events, meta, now)
+                .await
+            {
+                Ok(appended) => {
+                    for envelope in &appended.events {
+                        order.state = D::evolve(std::mem::take(&mut order.state), envelope);
+                    }
+                    order.last_sequence = appended.last_sequence;
+                    order.events.extend(appended.events.iter().cloned());
+                    return Ok(Executed {
+                        order,
+                        appended: appended.events,
+                    });
+                }
+                Err(Error::Conflict { .. }) => {
+                    tracing::debug!(%subject, attempt, "append lost a race; reloading");
+                    if attempt > 0 {
+                        tokio::time::sleep(Duration::from_millis(attempt as u64)).await;
+                    }
+                    order = self.load::<D>(id).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Unavailable(format!("{subject}: too much contention, try again")).into())
+    }
+}

@@ -1,0 +1,268 @@
+//! The event log against the real NATS on 127.0.0.1:4222, each test on its own stream.
+
+use chrono::Utc;
+use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutEvent, PayoutStatus};
+use giro_domain::provider::Catalog;
+use giro_domain::{EventMeta, OrderId};
+use giro_eventlog::test_support::TestLog;
+use giro_eventlog::{EVENT_TYPE_HEADER, Error, EventLog, ExecuteError};
+use serde_json::json;
+
+fn create(key: &str) -> (OrderId, PayoutCommand) {
+    let body = json!({
+        "idempotency_key": key, "provider": "cashy-tz", "amount": "5000", "currency": "TZS",
+        "beneficiary": {"rail": "tz_mobile", "name": "Juma Hamisi", "msisdn": "255712345678", "operator": "tigo"}
+    });
+    let draft = giro_domain::payout::parse_create(body.to_string().as_bytes()).unwrap();
+    let cmd = draft.into_command(&Catalog::default(), None).unwrap();
+    (cmd.order_id, PayoutCommand::Create(Box::new(cmd)))
+}
+
+fn meta() -> EventMeta {
+    EventMeta {
+        correlation_id: "test".into(),
+        causation_id: None,
+    }
+}
+
+#[tokio::test]
+async fn provisioning_is_idempotent_and_locks_the_stream_down() {
+    let t = TestLog::new().await;
+    // A second instance provisioning the same stream succeeds and changes nothing.
+    EventLog::open(t.client.clone(), t.config.clone())
+        .await
+        .unwrap();
+    let js = async_nats::jetstream::new(t.client.clone());
+    let mut stream = js.get_stream(&t.config.stream).await.unwrap();
+    let info = stream.info().await.unwrap();
+    let c = &info.config;
+    assert_eq!(c.subjects, vec![format!("{}.evt.>", t.config.prefix)]);
+    assert_eq!(c.storage, async_nats::jetstream::stream::StorageType::File);
+    assert!(c.deny_delete && c.deny_purge && c.allow_direct);
+    assert_eq!(c.duplicate_window, std::time::Duration::from_secs(120));
+    // deny_purge is enforced by the server.
+    assert!(stream.purge().await.is_err());
+}
+
+#[tokio::test]
+async fn execute_appends_versions_and_load_rebuilds() {
+    let t = TestLog::new().await;
+    let (id, cmd) = create("ev-1");
+    let done = t
+        .log
+        .execute::<PayoutDecider>(id, &cmd, &meta(), true)
+        .await
+        .unwrap();
+    assert_eq!(done.appended.len(), 1);
+    t.log
+        .execute::<PayoutDecider>(id, &PayoutCommand::StartSubmission, &meta(), false)
+        .await
+        .unwrap();
+    let loaded = t.log.load::<PayoutDecider>(id).await.unwrap();
+    assert_eq!(
+        loaded.events.iter().map(|e| e.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(
+        loaded.state.as_ref().unwrap().status,
+        PayoutStatus::Submitting
+    );
+    // A repeated create appends nothing.
+    let again = t
+        .log
+        .execute::<PayoutDecider>(id, &cmd, &meta(), true)
+        .await
+        .unwrap();
+    assert!(again.appended.is_empty());
+    assert_eq!(again.order.version(), 2);
+    // An unknown order loads empty.
+    let (other, _) = create("ev-unknown");
+    assert!(
+        t.log
+            .load::<PayoutDecider>(other)
+            .await
+            .unwrap()
+            .state
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_stale_append_conflicts_and_stores_nothing() {
+    let t = TestLog::new().await;
+    let (id, cmd) = create("ev-2");
+    t.log
+        .execute::<PayoutDecider>(id, &cmd, &meta(), true)
+        .await
+        .unwrap();
+    let subject = t.log.subject::<PayoutDecider>(id);
+    let stale = t
+        .log
+        .append(
+            &subject,
+            id,
+            giro_eventlog::Tail::default(),
+            vec![PayoutEvent::Held(giro_domain::payout::Held {
+                reason: "x".into(),
+            })],
+            &meta(),
+            Utc::now(),
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(Error::Conflict { expected: 0 })),
+        "{stale:?}"
+    );
+    assert_eq!(
+        t.log.load::<PayoutDecider>(id).await.unwrap().events.len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn concurrent_writers_each_win_once_after_reloading() {
+    let t = TestLog::new().await;
+    let (id, cmd) = create("ev-3");
+    t.log
+        .execute::<PayoutDecider>(id, &cmd, &meta(), true)
+        .await
+        .unwrap();
+    // Ten racing holds/cancels: all succeed or are refused by the decider; versions stay gapless.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let log = t.log.clone();
+        let command = if i % 2 == 0 {
+            PayoutCommand::Hold {
+                reason: format!("h{i}"),
+            }
+        } else {
+            PayoutCommand::Cancel { reason: None }
+        };
+        tasks.spawn(async move {
+            log.execute::<PayoutDecider>(id, &command, &meta(), false)
+                .await
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            Ok(_) | Err(ExecuteError::Rejected(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let loaded = t.log.load::<PayoutDecider>(id).await.unwrap();
+    let versions: Vec<u64> = loaded.events.iter().map(|e| e.version).collect();
+    assert_eq!(versions, (1..=versions.len() as u64).collect::<Vec<_>>());
+    assert_eq!(loaded.state.unwrap().status, PayoutStatus::Cancelled);
+    assert!(
+        loaded
+            .events
+            .iter()
+            .filter(|e| matches!(e.event, PayoutEvent::Cancelled(_)))
+            .count()
+            == 1
+    );
+}
+
+#[tokio::test]
+async fn events_carry_type_msg_id_and_trace_headers() {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
+    opentelemetry::global::set_text_map_propagator(
+        opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+    );
+    let t = TestLog::new().await;
+    let (id, cmd) = create("ev-4");
+    let trace_id = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
+    let span = SpanContext::new(
+        trace_id,
+        SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    );
+    let cx = opentelemetry::Context::new().with_remote_span_context(span);
+    let mut headers = async_nats::HeaderMap::new();
+    giro_eventlog::trace::inject_context(&cx, &mut headers);
+    assert!(
+        headers
+            .get("traceparent")
+            .unwrap()
+            .as_str()
+            .contains("4bf92f3577b34da6a3ce929d0e0e4736")
+    );
+
+    let done = t
+        .log
+        .execute::<PayoutDecider>(id, &cmd, &meta(), true)
+        .await
+        .unwrap();
+    let js = async_nats::jetstream::new(t.client.clone());
+    let stream = js.get_stream(&t.config.stream).await.unwrap();
+    let msg = stream
+        .direct_get_first_for_subject(t.log.subject::<PayoutDecider>(id))
+        .await
+        .unwrap();
+    assert_eq!(
+        msg.headers.get(EVENT_TYPE_HEADER).unwrap().as_str(),
+        "payout.requested"
+    );
+    assert_eq!(
+        msg.headers.get("Nats-Msg-Id").unwrap().as_str(),
+        done.appended[0].id.to_string()
+    );
+    let body: serde_json::Value = serde_json::from_slice(&msg.payload).unwrap();
+    assert_eq!(body["type"], "payout.requested");
+    assert_eq!(body["version"], 1);
+    assert_eq!(body["order_id"], id.to_string());
+    assert_eq!(body["meta"]["correlation_id"], "test");
+    let extracted = giro_eventlog::trace::extract(&headers);
+    assert_eq!(extracted.span().span_context().trace_id(), trace_id);
+}
+
+#[tokio::test]
+async fn a_republished_event_is_deduplicated_by_its_id() {
+    let t = TestLog::new().await;
+    let (id, cmd) = create("ev-5");
+    let done = t
+        .log
+        .execute::<PayoutDecider>(id, &cmd, &meta(), true)
+        .await
+        .unwrap();
+    let env = &done.appended[0];
+    // The same event published again (a retry after a lost ack) is acknowledged as a duplicate.
+    let js = async_nats::jetstream::new(t.client.clone());
+    let ack = js
+        .send_publish(
+            t.log.subject::<PayoutDecider>(id),
+            async_nats::jetstream::message::PublishMessage::build()
+                .payload(serde_json::to_vec(env).unwrap().into())
+                .message_id(env.id.to_string()),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(ack.duplicate);
+    assert_eq!(
+        t.log.load::<PayoutDecider>(id).await.unwrap().events.len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_event_is_reported_not_panicked_on() {
+    let t = TestLog::new().await;
+    let (id, _) = create("ev-6");
+    let js = async_nats::jetstream::new(t.client.clone());
+    js.publish(t.log.subject::<PayoutDecider>(id), "not json".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    match t.log.load::<PayoutDecider>(id).await {
+        Err(Error::Corrupt { sequence, .. }) => assert!(sequence > 0),
+        Err(other) => panic!("expected Corrupt, got {other}"),
+        Ok(_) => panic!("expected Corrupt, got an order"),
+    }
+}

@@ -1,0 +1,76 @@
+//! A client for Giro's commands, used by the CLI, the benchmarks and tests. A request that cannot
+//! reach a live intake (no connection, no responder, time-out) is answered `unavailable` like the
+//! service itself answers when the event log is down, so callers handle one shape.
+
+use std::time::Duration;
+
+use async_nats::RequestErrorKind;
+use bytes::Bytes;
+
+use crate::reply::Reply;
+
+/// Sends commands to `<prefix>.cmd.*` and queries to `<prefix>.query.*`.
+#[derive(Clone, Debug)]
+pub struct IntakeClient {
+    client: async_nats::Client,
+    prefix: String,
+    timeout: Duration,
+}
+
+impl IntakeClient {
+    pub fn new(client: async_nats::Client, prefix: impl Into<String>, timeout: Duration) -> Self {
+        IntakeClient {
+            client,
+            prefix: prefix.into(),
+            timeout,
+        }
+    }
+
+    /// Sends a raw body to `<prefix>.<suffix>` (e.g. `cmd.payout.create`).
+    pub async fn send(&self, suffix: &str, body: impl Into<Bytes>) -> Reply {
+        let subject = format!("{}.{suffix}", self.prefix);
+        let request = async_nats::Request::new()
+            .payload(body.into())
+            .timeout(Some(self.timeout));
+        match self.client.send_request(subject.clone(), request).await {
+            Ok(message) => serde_json::from_slice(&message.payload).unwrap_or_else(|e| {
+                Reply::unavailable(format!("unreadable reply from {subject}: {e}"))
+            }),
+            Err(e) => Reply::unavailable(match e.kind() {
+                RequestErrorKind::TimedOut => {
+                    format!(
+                        "no reply on {subject} within {:?}; retry later",
+                        self.timeout
+                    )
+                }
+                RequestErrorKind::NoResponders => {
+                    format!("no giro-intake instance is serving {subject}; retry later")
+                }
+                RequestErrorKind::Other => format!("cannot reach NATS for {subject}: {e}"),
+                _ => format!("request on {subject} failed: {e}"),
+            }),
+        }
+    }
+
+    pub async fn create_payout(&self, body: impl Into<Bytes>) -> Reply {
+        self.send("cmd.payout.create", body).await
+    }
+
+    pub async fn cancel_payout(&self, order_id: &str) -> Reply {
+        let body = serde_json::json!({ "order_id": order_id }).to_string();
+        self.send("cmd.payout.cancel", body).await
+    }
+
+    pub async fn create_charge(&self, body: impl Into<Bytes>) -> Reply {
+        self.send("cmd.charge.create", body).await
+    }
+
+    pub async fn register_beneficiary(&self, body: impl Into<Bytes>) -> Reply {
+        self.send("cmd.beneficiary.register", body).await
+    }
+
+    pub async fn get_order(&self, order_id: &str) -> Reply {
+        let body = serde_json::json!({ "order_id": order_id }).to_string();
+        self.send("query.order.get", body).await
+    }
+}

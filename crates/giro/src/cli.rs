@@ -1,0 +1,246 @@
+//! Command-line interface and configuration (flags with environment fallbacks).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use giro_eventlog::{EventLog, EventLogConfig};
+use giro_intake::{Intake, IntakeClient, IntakeConfig, Reply};
+
+use crate::bench;
+
+#[derive(Parser)]
+#[command(
+    name = "giro",
+    version,
+    about = "Giro: an event-sourced payout engine on NATS JetStream"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run every component in one process.
+    Up(NatsArgs),
+    /// Run the giro-intake NATS micro service.
+    Intake(NatsArgs),
+    /// Create, show and cancel payouts.
+    #[command(subcommand)]
+    Payout(PayoutCommand),
+    /// Measure components against the local NATS.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+impl Command {
+    /// The component name used in telemetry.
+    pub fn component(&self) -> &'static str {
+        match self {
+            Command::Up(_) => "up",
+            Command::Intake(_) => "intake",
+            Command::Payout(_) => "cli",
+            Command::Bench(_) => "bench",
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum PayoutCommand {
+    /// Send `giro.cmd.payout.create` with the JSON in FILE (`-` for standard input).
+    Create {
+        #[arg(long, short)]
+        file: PathBuf,
+        #[command(flatten)]
+        nats: ClientArgs,
+    },
+    /// Show a payout's state and history, rebuilt from its events.
+    Show {
+        order_id: String,
+        #[command(flatten)]
+        nats: ClientArgs,
+    },
+    /// Cancel a payout no provider has yet.
+    Cancel {
+        order_id: String,
+        #[command(flatten)]
+        nats: ClientArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Creates/s and reply latency of one intake instance, and order rebuild latency.
+    Intake(bench::IntakeBenchArgs),
+}
+
+/// Where NATS and the event stream are.
+#[derive(Args, Clone, Debug)]
+pub struct NatsArgs {
+    /// NATS server URL.
+    #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+    /// Subject prefix of commands and events.
+    #[arg(long, env = "GIRO_PREFIX", default_value = "giro")]
+    pub prefix: String,
+    /// JetStream stream holding every order's events.
+    #[arg(long, env = "GIRO_STREAM", default_value = "GIRO_EVENTS")]
+    pub stream: String,
+    /// Stream replicas (3 on a clustered NATS).
+    #[arg(long, env = "GIRO_STREAM_REPLICAS", default_value_t = 1)]
+    pub replicas: usize,
+}
+
+impl NatsArgs {
+    pub fn log_config(&self) -> EventLogConfig {
+        EventLogConfig {
+            stream: self.stream.clone(),
+            prefix: self.prefix.clone(),
+            replicas: self.replicas,
+            ..EventLogConfig::default()
+        }
+    }
+
+    /// Connects for a long-running component: keeps retrying while NATS is down, at start and
+    /// after, so the component recovers by itself.
+    pub async fn connect_service(&self, name: &str) -> anyhow::Result<async_nats::Client> {
+        async_nats::ConnectOptions::new()
+            .name(name)
+            .retry_on_initial_connect()
+            .connect(&self.nats_url)
+            .await
+            .with_context(|| format!("connecting to NATS at {}", self.nats_url))
+    }
+}
+
+/// Where to send a command.
+#[derive(Args, Clone, Debug)]
+pub struct ClientArgs {
+    #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+    #[arg(long, env = "GIRO_PREFIX", default_value = "giro")]
+    pub prefix: String,
+    /// How long to wait for a reply.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+/// Parses `250ms`, `10s`, `2m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 10s"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" | "" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("{s:?}: use ms, s or m")),
+    }
+}
+
+async fn client(args: &ClientArgs) -> Option<IntakeClient> {
+    let connect = async_nats::ConnectOptions::new()
+        .name("giro-cli")
+        .connection_timeout(args.timeout)
+        .connect(&args.nats_url)
+        .await;
+    match connect {
+        Ok(c) => Some(IntakeClient::new(c, args.prefix.clone(), args.timeout)),
+        Err(e) => {
+            print_reply(&Reply::unavailable(format!(
+                "cannot connect to NATS at {}: {e}",
+                args.nats_url
+            )));
+            None
+        }
+    }
+}
+
+fn print_reply(reply: &Reply) -> ExitCode {
+    match serde_json::to_string_pretty(reply) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("giro: cannot print the reply: {e}"),
+    }
+    if reply.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+async fn wait_for_shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}
+
+async fn run_intake(args: &NatsArgs, name: &str) -> anyhow::Result<giro_intake::IntakeHandle> {
+    let client = args.connect_service(name).await?;
+    let log = EventLog::open(client.clone(), args.log_config())
+        .await
+        .context("opening the event stream")?;
+    let config = IntakeConfig {
+        prefix: args.prefix.clone(),
+        ..IntakeConfig::default()
+    };
+    let handle = Intake::start(client, log, config)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    tracing::info!(prefix = %args.prefix, stream = %args.stream, "giro-intake is serving");
+    Ok(handle)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Up(args) => {
+            let intake = run_intake(&args, "giro-up").await?;
+            eprintln!(
+                "giro is up: commands on {p}.cmd.*, events in stream {s} ({p}.evt.>). Ctrl-C stops.",
+                p = args.prefix,
+                s = args.stream
+            );
+            wait_for_shutdown().await;
+            intake.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Intake(args) => {
+            let intake = run_intake(&args, "giro-intake").await?;
+            wait_for_shutdown().await;
+            intake.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Payout(PayoutCommand::Create { file, nats }) => {
+            let body = if file.as_os_str() == "-" {
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+                    .context("reading standard input")?;
+                buf
+            } else {
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?
+            };
+            let Some(c) = client(&nats).await else {
+                return Ok(ExitCode::from(1));
+            };
+            Ok(print_reply(&c.create_payout(body).await))
+        }
+        Command::Payout(PayoutCommand::Show { order_id, nats }) => {
+            let Some(c) = client(&nats).await else {
+                return Ok(ExitCode::from(1));
+            };
+            Ok(print_reply(&c.get_order(&order_id).await))
+        }
+        Command::Payout(PayoutCommand::Cancel { order_id, nats }) => {
+            let Some(c) = client(&nats).await else {
+                return Ok(ExitCode::from(1));
+            };
+            Ok(print_reply(&c.cancel_payout(&order_id).await))
+        }
+        Command::Bench(BenchCommand::Intake(args)) => {
+            bench::intake(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
