@@ -5,7 +5,7 @@ use giro_domain::charge::{self, ChargeCommand, ChargeDecider};
 use giro_domain::payout::{self, BeneficiarySource, PayoutCommand, PayoutDecider};
 use giro_domain::{Decider, ErrorCode, EventMeta, OrderId, Rejection, wire};
 use giro_eventlog::{Error as LogError, ExecuteError, Executed, Loaded};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::reply::Reply;
@@ -97,6 +97,16 @@ fn with_correlation(mut meta: EventMeta, id: OrderId) -> EventMeta {
     meta
 }
 
+/// The reply to a command on an order: its id, its status after the command, and whether the
+/// command was a repeat that appended nothing.
+fn order_reply<D: Decider>(id: OrderId, done: &Executed<D>, status: impl Serialize) -> Reply {
+    Reply::success(fields(json!({
+        "order_id": id,
+        "status": status,
+        "duplicate": done.appended.is_empty(),
+    })))
+}
+
 fn fields(pairs: Value) -> Map<String, Value> {
     match pairs {
         Value::Object(m) => m,
@@ -126,11 +136,7 @@ async fn create_payout(intake: &Intake, body: &[u8], meta: EventMeta) -> Result<
         .as_ref()
         .map(|p| p.status.as_str())
         .unwrap_or("requested");
-    Ok(Reply::success(fields(json!({
-        "order_id": id,
-        "status": status,
-        "duplicate": done.appended.is_empty(),
-    }))))
+    Ok(order_reply(id, &done, status))
 }
 
 /// Loads a registered beneficiary and checks it may be paid (KillB ACTIVE, a payout rail).
@@ -197,11 +203,7 @@ async fn cancel_payout(intake: &Intake, body: &[u8], meta: EventMeta) -> Result<
         .as_ref()
         .map(|p| p.status.as_str())
         .unwrap_or("cancelled");
-    Ok(Reply::success(fields(json!({
-        "order_id": id,
-        "status": status,
-        "duplicate": done.appended.is_empty(),
-    }))))
+    Ok(order_reply(id, &done, status))
 }
 
 async fn create_charge(intake: &Intake, body: &[u8], meta: EventMeta) -> Result<Reply, Rejection> {
@@ -221,11 +223,7 @@ async fn create_charge(intake: &Intake, body: &[u8], meta: EventMeta) -> Result<
         .as_ref()
         .map(|c| c.status.as_str())
         .unwrap_or("requested");
-    Ok(Reply::success(fields(json!({
-        "order_id": id,
-        "status": status,
-        "duplicate": done.appended.is_empty(),
-    }))))
+    Ok(order_reply(id, &done, status))
 }
 
 async fn register_beneficiary(

@@ -14,7 +14,7 @@ pub use request::{
 pub(crate) use request::{
     parse_currency, parse_external_id, parse_key, parse_metadata, parse_provider,
 };
-pub use state::{Payout, PayoutStatus, evolve};
+pub use state::{Payout, PayoutStatus, evolve, next_status};
 
 use chrono::{DateTime, Utc};
 

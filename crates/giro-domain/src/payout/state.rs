@@ -132,27 +132,28 @@ pub struct Payout {
     pub status_since: DateTime<Utc>,
 }
 
-/// The status an event moves a payout to, if it moves it at all.
-fn target(p: &Payout, event: &PayoutEvent) -> Option<PayoutStatus> {
+/// The status `event` moves a payout in `status` to, if it moves it at all, by the transition
+/// table. The one rule shared by `evolve` and by every read model that tracks statuses.
+pub fn next_status(status: PayoutStatus, event: &PayoutEvent) -> Option<PayoutStatus> {
     use PayoutStatus as S;
-    match event {
-        PayoutEvent::Requested(_) => None,
+    let to = match event {
+        PayoutEvent::Requested(_) | PayoutEvent::OutcomeUnknown(_) => None,
         PayoutEvent::Held(_) => Some(S::Held),
         PayoutEvent::SubmissionStarted(_) => Some(S::Submitting),
-        PayoutEvent::Submitted(_) => (p.status == S::Submitting).then_some(S::Submitted),
+        PayoutEvent::Submitted(_) => (status == S::Submitting).then_some(S::Submitted),
         PayoutEvent::SubmissionFailed(f) => {
-            (f.retryable && p.status == S::Submitting).then_some(S::Requested)
+            (f.retryable && status == S::Submitting).then_some(S::Requested)
         }
-        PayoutEvent::OutcomeUnknown(_) => None,
         PayoutEvent::ProviderStatus(r) => (r.outcome == ReportedOutcome::InFlight
-            && matches!(p.status, S::Submitting | S::Submitted))
+            && matches!(status, S::Submitting | S::Submitted))
         .then_some(S::Processing),
         PayoutEvent::Succeeded(_) => Some(S::Succeeded),
         PayoutEvent::Failed(_) => Some(S::Failed),
         PayoutEvent::Reversed(_) => Some(S::Reversed),
         PayoutEvent::Refunded(_) => Some(S::Refunded),
         PayoutEvent::Cancelled(_) => Some(S::Cancelled),
-    }
+    }?;
+    (to != status && status.can_become(to)).then_some(to)
 }
 
 /// Applies one stored event. Events that would break the transition table are ignored, so even a
@@ -182,11 +183,19 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
             _ => None,
         };
     };
-    let next = target(&p, &env.event);
-    if let Some(to) = next
-        && to != p.status
-        && !p.status.can_become(to)
-    {
+    let next = next_status(p.status, &env.event);
+    let moves_status = matches!(
+        &env.event,
+        PayoutEvent::Held(_)
+            | PayoutEvent::SubmissionStarted(_)
+            | PayoutEvent::Succeeded(_)
+            | PayoutEvent::Failed(_)
+            | PayoutEvent::Reversed(_)
+            | PayoutEvent::Refunded(_)
+            | PayoutEvent::Cancelled(_)
+    );
+    if moves_status && next.is_none() {
+        // An event whose whole point is a transition the table forbids: a corrupt log.
         return Some(p);
     }
     match &env.event {
@@ -242,9 +251,7 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
         }
         PayoutEvent::Refunded(_) | PayoutEvent::Cancelled(_) => p.outcome_unknown = false,
     }
-    if let Some(to) = next
-        && to != p.status
-    {
+    if let Some(to) = next {
         p.status = to;
         p.status_since = env.at;
     }
