@@ -107,9 +107,20 @@ impl EventLog {
             description: Some("Giro order events: one subject per order".to_string()),
             ..Default::default()
         };
-        js.create_or_update_stream(stream_config)
-            .await
-            .map_err(|e| Error::Provision(e.to_string()))?;
+        // Provisioning races with other instances and with stream deletions (nats-server 2.9 can
+        // fail a create while the account's last stream is being removed): retry briefly.
+        let mut attempt = 0;
+        loop {
+            match js.create_or_update_stream(stream_config.clone()).await {
+                Ok(_) => break,
+                Err(e) if attempt < 5 => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "stream provisioning failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+                }
+                Err(e) => return Err(Error::Provision(e.to_string())),
+            }
+        }
         let stream = js
             .get_stream_no_info(&config.stream)
             .await

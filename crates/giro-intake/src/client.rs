@@ -26,13 +26,28 @@ impl IntakeClient {
         }
     }
 
-    /// Sends a raw body to `<prefix>.<suffix>` (e.g. `cmd.payout.create`).
+    /// Sends a raw body to `<prefix>.<suffix>` (e.g. `cmd.payout.create`). "No responders" is
+    /// answered at once by NATS, so it is retried with backoff within the timeout: during a rolling
+    /// restart of intake the command still lands (commands are idempotent, so this is safe).
     pub async fn send(&self, suffix: &str, body: impl Into<Bytes>) -> Reply {
         let subject = format!("{}.{suffix}", self.prefix);
-        let request = async_nats::Request::new()
-            .payload(body.into())
-            .timeout(Some(self.timeout));
-        match self.client.send_request(subject.clone(), request).await {
+        let body = body.into();
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut backoff = Duration::from_millis(25);
+        let result = loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let request = async_nats::Request::new()
+                .payload(body.clone())
+                .timeout(Some(left));
+            match self.client.send_request(subject.clone(), request).await {
+                Err(e) if e.kind() == RequestErrorKind::NoResponders && left > backoff => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(500));
+                }
+                other => break other,
+            }
+        };
+        match result {
             Ok(message) => serde_json::from_slice(&message.payload).unwrap_or_else(|e| {
                 Reply::unavailable(format!("unreadable reply from {subject}: {e}"))
             }),

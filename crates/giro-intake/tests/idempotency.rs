@@ -56,7 +56,7 @@ async fn fifty_concurrent_creates_on_two_instances_make_exactly_one_order() {
     b.stop().await;
     let c = start_intake(connect().await, &t.config).await;
     let again = client.create_payout(body.clone()).await;
-    assert!(again.ok);
+    assert!(again.ok, "{again:?}");
     assert_eq!(again.body["duplicate"], true);
     assert_eq!(again.str("order_id"), Some(order_id.as_str()));
     assert_eq!(

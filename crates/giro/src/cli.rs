@@ -24,10 +24,13 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Run every component in one process.
-    Up(NatsArgs),
+    /// Run every component in one process, with the provider sandboxes.
+    Up(UpArgs),
     /// Run the giro-intake NATS micro service.
     Intake(NatsArgs),
+    /// Run the KillB, Cashy and A55 simulators (scenarios and faults: see --help).
+    #[command(after_help = giro_sandbox::cli::AFTER_HELP)]
+    Sandbox(giro_sandbox::cli::SandboxArgs),
     /// Create, show and cancel payouts.
     #[command(subcommand)]
     Payout(PayoutCommand),
@@ -42,6 +45,7 @@ impl Command {
         match self {
             Command::Up(_) => "up",
             Command::Intake(_) => "intake",
+            Command::Sandbox(_) => "sandbox",
             Command::Payout(_) => "cli",
             Command::Bench(_) => "bench",
         }
@@ -75,6 +79,18 @@ pub enum PayoutCommand {
 pub enum BenchCommand {
     /// Creates/s and reply latency of one intake instance, and order rebuild latency.
     Intake(bench::IntakeBenchArgs),
+}
+
+/// `giro up`: the engine plus, unless told otherwise, the provider simulators in-process.
+#[derive(Args, Clone, Debug)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// Do not start the provider sandboxes (real provider credentials are configured).
+    #[arg(long, env = "GIRO_NO_SANDBOX")]
+    pub no_sandbox: bool,
+    #[command(flatten)]
+    pub sandbox: giro_sandbox::cli::SandboxArgs,
 }
 
 /// Where NATS and the event stream are.
@@ -195,15 +211,39 @@ async fn run_intake(args: &NatsArgs, name: &str) -> anyhow::Result<giro_intake::
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Up(args) => {
-            let intake = run_intake(&args, "giro-up").await?;
+        Command::Up(up) => {
+            let sandbox = if up.no_sandbox {
+                None
+            } else {
+                let sandbox = giro_sandbox::Sandbox::start(up.sandbox.config())
+                    .await
+                    .context("starting the provider sandboxes")?;
+                for (name, url) in [
+                    ("KillB", sandbox.killb_url()),
+                    ("Cashy", sandbox.cashy_url()),
+                    ("A55", sandbox.a55_url()),
+                ] {
+                    if let Some(url) = url {
+                        eprintln!(
+                            "{name} sandbox on {url} (introspection: {url}/_sandbox/summary)"
+                        );
+                    }
+                }
+                Some(sandbox)
+            };
+            let intake = run_intake(&up.nats, "giro-up").await?;
             eprintln!(
                 "giro is up: commands on {p}.cmd.*, events in stream {s} ({p}.evt.>). Ctrl-C stops.",
-                p = args.prefix,
-                s = args.stream
+                p = up.nats.prefix,
+                s = up.nats.stream
             );
             wait_for_shutdown().await;
             intake.stop().await;
+            drop(sandbox);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sandbox(args) => {
+            giro_sandbox::cli::run(args).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Intake(args) => {

@@ -1,0 +1,237 @@
+//! The KillB simulator (seeds 000 and 002): login with expiring tokens, pre-fund balances that move,
+//! idempotent payouts to PSE and BREB beneficiaries, signed PAYOUT webhooks and a rate limit.
+
+mod accounts;
+mod auth;
+mod banks;
+mod config;
+mod errors;
+mod lifecycle;
+mod payouts;
+mod sign;
+mod state;
+mod validate;
+mod webhooks;
+mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+pub use config::{KillbConfig, PrefundAccount};
+pub use sign::{KillbSignature, killb_signature};
+
+use errors::KillbError;
+use state::Killb;
+use wire::TokenOut;
+
+use crate::context::Common;
+use crate::error::Error;
+use crate::faults::{self, FaultLayer, ProviderAnswers};
+use crate::json::RawObject;
+use crate::ratelimit::RateDecision;
+use crate::secret::same;
+use crate::{introspect, server};
+
+/// Starts the KillB simulator; returns the address it listens on.
+pub(crate) async fn start(config: KillbConfig, common: Common) -> Result<SocketAddr, Error> {
+    let bind = config.bind;
+    let listener = server::bind("killb", bind).await?;
+    let addr = listener.local_addr().map_err(|source| Error::Bind {
+        provider: "killb",
+        addr: bind,
+        source,
+    })?;
+    let shutdown = common.shutdown.clone();
+    let killb = Arc::new(Killb::new(config, common));
+    server::spawn(listener, router(killb), shutdown);
+    Ok(addr)
+}
+
+fn router(killb: Arc<Killb>) -> Router {
+    let common = killb.common.clone();
+    let fault_layer = FaultLayer {
+        faults: Arc::clone(&common.faults),
+        answers: Arc::new(Answers(Arc::clone(&killb))),
+        shutdown: common.shutdown.clone(),
+    };
+    let authenticated = Router::new()
+        .route("/api/v2/customers/balances", get(accounts::balances))
+        .route(
+            "/api/v2/customers/pre-fund/create",
+            post(accounts::create_prefund),
+        )
+        .route("/api/v2/payouts", post(payouts::create).get(payouts::list))
+        .route("/api/v2/payouts/{id}", get(payouts::get))
+        .route("/api/v2/banks", get(accounts::bank_list))
+        .route(
+            "/api/v2/webhooks",
+            post(webhooks::register).get(webhooks::list),
+        )
+        .route_layer(from_fn_with_state(Arc::clone(&killb), require_token));
+    let api = Router::new()
+        .route("/api/v2/auth/login", post(login))
+        .route("/api/v2/auth/refresh", post(refresh))
+        .merge(authenticated)
+        .fallback(not_found)
+        .layer(from_fn_with_state(fault_layer, faults::inject))
+        .layer(from_fn_with_state(Arc::clone(&killb), limit_and_key))
+        .with_state(Arc::clone(&killb));
+    let sandbox = Router::new()
+        .route(
+            "/_sandbox/killb/balances/{account_id}/topup",
+            post(accounts::top_up),
+        )
+        .with_state(killb);
+    api.merge(sandbox).merge(introspect::routes::router(common))
+}
+
+struct Answers(Arc<Killb>);
+
+impl ProviderAnswers for Answers {
+    fn server_error(&self) -> Response {
+        KillbError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM.0001",
+            "Internal server error",
+        )
+        .into_response()
+    }
+
+    fn maintenance(&self) -> Response {
+        KillbError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SYSTEM.0002",
+            "Service under maintenance",
+        )
+        .into_response()
+    }
+
+    fn rate_limited(&self) -> Response {
+        let limit = self.0.config.rate_limit.map_or(100, |l| l.per_second);
+        let reset = chrono::Utc::now().timestamp().unsigned_abs() + 1;
+        too_many(RateDecision {
+            allowed: false,
+            limit,
+            remaining: 0,
+            reset_unix: reset,
+        })
+    }
+}
+
+fn rate_headers(response: &mut Response, decision: RateDecision) {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-ratelimit-limit", u64::from(decision.limit)),
+        ("x-ratelimit-remaining", u64::from(decision.remaining)),
+        ("x-ratelimit-reset", decision.reset_unix),
+    ] {
+        headers.insert(name, HeaderValue::from(value));
+    }
+}
+
+fn too_many(decision: RateDecision) -> Response {
+    let mut response = KillbError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMIT.0001",
+        "Too many requests",
+    )
+    .into_response();
+    rate_headers(&mut response, decision);
+    response
+        .headers_mut()
+        .insert("retry-after", HeaderValue::from_static("1"));
+    response
+}
+
+/// The rate limit (with `X-RateLimit-*` on every answer) and, when configured, `x-api-key`.
+async fn limit_and_key(State(killb): State<Arc<Killb>>, request: Request, next: Next) -> Response {
+    let decision = killb.limiter.as_ref().map(|l| l.check());
+    if let Some(decision) = decision.filter(|d| !d.allowed) {
+        return too_many(decision);
+    }
+    if let Some(expected) = &killb.config.api_key {
+        let given = request
+            .headers()
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok());
+        if !given.is_some_and(|given| same(given, expected)) {
+            return KillbError::unauthorized("Invalid API key").into_response();
+        }
+    }
+    let mut response = next.run(request).await;
+    if let Some(decision) = decision {
+        rate_headers(&mut response, decision);
+    }
+    response
+}
+
+async fn require_token(State(killb): State<Arc<Killb>>, request: Request, next: Next) -> Response {
+    let header = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    match killb.tokens.check_bearer(header) {
+        Ok(()) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn not_found() -> KillbError {
+    KillbError::not_found("ROUTE.0001", "Cannot find the requested route")
+}
+
+fn credential(obj: &RawObject, field: &str) -> Result<String, KillbError> {
+    obj.string(field)
+        .ok()
+        .flatten()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| KillbError::invalid(field, format!("{field} should not be empty")))
+}
+
+/// `POST /api/v2/auth/login {email, password}`.
+async fn login(
+    State(killb): State<Arc<Killb>>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<TokenOut>), KillbError> {
+    let obj = RawObject::parse(&body).map_err(|e| {
+        KillbError::invalid("body", format!("Request body is not a JSON object: {e}"))
+    })?;
+    let email = credential(&obj, "email")?;
+    let password = credential(&obj, "password")?;
+    if !(same(&email, &killb.config.email) && same(&password, &killb.config.password)) {
+        return Err(KillbError::unauthorized("Invalid credentials"));
+    }
+    let tokens = killb.tokens.issue(
+        &killb.common.random,
+        killb.config.token_ttl,
+        killb.config.refresh_ttl,
+    );
+    Ok((StatusCode::CREATED, Json(tokens)))
+}
+
+/// `POST /api/v2/auth/refresh {refreshToken}`.
+async fn refresh(
+    State(killb): State<Arc<Killb>>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<TokenOut>), KillbError> {
+    let obj = RawObject::parse(&body).map_err(|e| {
+        KillbError::invalid("body", format!("Request body is not a JSON object: {e}"))
+    })?;
+    killb
+        .tokens
+        .redeem_refresh(&credential(&obj, "refreshToken")?)?;
+    let tokens = killb.tokens.issue(
+        &killb.common.random,
+        killb.config.token_ttl,
+        killb.config.refresh_ttl,
+    );
+    Ok((StatusCode::CREATED, Json(tokens)))
+}

@@ -1,0 +1,99 @@
+//! A token bucket, as KillB documents it: a sustained rate per second and a burst.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+/// Requests per second and burst size; KillB's sandbox allows 100/s with a burst of 200.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimit {
+    /// Tokens added per second.
+    pub per_second: u32,
+    /// Bucket size: how many requests may arrive at once after a quiet spell.
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// KillB's documented sandbox limit.
+    pub const KILLB_SANDBOX: Self = Self {
+        per_second: 100,
+        burst: 200,
+    };
+}
+
+/// What the limiter decided for one request, with the values for the `X-RateLimit-*` headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RateDecision {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    /// Unix time (seconds) at which at least one more request will be allowed.
+    pub reset_unix: u64,
+}
+
+/// A shared token bucket.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    limit: RateLimit,
+    bucket: Mutex<(f64, Instant)>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(limit: RateLimit) -> Self {
+        Self {
+            limit,
+            bucket: Mutex::new((f64::from(limit.burst), Instant::now())),
+        }
+    }
+
+    /// Takes a token if one is available.
+    pub(crate) fn check(&self) -> RateDecision {
+        let rate = f64::from(self.limit.per_second.max(1));
+        let burst = f64::from(self.limit.burst.max(1));
+        let mut bucket = self
+            .bucket
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        let (tokens, last) = *bucket;
+        let tokens = (tokens + now.duration_since(last).as_secs_f64() * rate).min(burst);
+        let allowed = tokens >= 1.0;
+        let tokens = if allowed { tokens - 1.0 } else { tokens };
+        *bucket = (tokens, now);
+        let wait = if tokens >= 1.0 {
+            0.0
+        } else {
+            (1.0 - tokens) / rate
+        };
+        let reset = SystemTime::now() + Duration::from_secs_f64(wait);
+        RateDecision {
+            allowed,
+            limit: self.limit.per_second,
+            // Truncation is the intent: a partial token is not a request.
+            remaining: tokens.floor().max(0.0) as u32,
+            reset_unix: reset
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn burst_then_refusal() {
+        let limiter = RateLimiter::new(RateLimit {
+            per_second: 1,
+            burst: 3,
+        });
+        let allowed = (0..5).filter(|_| limiter.check().allowed).count();
+        assert_eq!(allowed, 3);
+        let refused = limiter.check();
+        assert!(!refused.allowed);
+        assert_eq!(refused.remaining, 0);
+    }
+}

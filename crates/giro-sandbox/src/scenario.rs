@@ -1,0 +1,70 @@
+//! Picking an outcome deterministically: the last two digits of an order's whole-unit amount.
+//!
+//! A caller (Giro's executor, an end-to-end test) controls the amount but not the provider ids or
+//! the idempotency handle, so the amount is what selects the scenario. Each provider reads the
+//! codes in its own words; the table is in the crate README and in `giro sandbox --help`.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+/// The outcome an amount asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scenario {
+    /// Any code not listed below.
+    Success,
+    /// `…11`
+    Fail1,
+    /// `…12`
+    Fail2,
+    /// `…13`
+    Fail3,
+    /// `…14`
+    Fail4,
+    /// `…15`
+    Fail5,
+    /// `…16`
+    Cancel,
+    /// `…17`: succeeds, then the success is reversed.
+    ReverseSuccess,
+    /// `…18`: fails, then the failure is reversed into a success.
+    ReverseFailure,
+    /// `…19`: stays in flight forever (for reconciler tests).
+    Stuck,
+}
+
+impl Scenario {
+    /// The scenario selected by `amount` (sign and fraction ignored).
+    pub(crate) fn of(amount: Decimal) -> Self {
+        let code = (amount.trunc().abs() % Decimal::ONE_HUNDRED)
+            .to_u8()
+            .unwrap_or(0);
+        match code {
+            11 => Self::Fail1,
+            12 => Self::Fail2,
+            13 => Self::Fail3,
+            14 => Self::Fail4,
+            15 => Self::Fail5,
+            16 => Self::Cancel,
+            17 => Self::ReverseSuccess,
+            18 => Self::ReverseFailure,
+            19 => Self::Stuck,
+            _ => Self::Success,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_come_from_whole_units() {
+        assert_eq!(Scenario::of(Decimal::new(500_000, 0)), Scenario::Success);
+        assert_eq!(Scenario::of(Decimal::new(1_001_150, 2)), Scenario::Fail1);
+        assert_eq!(Scenario::of(Decimal::new(10_019, 0)), Scenario::Stuck);
+        assert_eq!(
+            Scenario::of(Decimal::new(10_017, 0)),
+            Scenario::ReverseSuccess
+        );
+    }
+}

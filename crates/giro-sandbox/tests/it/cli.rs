@@ -1,0 +1,109 @@
+//! `giro sandbox`: options, environment fallbacks, the help text and `run`.
+
+use clap::{CommandFactory, Parser};
+use giro_sandbox::cli::{SandboxArgs, run};
+use giro_sandbox::{Ack, Sandbox};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    args: SandboxArgs,
+}
+
+#[test]
+fn defaults_environment_and_flags() {
+    let cli = Cli::parse_from(["giro"]);
+    let config = cli.args.config();
+    assert_eq!(config.killb.as_ref().unwrap().email, "sandbox@giro.local");
+    assert_eq!(config.cashy.as_ref().unwrap().merchants.len(), 2);
+    assert_eq!(
+        config.cashy.as_ref().unwrap().merchants[0].ack,
+        Ack::BodySuccess
+    );
+    assert_eq!(
+        config.cashy.as_ref().unwrap().merchants[1].ack,
+        Ack::Status200Or3xx
+    );
+    assert_eq!(config.timing.time_scale, 1.0);
+
+    // SAFETY: this is the only test in the binary that touches the environment.
+    unsafe { std::env::set_var("GIRO_SANDBOX_CASHY_CO_MERCHANT", "777") };
+    let cli = Cli::parse_from([
+        "giro",
+        "--no-a55",
+        "--lose-response",
+        "0.3",
+        "--seed",
+        "9",
+        "--time-scale",
+        "0.001",
+    ]);
+    unsafe { std::env::remove_var("GIRO_SANDBOX_CASHY_CO_MERCHANT") };
+    let config = cli.args.config();
+    assert_eq!(
+        config.cashy.as_ref().unwrap().merchants[0].merchant_id,
+        "777"
+    );
+    assert!(config.a55.is_none());
+    assert_eq!(config.faults.lose_response, 0.3);
+    assert_eq!(config.seed, 9);
+    assert_eq!(config.timing.time_scale, 0.001);
+}
+
+#[test]
+fn help_documents_every_scenario_and_fault() {
+    let help = Cli::command().render_long_help().to_string();
+    for code in 11..=19 {
+        assert!(help.contains(&format!("  {code}  ")), "scenario {code}");
+    }
+    for fault in [
+        "latency",
+        "error_5xx",
+        "rate_limit",
+        "maintenance",
+        "lose_response",
+        "hang_response",
+        "drop_callback",
+        "duplicate_callback",
+        "delay_callback",
+        "reorder_callbacks",
+        "reverse_later",
+    ] {
+        assert!(help.contains(fault), "{fault}");
+    }
+    for flag in [
+        "--seed",
+        "--time-scale",
+        "--killb-signature",
+        "--cashy-require-public-notify-url",
+        "--a55-legacy-webhooks",
+        "GIRO_SANDBOX_SEED",
+    ] {
+        assert!(help.contains(flag), "{flag}");
+    }
+    assert!(help.contains("X-Sandbox-Fault") && help.contains("/_sandbox/summary"));
+}
+
+#[tokio::test]
+async fn run_reports_a_taken_address_and_config_starts_on_free_ports() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let addr = format!("127.0.0.1:{port}");
+    let cli = Cli::parse_from(["giro", "--killb-addr", &addr, "--no-cashy", "--no-a55"]);
+    let error = run(cli.args).await.unwrap_err();
+    assert!(error.to_string().contains("killb"), "{error}");
+
+    let cli = Cli::parse_from([
+        "giro",
+        "--killb-addr",
+        "127.0.0.1:0",
+        "--cashy-addr",
+        "127.0.0.1:0",
+        "--a55-addr",
+        "127.0.0.1:0",
+    ]);
+    let sandbox = Sandbox::start(cli.args.config()).await.unwrap();
+    assert_ne!(sandbox.killb_addr().unwrap().port(), 0);
+    assert_ne!(sandbox.cashy_addr().unwrap().port(), 0);
+    assert_ne!(sandbox.a55_addr().unwrap().port(), 0);
+}

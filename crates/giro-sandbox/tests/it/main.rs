@@ -1,0 +1,14 @@
+//! End-to-end tests of the simulators over HTTP, all in one binary to keep linking cheap.
+
+mod a55;
+mod a55_operations;
+mod cashy;
+mod cashy_callbacks;
+mod cashy_refusals;
+mod cli;
+mod common;
+mod faults;
+mod introspection;
+mod killb;
+mod killb_accounts;
+mod signatures;
