@@ -32,6 +32,13 @@ pub trait Decider {
     /// (a corrupt or foreign log) leaves the state as it was.
     fn evolve(state: Self::State, event: &Envelope<Self::Event>) -> Self::State;
 
+    /// The provider instance an order's events are for, carried in the `Giro-Provider` header so
+    /// each executor can skip other providers' events without reading them. `state` is the order
+    /// before `event`.
+    fn route(_state: &Self::State, _event: &Self::Event) -> Option<String> {
+        None
+    }
+
     /// Rebuilds an order from its events, oldest first.
     fn fold<'a>(events: impl IntoIterator<Item = &'a Envelope<Self::Event>>) -> Self::State
     where

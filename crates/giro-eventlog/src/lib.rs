@@ -19,3 +19,6 @@ pub use log::{Appended, EventLog, Executed, Loaded, Tail};
 
 /// Header naming an event's type, so consumers and the `nats` CLI can filter without decoding.
 pub const EVENT_TYPE_HEADER: &str = "Giro-Event-Type";
+
+/// Header naming the provider instance an order's event is for (payouts and charges).
+pub const PROVIDER_HEADER: &str = "Giro-Provider";

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::config::EventLogConfig;
 use crate::error::{Error, ExecuteError};
-use crate::{EVENT_TYPE_HEADER, trace};
+use crate::{EVENT_TYPE_HEADER, PROVIDER_HEADER, trace};
 
 /// How often a command is re-decided after losing a race before giving up as `unavailable`.
 const MAX_CONFLICT_RETRIES: usize = 16;
@@ -176,14 +176,14 @@ impl EventLog {
         subject: &str,
         id: OrderId,
         tail: Tail,
-        events: Vec<E>,
+        events: Vec<(E, Option<String>)>,
         meta: &EventMeta,
         now: DateTime<Utc>,
     ) -> Result<Appended<E>, Error> {
         let mut expected = tail.last_sequence;
         let first_version = tail.version + 1;
         let mut stored = Vec::with_capacity(events.len());
-        for (i, event) in events.into_iter().enumerate() {
+        for (i, (event, route)) in events.into_iter().enumerate() {
             let envelope = Envelope {
                 id: EventId::new(),
                 event,
@@ -192,7 +192,9 @@ impl EventLog {
                 at: now,
                 meta: meta.clone(),
             };
-            expected = self.publish(subject, expected, &envelope).await?;
+            expected = self
+                .publish(subject, expected, &envelope, route.as_deref())
+                .await?;
             stored.push(envelope);
         }
         Ok(Appended {
@@ -206,11 +208,15 @@ impl EventLog {
         subject: &str,
         expected: u64,
         envelope: &Envelope<E>,
+        route: Option<&str>,
     ) -> Result<u64, Error> {
         let payload = serde_json::to_vec(envelope)
             .map_err(|e| Error::Unavailable(format!("encoding an event: {e}")))?;
         let mut headers = HeaderMap::new();
         headers.insert(EVENT_TYPE_HEADER, envelope.event.event_type());
+        if let Some(provider) = route {
+            headers.insert(PROVIDER_HEADER, provider);
+        }
         trace::inject(&mut headers);
         let message = PublishMessage::build()
             .payload(payload.into())
@@ -257,8 +263,15 @@ impl EventLog {
                     appended: Vec::new(),
                 });
             }
+            let routed = events
+                .into_iter()
+                .map(|e| {
+                    let route = D::route(&order.state, &e);
+                    (e, route)
+                })
+                .collect();
             match self
-                .append(&subject, id, order.tail(), events, meta, now)
+                .append(&subject, id, order.tail(), routed, meta, now)
                 .await
             {
                 Ok(appended) => {

@@ -1,6 +1,6 @@
 //! Private event logs for tests: each gets its own stream and subject prefix on the local NATS
-//! (or `NATS_URL`), so tests run in parallel, and its stream is deleted when it is dropped, even
-//! when the test panics.
+//! (or `NATS_URL`), so tests run in parallel, and its streams (the event stream and any named after
+//! it) are deleted when it is dropped, even when the test panics.
 
 use crate::{EventLog, EventLogConfig};
 
@@ -57,7 +57,17 @@ impl Drop for TestLog {
             rt.block_on(async move {
                 if let Ok(client) = async_nats::connect(nats_url()).await {
                     let js = async_nats::jetstream::new(client);
-                    let _ = js.delete_stream(&stream).await;
+                    // The test's stream and any it derived (e.g. `<stream>_FUNDS`).
+                    let mut names = js.stream_names();
+                    let mut owned = vec![];
+                    while let Some(Ok(name)) = futures::StreamExt::next(&mut names).await {
+                        if name.starts_with(&stream) {
+                            owned.push(name);
+                        }
+                    }
+                    for name in owned {
+                        let _ = js.delete_stream(&name).await;
+                    }
                 }
             });
         });

@@ -102,9 +102,10 @@ async fn a_stale_append_conflicts_and_stores_nothing() {
             &subject,
             id,
             giro_eventlog::Tail::default(),
-            vec![PayoutEvent::Held(giro_domain::payout::Held {
-                reason: "x".into(),
-            })],
+            vec![(
+                PayoutEvent::Held(giro_domain::payout::Held { reason: "x".into() }),
+                None,
+            )],
             &meta(),
             Utc::now(),
         )
@@ -206,6 +207,13 @@ async fn events_carry_type_msg_id_and_trace_headers() {
     assert_eq!(
         msg.headers.get(EVENT_TYPE_HEADER).unwrap().as_str(),
         "payout.requested"
+    );
+    assert_eq!(
+        msg.headers
+            .get(giro_eventlog::PROVIDER_HEADER)
+            .unwrap()
+            .as_str(),
+        "cashy-tz"
     );
     assert_eq!(
         msg.headers.get("Nats-Msg-Id").unwrap().as_str(),

@@ -225,6 +225,14 @@ impl Decider for ChargeDecider {
         }
     }
 
+    fn route(state: &Self::State, event: &Self::Event) -> Option<String> {
+        match (state, event) {
+            (_, ChargeEvent::Requested(r)) => Some(r.provider.to_string()),
+            (Some(c), _) => Some(c.request.provider.to_string()),
+            (None, _) => None,
+        }
+    }
+
     fn evolve(state: Self::State, env: &Envelope<Self::Event>) -> Self::State {
         match (state, &env.event) {
             (None, ChargeEvent::Requested(r)) if env.version == 1 => Some(Charge {

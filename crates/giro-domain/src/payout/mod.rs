@@ -43,4 +43,12 @@ impl Decider for PayoutDecider {
     fn evolve(state: Self::State, event: &Envelope<Self::Event>) -> Self::State {
         evolve(state, event)
     }
+
+    fn route(state: &Self::State, event: &Self::Event) -> Option<String> {
+        match (state, event) {
+            (_, PayoutEvent::Requested(r)) => Some(r.provider.to_string()),
+            (Some(p), _) => Some(p.request.provider.to_string()),
+            (None, _) => None,
+        }
+    }
 }

@@ -1,0 +1,74 @@
+//! How an executor instance behaves: its provider, its consumer and its clocks.
+
+use std::time::Duration;
+
+use giro_domain::ProviderId;
+
+/// Delays and limits of the executor's state machine. Defaults suit production; tests shrink them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timings {
+    /// How long a claim (`payout.submission_started`) may stand before another instance treats its
+    /// owner as gone and resolves the attempt by lookup. Must exceed the provider call time-out.
+    pub claim_timeout: Duration,
+    /// First poll of a submitted payout whose callback has not come; doubles up to `poll_max`.
+    pub poll_after: Duration,
+    pub poll_max: Duration,
+    /// Backoff before a new attempt after a retryable refusal; doubles per attempt, with jitter.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// Attempts (retryable refusals) before the payout fails with the provider's last reason.
+    pub max_attempts: u32,
+    /// How often a held payout re-checks the provider's balance, and how long it may wait.
+    pub hold_recheck: Duration,
+    pub hold_timeout: Duration,
+    /// JetStream's redelivery time for a message whose handler died.
+    pub ack_wait: Duration,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            claim_timeout: Duration::from_secs(60),
+            poll_after: Duration::from_secs(120),
+            poll_max: Duration::from_secs(3600),
+            retry_base: Duration::from_secs(2),
+            retry_max: Duration::from_secs(300),
+            max_attempts: 8,
+            hold_recheck: Duration::from_secs(30),
+            hold_timeout: Duration::from_secs(24 * 3600),
+            ack_wait: Duration::from_secs(90),
+        }
+    }
+}
+
+/// One executor instance of one provider instance.
+#[derive(Debug, Clone)]
+pub struct ExecutorConfig {
+    pub provider: ProviderId,
+    /// Subject prefix (`giro`).
+    pub prefix: String,
+    pub timings: Timings,
+    /// Orders handled at once by this instance.
+    pub max_in_flight: usize,
+}
+
+impl ExecutorConfig {
+    pub fn new(provider: ProviderId, prefix: impl Into<String>) -> Self {
+        ExecutorConfig {
+            provider,
+            prefix: prefix.into(),
+            timings: Timings::default(),
+            max_in_flight: 64,
+        }
+    }
+
+    /// The durable consumer every instance of this provider shares.
+    pub fn consumer_name(&self) -> String {
+        format!("giro-executor-{}", self.provider)
+    }
+
+    /// Where events this executor cannot handle are kept, with the reason.
+    pub fn dead_letter_subject(&self) -> String {
+        format!("{}.dlq.executor.{}", self.prefix, self.provider)
+    }
+}

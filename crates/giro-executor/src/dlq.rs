@@ -1,0 +1,54 @@
+//! Poison messages: an event the executor cannot handle is kept on a dead-letter subject with the
+//! reason, counted, and terminated, so the consumer keeps going.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{self, AckKind};
+
+use crate::config::ExecutorConfig;
+
+static DEAD_LETTERED: AtomicU64 = AtomicU64::new(0);
+
+/// Messages dead-lettered by this process.
+pub fn dead_lettered() -> u64 {
+    DEAD_LETTERED.load(Ordering::Relaxed)
+}
+
+/// Publishes the message with its reason to the dead-letter subject and terminates it. If the
+/// dead-letter publish fails the message is left for redelivery: nothing is dropped silently.
+pub async fn dead_letter(
+    js: &jetstream::Context,
+    config: &ExecutorConfig,
+    message: &jetstream::Message,
+    reason: &str,
+) {
+    tracing::error!(subject = %message.subject, %reason, "dead-lettering an event");
+    let mut headers = message.headers.clone().unwrap_or_default();
+    headers.insert("Giro-Dead-Letter-Reason", reason);
+    headers.insert("Giro-Original-Subject", message.subject.as_str());
+    if let Ok(info) = message.info() {
+        headers.insert(
+            "Giro-Original-Sequence",
+            info.stream_sequence.to_string().as_str(),
+        );
+    }
+    let headers: HeaderMap = headers;
+    let published = js
+        .client()
+        .publish_with_headers(
+            config.dead_letter_subject(),
+            headers,
+            message.payload.clone(),
+        )
+        .await;
+    match published {
+        Ok(()) => {
+            DEAD_LETTERED.fetch_add(1, Ordering::Relaxed);
+            let _ = message.ack_with(AckKind::Term).await;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "dead-letter publish failed; leaving the event for redelivery");
+        }
+    }
+}
