@@ -36,6 +36,11 @@ impl EventLogConfig {
         format!("{}.evt.{}.{}", self.prefix, kind.as_str(), id)
     }
 
+    /// The stream keeping dead letters (`<prefix>.dlq.>`), named after the event stream.
+    pub fn dead_letter_stream(&self) -> String {
+        format!("{}_DLQ", self.stream)
+    }
+
     /// The wildcard the stream captures.
     pub fn stream_subjects(&self) -> String {
         format!("{}.evt.>", self.prefix)

@@ -121,6 +121,19 @@ impl EventLog {
                 Err(e) => return Err(Error::Provision(e.to_string())),
             }
         }
+        // Dead letters (events or callbacks a component could not handle) are kept like events.
+        let dead_letters = stream::Config {
+            name: config.dead_letter_stream(),
+            subjects: vec![format!("{}.dlq.>", config.prefix)],
+            storage: stream::StorageType::File,
+            num_replicas: config.replicas,
+            description: Some("Giro dead letters: <prefix>.dlq.<component>.<provider>".to_string()),
+            allow_direct: true,
+            ..Default::default()
+        };
+        js.create_or_update_stream(dead_letters)
+            .await
+            .map_err(|e| Error::Provision(e.to_string()))?;
         let stream = js
             .get_stream_no_info(&config.stream)
             .await

@@ -15,8 +15,9 @@ pub fn dead_lettered() -> u64 {
     DEAD_LETTERED.load(Ordering::Relaxed)
 }
 
-/// Publishes the message with its reason to the dead-letter subject and terminates it. If the
-/// dead-letter publish fails the message is left for redelivery: nothing is dropped silently.
+/// Stores the message with its reason on the dead-letter subject (kept by the `<stream>_DLQ`
+/// stream) and terminates it. If the dead letter is not stored the message is left for
+/// redelivery: nothing is dropped silently.
 pub async fn dead_letter(
     js: &jetstream::Context,
     config: &ExecutorConfig,
@@ -34,14 +35,17 @@ pub async fn dead_letter(
         );
     }
     let headers: HeaderMap = headers;
-    let published = js
-        .client()
+    let published = match js
         .publish_with_headers(
             config.dead_letter_subject(),
             headers,
             message.payload.clone(),
         )
-        .await;
+        .await
+    {
+        Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
     match published {
         Ok(()) => {
             DEAD_LETTERED.fetch_add(1, Ordering::Relaxed);

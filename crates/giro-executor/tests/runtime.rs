@@ -179,3 +179,47 @@ async fn half_the_funds_hold_half_the_batch_until_a_top_up() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_event_is_dead_lettered_and_the_consumer_keeps_going() {
+    let t = TestLog::new().await;
+    let fake = Arc::new(FakeProvider::new(Behaviour {
+        polls_to_success: 0,
+        ..Default::default()
+    }));
+    let provider: Arc<dyn PayoutProvider> = fake.clone();
+    let exec = giro_executor::start(t.log.clone(), provider, config(&t, "cashy-co"), false)
+        .await
+        .unwrap();
+    // An unreadable event for this provider.
+    let js = async_nats::jetstream::new(t.client.clone());
+    let poison = uuid::Uuid::new_v4();
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(giro_eventlog::PROVIDER_HEADER, "cashy-co");
+    js.publish_with_headers(
+        format!("{}.evt.payout.{poison}", t.config.prefix),
+        headers,
+        "{not json".into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+    let good = create(&t.log, "after-poison", "cashy-co", "150000").await;
+    let statuses = wait_terminal(&t.log, &[good], Duration::from_secs(30)).await;
+    assert_eq!(statuses, vec![PayoutStatus::Succeeded]);
+    let dlq = js.get_stream(t.config.dead_letter_stream()).await.unwrap();
+    let letter = dlq
+        .direct_get_last_for_subject(format!("{}.dlq.executor.cashy-co", t.config.prefix))
+        .await
+        .unwrap();
+    let reason = letter
+        .headers
+        .get("Giro-Dead-Letter-Reason")
+        .unwrap()
+        .as_str()
+        .to_string();
+    assert!(reason.contains("unreadable"), "{reason}");
+    assert_eq!(&letter.payload[..], b"{not json");
+    exec.stop().await;
+}
