@@ -1,0 +1,315 @@
+//! A whole Giro stack against the provider sandboxes, for end-to-end tests: a private event
+//! stream, the sandboxes on free ports, the webhook ingress, and executors for every provider
+//! instance, wired the way `giro up` wires them.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutStatus};
+use giro_domain::provider::Catalog;
+use giro_domain::{EventMeta, OrderId, ProviderId, Secret};
+use giro_eventlog::test_support::TestLog;
+use giro_executor::providers::cashy::{
+    CashyClient, CashyConfig as CashyClientConfig, CashyCountry,
+};
+use giro_executor::providers::killb::{KillbClient, KillbConfig as KillbClientConfig};
+use giro_executor::{ExecutorConfig, ExecutorHandle, PayoutProvider, Timings};
+use giro_ingress::{CashyHook, IngressConfig, IngressHandle, KillbHook};
+use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
+use giro_sandbox::killb::KillbConfig;
+use giro_sandbox::{FaultSettings, Sandbox, SandboxConfig, Timing};
+use serde_json::json;
+
+pub const KILLB_EMAIL: &str = "ops@giro.test";
+pub const KILLB_PASSWORD: &str = "pw-123";
+pub const KILLB_SECRET: &str = "killb-webhook-secret";
+pub const KILLB_ACCOUNT: &str = "prefund-cop-001";
+pub const CO_MERCHANT: &str = "100001";
+pub const CO_KEY: &str = "cashy-co-sandbox-key";
+pub const TZ_MERCHANT: &str = "1002001";
+pub const TZ_KEY: &str = "cashy-tz-sandbox-key";
+
+/// The payout provider instances of the default catalog.
+pub const PAYOUT_PROVIDERS: [&str; 3] = ["killb", "cashy-co", "cashy-tz"];
+
+/// How to build the stack.
+pub struct StackOptions {
+    pub faults: FaultSettings,
+    pub timings: Timings,
+    /// Executor instances per provider instance.
+    pub executors: usize,
+    /// KillB pre-fund balance in COP.
+    pub killb_balance: rust_decimal::Decimal,
+    pub seed: u64,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        StackOptions {
+            faults: FaultSettings::default(),
+            timings: Timings {
+                claim_timeout: Duration::from_secs(3),
+                poll_after: Duration::from_millis(500),
+                poll_max: Duration::from_secs(2),
+                retry_base: Duration::from_millis(100),
+                retry_max: Duration::from_millis(800),
+                max_attempts: 8,
+                hold_recheck: Duration::from_millis(300),
+                hold_timeout: Duration::from_secs(300),
+                ack_wait: Duration::from_secs(10),
+            },
+            executors: 1,
+            killb_balance: rust_decimal::Decimal::from(1_000_000_000i64),
+            seed: 7,
+        }
+    }
+}
+
+/// A running stack.
+pub struct Stack {
+    pub log: TestLog,
+    pub sandbox: Sandbox,
+    pub ingress: IngressHandle,
+    pub providers: Vec<(ProviderId, Arc<dyn PayoutProvider>, bool)>,
+    pub executors: Vec<(ProviderId, ExecutorHandle)>,
+    pub timings: Timings,
+}
+
+fn pid(s: &str) -> ProviderId {
+    ProviderId::try_from(s.to_string()).expect("valid provider id")
+}
+
+impl Stack {
+    pub async fn start(options: StackOptions) -> Stack {
+        let log = TestLog::new().await;
+        let any: SocketAddr = "127.0.0.1:0".parse().expect("address");
+        let mut ingress_config = IngressConfig::new(any, log.config.prefix.clone());
+        ingress_config.killb = Some(KillbHook {
+            provider: pid("killb"),
+            secret: Secret::new(KILLB_SECRET.into()),
+        });
+        ingress_config.cashy = vec![
+            CashyHook {
+                provider: pid("cashy-co"),
+                merchant_id: CO_MERCHANT.into(),
+                api_key: Secret::new(CO_KEY.into()),
+                country: CashyCountry::Co,
+            },
+            CashyHook {
+                provider: pid("cashy-tz"),
+                merchant_id: TZ_MERCHANT.into(),
+                api_key: Secret::new(TZ_KEY.into()),
+                country: CashyCountry::Tz,
+            },
+        ];
+        let ingress = giro_ingress::start(log.log.clone(), ingress_config)
+            .await
+            .expect("ingress starts");
+
+        let mut killb = KillbConfig::new(KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET);
+        killb.webhook_url = Some(format!("{}/webhooks/killb", ingress.url()));
+        if let Some(account) = killb.accounts.first_mut() {
+            account.amount = options.killb_balance;
+        }
+        let sandbox = Sandbox::start(SandboxConfig {
+            killb: Some(killb),
+            cashy: Some(CashyConfig::new(vec![
+                CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
+                CashyMerchant::tanzania(TZ_MERCHANT, TZ_KEY),
+            ])),
+            a55: None,
+            timing: Timing {
+                time_scale: 0.0005,
+                step_delay: Duration::from_millis(50),
+                reversal_delay: Duration::from_millis(300),
+                callback_timeout: Duration::from_secs(5),
+            },
+            faults: options.faults,
+            seed: options.seed,
+        })
+        .await
+        .expect("sandbox starts");
+
+        let notify = format!("{}/webhooks/cashy", ingress.url());
+        let killb_url = sandbox.killb_url().expect("killb");
+        let cashy_url = sandbox.cashy_url().expect("cashy");
+        let mut killb_client = KillbClientConfig::new(
+            killb_url,
+            KILLB_EMAIL,
+            Secret::new(KILLB_PASSWORD.into()),
+            KILLB_ACCOUNT,
+            Secret::new(KILLB_SECRET.into()),
+        );
+        killb_client.timeout = Duration::from_secs(2);
+        killb_client.rate_limit = None;
+        let mut co = CashyClientConfig::new(
+            cashy_url.clone(),
+            CO_MERCHANT,
+            Secret::new(CO_KEY.into()),
+            CashyCountry::Co,
+            notify.clone(),
+        );
+        co.timeout = Duration::from_secs(2);
+        let mut tz = CashyClientConfig::new(
+            cashy_url,
+            TZ_MERCHANT,
+            Secret::new(TZ_KEY.into()),
+            CashyCountry::Tz,
+            notify,
+        );
+        tz.timeout = Duration::from_secs(2);
+        let providers: Vec<(ProviderId, Arc<dyn PayoutProvider>, bool)> = vec![
+            (
+                pid("killb"),
+                Arc::new(KillbClient::new(killb_client).expect("killb client")),
+                true,
+            ),
+            (
+                pid("cashy-co"),
+                Arc::new(CashyClient::new(co).expect("cashy client")),
+                false,
+            ),
+            (
+                pid("cashy-tz"),
+                Arc::new(CashyClient::new(tz).expect("cashy client")),
+                false,
+            ),
+        ];
+        let mut stack = Stack {
+            log,
+            sandbox,
+            ingress,
+            providers,
+            executors: vec![],
+            timings: options.timings,
+        };
+        for _ in 0..options.executors {
+            for i in 0..stack.providers.len() {
+                stack.start_executor(i).await;
+            }
+        }
+        stack
+    }
+
+    /// Starts one more executor instance of provider `index` (in `PAYOUT_PROVIDERS` order).
+    pub async fn start_executor(&mut self, index: usize) {
+        let (id, provider, prefunded) = &self.providers[index];
+        let mut config = ExecutorConfig::new(id.clone(), self.log.config.prefix.clone());
+        config.timings = self.timings.clone();
+        let handle =
+            giro_executor::start(self.log.log.clone(), provider.clone(), config, *prefunded)
+                .await
+                .expect("executor starts");
+        self.executors.push((id.clone(), handle));
+    }
+
+    /// Stops (kills) the first running executor of `provider`.
+    pub async fn kill_executor(&mut self, provider: &str) {
+        if let Some(i) = self
+            .executors
+            .iter()
+            .position(|(id, _)| id.as_str() == provider)
+        {
+            let (_, handle) = self.executors.remove(i);
+            handle.stop().await;
+        }
+    }
+
+    /// Creates a payout as intake would; returns its id.
+    pub async fn create(&self, key: &str, provider: &str, amount: &str) -> OrderId {
+        let body = match provider {
+            "cashy-tz" => json!({
+                "idempotency_key": key, "provider": provider, "amount": amount, "currency": "TZS",
+                "beneficiary": {"rail": "tz_mobile", "name": "Juma Hamisi", "msisdn": "255712345678", "operator": "tigo"}
+            }),
+            _ => json!({
+                "idempotency_key": key, "provider": provider, "amount": amount, "currency": "COP",
+                "external_id": key,
+                "beneficiary": { "rail": "co_bank", "first_name": "Maria", "last_name": "Garcia",
+                                 "email": "maria@example.com", "phone": "3001234567",
+                                 "document": {"type": "CC", "number": "12345678"},
+                                 "bank_code": "007", "account_number": "123456789", "account_type": "savings" }
+            }),
+        };
+        let draft =
+            giro_domain::payout::parse_create(body.to_string().as_bytes()).expect("valid payout");
+        let cmd = draft
+            .into_command(&Catalog::default(), None)
+            .expect("routable payout");
+        let id = cmd.order_id;
+        self.log
+            .log
+            .execute::<PayoutDecider>(
+                id,
+                &PayoutCommand::Create(Box::new(cmd)),
+                &EventMeta::default(),
+                true,
+            )
+            .await
+            .expect("payout stored");
+        id
+    }
+
+    /// The payout's status now.
+    pub async fn status(&self, id: OrderId) -> PayoutStatus {
+        let order = self
+            .log
+            .log
+            .load::<PayoutDecider>(id)
+            .await
+            .expect("order loads");
+        order.state.map(|p| p.status).expect("order exists")
+    }
+
+    /// The payout's event types, oldest first.
+    pub async fn event_types(&self, id: OrderId) -> Vec<&'static str> {
+        let order = self
+            .log
+            .log
+            .load::<PayoutDecider>(id)
+            .await
+            .expect("order loads");
+        order
+            .events
+            .iter()
+            .map(|e| giro_domain::EventType::event_type(&e.event))
+            .collect()
+    }
+
+    /// Waits until `accept` holds for every order's status or `within` passes; returns statuses.
+    pub async fn wait_for(
+        &self,
+        ids: &[OrderId],
+        within: Duration,
+        accept: impl Fn(PayoutStatus) -> bool,
+    ) -> Vec<PayoutStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            let mut statuses = Vec::with_capacity(ids.len());
+            for id in ids {
+                statuses.push(self.status(*id).await);
+            }
+            if statuses.iter().all(|s| accept(*s)) || Instant::now() > deadline {
+                return statuses;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Asserts the order's versions run 1..=n without gaps or repeats.
+    pub async fn assert_gapless(&self, id: OrderId) {
+        let order = self
+            .log
+            .log
+            .load::<PayoutDecider>(id)
+            .await
+            .expect("order loads");
+        let versions: Vec<u64> = order.events.iter().map(|e| e.version).collect();
+        assert_eq!(
+            versions,
+            (1..=versions.len() as u64).collect::<Vec<_>>(),
+            "order {id}"
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! A55: charges (pay-ins) through one endpoint for every method (seed 003, PROVIDERS.md §3).
+//!
+//! Not a payout provider: [`A55Client`] offers the charge operations (create, read, refund,
+//! cancel) as typed calls for the charge executor to drive. The submission handle is sent as
+//! `reference_external_id`; A55 has no idempotency key, so a creation whose answer was lost is
+//! recognised by its webhook, never resent blindly.
+
+mod client;
+pub mod sign;
+pub mod status;
+pub mod wire;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use giro_domain::Secret;
+
+pub use client::{A55Client, A55Error};
+pub use sign::{MAX_AGE, SignatureError, verify_signature};
+pub use status::A55Status;
+
+/// How to reach one A55 wallet.
+#[derive(Debug, Clone)]
+pub struct A55Config {
+    /// The API host (`https://core-manager.a55.tech`); `/api/v1/...` is appended.
+    pub base_url: String,
+    /// The OAuth2 host (`/oauth2/token` is appended); the API host when `None`.
+    pub auth_url: Option<String>,
+    pub client_id: String,
+    pub client_secret: Secret<String>,
+    /// OAuth2 scope, `api/readwrite`.
+    pub scope: String,
+    /// The wallet charges pay into (`wallet_uuid`).
+    pub wallet_uuid: String,
+    pub merchant_id: String,
+    /// Where A55 posts this wallet's charge webhooks (`webhook_url`); the account default if `None`.
+    pub webhook_url: Option<String>,
+    /// The secret of `X-Webhook-Signature`, for [`A55Client::verify_webhook`].
+    pub webhook_secret: Secret<String>,
+    /// Bound of one HTTP call, connection included.
+    pub timeout: Duration,
+}
+
+impl A55Config {
+    /// A configuration with scope `api/readwrite`, the API host as OAuth2 host, the account's
+    /// default webhook URL and a 30 s time-out.
+    pub fn new(
+        base_url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: Secret<String>,
+        wallet_uuid: impl Into<String>,
+        merchant_id: impl Into<String>,
+        webhook_secret: Secret<String>,
+    ) -> Self {
+        A55Config {
+            base_url: base_url.into(),
+            auth_url: None,
+            client_id: client_id.into(),
+            client_secret,
+            scope: "api/readwrite".into(),
+            wallet_uuid: wallet_uuid.into(),
+            merchant_id: merchant_id.into(),
+            webhook_url: None,
+            webhook_secret,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl A55Client {
+    /// Checks a signed webhook against the configured secret (see [`verify_signature`]), with
+    /// A55's 300 s limit on the timestamp's age.
+    pub fn verify_webhook(
+        &self,
+        timestamp: &str,
+        body: &[u8],
+        signature: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), SignatureError> {
+        let secret = self.config().webhook_secret.expose();
+        verify_signature(secret, timestamp, body, signature, now, MAX_AGE)
+    }
+}

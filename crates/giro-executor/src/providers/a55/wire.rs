@@ -1,0 +1,290 @@
+//! A55's JSON (seed 003), exactly as it is sent and received. The webhook ingress reuses
+//! [`Charge`] (the signed webhook's body) and [`LegacyWebhook`] (the older unsigned one).
+
+use giro_domain::Currency;
+use giro_domain::charge::{Address, ChargeMethod, ChargeRequested, Subscription};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::A55Config;
+use super::status::A55Status;
+use crate::providers::json;
+use crate::providers::report::report_id;
+
+/// The OAuth2 token answer; `expires_in` is in seconds.
+#[derive(Debug, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[serde(default, deserialize_with = "json::opt_decimal")]
+    pub expires_in: Option<Decimal>,
+    #[serde(default)]
+    pub token_type: Option<String>,
+}
+
+/// `POST /api/v1/bank/wallet/charge/`. It has no card fields: raw card data never passes through
+/// Giro (cards go through A55's hosted checkout, `charge_payment_url`).
+#[derive(Debug, Serialize)]
+pub struct CreateCharge<'a> {
+    pub wallet_uuid: &'a str,
+    pub merchant_id: &'a str,
+    pub payer_name: &'a str,
+    pub payer_email: &'a str,
+    pub payer_tax_id: &'a str,
+    pub payer_cell_phone: &'a str,
+    #[serde(serialize_with = "json::number")]
+    pub installment_value: Decimal,
+    pub installment_count: u32,
+    pub currency: &'static str,
+    /// `YYYY-MM-DD`.
+    pub due_date: String,
+    pub description: &'a str,
+    pub type_charge: ChargeMethod,
+    pub payer_address: &'a Address,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<&'a str>,
+    pub reference_external_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<&'a Subscription>,
+}
+
+/// Why a charge cannot be sent to A55 as asked (nothing was sent).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Unsupported {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl<'a> CreateCharge<'a> {
+    /// The body for `charge` under `handle` (`reference_external_id`). A fractional CLP or COP
+    /// amount is refused: A55 would truncate it and the difference would vanish.
+    pub fn new(
+        config: &'a A55Config,
+        handle: &'a str,
+        charge: &'a ChargeRequested,
+    ) -> Result<Self, Unsupported> {
+        let currency = charge.money.currency();
+        let value = charge.money.amount();
+        match currency {
+            Currency::CLP | Currency::COP if !value.fract().is_zero() => {
+                return Err(Unsupported {
+                    field: "amount",
+                    message: format!("A55 takes whole {currency} only; {value} would be truncated"),
+                });
+            }
+            Currency::TZS => {
+                return Err(Unsupported {
+                    field: "currency",
+                    message: "A55 does not take TZS".into(),
+                });
+            }
+            _ => {}
+        }
+        Ok(CreateCharge {
+            wallet_uuid: &config.wallet_uuid,
+            merchant_id: &config.merchant_id,
+            payer_name: charge.payer.name.expose(),
+            payer_email: charge.payer.email.expose(),
+            payer_tax_id: charge.payer.tax_id.expose(),
+            payer_cell_phone: charge.payer.phone.expose(),
+            installment_value: value,
+            installment_count: charge.installment_count,
+            currency: currency.code(),
+            due_date: charge.due_date.format("%Y-%m-%d").to_string(),
+            description: &charge.description,
+            type_charge: charge.method,
+            payer_address: &charge.payer.address,
+            webhook_url: config.webhook_url.as_deref(),
+            redirect_url: charge.redirect_url.as_deref(),
+            reference_external_id: handle,
+            capture: charge.capture,
+            subscription: charge.subscription.as_ref(),
+        })
+    }
+}
+
+/// `POST …/charge/{charge_uuid}/refund/{wallet_uuid}/`: the whole charge when `amount` is absent.
+#[derive(Debug, Serialize)]
+pub struct RefundRequest<'a> {
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "json::opt_number"
+    )]
+    pub amount: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
+}
+
+/// A charge as A55 returns it (create, read, refund, cancel) and as a signed webhook's body.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Charge {
+    pub charge_uuid: String,
+    pub status: String,
+    #[serde(default, deserialize_with = "json::opt_decimal")]
+    pub local_currency: Option<Decimal>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default, deserialize_with = "json::opt_decimal")]
+    pub usd_currency: Option<Decimal>,
+    #[serde(default, deserialize_with = "json::opt_decimal")]
+    pub eur_currency: Option<Decimal>,
+    /// The payment method.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub due_date: Option<String>,
+    #[serde(default)]
+    pub installment_count: Option<u32>,
+    #[serde(default)]
+    pub installments: Option<Vec<Installment>>,
+    /// The hosted checkout (cards without card data).
+    #[serde(default)]
+    pub charge_payment_url: Option<String>,
+    #[serde(default)]
+    pub url_3ds: Option<String>,
+    /// Why a charge is in `error`.
+    #[serde(default)]
+    pub message: Option<Problems>,
+    #[serde(default)]
+    pub subscription: Option<SubscriptionInfo>,
+    #[serde(default)]
+    pub reference_external_id: Option<String>,
+    #[serde(default)]
+    pub pix_qr_code: Option<String>,
+    #[serde(default)]
+    pub pix_copy_paste: Option<String>,
+    #[serde(default)]
+    pub barcode: Option<String>,
+    #[serde(default)]
+    pub digitable_line: Option<String>,
+    #[serde(default)]
+    pub boleto_url: Option<String>,
+}
+
+impl Charge {
+    /// Parses a signed webhook's body (after verifying it on the same bytes).
+    pub fn parse(body: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+
+    /// The status, parsed (unknown ones included).
+    pub fn status(&self) -> A55Status {
+        A55Status::parse(&self.status)
+    }
+
+    /// The identity of this status report (A55: dedupe by charge_uuid + status).
+    pub fn report_id(&self) -> String {
+        report_id(&self.charge_uuid, &self.status)
+    }
+}
+
+/// One installment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Installment {
+    #[serde(default, deserialize_with = "json::opt_decimal")]
+    pub local_currency: Option<Decimal>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub due_date: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub installment_number: Option<u32>,
+}
+
+/// The subscription created with a charge.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubscriptionInfo {
+    #[serde(default)]
+    pub subscription_uuid: Option<String>,
+    #[serde(default)]
+    pub cycle: Option<String>,
+    #[serde(default)]
+    pub end_date: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// One `{code, source, description}` of `message`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Problem {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `message`: a list of problems in the docs; a plain string is accepted too.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Problems {
+    List(Vec<Problem>),
+    Text(String),
+}
+
+impl Problems {
+    /// The first problem's code and a readable description of all of them.
+    pub fn summary(&self) -> (Option<String>, String) {
+        match self {
+            Problems::Text(text) => (None, text.clone()),
+            Problems::List(list) => {
+                let code = list
+                    .first()
+                    .map(|p| p.code.clone())
+                    .filter(|c| !c.is_empty());
+                let text = list
+                    .iter()
+                    .map(|p| match &p.description {
+                        Some(d) => format!("{}: {d}", p.code),
+                        None => p.code.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                (code, text)
+            }
+        }
+    }
+}
+
+/// An error answer: `{"status": "error", "message": [{code, source, description}]}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub message: Option<Problems>,
+    /// OAuth2 errors (`invalid_client`, …).
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// The older, unsigned webhook; confirm it by reading the charge before believing it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LegacyWebhook {
+    pub charge_uuid: String,
+    pub status: String,
+    #[serde(default)]
+    pub transaction_reference: Option<String>,
+    #[serde(default)]
+    pub subscription_uuid: Option<String>,
+    #[serde(default)]
+    pub payment_link_uuid: Option<String>,
+}
+
+impl LegacyWebhook {
+    /// Parses an unsigned webhook body.
+    pub fn parse(body: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+}

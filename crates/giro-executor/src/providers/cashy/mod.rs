@@ -1,0 +1,245 @@
+//! Cashy: payout gateway for Colombia (COP bank accounts and e-wallets, seed 001) and Tanzania
+//! (TZS mobile wallets, seed 004), PROVIDERS.md §2. One client per merchant, i.e. per country.
+//!
+//! The submission handle is the `mchOrderNo`. Cashy refuses a `mchOrderNo` it has seen instead of
+//! returning the original order, so that refusal is an unknown outcome (the original may exist)
+//! which a `payOutQuery` by `mchOrderNo` resolves.
+
+mod client;
+pub mod sign;
+pub mod status;
+pub mod wire;
+
+use std::time::Duration;
+
+use giro_domain::rail::PayoutBeneficiary;
+use giro_domain::{Currency, Secret};
+use rust_decimal::Decimal;
+
+pub use client::{CashyClient, CashyError};
+pub use sign::{sign, verify_sign};
+pub use status::CashyStatus;
+
+use crate::provider::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
+use wire::{OrderData, PayOutData, PayOutRequest};
+
+/// Cashy's refusal of a `mchOrderNo` it already has (and of a malformed one; Giro's handles are
+/// always well formed, so for Giro it means a duplicate).
+const DUPLICATE_ORDER: &str = "Params_mchOrderNo_error";
+/// `payOutQuery`'s answer for an order it does not have.
+const UNKNOWN_ORDER: [&str; 2] = ["Params_orderNo_error", "Params_mchOrderNo_error"];
+
+/// The country of a Cashy merchant: its currency, rules and callback acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CashyCountry {
+    /// Colombia: COP, bank accounts and e-wallets.
+    Co,
+    /// Tanzania: TZS, mobile wallets.
+    Tz,
+}
+
+impl CashyCountry {
+    /// The currency the merchant pays in.
+    pub fn currency(self) -> Currency {
+        match self {
+            CashyCountry::Co => Currency::COP,
+            CashyCountry::Tz => Currency::TZS,
+        }
+    }
+
+    /// The body that acknowledges a callback with HTTP 200, in each seed's form: `SUCCESS`
+    /// (seed 001) and `{"status":"SUCCESS"}` (seed 004).
+    pub fn callback_ack(self) -> &'static str {
+        match self {
+            CashyCountry::Co => "SUCCESS",
+            CashyCountry::Tz => r#"{"status":"SUCCESS"}"#,
+        }
+    }
+}
+
+/// How to reach one Cashy merchant.
+#[derive(Debug, Clone)]
+pub struct CashyConfig {
+    /// The gateway's `baseUrl`; `/api/...` is appended.
+    pub base_url: String,
+    /// The numeric `MerchantId`.
+    pub merchant_id: String,
+    /// The key appended to bodies before hashing them into `Sign` (and that signs callbacks).
+    pub api_key: Secret<String>,
+    pub country: CashyCountry,
+    /// Where Cashy posts results (`notifyUrl`): http(s) on a public domain name.
+    pub notify_url: String,
+    /// Order remark: ASCII, at most 32 characters (other characters are dropped).
+    pub remark: String,
+    /// Bound of one HTTP call, connection included.
+    pub timeout: Duration,
+}
+
+impl CashyConfig {
+    /// A configuration with the remark `giro payout` and a 30 s time-out.
+    pub fn new(
+        base_url: impl Into<String>,
+        merchant_id: impl Into<String>,
+        api_key: Secret<String>,
+        country: CashyCountry,
+        notify_url: impl Into<String>,
+    ) -> Self {
+        CashyConfig {
+            base_url: base_url.into(),
+            merchant_id: merchant_id.into(),
+            api_key,
+            country,
+            notify_url: notify_url.into(),
+            remark: "giro payout".into(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+fn refused(code: &str, message: String, retryable: bool) -> Submission {
+    Submission::Refused {
+        code: code.to_string(),
+        message,
+        retryable,
+        retry_after: None,
+    }
+}
+
+impl CashyClient {
+    /// Whether `header` (`Sign`) signs a callback `body` under the merchant's key.
+    pub fn verify_callback(&self, body: &[u8], header: &str) -> bool {
+        verify_sign(body, self.config().api_key.expose(), header)
+    }
+
+    async fn submit_payout(&self, order: PayoutOrder<'_>) -> Submission {
+        let config = self.config();
+        let bank_id = match (config.country, &order.request.beneficiary) {
+            (CashyCountry::Co, PayoutBeneficiary::CoBank(account)) => {
+                match self.bank_id(&account.bank_code).await {
+                    Ok(Some(id)) => Some(id),
+                    Ok(None) => {
+                        let message =
+                            format!("Cashy lists no bank with code {}", account.bank_code);
+                        return refused("bank_not_supported", message, false);
+                    }
+                    Err(e) => return bank_list_failure(e),
+                }
+            }
+            _ => None,
+        };
+        let body = match PayOutRequest::new(config, order, bank_id, client::nonce()) {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::warn!(order_id = %order.id, error = %e, "payout cannot be sent to Cashy");
+                return refused("unsupported_beneficiary", e.to_string(), false);
+            }
+        };
+        tracing::debug!(
+            order_id = %order.id, handle = order.handle,
+            beneficiary = %order.request.beneficiary.masked(), "submitting payout to Cashy"
+        );
+        let submission = submission(order.handle, self.pay_out(&body).await);
+        match &submission {
+            Submission::Accepted {
+                provider_ref,
+                raw_status,
+                ..
+            } => tracing::info!(
+                order_id = %order.id, handle = order.handle, ?provider_ref, %raw_status,
+                "Cashy accepted the payout"
+            ),
+            other => tracing::warn!(order_id = %order.id, handle = order.handle, outcome = ?other,
+                "Cashy did not accept the payout"),
+        }
+        submission
+    }
+}
+
+/// The payout was not sent because the bank list could not be read. A refusal in Cashy's envelope
+/// (`Sign_verify_error`, …) is final, as it would be for the payout itself.
+fn bank_list_failure(e: CashyError) -> Submission {
+    match e {
+        CashyError::Refused { msg } => {
+            let message = format!("Cashy refused the bank list query: {msg}");
+            refused(&msg, message, false)
+        }
+        CashyError::Busy { msg, retry_after } => Submission::Refused {
+            message: format!("Cashy is not taking requests now ({msg})"),
+            code: msg,
+            retryable: true,
+            retry_after: Some(retry_after),
+        },
+        other => refused("bank_list_unavailable", other.to_string(), true),
+    }
+}
+
+/// What a `payOut` call came to.
+fn submission(handle: &str, result: Result<PayOutData, CashyError>) -> Submission {
+    match result {
+        Ok(data) => Submission::Accepted {
+            report: (!status::CashyStatus::parse(&data.order_status).is_initial())
+                .then(|| data.report()),
+            provider_ref: Some(data.order_no),
+            raw_status: data.order_status,
+        },
+        Err(CashyError::Refused { msg }) if msg == DUPLICATE_ORDER => Submission::Unknown {
+            reason: format!(
+                "Cashy refused mchOrderNo {handle} as already used ({msg}): the original order may exist"
+            ),
+        },
+        Err(CashyError::Refused { msg }) => {
+            let message = format!("Cashy refused the payout: {msg}");
+            refused(&msg, message, false)
+        }
+        Err(CashyError::Busy { msg, retry_after }) => Submission::Refused {
+            message: format!("Cashy is not taking payouts now ({msg})"),
+            code: msg,
+            retryable: true,
+            retry_after: Some(retry_after),
+        },
+        Err(e) if e.may_have_happened() => Submission::Unknown {
+            reason: e.to_string(),
+        },
+        // Not sent, or an HTTP error outside Cashy's envelope: the payout itself was not judged.
+        Err(e @ CashyError::Http { status, .. }) => {
+            refused(&format!("http_{status}"), e.to_string(), true)
+        }
+        Err(e) => refused("not_sent", e.to_string(), true),
+    }
+}
+
+/// What a `payOutQuery` call came to.
+fn lookup(result: Result<OrderData, CashyError>) -> Lookup {
+    match result {
+        Ok(data) => Lookup::Found(data.report()),
+        Err(CashyError::Refused { msg }) if UNKNOWN_ORDER.contains(&msg.as_str()) => {
+            Lookup::NotFound
+        }
+        Err(CashyError::Busy { msg, retry_after }) => Lookup::Failed {
+            reason: format!("Cashy is not taking queries now ({msg})"),
+            retry_after: Some(retry_after),
+        },
+        Err(e) => Lookup::Failed {
+            reason: e.to_string(),
+            retry_after: None,
+        },
+    }
+}
+
+impl PayoutProvider for CashyClient {
+    fn submit<'a>(&'a self, order: PayoutOrder<'a>) -> BoxFuture<'a, Submission> {
+        Box::pin(self.submit_payout(order))
+    }
+
+    fn lookup<'a>(&'a self, order: PayoutOrder<'a>) -> BoxFuture<'a, Lookup> {
+        Box::pin(async move { lookup(self.query(order.handle, order.provider_ref).await) })
+    }
+
+    /// Cashy pays from the merchant's own balance, which Giro does not reserve against.
+    fn balance<'a>(
+        &'a self,
+        _currency: Currency,
+    ) -> BoxFuture<'a, Option<Result<Decimal, String>>> {
+        Box::pin(async { None })
+    }
+}

@@ -1,0 +1,218 @@
+//! The HTTP plumbing every provider client shares: one pooled client with time-outs, calls whose
+//! failures say whether the request was ever sent, and the provider's "retry after" hints.
+//!
+//! Whether a request was sent is what separates a safe retry from a possible double payout: a
+//! refused connection means the provider never saw the request; a time-out or a connection closed
+//! after sending means it may have processed it.
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::{RequestBuilder, StatusCode, Url};
+
+/// The HTTP client could not be built, or a base URL is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error("could not build the HTTP client: {0}")]
+    Client(String),
+    #[error("base URL {url:?} is not an absolute http(s) URL: {reason}")]
+    BaseUrl { url: String, reason: String },
+}
+
+/// A pooled client: `timeout` bounds a whole call (connect, send, answer); connecting alone gets at
+/// most 10 s of it. Build one per provider instance and share it.
+pub fn client(timeout: Duration) -> Result<reqwest::Client, BuildError> {
+    // reqwest is built with `rustls-no-provider`: the process must pick the crypto provider. An
+    // error here means one is installed already, which is what is needed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .pool_idle_timeout(Duration::from_secs(50))
+        .pool_max_idle_per_host(32)
+        .user_agent(concat!("giro-executor/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| BuildError::Client(describe(&e)))
+}
+
+/// Parses a provider's base URL, refusing anything a path cannot be appended to.
+pub fn base_url(url: &str) -> Result<Url, BuildError> {
+    let invalid = |reason: &str| BuildError::BaseUrl {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
+    let parsed = Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
+        return Err(invalid("expected http:// or https://"));
+    }
+    Ok(parsed)
+}
+
+/// `base` with `segments` appended, each percent-encoded (ids from a provider never change the
+/// path). An empty last segment gives a trailing slash, as A55's paths have.
+pub(crate) fn endpoint(base: &Url, segments: &[&str]) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url
+}
+
+/// A provider's answer, read to the end.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// The body as `T`, or why it is not one.
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_slice(&self.body).map_err(|e| format!("{e} in {}", snippet(&self.body)))
+    }
+}
+
+/// Why a call produced no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum CallError {
+    /// The request never left (connection refused, DNS failure, connect time-out).
+    #[error("the request was not sent: {0}")]
+    NotSent(String),
+    /// The request was (or may have been) sent, and the answer did not arrive.
+    #[error("the request was sent but its answer was lost: {0}")]
+    Lost(String),
+}
+
+/// Sends `request` and reads the whole answer.
+pub(crate) async fn call(request: RequestBuilder) -> Result<Answer, CallError> {
+    let response = request.send().await.map_err(|e| {
+        if e.is_builder() || e.is_connect() {
+            CallError::NotSent(describe(&e))
+        } else {
+            CallError::Lost(describe(&e))
+        }
+    })?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| CallError::Lost(describe(&e)))?;
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// A reqwest error with its causes, without the URL (which may carry ids, never credentials, but
+/// is noise in an event).
+pub(crate) fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "timed out".to_string()
+    } else {
+        String::new()
+    };
+    let mut source = error.source();
+    while let Some(cause) = source {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if text.is_empty() {
+        error.to_string()
+    } else {
+        text
+    }
+}
+
+/// The first 200 characters of a body, for error messages.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text.chars().take(200).collect();
+    if text.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+/// How long a provider asked to wait: `X-RateLimit-Reset` as seconds to wait or as the unix time
+/// of the reset (both are in use), else `Retry-After` in seconds. `now_unix` is the current unix
+/// time in seconds.
+pub(crate) fn retry_after(headers: &HeaderMap, now_unix: i64) -> Option<Duration> {
+    let number = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    // Below this it is a number of seconds; above, a unix time (2001-09-09 onwards).
+    const EPOCH_FROM: u64 = 1_000_000_000;
+    match number("x-ratelimit-reset") {
+        Some(reset) if reset >= EPOCH_FROM => {
+            let now = u64::try_from(now_unix).unwrap_or(0);
+            Some(Duration::from_secs(reset.saturating_sub(now)))
+        }
+        Some(seconds) => Some(Duration::from_secs(seconds)),
+        None => number("retry-after").map(Duration::from_secs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn reset_is_read_as_seconds_or_as_a_unix_time() {
+        let now = 1_700_000_000;
+        let h = headers(&[("x-ratelimit-reset", "1700000003")]);
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(3)));
+        let h = headers(&[("x-ratelimit-reset", "7")]);
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
+        let h = headers(&[("x-ratelimit-reset", "1600000000")]);
+        assert_eq!(
+            retry_after(&h, now),
+            Some(Duration::ZERO),
+            "a reset in the past"
+        );
+        let h = headers(&[("retry-after", "2")]);
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(2)));
+        let h = headers(&[("x-ratelimit-reset", "soon")]);
+        assert_eq!(retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn endpoints_encode_their_segments() {
+        let base = base_url("http://127.0.0.1:7101").unwrap();
+        let url = endpoint(&base, &["api", "v2", "payouts", "a/b c"]);
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:7101/api/v2/payouts/a%2Fb%20c"
+        );
+        let base = base_url("https://example.com/prefix/").unwrap();
+        let url = endpoint(&base, &["charge", "x", ""]);
+        assert_eq!(url.as_str(), "https://example.com/prefix/charge/x/");
+        assert!(base_url("mailto:ops@example.com").is_err());
+        assert!(base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn snippets_are_short() {
+        assert_eq!(snippet(b"short"), "short");
+        assert_eq!(snippet(&[b'x'; 300]).chars().count(), 201);
+    }
+}

@@ -1,0 +1,221 @@
+//! KillB: payouts from a pre-funded account (seeds 000 and 002, PROVIDERS.md §1).
+//!
+//! The submission handle is both the `Idempotency-Key` header and the `externalId`, so a resend
+//! under the same handle returns the original payout and a lost answer is found again by
+//! `GET /api/v2/payouts?externalId=<handle>`.
+
+mod client;
+pub mod sign;
+pub mod status;
+pub mod wire;
+
+use std::time::Duration;
+
+use giro_domain::payout::ReportSource;
+use giro_domain::{Currency, Secret};
+use rust_decimal::Decimal;
+
+pub use client::{KillbClient, KillbError};
+pub use sign::verify_signature;
+pub use status::KillbStatus;
+
+use crate::provider::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
+use crate::providers::ratelimit::RateLimit;
+use wire::{CreatePayout, Payout};
+
+/// How to reach one KillB account.
+#[derive(Debug, Clone)]
+pub struct KillbConfig {
+    /// `https://sandbox.killb.app` or the production host; `/api/v2/...` is appended.
+    pub base_url: String,
+    pub email: String,
+    pub password: Secret<String>,
+    /// Sent as `x-api-key` when set (the official SDK sends it).
+    pub api_key: Option<Secret<String>>,
+    /// The pre-fund account payouts are paid from (`preFundAccountId`, `accountId` in balances).
+    pub pre_fund_account_id: String,
+    /// The secret of the PAYOUT webhook, for [`KillbClient::verify_webhook`].
+    pub webhook_secret: Secret<String>,
+    /// Bound of one HTTP call, connection included.
+    pub timeout: Duration,
+    /// Client-side rate limit; `None` sends as fast as asked.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl KillbConfig {
+    /// A configuration with KillB's production rate limit and a 30 s time-out.
+    pub fn new(
+        base_url: impl Into<String>,
+        email: impl Into<String>,
+        password: Secret<String>,
+        pre_fund_account_id: impl Into<String>,
+        webhook_secret: Secret<String>,
+    ) -> Self {
+        KillbConfig {
+            base_url: base_url.into(),
+            email: email.into(),
+            password,
+            api_key: None,
+            pre_fund_account_id: pre_fund_account_id.into(),
+            webhook_secret,
+            timeout: Duration::from_secs(30),
+            rate_limit: Some(RateLimit::KILLB_PRODUCTION),
+        }
+    }
+}
+
+impl KillbClient {
+    /// Whether `header` (`x-signature-sha256`) signs `body` under the configured webhook secret,
+    /// in either of KillB's two readings.
+    pub fn verify_webhook(&self, body: &[u8], header: &str) -> bool {
+        verify_signature(self.config().webhook_secret.expose(), body, header)
+    }
+
+    async fn submit_payout(&self, order: PayoutOrder<'_>) -> Submission {
+        let config = self.config();
+        let body = match CreatePayout::new(&config.pre_fund_account_id, order.handle, order.request)
+        {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::warn!(order_id = %order.id, error = %e, "payout cannot be sent to KillB");
+                return Submission::Refused {
+                    code: "unsupported_beneficiary".into(),
+                    message: e.to_string(),
+                    retryable: false,
+                    retry_after: None,
+                };
+            }
+        };
+        tracing::debug!(
+            order_id = %order.id, handle = order.handle,
+            beneficiary = %order.request.beneficiary.masked(), "submitting payout to KillB"
+        );
+        let result = self.create_payout(order.handle, &body).await;
+        let submission = submission(result);
+        match &submission {
+            Submission::Accepted {
+                provider_ref,
+                raw_status,
+                ..
+            } => tracing::info!(
+                order_id = %order.id, handle = order.handle, ?provider_ref, %raw_status,
+                "KillB accepted the payout"
+            ),
+            other => tracing::warn!(order_id = %order.id, handle = order.handle, outcome = ?other,
+                "KillB did not accept the payout"),
+        }
+        submission
+    }
+
+    async fn lookup_payout(&self, order: PayoutOrder<'_>) -> Lookup {
+        let found = match order.provider_ref {
+            Some(id) => self.payout(id).await,
+            None => match self.payouts_by_external_id(order.handle).await {
+                Ok(payouts) => {
+                    if payouts.len() > 1 {
+                        tracing::warn!(order_id = %order.id, handle = order.handle,
+                            count = payouts.len(), "KillB holds several payouts for one handle");
+                    }
+                    match payouts.into_iter().next() {
+                        Some(payout) => Ok(payout),
+                        None => return Lookup::NotFound,
+                    }
+                }
+                Err(e) => Err(e),
+            },
+        };
+        lookup(found)
+    }
+
+    async fn prefund_balance(&self, currency: Currency) -> Result<Decimal, String> {
+        let wanted = &self.config().pre_fund_account_id;
+        let balances = self.balances().await.map_err(|e| e.to_string())?;
+        let entry = balances
+            .into_iter()
+            .find(|b| &b.account_id == wanted)
+            .ok_or_else(|| format!("KillB lists no balance for pre-fund account {wanted}"))?;
+        if !entry.currency.eq_ignore_ascii_case(currency.code()) {
+            return Err(format!(
+                "pre-fund account {wanted} holds {}, not {currency}",
+                entry.currency
+            ));
+        }
+        Ok(entry.amount)
+    }
+}
+
+/// What a create call came to.
+fn submission(result: Result<Payout, KillbError>) -> Submission {
+    match result {
+        Ok(payout) => {
+            let status = payout.status();
+            Submission::Accepted {
+                report: (!status.is_initial()).then(|| payout.report(ReportSource::SubmitResponse)),
+                provider_ref: Some(payout.id),
+                raw_status: payout.status,
+            }
+        }
+        // KillB answers a concurrent use of a key with a conflict: the original may exist.
+        Err(KillbError::Refused {
+            status: 409,
+            code,
+            message,
+        }) => Submission::Unknown {
+            reason: format!("KillB reports a conflict ({code}): {message}"),
+        },
+        Err(KillbError::Refused { code, message, .. }) => Submission::Refused {
+            code,
+            message,
+            retryable: false,
+            retry_after: None,
+        },
+        Err(KillbError::RateLimited { retry_after }) => Submission::Refused {
+            code: "rate_limited".into(),
+            message: "KillB is rate limiting (HTTP 429)".into(),
+            retryable: true,
+            retry_after,
+        },
+        Err(e) if e.may_have_happened() => Submission::Unknown {
+            reason: e.to_string(),
+        },
+        Err(e) => Submission::Refused {
+            code: match e {
+                KillbError::Token(_) | KillbError::Auth(_) => "auth_failed".into(),
+                _ => "not_sent".into(),
+            },
+            message: e.to_string(),
+            retryable: true,
+            retry_after: None,
+        },
+    }
+}
+
+/// What a lookup call came to.
+fn lookup(result: Result<Payout, KillbError>) -> Lookup {
+    match result {
+        Ok(payout) => Lookup::Found(payout.report(ReportSource::Poll)),
+        Err(KillbError::Refused { status: 404, .. }) => Lookup::NotFound,
+        Err(KillbError::RateLimited { retry_after }) => Lookup::Failed {
+            reason: "KillB is rate limiting (HTTP 429)".into(),
+            retry_after,
+        },
+        Err(e) => Lookup::Failed {
+            reason: e.to_string(),
+            retry_after: None,
+        },
+    }
+}
+
+impl PayoutProvider for KillbClient {
+    fn submit<'a>(&'a self, order: PayoutOrder<'a>) -> BoxFuture<'a, Submission> {
+        Box::pin(self.submit_payout(order))
+    }
+
+    fn lookup<'a>(&'a self, order: PayoutOrder<'a>) -> BoxFuture<'a, Lookup> {
+        Box::pin(self.lookup_payout(order))
+    }
+
+    fn balance<'a>(&'a self, currency: Currency) -> BoxFuture<'a, Option<Result<Decimal, String>>> {
+        Box::pin(async move { Some(self.prefund_balance(currency).await) })
+    }
+}

@@ -1,0 +1,93 @@
+//! The HTTP server: webhook routes, health, metrics, body limits and time-outs.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use giro_eventlog::EventLog;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::IngressConfig;
+use crate::handlers::{self, App};
+use crate::metrics::IngressMetrics;
+
+/// The ingress's routes over `log`.
+pub fn router(log: EventLog, config: IngressConfig, metrics: IngressMetrics) -> Router {
+    let limit = config.max_body_bytes;
+    let app = Arc::new(App {
+        log,
+        config,
+        metrics,
+    });
+    Router::new()
+        .route("/webhooks/killb", post(handlers::killb))
+        .route("/webhooks/cashy", post(handlers::cashy))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics_text))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(20),
+        ))
+        .with_state(app)
+}
+
+async fn ready(State(app): State<Arc<App>>) -> impl IntoResponse {
+    match app.log.context().client().connection_state() {
+        async_nats::connection::State::Connected => (StatusCode::OK, "ready"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "NATS is not connected"),
+    }
+}
+
+async fn metrics_text(State(app): State<Arc<App>>) -> impl IntoResponse {
+    (
+        [(
+            "content-type",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+}
+
+/// A running ingress.
+pub struct IngressHandle {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl IngressHandle {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn stop(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for IngressHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Binds `config.listen` (port 0 picks one) and serves until stopped.
+pub async fn start(log: EventLog, config: IngressConfig) -> std::io::Result<IngressHandle> {
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let app = router(log, config, IngressMetrics::default());
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "ingress server stopped");
+        }
+    });
+    tracing::info!(%addr, "ingress listening");
+    Ok(IngressHandle { addr, task })
+}
