@@ -10,6 +10,7 @@ use giro_eventlog::{EventLog, EventLogConfig};
 use giro_intake::{Intake, IntakeClient, IntakeConfig, Reply};
 
 use crate::bench;
+use crate::providers::ProviderArgs;
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +29,10 @@ pub enum Command {
     Up(UpArgs),
     /// Run the giro-intake NATS micro service.
     Intake(NatsArgs),
+    /// Run the executor of one provider instance (any number may run side by side).
+    Executor(ExecutorArgs),
+    /// Run the webhook ingress (POST /webhooks/killb, /webhooks/cashy).
+    Ingress(IngressArgs),
     /// Run the KillB, Cashy and A55 simulators (scenarios and faults: see --help).
     #[command(after_help = giro_sandbox::cli::AFTER_HELP)]
     Sandbox(giro_sandbox::cli::SandboxArgs),
@@ -46,6 +51,8 @@ impl Command {
             Command::Up(_) => "up",
             Command::Intake(_) => "intake",
             Command::Sandbox(_) => "sandbox",
+            Command::Executor(_) => "executor",
+            Command::Ingress(_) => "ingress",
             Command::Payout(_) => "cli",
             Command::Bench(_) => "bench",
         }
@@ -81,11 +88,38 @@ pub enum BenchCommand {
     Intake(bench::IntakeBenchArgs),
 }
 
+/// `giro executor`.
+#[derive(Args, Clone, Debug)]
+pub struct ExecutorArgs {
+    /// The provider instance: killb, cashy-co or cashy-tz.
+    #[arg(long, env = "GIRO_PROVIDER")]
+    pub provider: String,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    #[command(flatten)]
+    pub providers: ProviderArgs,
+}
+
+/// `giro ingress`.
+#[derive(Args, Clone, Debug)]
+pub struct IngressArgs {
+    /// Where the webhook server listens.
+    #[arg(long, env = "GIRO_INGRESS_ADDR", default_value = "127.0.0.1:8081")]
+    pub listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    #[command(flatten)]
+    pub providers: ProviderArgs,
+}
+
 /// `giro up`: the engine plus, unless told otherwise, the provider simulators in-process.
 #[derive(Args, Clone, Debug)]
 pub struct UpArgs {
     #[command(flatten)]
     pub nats: NatsArgs,
+    /// Where the webhook ingress listens.
+    #[arg(long, env = "GIRO_INGRESS_ADDR", default_value = "127.0.0.1:8081")]
+    pub ingress_addr: std::net::SocketAddr,
     /// Do not start the provider sandboxes (real provider credentials are configured).
     #[arg(long, env = "GIRO_NO_SANDBOX")]
     pub no_sandbox: bool,
@@ -209,9 +243,51 @@ async fn run_intake(args: &NatsArgs, name: &str) -> anyhow::Result<giro_intake::
     Ok(handle)
 }
 
+async fn open_log(args: &NatsArgs, name: &str) -> anyhow::Result<EventLog> {
+    let client = args.connect_service(name).await?;
+    EventLog::open(client, args.log_config())
+        .await
+        .context("opening the event stream")
+}
+
+async fn run_executor(
+    args: &NatsArgs,
+    instance: crate::providers::Instance,
+) -> anyhow::Result<giro_executor::ExecutorHandle> {
+    let name = format!("giro-executor-{}", instance.id);
+    let log = open_log(args, &name).await?;
+    let config = giro_executor::ExecutorConfig::new(instance.id.clone(), args.prefix.clone());
+    let handle = giro_executor::start(log, instance.client, config, instance.prefunded)
+        .await
+        .with_context(|| format!("starting the executor of {}", instance.id))?;
+    tracing::info!(provider = %instance.id, "executor running");
+    Ok(handle)
+}
+
+async fn run_ingress(
+    args: &NatsArgs,
+    providers: &ProviderArgs,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<giro_ingress::IngressHandle> {
+    let log = open_log(args, "giro-ingress").await?;
+    let (killb, cashy) = providers.hooks()?;
+    let mut config = giro_ingress::IngressConfig::new(listen, args.prefix.clone());
+    config.killb = Some(killb);
+    config.cashy = cashy;
+    giro_ingress::start(log, config)
+        .await
+        .with_context(|| format!("binding the ingress to {listen}"))
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Up(up) => {
+        Command::Up(mut up) => {
+            // Provider settings come from GIRO_* variables (the sandbox flags share their names).
+            let settings = ProviderArgs::from_env();
+            if up.sandbox.killb_webhook_url.is_none() {
+                up.sandbox.killb_webhook_url =
+                    Some(format!("{}/webhooks/killb", settings.ingress_public_url));
+            }
             let sandbox = if up.no_sandbox {
                 None
             } else {
@@ -232,6 +308,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(sandbox)
             };
             let intake = run_intake(&up.nats, "giro-up").await?;
+            let providers = match &sandbox {
+                Some(s) => settings.for_sandbox(s, &up.sandbox),
+                None => settings,
+            };
+            let ingress = run_ingress(&up.nats, &providers, up.ingress_addr).await?;
+            let mut executors = Vec::new();
+            for instance in providers.instances()? {
+                executors.push(run_executor(&up.nats, instance).await?);
+            }
+            eprintln!(
+                "webhook ingress on {} (POST /webhooks/killb, /webhooks/cashy)",
+                ingress.url()
+            );
             eprintln!(
                 "giro is up: commands on {p}.cmd.*, events in stream {s} ({p}.evt.>). Ctrl-C stops.",
                 p = up.nats.prefix,
@@ -239,11 +328,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             wait_for_shutdown().await;
             intake.stop().await;
+            for executor in executors {
+                executor.stop().await;
+            }
+            ingress.stop().await;
             drop(sandbox);
             Ok(ExitCode::SUCCESS)
         }
         Command::Sandbox(args) => {
             giro_sandbox::cli::run(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Executor(args) => {
+            let instance = args
+                .providers
+                .instances()?
+                .into_iter()
+                .find(|i| i.id.as_str() == args.provider)
+                .with_context(|| {
+                    format!(
+                        "no payout provider instance {:?} (killb, cashy-co, cashy-tz)",
+                        args.provider
+                    )
+                })?;
+            let executor = run_executor(&args.nats, instance).await?;
+            wait_for_shutdown().await;
+            executor.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingress(args) => {
+            let ingress = run_ingress(&args.nats, &args.providers, args.listen).await?;
+            eprintln!("webhook ingress on {}", ingress.url());
+            wait_for_shutdown().await;
+            ingress.stop().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Intake(args) => {

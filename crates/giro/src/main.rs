@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod providers;
 mod telemetry;
 
 use clap::Parser;
