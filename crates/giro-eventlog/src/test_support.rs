@@ -2,6 +2,11 @@
 //! (or `NATS_URL`), so tests run in parallel, and its streams (the event stream and any named after
 //! it) are deleted when it is dropped, even when the test panics.
 
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
 use crate::{EventLog, EventLogConfig};
 
 /// The NATS server tests use.
@@ -73,4 +78,86 @@ impl Drop for TestLog {
         });
         let _ = cleanup.join();
     }
+}
+
+/// A nats-server of the test's own, on a free port, so a test may stop and restart it.
+pub struct PrivateNats {
+    pub port: u16,
+    pub store: PathBuf,
+    child: Option<Child>,
+}
+
+impl PrivateNats {
+    pub fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let store =
+            std::env::temp_dir().join(format!("giro-nats-{}", uuid::Uuid::new_v4().simple()));
+        let mut n = PrivateNats {
+            port,
+            store,
+            child: None,
+        };
+        n.run(true);
+        n
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// (Re)starts the server, with or without JetStream.
+    pub fn run(&mut self, jetstream: bool) {
+        self.stop();
+        let mut cmd = Command::new(nats_server_binary());
+        cmd.args(["-a", "127.0.0.1", "-p", &self.port.to_string()]);
+        if jetstream {
+            cmd.args(["-js", "-sd", self.store.to_str().unwrap()]);
+        }
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server must be installed");
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nats-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.store);
+    }
+}
+
+fn nats_server_binary() -> String {
+    std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| {
+        [
+            "/usr/sbin/nats-server",
+            "/usr/bin/nats-server",
+            "/usr/local/bin/nats-server",
+        ]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("nats-server")
+        .to_string()
+    })
 }

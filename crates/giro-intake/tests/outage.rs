@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use giro_domain::ErrorCode;
+use giro_eventlog::test_support::PrivateNats;
 use giro_eventlog::{EventLog, EventLogConfig};
 use giro_intake::{Intake, IntakeClient, IntakeConfig};
 
