@@ -37,6 +37,9 @@ pub struct Funds {
     js: jetstream::Context,
     stream: jetstream::stream::Stream<()>,
     subject: String,
+    /// Steps of one instance take turns on the ledger, so compare-and-set only ever races other
+    /// instances instead of every in-flight payout of this one.
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 const MAX_CAS_RETRIES: usize = 32;
@@ -70,6 +73,7 @@ impl Funds {
             js: js.clone(),
             stream: handle,
             subject: format!("{prefix}.funds.{account}"),
+            turn: Default::default(),
         })
     }
 
@@ -123,6 +127,7 @@ impl Funds {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Decimal, String>>,
     {
+        let _turn = self.turn.lock().await;
         for _ in 0..MAX_CAS_RETRIES {
             let (mut r, revision) = self.read().await?;
             if r.by_order.contains_key(&order) {
@@ -144,6 +149,7 @@ impl Funds {
 
     /// Drops `order`'s reservation (after the provider debited it, or refused it).
     pub async fn release(&self, order: OrderId) -> Result<(), FundsError> {
+        let _turn = self.turn.lock().await;
         for _ in 0..MAX_CAS_RETRIES {
             let (mut r, revision) = self.read().await?;
             if r.by_order.remove(&order).is_none() {

@@ -182,7 +182,7 @@ impl PayoutWorker {
                 }
                 Err(e) => {
                     tracing::warn!(order_id = %p.id, error = %e, "cannot check funds; retrying");
-                    return Ok(Next::After(t.hold_recheck.min(t.retry_max)));
+                    return Ok(Next::After(backoff(t.retry_base, t.retry_max, 0)));
                 }
             }
         }

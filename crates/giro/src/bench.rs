@@ -32,7 +32,7 @@ pub struct IntakeBenchArgs {
 }
 
 /// Latency percentiles of a sample, in milliseconds.
-fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
+pub fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
     if samples.is_empty() {
         return (0.0, 0.0, 0.0);
     }

@@ -86,6 +86,8 @@ pub enum PayoutCommand {
 pub enum BenchCommand {
     /// Creates/s and reply latency of one intake instance, and order rebuild latency.
     Intake(bench::IntakeBenchArgs),
+    /// Payouts/s and command-to-terminal latency through every component.
+    E2e(crate::bench_e2e::E2eBenchArgs),
 }
 
 /// `giro executor`.
@@ -394,6 +396,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             };
             Ok(print_reply(&c.cancel_payout(&order_id).await))
+        }
+        Command::Bench(BenchCommand::E2e(args)) => {
+            crate::bench_e2e::run(args).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Intake(args)) => {
             bench::intake(args).await?;

@@ -1,6 +1,7 @@
 //! `giro`: every Giro component in one binary (CONTRACT.md §5).
 
 mod bench;
+mod bench_e2e;
 mod cli;
 mod providers;
 mod telemetry;

@@ -11,6 +11,7 @@ use giro_domain::{ProviderId, Secret};
 use giro_executor::PayoutProvider;
 use giro_executor::providers::cashy::{CashyClient, CashyConfig, CashyCountry};
 use giro_executor::providers::killb::{KillbClient, KillbConfig};
+use giro_executor::providers::ratelimit::RateLimit;
 use giro_ingress::{CashyHook, KillbHook};
 
 /// Where the providers are and how Giro authenticates (flags, `GIRO_*` variables).
@@ -34,6 +35,10 @@ pub struct ProviderArgs {
         default_value = "prefund-cop-001"
     )]
     pub killb_prefund_account: String,
+    /// Client-side limit of KillB calls per second (KillB allows 50 in production, 100 in its
+    /// sandbox); 0 sends as fast as asked. Bursts of twice the rate are allowed.
+    #[arg(long, env = "GIRO_KILLB_RATE_LIMIT", default_value_t = 50)]
+    pub killb_rate_limit: u32,
     /// KillB webhook secret (or GIRO_KILLB_WEBHOOK_SECRET_FILE).
     #[arg(
         long,
@@ -122,6 +127,10 @@ impl ProviderArgs {
             secret("GIRO_KILLB_WEBHOOK_SECRET", &self.killb_webhook_secret)?,
         );
         killb.timeout = self.provider_timeout;
+        killb.rate_limit = (self.killb_rate_limit > 0).then(|| RateLimit {
+            per_second: self.killb_rate_limit,
+            burst: self.killb_rate_limit.saturating_mul(2),
+        });
         let notify = format!(
             "{}/webhooks/cashy",
             self.ingress_public_url.trim_end_matches('/')

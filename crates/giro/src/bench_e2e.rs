@@ -1,0 +1,245 @@
+//! `giro bench e2e`: payouts from command to terminal state through every component `giro up`
+//! runs — intake, executors, the sandboxes' callbacks, the ingress — on a private stream.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use futures::StreamExt;
+use giro_eventlog::{EVENT_TYPE_HEADER, EventLog, EventLogConfig};
+use giro_intake::{Intake, IntakeClient, IntakeConfig};
+use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
+use giro_sandbox::killb::KillbConfig;
+use giro_sandbox::{Sandbox, SandboxConfig, Timing};
+
+use crate::bench::percentiles;
+use crate::providers::ProviderArgs;
+
+/// Options of `giro bench e2e`.
+#[derive(Args, Debug)]
+pub struct E2eBenchArgs {
+    /// Payouts to send.
+    #[arg(long, default_value_t = 2_000)]
+    pub count: usize,
+    /// Creates in flight at once.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Executor instances per provider instance.
+    #[arg(long, default_value_t = 1)]
+    pub executors: usize,
+    #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    pub nats_url: String,
+}
+
+const TERMINAL: [&str; 5] = [
+    "payout.succeeded",
+    "payout.failed",
+    "payout.cancelled",
+    "payout.reversed",
+    "payout.refunded",
+];
+
+fn body(i: usize, run: &str) -> String {
+    let provider = ["killb", "cashy-co", "cashy-tz"][i % 3];
+    let value = match provider {
+        "cashy-tz" => serde_json::json!({
+            "idempotency_key": format!("e2e-{run}-{i}"), "provider": provider, "amount": "5000", "currency": "TZS",
+            "beneficiary": {"rail": "tz_mobile", "name": "Juma Hamisi", "msisdn": "255712345678", "operator": "tigo"}
+        }),
+        _ => serde_json::json!({
+            "idempotency_key": format!("e2e-{run}-{i}"), "provider": provider, "amount": "150000", "currency": "COP",
+            "beneficiary": { "rail": "co_bank", "first_name": "Maria", "last_name": "Garcia",
+                             "email": "maria@example.com", "phone": "3001234567",
+                             "document": {"type": "CC", "number": "12345678"},
+                             "bank_code": "007", "account_number": "123456789", "account_type": "savings" }
+        }),
+    };
+    value.to_string()
+}
+
+/// Runs the whole engine on a private stream and measures command-to-terminal throughput.
+pub async fn run(args: E2eBenchArgs) -> anyhow::Result<()> {
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let config = EventLogConfig {
+        stream: format!("GIRO_BENCH_{run}"),
+        prefix: format!("bench{run}"),
+        ..EventLogConfig::default()
+    };
+    let result = measure(&args, &run, &config).await;
+    let js = async_nats::jetstream::new(async_nats::connect(&args.nats_url).await?);
+    for name in [
+        config.stream.clone(),
+        config.dead_letter_stream(),
+        format!("{}_FUNDS", config.stream),
+    ] {
+        let _ = js.delete_stream(&name).await;
+    }
+    result
+}
+
+async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> anyhow::Result<()> {
+    let connect = || async_nats::connect(&args.nats_url);
+    let log = EventLog::open(connect().await?, config.clone()).await?;
+    let settings = ProviderArgs::from_env();
+    let any: SocketAddr = "127.0.0.1:0".parse()?;
+    // The ingress first: the sandboxes need its address.
+    let (killb_hook, cashy_hooks) = settings.hooks()?;
+    let mut ingress_config = giro_ingress::IngressConfig::new(any, config.prefix.clone());
+    ingress_config.killb = Some(killb_hook);
+    ingress_config.cashy = cashy_hooks;
+    let ingress = giro_ingress::start(
+        EventLog::open(connect().await?, config.clone()).await?,
+        ingress_config,
+    )
+    .await?;
+    let mut killb = KillbConfig::new(
+        settings.killb_email.clone(),
+        settings.killb_password.clone(),
+        settings.killb_webhook_secret.clone(),
+    );
+    killb.webhook_url = Some(format!("{}/webhooks/killb", ingress.url()));
+    killb.rate_limit = None;
+    if let Some(account) = killb.accounts.first_mut() {
+        account.id = settings.killb_prefund_account.clone();
+        account.amount = rust_decimal::Decimal::from(1_000_000_000_000i64);
+    }
+    let sandbox = Sandbox::start(SandboxConfig {
+        killb: Some(killb),
+        cashy: Some(CashyConfig::new(vec![
+            CashyMerchant::colombia(
+                settings.cashy_co_merchant.clone(),
+                settings.cashy_co_key.clone(),
+            ),
+            CashyMerchant::tanzania(
+                settings.cashy_tz_merchant.clone(),
+                settings.cashy_tz_key.clone(),
+            ),
+        ])),
+        a55: None,
+        timing: Timing {
+            time_scale: 0.001,
+            step_delay: Duration::ZERO,
+            reversal_delay: Duration::from_secs(1),
+            callback_timeout: Duration::from_secs(5),
+        },
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let mut providers = settings.clone();
+    providers.killb_url = sandbox.killb_url().unwrap_or_default();
+    providers.cashy_url = sandbox.cashy_url().unwrap_or_default();
+    providers.ingress_public_url = ingress.url();
+    // The sandbox here does not rate-limit, so neither does the client: the figure is Giro's.
+    providers.killb_rate_limit = 0;
+    let mut executors = Vec::new();
+    for _ in 0..args.executors.max(1) {
+        for instance in providers.instances()? {
+            let log = EventLog::open(connect().await?, config.clone()).await?;
+            let mut c =
+                giro_executor::ExecutorConfig::new(instance.id.clone(), config.prefix.clone());
+            c.max_in_flight = 256;
+            executors
+                .push(giro_executor::start(log, instance.client, c, instance.prefunded).await?);
+        }
+    }
+    let intake_conn = connect().await?;
+    let intake = Intake::start(
+        intake_conn,
+        log.clone(),
+        IntakeConfig {
+            prefix: config.prefix.clone(),
+            ..IntakeConfig::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e))?;
+
+    // Watch terminal events as they are stored.
+    let done: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let watcher_conn = connect().await?;
+    let mut events = watcher_conn
+        .subscribe(format!("{}.evt.payout.>", config.prefix))
+        .await?;
+    let watched = done.clone();
+    let watcher = tokio::spawn(async move {
+        while let Some(m) = events.next().await {
+            let terminal = m
+                .headers
+                .as_ref()
+                .and_then(|h| h.get(EVENT_TYPE_HEADER))
+                .is_some_and(|t| TERMINAL.contains(&t.as_str()));
+            if terminal
+                && let Some(id) = m.subject.rsplit('.').next()
+                && let Ok(mut d) = watched.lock()
+            {
+                d.entry(id.to_string()).or_insert_with(Instant::now);
+            }
+        }
+    });
+    watcher_conn.flush().await?;
+
+    let client = IntakeClient::new(
+        connect().await?,
+        config.prefix.clone(),
+        Duration::from_secs(30),
+    );
+    let started = Instant::now();
+    let sent: Vec<(Option<String>, Instant)> = futures::stream::iter(0..args.count)
+        .map(|i| {
+            let client = client.clone();
+            let body = body(i, run);
+            async move {
+                let t = Instant::now();
+                let reply = client.create_payout(body).await;
+                (reply.str("order_id").map(str::to_string), t)
+            }
+        })
+        .buffer_unordered(args.concurrency)
+        .collect()
+        .await;
+    let accepted = sent.iter().filter(|(id, _)| id.is_some()).count();
+    let deadline = Instant::now() + Duration::from_secs(120 + args.count as u64 / 50);
+    while done.lock().map(|d| d.len()).unwrap_or(0) < accepted && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let done = done.lock().map(|d| d.clone()).unwrap_or_default();
+    let mut latencies = Vec::with_capacity(accepted);
+    let mut last = started;
+    for (id, t) in sent
+        .iter()
+        .filter_map(|(id, t)| id.as_ref().map(|id| (id, t)))
+    {
+        if let Some(end) = done.get(id) {
+            latencies.push(end.duration_since(*t));
+            last = last.max(*end);
+        }
+    }
+    let terminal = latencies.len();
+    let elapsed = last.duration_since(started).as_secs_f64().max(f64::EPSILON);
+    let (p50, p99, max) = percentiles(latencies);
+    println!(
+        "giro bench e2e: intake, {} executor(s) per provider, sandboxes with zero latency, ingress",
+        args.executors.max(1)
+    );
+    println!(
+        "  {} payouts sent ({} accepted), {} terminal in {:.2}s = {:.0} payouts/s; command to terminal p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        args.count,
+        accepted,
+        terminal,
+        elapsed,
+        terminal as f64 / elapsed,
+        p50,
+        p99,
+        max
+    );
+    watcher.abort();
+    intake.stop().await;
+    for e in executors {
+        e.stop().await;
+    }
+    ingress.stop().await;
+    drop(sandbox);
+    Ok(())
+}
