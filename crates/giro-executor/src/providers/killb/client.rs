@@ -65,6 +65,15 @@ impl KillbError {
             KillbError::Lost(_) | KillbError::Server { .. } | KillbError::Malformed { .. }
         )
     }
+
+    /// How long KillB asked to wait, when it rate limited the request or the login before it.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            KillbError::RateLimited { retry_after } => *retry_after,
+            KillbError::Token(inner) => inner.retry_after(),
+            _ => None,
+        }
+    }
 }
 
 impl From<CallError> for KillbError {
@@ -240,10 +249,10 @@ impl KillbClient {
         handle: &str,
         body: &CreatePayout<'_>,
     ) -> Result<Payout, KillbError> {
-        let bytes = Bytes::from(serde_json::to_vec(body).map_err(|e| KillbError::Malformed {
-            status: 0,
-            detail: format!("could not write the payout body: {e}"),
-        })?);
+        let bytes =
+            Bytes::from(serde_json::to_vec(body).map_err(|e| {
+                KillbError::NotSent(format!("could not write the payout body: {e}"))
+            })?);
         let url = self.url(&["payouts"]);
         self.authed(|| {
             self.http

@@ -155,7 +155,8 @@ fn submission(result: Result<Payout, KillbError>) -> Submission {
                 raw_status: payout.status,
             }
         }
-        // KillB answers a concurrent use of a key with a conflict: the original may exist.
+        // KillB documents no 409; by the usual Idempotency-Key convention it is a request with the
+        // same key still in progress, so the original may exist.
         Err(KillbError::Refused {
             status: 409,
             code,
@@ -169,23 +170,25 @@ fn submission(result: Result<Payout, KillbError>) -> Submission {
             retryable: false,
             retry_after: None,
         },
-        Err(KillbError::RateLimited { retry_after }) => Submission::Refused {
-            code: "rate_limited".into(),
-            message: "KillB is rate limiting (HTTP 429)".into(),
-            retryable: true,
-            retry_after,
-        },
         Err(e) if e.may_have_happened() => Submission::Unknown {
             reason: e.to_string(),
         },
+        // Nothing reached KillB's payout endpoint: a later attempt may succeed.
         Err(e) => Submission::Refused {
-            code: match e {
-                KillbError::Token(_) | KillbError::Auth(_) => "auth_failed".into(),
-                _ => "not_sent".into(),
-            },
+            code: match &e {
+                KillbError::RateLimited { .. } => "rate_limited",
+                KillbError::Token(inner) => match **inner {
+                    KillbError::RateLimited { .. } => "rate_limited",
+                    KillbError::NotSent(_) | KillbError::Lost(_) => "not_sent",
+                    _ => "auth_failed",
+                },
+                KillbError::Auth(_) => "auth_failed",
+                _ => "not_sent",
+            }
+            .into(),
             message: e.to_string(),
             retryable: true,
-            retry_after: None,
+            retry_after: e.retry_after(),
         },
     }
 }
@@ -195,13 +198,9 @@ fn lookup(result: Result<Payout, KillbError>) -> Lookup {
     match result {
         Ok(payout) => Lookup::Found(payout.report(ReportSource::Poll)),
         Err(KillbError::Refused { status: 404, .. }) => Lookup::NotFound,
-        Err(KillbError::RateLimited { retry_after }) => Lookup::Failed {
-            reason: "KillB is rate limiting (HTTP 429)".into(),
-            retry_after,
-        },
         Err(e) => Lookup::Failed {
             reason: e.to_string(),
-            retry_after: None,
+            retry_after: e.retry_after(),
         },
     }
 }
