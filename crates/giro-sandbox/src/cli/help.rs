@@ -17,6 +17,9 @@ SCENARIOS (the last two digits of the amount's whole units pick the outcome; any
   A55 host-to-host card data: the card number's last digit wins: 0/1/4 approved (confirmed -> paid;
   pre_captured with capture=false; pending -> confirmed with 3DS), 2 declined, 3 expired, 5 blocked,
   6 timeout (pending -> error), 7 canceled, 8 card problem, 9 random (seeded).
+  KillB accounts (POST /api/v2/accounts): PENDING, then the last digit of the account number /
+  CLABE / phone / wallet address (non-digit = 0) decides: ...1 REJECTED, ...2 stays PENDING,
+  ...3 ACTIVE then later INACTIVE, else ACTIVE; each change is a signed ACCOUNT webhook.
 
 FAULTS (run-wide: the options above, or POST /_sandbox/faults with the same names in JSON;
         per request: header X-Sandbox-Fault: name[=ms], comma separated)
@@ -40,4 +43,5 @@ INTROSPECTION (on every simulator's address, never faulted or rate limited)
   GET  /_sandbox/handles?provider=            submissions per idempotency handle
   GET|POST /_sandbox/faults[?seed=N]          read or replace the run's fault settings
   POST /_sandbox/killb/balances/{accountId}/topup {\"amount\": ...}
+  GET  /_sandbox/orders?provider=killb-accounts  KillB accounts: history and ACCOUNT webhooks
 ";

@@ -1,15 +1,21 @@
 //! The KillB simulator (seeds 000 and 002): login with expiring tokens, pre-fund balances that move,
-//! idempotent payouts to PSE and BREB beneficiaries, signed PAYOUT webhooks and a rate limit.
+//! idempotent payouts to PSE and BREB beneficiaries, beneficiary accounts verified in the background,
+//! signed PAYOUT and ACCOUNT webhooks and a rate limit.
 
+mod account_api;
+mod account_flow;
+mod account_rules;
 mod accounts;
 mod auth;
 mod banks;
+mod checks;
 mod config;
 mod errors;
 mod lifecycle;
 mod payouts;
 mod sign;
 mod state;
+mod user_accounts;
 mod validate;
 mod webhooks;
 mod wire;
@@ -71,6 +77,20 @@ fn router(killb: Arc<Killb>) -> Router {
         .route("/api/v2/payouts", post(payouts::create).get(payouts::list))
         .route("/api/v2/payouts/{id}", get(payouts::get))
         .route("/api/v2/banks", get(accounts::bank_list))
+        .route(
+            "/api/v2/accounts",
+            post(account_api::create).get(account_api::list),
+        )
+        .route(
+            "/api/v2/accounts/{id}",
+            get(account_api::get)
+                .patch(account_api::patch)
+                .delete(account_api::delete),
+        )
+        .route(
+            "/api/v2/accounts/userId/{user_id}",
+            get(account_api::by_user),
+        )
         .route(
             "/api/v2/webhooks",
             post(webhooks::register).get(webhooks::list),

@@ -1,4 +1,5 @@
-//! What the KillB simulator holds: pre-fund accounts, payouts, webhooks, tokens.
+//! What the KillB simulator holds: pre-fund accounts, payouts, beneficiary accounts, webhooks,
+//! tokens.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -8,6 +9,7 @@ use rust_decimal::Decimal;
 
 use super::auth::Tokens;
 use super::config::KillbConfig;
+use super::user_accounts::UserAccount;
 use super::wire::{PayoutOut, WebhookOut};
 use crate::clock::iso_millis;
 use crate::context::Common;
@@ -26,10 +28,12 @@ pub(crate) struct Killb {
     books: Mutex<Books>,
 }
 
-/// Accounts, payouts and webhooks.
+/// Pre-fund accounts, payouts, beneficiary accounts and webhooks.
 #[derive(Debug, Default)]
 pub(crate) struct Books {
     pub accounts: Vec<Account>,
+    /// `/api/v2/accounts`, oldest first.
+    pub user_accounts: Vec<UserAccount>,
     pub payouts: Vec<Payout>,
     /// Idempotency-Key → index into `payouts`.
     pub by_key: HashMap<String, usize>,

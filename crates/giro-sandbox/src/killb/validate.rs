@@ -15,7 +15,7 @@ pub(crate) struct PayoutRequest {
     pub beneficiary: serde_json::Value,
 }
 
-const DOCUMENT_TYPES: [&str; 9] = [
+pub(super) const DOCUMENT_TYPES: [&str; 9] = [
     "CC", "CE", "NIT", "NUIP", "PASSPORT", "TI", "PPT", "PEP", "RC",
 ];
 const ALIAS_TYPES: [&str; 5] = [
@@ -26,7 +26,7 @@ const ALIAS_TYPES: [&str; 5] = [
     "BUSINESS_ID",
 ];
 
-fn wrong(prefix: &str) -> impl Fn(WrongType) -> KillbError + '_ {
+pub(super) fn wrong(prefix: &str) -> impl Fn(WrongType) -> KillbError + '_ {
     move |WrongType(field)| {
         KillbError::invalid(
             format!("{prefix}{field}"),
@@ -35,7 +35,7 @@ fn wrong(prefix: &str) -> impl Fn(WrongType) -> KillbError + '_ {
     }
 }
 
-fn required(obj: &RawObject, prefix: &str, field: &str) -> Result<String, KillbError> {
+pub(super) fn required(obj: &RawObject, prefix: &str, field: &str) -> Result<String, KillbError> {
     let value = obj
         .string(field)
         .map_err(wrong(prefix))?

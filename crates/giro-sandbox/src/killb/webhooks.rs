@@ -1,4 +1,5 @@
-//! KillB webhooks: registration, and the signed PAYOUT envelopes sent to every registration.
+//! KillB webhooks: registration, and the signed PAYOUT and ACCOUNT envelopes sent to every
+//! registration listing the event.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
+use serde::Serialize;
 
 use super::errors::KillbError;
 use super::sign::killb_signature;
@@ -72,36 +74,75 @@ pub(crate) async fn list(State(killb): State<Arc<Killb>>) -> Json<Vec<WebhookOut
     )
 }
 
+/// What a webhook announces: an event about one object in one status.
+pub(crate) struct Announcement<T> {
+    /// The journal the deliveries are recorded under (`killb`, `killb-accounts`).
+    pub provider: &'static str,
+    /// `PAYOUT` or `ACCOUNT`: only registrations listing it get the webhook.
+    pub event: &'static str,
+    /// `CREATE` or `UPDATE`.
+    pub action: &'static str,
+    pub id: String,
+    pub status: String,
+    pub data: T,
+}
+
 /// One delivery per webhook registered for PAYOUT events, announcing `payout`.
 pub(crate) fn deliveries(killb: &Killb, payout: PayoutOut, action: &'static str) -> Vec<Delivery> {
+    announce(
+        killb,
+        Announcement {
+            provider: PROVIDER,
+            event: "PAYOUT",
+            action,
+            id: payout.id.clone(),
+            status: payout.status.clone(),
+            data: payout,
+        },
+    )
+}
+
+/// One signed delivery per webhook registered for the announcement's event.
+pub(crate) fn announce<T>(killb: &Killb, announcement: Announcement<T>) -> Vec<Delivery>
+where
+    T: Serialize + Send + Sync + 'static,
+{
+    let Announcement {
+        provider,
+        event,
+        action,
+        id: order_id,
+        status,
+        data,
+    } = announcement;
     let hooks: Vec<Webhook> = killb
         .books()
         .webhooks
         .iter()
-        .filter(|w| w.out.events.iter().any(|e| e == "PAYOUT"))
+        .filter(|w| w.out.events.iter().any(|e| e == event))
         .cloned()
         .collect();
     let policy = Arc::new(RetryPolicy::killb());
-    let payout = Arc::new(payout);
+    let data = Arc::new(data);
     hooks
         .into_iter()
         .map(|hook| {
             let id = killb.common.random.uuid().to_string();
             let at = iso_millis(Utc::now());
             let scheme = killb.config.signature;
-            let data = Arc::clone(&payout);
+            let data = Arc::clone(&data);
             Delivery {
-                provider: PROVIDER.to_owned(),
-                order_id: payout.id.clone(),
-                announces: payout.status.clone(),
+                provider: provider.to_owned(),
+                order_id: order_id.clone(),
+                announces: status.clone(),
                 url: hook.out.url.clone(),
                 policy: Arc::clone(&policy),
                 render: Arc::new(move |attempt| {
                     let envelope = Envelope {
                         id: &id,
-                        event: "PAYOUT",
+                        event,
                         action,
-                        data: &data,
+                        data: &*data,
                         created_at: &at,
                         updated_at: &at,
                         attempts: attempt,

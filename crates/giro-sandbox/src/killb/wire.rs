@@ -80,14 +80,14 @@ pub(crate) struct WebhookOut {
     pub created_at: String,
 }
 
-/// The PAYOUT webhook envelope.
+/// The webhook envelope (PAYOUT with a payout, ACCOUNT with an account).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Envelope<'a> {
+pub(crate) struct Envelope<'a, T> {
     pub id: &'a str,
     pub event: &'static str,
     pub action: &'static str,
-    pub data: &'a PayoutOut,
+    pub data: &'a T,
     pub created_at: &'a str,
     pub updated_at: &'a str,
     pub attempts: u32,

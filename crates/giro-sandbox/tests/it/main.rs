@@ -11,4 +11,6 @@ mod faults;
 mod introspection;
 mod killb;
 mod killb_accounts;
+mod killb_accounts_api;
+mod killb_accounts_flow;
 mod signatures;
