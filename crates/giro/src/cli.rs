@@ -33,6 +33,8 @@ pub enum Command {
     Executor(ExecutorArgs),
     /// Run the webhook ingress (POST /webhooks/killb, /webhooks/cashy).
     Ingress(IngressArgs),
+    /// Run the PostgreSQL projection: read models, query API, dashboard (`rebuild` to rebuild).
+    Projection(ProjectionCli),
     /// Run the KillB, Cashy and A55 simulators (scenarios and faults: see --help).
     #[command(after_help = giro_sandbox::cli::AFTER_HELP)]
     Sandbox(giro_sandbox::cli::SandboxArgs),
@@ -53,6 +55,7 @@ impl Command {
             Command::Sandbox(_) => "sandbox",
             Command::Executor(_) => "executor",
             Command::Ingress(_) => "ingress",
+            Command::Projection(_) => "projection",
             Command::Payout(_) => "cli",
             Command::Bench(_) => "bench",
         }
@@ -88,6 +91,23 @@ pub enum BenchCommand {
     Intake(bench::IntakeBenchArgs),
     /// Payouts/s and command-to-terminal latency through every component.
     E2e(crate::bench_e2e::E2eBenchArgs),
+    /// Projection catch-up speed (events/s) over a private stream and schema.
+    Projection(giro_projection::bench::BenchArgs),
+}
+
+/// `giro projection [rebuild]`.
+#[derive(Args, Clone, Debug)]
+pub struct ProjectionCli {
+    #[command(subcommand)]
+    pub action: Option<ProjectionAction>,
+    #[command(flatten)]
+    pub args: giro_projection::ProjectionArgs,
+}
+
+#[derive(Subcommand, Clone, Debug)]
+pub enum ProjectionAction {
+    /// Rebuild the read models from stream sequence 1 (into a shadow schema, then swapped in).
+    Rebuild,
 }
 
 /// `giro executor`.
@@ -125,6 +145,19 @@ pub struct UpArgs {
     /// Do not start the provider sandboxes (real provider credentials are configured).
     #[arg(long, env = "GIRO_NO_SANDBOX")]
     pub no_sandbox: bool,
+    /// Do not start the projection (no PostgreSQL at hand).
+    #[arg(long, env = "GIRO_NO_PROJECTION")]
+    pub no_projection: bool,
+    /// PostgreSQL holding the read models.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub database_url: String,
+    /// Where the query API and dashboard listen.
+    #[arg(long, env = "GIRO_PROJECTION_LISTEN", default_value = "127.0.0.1:8082")]
+    pub projection_addr: std::net::SocketAddr,
     #[command(flatten)]
     pub sandbox: giro_sandbox::cli::SandboxArgs,
 }
@@ -319,6 +352,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for instance in providers.instances()? {
                 executors.push(run_executor(&up.nats, instance).await?);
             }
+            let projection = if up.no_projection {
+                None
+            } else {
+                let client = up.nats.connect_service("giro-projection").await?;
+                let mut config = giro_projection::ProjectionConfig {
+                    database_url: up.database_url.clone(),
+                    listen: up.projection_addr,
+                    ..giro_projection::ProjectionConfig::default()
+                };
+                config.log = up.nats.log_config();
+                let handle = giro_projection::start(config, client)
+                    .await
+                    .context("starting the projection (use --no-projection without PostgreSQL)")?;
+                eprintln!(
+                    "dashboard and query API on http://{} (/, /v1/payouts, /v1/stats)",
+                    handle.local_addr()
+                );
+                Some(handle)
+            };
             eprintln!(
                 "webhook ingress on {} (POST /webhooks/killb, /webhooks/cashy)",
                 ingress.url()
@@ -334,6 +386,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 executor.stop().await;
             }
             ingress.stop().await;
+            if let Some(projection) = projection {
+                projection.stop().await;
+            }
             drop(sandbox);
             Ok(ExitCode::SUCCESS)
         }
@@ -363,6 +418,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("webhook ingress on {}", ingress.url());
             wait_for_shutdown().await;
             ingress.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Projection(ProjectionCli { action, args }) => {
+            let client = async_nats::ConnectOptions::new()
+                .name("giro-projection")
+                .retry_on_initial_connect()
+                .connect(&args.nats_url)
+                .await
+                .with_context(|| format!("connecting to NATS at {}", args.nats_url))?;
+            match action {
+                None => {
+                    giro_projection::run(args.config(), client, wait_for_shutdown()).await?;
+                }
+                Some(ProjectionAction::Rebuild) => {
+                    let summary = giro_projection::rebuild(&args.config(), client).await?;
+                    println!("{summary}");
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Intake(args) => {
@@ -399,6 +472,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::E2e(args)) => {
             crate::bench_e2e::run(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Projection(args)) => {
+            giro_projection::bench::catch_up(&args).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Intake(args)) => {

@@ -1,0 +1,94 @@
+//! What a provider report means for a charge. A report is recorded once (by its id); its
+//! consequence follows when it is new, or when it repeats the newest decisive report whose
+//! consequence was never stored: that re-derives what a crash between the two appends lost, while
+//! a repeat of an older report (a stale `pending` after `paid`) changes nothing.
+
+use rust_decimal::Decimal;
+
+use super::event::{ChargeCancelled, ChargeEvent, ChargeRefunded, Failure, Reported};
+use super::report::{ChargeOutcome, ChargeReport};
+use super::state::{Charge, Dispute};
+use super::status::{ChargeStatus, fits, next_status};
+
+/// The events recording `report` produces for `c`.
+pub(super) fn decide_report(c: &Charge, report: &ChargeReport) -> Vec<ChargeEvent> {
+    let seen = c.report_ids.iter().any(|id| id == &report.report_id);
+    let unapplied_newest = c
+        .last_decisive_report
+        .as_ref()
+        .is_some_and(|d| d.report_id == report.report_id && !d.applied);
+    let mut events = Vec::new();
+    let mut status = c.status;
+    if !seen {
+        let recorded = ChargeEvent::ProviderStatus(report.clone());
+        status = next_status(status, &recorded).unwrap_or(status);
+        events.push(recorded);
+    }
+    if !seen || unapplied_newest {
+        events.extend(consequence(c, status, report));
+    }
+    events
+}
+
+/// The consequence of a report's outcome for `c` once the report is recorded (`status`), if the
+/// outcome still fits: a charge is only authorized, confirmed, failed or cancelled while a
+/// provider has it, paid from there or after a failure, refunded or disputed once the payer may
+/// have paid, and a dispute is won only while there is one.
+fn consequence(c: &Charge, status: ChargeStatus, report: &ChargeReport) -> Option<ChargeEvent> {
+    use ChargeOutcome as O;
+    use ChargeStatus as S;
+    let collected = status.is_at_provider() || status == S::Paid;
+    let reported = || Reported {
+        raw_status: report.raw_status.clone(),
+        reason: report.reason.clone(),
+    };
+    let event = match report.outcome {
+        O::Pending | O::RefundFailed | O::Unknown => return None,
+        O::Authorized if status.is_at_provider() => ChargeEvent::Authorized(reported()),
+        O::Confirmed if status.is_at_provider() => ChargeEvent::Confirmed(reported()),
+        O::Paid if status.is_at_provider() || status == S::Failed => ChargeEvent::Paid(reported()),
+        O::Failed if status.is_at_provider() => ChargeEvent::Failed(Failure {
+            code: report.raw_status.clone(),
+            message: report
+                .reason
+                .clone()
+                .unwrap_or_else(|| report.raw_status.clone()),
+        }),
+        O::Cancelled if status.is_at_provider() => ChargeEvent::Cancelled(ChargeCancelled {
+            reason: report
+                .reason
+                .clone()
+                .or_else(|| c.cancel_requested.as_ref().and_then(|r| r.reason.clone())),
+        }),
+        O::Refunded if collected => ChargeEvent::Refunded(refunded(c, report)),
+        O::ChargebackOpened if collected => ChargeEvent::ChargebackOpened(reported()),
+        O::ChargebackLost
+            if collected || (status == S::Chargeback && c.dispute != Some(Dispute::Lost)) =>
+        {
+            ChargeEvent::ChargebackLost(reported())
+        }
+        O::ChargebackWon if status == S::Chargeback => ChargeEvent::ChargebackWon(reported()),
+        _ => return None,
+    };
+    fits(status, &event).then_some(event)
+}
+
+/// A refund report: the amount the provider names, else the one asked for, else the whole rest;
+/// never more than is still charged.
+fn refunded(c: &Charge, report: &ChargeReport) -> ChargeRefunded {
+    let rest = c.refundable();
+    let asked = c.refund_requested.as_ref();
+    let amount = report
+        .amount
+        .or_else(|| asked.and_then(|r| r.amount))
+        .unwrap_or(rest)
+        .clamp(Decimal::ZERO, rest);
+    ChargeRefunded {
+        amount,
+        reason: report
+            .reason
+            .clone()
+            .or_else(|| asked.and_then(|r| r.reason.clone())),
+        remaining: rest - amount,
+    }
+}

@@ -1,0 +1,242 @@
+//! The charge decider: what each command means for a charge in its current state.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::consequence::decide_report;
+use super::event::*;
+use super::report::ChargeReport;
+use super::request::CreateCharge;
+use super::state::Charge;
+use super::status::ChargeStatus;
+use crate::ids::SubmissionHandle;
+use crate::money::Money;
+use crate::payout::amount_rejection;
+use crate::rejection::{ErrorCode, Rejection};
+
+/// What intake, the executor, the ingress and the reconciler ask of a charge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChargeCommand {
+    Create(Box<CreateCharge>),
+    /// The caller withdraws the charge: at once while no provider has it, else by asking the
+    /// provider (`charge.cancel_requested`), whose `canceled` report completes it.
+    Cancel {
+        reason: Option<String>,
+    },
+    /// Give money back to the payer; only a paid charge, at most what is still charged. No amount
+    /// is the whole rest.
+    Refund {
+        amount: Option<Decimal>,
+        reason: Option<String>,
+    },
+    /// Claim the next submission attempt (appended before the provider call).
+    StartSubmission,
+    RecordSubmitted(ChargeSubmitted),
+    RecordSubmissionFailure {
+        attempt: u32,
+        code: String,
+        message: String,
+        retryable: bool,
+    },
+    RecordOutcomeUnknown {
+        attempt: u32,
+        reason: String,
+    },
+    /// A provider report from a webhook or a poll.
+    RecordReport(ChargeReport),
+    /// Give up on a charge no provider has (attempts exhausted).
+    Fail {
+        code: String,
+        message: String,
+    },
+}
+
+fn invalid_state(c: &Charge, what: &str) -> Rejection {
+    Rejection::new(
+        ErrorCode::InvalidState,
+        format!("cannot {what}: charge is {}", c.status),
+    )
+}
+
+/// Decides a command against a charge's state. An empty result means "already done".
+pub fn decide(
+    state: &Option<Charge>,
+    command: &ChargeCommand,
+    _now: DateTime<Utc>,
+) -> Result<Vec<ChargeEvent>, Rejection> {
+    let c = match (state, command) {
+        (None, ChargeCommand::Create(create)) => {
+            return Ok(vec![ChargeEvent::Requested(Box::new(
+                create.requested.clone(),
+            ))]);
+        }
+        (Some(c), ChargeCommand::Create(create)) => {
+            return if c.request.fingerprint == create.requested.fingerprint {
+                Ok(vec![])
+            } else {
+                Err(Rejection::at(
+                    ErrorCode::IdempotencyConflict,
+                    "idempotency_key",
+                    "was already used for a charge with a different body",
+                ))
+            };
+        }
+        (None, _) => return Err(Rejection::new(ErrorCode::NotFound, "no such charge")),
+        (Some(c), _) => c,
+    };
+    match command {
+        ChargeCommand::Create(_) => Ok(vec![]),
+        ChargeCommand::Cancel { reason } => cancel(c, reason),
+        ChargeCommand::Refund { amount, reason } => refund(c, *amount, reason),
+        ChargeCommand::StartSubmission => start_submission(c),
+        ChargeCommand::RecordSubmitted(s) => {
+            if s.attempt != c.attempt {
+                Err(invalid_state(c, "record a submission of another attempt"))
+            } else if c.submitted_attempt == Some(s.attempt) {
+                Ok(vec![])
+            } else {
+                Ok(vec![ChargeEvent::Submitted(s.clone())])
+            }
+        }
+        ChargeCommand::RecordSubmissionFailure {
+            attempt,
+            code,
+            message,
+            retryable,
+        } => {
+            if *attempt != c.attempt || c.status != ChargeStatus::Submitting {
+                return Err(invalid_state(c, "record a submission failure"));
+            }
+            let mut events = vec![ChargeEvent::SubmissionFailed(SubmissionFailed {
+                attempt: *attempt,
+                code: code.clone(),
+                message: message.clone(),
+                retryable: *retryable,
+            })];
+            if !retryable {
+                events.push(ChargeEvent::Failed(Failure {
+                    code: code.clone(),
+                    message: message.clone(),
+                }));
+            } else if let Some(cancel) = &c.cancel_requested {
+                // The provider definitely does not have it: the pending cancellation completes.
+                events.push(ChargeEvent::Cancelled(cancel.clone()));
+            }
+            Ok(events)
+        }
+        ChargeCommand::RecordOutcomeUnknown { attempt, reason } => {
+            match (c.status, *attempt == c.attempt, c.outcome_unknown) {
+                (ChargeStatus::Submitting, true, false) => {
+                    Ok(vec![ChargeEvent::OutcomeUnknown(OutcomeUnknown {
+                        attempt: *attempt,
+                        reason: reason.clone(),
+                    })])
+                }
+                (ChargeStatus::Submitting, true, true) => Ok(vec![]),
+                _ => Err(invalid_state(c, "record an unknown outcome")),
+            }
+        }
+        ChargeCommand::RecordReport(report) => Ok(decide_report(c, report)),
+        ChargeCommand::Fail { code, message } => match c.status {
+            ChargeStatus::Requested => Ok(vec![ChargeEvent::Failed(Failure {
+                code: code.clone(),
+                message: message.clone(),
+            })]),
+            ChargeStatus::Failed => Ok(vec![]),
+            _ => Err(invalid_state(c, "fail a charge a provider may have")),
+        },
+    }
+}
+
+fn cancel(c: &Charge, reason: &Option<String>) -> Result<Vec<ChargeEvent>, Rejection> {
+    let cancellation = ChargeCancelled {
+        reason: reason.clone(),
+    };
+    match c.status {
+        ChargeStatus::Requested => Ok(vec![ChargeEvent::Cancelled(cancellation)]),
+        ChargeStatus::Cancelled => Ok(vec![]),
+        s if s.is_at_provider() => Ok(if c.cancel_requested.is_some() {
+            vec![]
+        } else {
+            vec![ChargeEvent::CancelRequested(cancellation)]
+        }),
+        other => Err(Rejection::new(
+            ErrorCode::NotCancellable,
+            format!(
+                "charge is {other}; only a charge the payer has not yet paid can be cancelled \
+                 (a paid one can be refunded)"
+            ),
+        )),
+    }
+}
+
+fn refund(
+    c: &Charge,
+    amount: Option<Decimal>,
+    reason: &Option<String>,
+) -> Result<Vec<ChargeEvent>, Rejection> {
+    let request = RefundRequested {
+        amount,
+        reason: reason.clone(),
+    };
+    match c.status {
+        ChargeStatus::Paid => {}
+        ChargeStatus::Refunded if amount.is_none() => return Ok(vec![]),
+        ChargeStatus::Refunded => {
+            return Err(Rejection::at(
+                ErrorCode::AmountOutOfRange,
+                "amount",
+                "the charge is already refunded in full",
+            ));
+        }
+        _ => return Err(invalid_state(c, "refund a charge that is not paid")),
+    }
+    if let Some(pending) = &c.refund_requested {
+        return if *pending == request {
+            Ok(vec![])
+        } else {
+            Err(invalid_state(
+                c,
+                "refund while another refund is in progress",
+            ))
+        };
+    }
+    if let Some(a) = amount {
+        let currency = c.request.money.currency();
+        Money::new(a, currency).map_err(amount_rejection)?;
+        let rest = c.refundable();
+        if a > rest {
+            return Err(Rejection::at(
+                ErrorCode::AmountOutOfRange,
+                "amount",
+                format!(
+                    "a refund of {a} {currency} exceeds the {rest} {currency} still refundable of \
+                     {} {currency} charged ({} × {})",
+                    c.request.total(),
+                    c.request.money.amount(),
+                    c.request.installment_count
+                ),
+            ));
+        }
+    }
+    Ok(vec![ChargeEvent::RefundRequested(request)])
+}
+
+fn start_submission(c: &Charge) -> Result<Vec<ChargeEvent>, Rejection> {
+    if c.status != ChargeStatus::Requested
+        || c.attempt >= SubmissionHandle::MAX_ATTEMPT
+        || c.cancel_requested.is_some()
+    {
+        return Err(invalid_state(c, "start a submission"));
+    }
+    let attempt = c.attempt + 1;
+    let handle = SubmissionHandle {
+        order_id: c.id,
+        attempt,
+    }
+    .to_string();
+    Ok(vec![ChargeEvent::SubmissionStarted(SubmissionStarted {
+        attempt,
+        handle,
+    })])
+}

@@ -1,0 +1,74 @@
+//! Provider reports about a charge: every webhook or poll, with the provider's raw status and what
+//! it means. Webhooks are the source of truth (seed 003) and may repeat or arrive out of order, so
+//! a report is a fact to record first and to act on only if it still fits.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+pub use crate::payout::ReportSource;
+
+/// What a provider status means for a charge. The A55 statuses each variant stands for are named
+/// on it; statuses Giro does not know are `Unknown`: recorded, never acted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeOutcome {
+    /// `issued`, `pending`: waiting for the payer.
+    Pending,
+    /// `pre_captured`: a card authorised but not captured (`capture: false`).
+    Authorized,
+    /// `confirmed`: the payment went through, not yet settled.
+    Confirmed,
+    /// `paid`: settled.
+    Paid,
+    /// `error`.
+    Failed,
+    /// `canceled`.
+    Cancelled,
+    /// `refunded`.
+    Refunded,
+    /// `refund_error`: the refund asked for did not happen; the charge stays paid.
+    RefundFailed,
+    /// `chargeback_requested`, `pre_chargeback_resolution`: the payer disputes the charge.
+    ChargebackOpened,
+    /// `chargeback`, `chargeback_refunded`: the dispute took the money back.
+    ChargebackLost,
+    /// `chargeback_reversed`: the merchant won the dispute; the money is back.
+    ChargebackWon,
+    Unknown,
+}
+
+impl ChargeOutcome {
+    /// Whether the outcome has a consequence event of its own. Only the newest decisive report may
+    /// re-derive a consequence lost to a crash; `pending` moves the status through the report
+    /// itself and `refund_error` only clears the refund in progress.
+    pub fn is_decisive(self) -> bool {
+        !matches!(
+            self,
+            ChargeOutcome::Pending | ChargeOutcome::RefundFailed | ChargeOutcome::Unknown
+        )
+    }
+}
+
+/// One provider report (webhook or poll), with the provider's raw status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargeReport {
+    pub source: ReportSource,
+    pub raw_status: String,
+    pub outcome: ChargeOutcome,
+    /// The provider's identity for this report; a report seen before is not recorded again.
+    pub report_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge_uuid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The amount a refund or chargeback report is about, when the provider says.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::str_option"
+    )]
+    pub amount: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,100 @@
+//! Server-rendered HTML: escaping, the page frame and small formatters. Every value from the read
+//! models goes through [`esc`].
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Utc};
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub(crate) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1d2430;background:#f7f8fa}\
+h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.05rem;margin:1.6rem 0 .5rem}\
+.meta{color:#5b6473}table{border-collapse:collapse;background:#fff;min-width:40%}\
+th,td{border:1px solid #dde1e7;padding:.3rem .6rem;text-align:left;vertical-align:top}\
+th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}\
+.succeeded{color:#13795b}.failed,.reversed{color:#b42318}.refunded,.cancelled{color:#8a5a00}\
+.stuck{background:#fff4e5}pre{margin:0;white-space:pre-wrap;font-size:12px}a{color:#1857b8}\
+.empty{color:#5b6473;font-style:italic}";
+
+/// A whole page; `refresh` makes the browser reload it (the dashboard stays current).
+pub(crate) fn page(title: &str, refresh: Option<Duration>, body: &str) -> String {
+    let refresh = refresh
+        .map(|d| {
+            format!(
+                "<meta http-equiv=\"refresh\" content=\"{}\">",
+                d.as_secs().max(1)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">{refresh}\
+         <title>{}</title><style>{STYLE}</style></head><body>{body}</body></html>",
+        esc(title)
+    )
+}
+
+/// An error page with its status.
+pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p><a href=\"/\">Back to the dashboard</a></p>",
+        status.as_u16(),
+        esc(message)
+    );
+    (status, Html(page("Giro: error", None, &body))).into_response()
+}
+
+/// `2026-01-02 03:04:05 UTC`.
+pub(crate) fn time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// How long ago, coarsely: `42s`, `17m`, `3h 5m`, `2d 4h`.
+pub(crate) fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let s = (now - since).num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3_600 => format!("{}m", s / 60),
+        3_600..86_400 => format!("{}h {}m", s / 3_600, s % 3_600 / 60),
+        _ => format!("{}d {}h", s / 86_400, s % 86_400 / 3_600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_escaped() {
+        assert_eq!(
+            esc("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+        );
+        assert!(page("<b>", None, "").contains("<title>&lt;b&gt;</title>"));
+    }
+
+    #[test]
+    fn ages_are_coarse() {
+        let now = Utc::now();
+        let ago = |s: i64| age(now - chrono::Duration::seconds(s), now);
+        assert_eq!(
+            [ago(5), ago(120), ago(3_900), ago(90_000)],
+            ["5s", "2m", "1h 5m", "1d 1h"]
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! The HTTP side (CONTRACT.md §4): the query API under `/v1`, the dashboard at `/`, and
+//! `/healthz`, `/readyz`, `/metrics`.
+
+mod api;
+mod dashboard;
+mod error;
+mod html;
+mod ops;
+mod order_page;
+mod params;
+
+use std::sync::Arc;
+
+use async_nats::jetstream;
+use axum::Router;
+use axum::routing::get;
+use sqlx::PgPool;
+
+use crate::config::ProjectionConfig;
+use crate::metrics::Metrics;
+
+/// What every handler reads.
+pub(crate) struct Shared {
+    pub pool: PgPool,
+    pub nats: async_nats::Client,
+    pub js: jetstream::Context,
+    pub config: ProjectionConfig,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Every route.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(dashboard::index))
+        .route("/payouts/{id}", get(order_page::payout))
+        .route("/v1/payouts", get(api::list_payouts))
+        .route("/v1/payouts/{id}", get(api::get_payout))
+        .route("/v1/payouts/{id}/events", get(api::payout_events))
+        .route("/v1/charges", get(api::list_charges))
+        .route("/v1/charges/{id}", get(api::get_charge))
+        .route("/v1/charges/{id}/events", get(api::charge_events))
+        .route("/v1/beneficiaries", get(api::list_beneficiaries))
+        .route("/v1/beneficiaries/{id}", get(api::get_beneficiary))
+        .route(
+            "/v1/beneficiaries/{id}/events",
+            get(api::beneficiary_events),
+        )
+        .route("/v1/stats", get(api::stats))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(api::no_route)
+        .with_state(shared)
+}

@@ -1,0 +1,199 @@
+//! Query parameters of the API, validated into what the readers take. Every malformed value is a
+//! 400 naming the parameter, never a panic or a database error.
+
+use std::time::Duration;
+
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
+use giro_domain::ProviderId;
+use giro_domain::charge::ChargeStatus;
+use giro_domain::payout::PayoutStatus;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::error::ApiError;
+use crate::duration::{format_duration, parse_duration};
+use crate::read::{Cursor, Kind, ListFilter};
+
+/// Page size when none is asked for, and the largest allowed.
+const DEFAULT_LIMIT: u32 = 50;
+const MAX_LIMIT: u32 = 500;
+/// `/v1/stats` window bounds.
+const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 3_600);
+const MAX_WINDOW: Duration = Duration::from_secs(366 * 86_400);
+
+/// `?status=&provider=&external_id=&limit=&cursor=`; unknown parameters are refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListParams {
+    status: Option<String>,
+    provider: Option<String>,
+    external_id: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `?window=24h`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WindowParams {
+    window: Option<String>,
+}
+
+/// Turns axum's query rejection (unknown parameter, bad encoding) into our 400.
+pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(t)| t)
+        .map_err(|e| ApiError::invalid(e.body_text()))
+}
+
+/// An order id from the path.
+pub(crate) fn order_id(s: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(s).map_err(|_| ApiError::invalid(format!("{s:?} is not a UUID")))
+}
+
+fn statuses(kind: Kind) -> Vec<&'static str> {
+    match kind {
+        Kind::Payout => PayoutStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        Kind::Charge => vec![
+            ChargeStatus::Requested.as_str(),
+            ChargeStatus::Cancelled.as_str(),
+        ],
+        Kind::Beneficiary => vec!["PENDING", "ACTIVE", "REJECTED", "INACTIVE"],
+    }
+}
+
+/// Validates list parameters for `kind`.
+pub(crate) fn list_filter(kind: Kind, p: ListParams) -> Result<ListFilter, ApiError> {
+    let status = match p.status.filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            let allowed = statuses(kind);
+            let found = allowed
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(&s))
+                .ok_or_else(|| {
+                    ApiError::invalid(format!("status {s:?} is not one of {}", allowed.join(", ")))
+                })?;
+            Some(found.to_string())
+        }
+    };
+    let provider = match (p.provider.filter(|s| !s.is_empty()), kind) {
+        (None, _) => None,
+        (Some(_), Kind::Beneficiary) => {
+            return Err(ApiError::invalid(
+                "provider: beneficiaries are not filtered by provider",
+            ));
+        }
+        (Some(s), _) => Some(
+            ProviderId::try_from(s.clone())
+                .map_err(|e| ApiError::invalid(format!("provider {s:?}: {e}")))?
+                .to_string(),
+        ),
+    };
+    let external_id = p.external_id.filter(|s| !s.is_empty());
+    if external_id.as_ref().is_some_and(|s| s.len() > 256) {
+        return Err(ApiError::invalid("external_id must be at most 256 bytes"));
+    }
+    let limit = match p.limit.filter(|s| !s.is_empty()) {
+        None => DEFAULT_LIMIT,
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "limit {s:?} must be a whole number from 1 to {MAX_LIMIT}"
+                ))
+            })?,
+    };
+    let after = match p.cursor.filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(Cursor::decode(&s).ok_or_else(|| {
+            ApiError::invalid("cursor is not one this API returned (use next_cursor as is)")
+        })?),
+    };
+    Ok(ListFilter {
+        status,
+        provider,
+        external_id,
+        after,
+        limit,
+    })
+}
+
+/// The stats window: 24h by default, at most 366 days, at least a second.
+pub(crate) fn window(p: WindowParams) -> Result<Duration, ApiError> {
+    let Some(text) = p.window.filter(|s| !s.is_empty()) else {
+        return Ok(DEFAULT_WINDOW);
+    };
+    let window = parse_duration(&text).map_err(|e| ApiError::invalid(format!("window: {e}")))?;
+    if window < Duration::from_secs(1) || window > MAX_WINDOW {
+        return Err(ApiError::invalid(format!(
+            "window must be from 1s to {}, got {text:?}",
+            format_duration(MAX_WINDOW)
+        )));
+    }
+    Ok(window)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> ListParams {
+        let mut p = ListParams::default();
+        for (k, v) in pairs {
+            let v = Some(v.to_string());
+            match *k {
+                "status" => p.status = v,
+                "provider" => p.provider = v,
+                "external_id" => p.external_id = v,
+                "limit" => p.limit = v,
+                _ => p.cursor = v,
+            }
+        }
+        p
+    }
+
+    #[test]
+    fn good_filters_are_normalised() {
+        let f = list_filter(
+            Kind::Payout,
+            params(&[("status", "Succeeded"), ("limit", "10")]),
+        )
+        .unwrap();
+        assert_eq!((f.status.as_deref(), f.limit), (Some("succeeded"), 10));
+        let f = list_filter(Kind::Beneficiary, params(&[("status", "active")])).unwrap();
+        assert_eq!(f.status.as_deref(), Some("ACTIVE"));
+        assert_eq!(list_filter(Kind::Charge, params(&[])).unwrap().limit, 50);
+    }
+
+    #[test]
+    fn bad_filters_are_refused() {
+        let bad = [
+            (Kind::Payout, params(&[("status", "paid")])),
+            (Kind::Charge, params(&[("status", "succeeded")])),
+            (Kind::Payout, params(&[("limit", "0")])),
+            (Kind::Payout, params(&[("limit", "501")])),
+            (Kind::Payout, params(&[("limit", "ten")])),
+            (Kind::Payout, params(&[("cursor", "nope")])),
+            (Kind::Payout, params(&[("provider", "Cashy CO")])),
+            (Kind::Beneficiary, params(&[("provider", "killb")])),
+        ];
+        for (kind, p) in bad {
+            let e = list_filter(kind, p).unwrap_err();
+            assert_eq!(e.code, "invalid_parameter");
+        }
+        assert!(order_id("not-a-uuid").is_err());
+        for w in ["0s", "400d", "soon"] {
+            assert!(
+                window(WindowParams {
+                    window: Some(w.into())
+                })
+                .is_err(),
+                "{w}"
+            );
+        }
+        assert_eq!(window(WindowParams::default()).unwrap(), DEFAULT_WINDOW);
+    }
+}

@@ -1,0 +1,111 @@
+//! The projection's Prometheus metrics (`/metrics`, text format).
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+/// What failed, as the `stage` label of `giro_projection_errors_total`.
+pub(crate) type Stage = [(&'static str, &'static str); 1];
+
+/// Counters shared by the projector loop and the HTTP handlers.
+pub(crate) struct Metrics {
+    registry: Registry,
+    pub events_applied: Counter,
+    pub events_skipped: Counter,
+    pub events_unknown: Counter,
+    pub events_unreadable: Counter,
+    pub batches: Counter,
+    pub errors: Family<Stage, Counter>,
+    pub checkpoint: Gauge,
+    pub stream_last_sequence: Gauge,
+    pub lag: Gauge,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("giro_projection");
+        let m = Metrics {
+            events_applied: Counter::default(),
+            events_skipped: Counter::default(),
+            events_unknown: Counter::default(),
+            events_unreadable: Counter::default(),
+            batches: Counter::default(),
+            errors: Family::default(),
+            checkpoint: Gauge::default(),
+            stream_last_sequence: Gauge::default(),
+            lag: Gauge::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "events_applied",
+            "Events written to the read models by this instance",
+            m.events_applied.clone(),
+        );
+        registry.register(
+            "events_skipped",
+            "Events this instance read that another instance had already applied",
+            m.events_skipped.clone(),
+        );
+        registry.register(
+            "events_unknown",
+            "Events of a type this version does not know (timeline only)",
+            m.events_unknown.clone(),
+        );
+        registry.register(
+            "events_unreadable",
+            "Stream messages that were not event envelopes (skipped)",
+            m.events_unreadable.clone(),
+        );
+        registry.register(
+            "batches",
+            "Batches committed by this instance",
+            m.batches.clone(),
+        );
+        registry.register(
+            "errors",
+            "Failures by stage (read: the stream, apply: PostgreSQL); each is retried",
+            m.errors.clone(),
+        );
+        registry.register(
+            "checkpoint_sequence",
+            "Last stream sequence applied to the read models",
+            m.checkpoint.clone(),
+        );
+        registry.register(
+            "stream_last_sequence",
+            "Last sequence in the event stream",
+            m.stream_last_sequence.clone(),
+        );
+        registry.register(
+            "lag_events",
+            "Stream messages not yet applied: last stream sequence minus the checkpoint",
+            m.lag.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    /// Counts a failure at `stage`.
+    pub fn error(&self, stage: &'static str) {
+        self.errors.get_or_create(&[("stage", stage)]).inc();
+    }
+
+    /// Records where the stream and the checkpoint are.
+    pub fn positions(&self, stream_last: u64, checkpoint: u64) {
+        let as_gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.stream_last_sequence.set(as_gauge(stream_last));
+        self.checkpoint.set(as_gauge(checkpoint));
+        self.lag
+            .set(as_gauge(stream_last.saturating_sub(checkpoint)));
+    }
+
+    /// The Prometheus text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

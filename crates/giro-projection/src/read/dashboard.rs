@@ -1,0 +1,87 @@
+//! What the dashboard shows beyond `/v1/stats`: stuck payouts, reversals, and the other order
+//! kinds' counts.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::{FromRow, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::Kind;
+use crate::config::StuckThresholds;
+
+/// Most rows in each dashboard list.
+const LIST_LIMIT: i64 = 50;
+
+/// A payout non-terminal for longer than its status allows.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct StuckPayout {
+    pub order_id: Uuid,
+    pub provider: String,
+    pub status: String,
+    pub amount: Decimal,
+    pub currency: String,
+    pub status_since: DateTime<Utc>,
+}
+
+/// Payouts stuck past their status's threshold, longest stuck first (at most 50).
+pub(crate) async fn stuck(
+    pool: &PgPool,
+    thresholds: &StuckThresholds,
+    now: DateTime<Utc>,
+) -> Result<Vec<StuckPayout>, sqlx::Error> {
+    let mut q = QueryBuilder::<Postgres>::new(
+        "SELECT order_id, provider, status, amount, currency, status_since FROM payouts WHERE false",
+    );
+    for (status, threshold) in thresholds.by_status() {
+        let cutoff = chrono::Duration::from_std(threshold)
+            .ok()
+            .and_then(|t| now.checked_sub_signed(t))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        q.push(" OR (status = ")
+            .push_bind(status.as_str())
+            .push(" AND status_since < ")
+            .push_bind(cutoff)
+            .push(")");
+    }
+    q.push(" ORDER BY status_since LIMIT ")
+        .push_bind(LIST_LIMIT);
+    q.build_query_as().fetch_all(pool).await
+}
+
+/// A `payout.reversed` event with its payout.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct Reversal {
+    pub order_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub data: Value,
+    pub provider: Option<String>,
+    pub amount: Option<Decimal>,
+    pub currency: Option<String>,
+}
+
+/// The latest reversals (success turned failure), newest first.
+pub(crate) async fn reversals(pool: &PgPool) -> Result<Vec<Reversal>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.order_id, e.at, e.data, p.provider, p.amount, p.currency \
+         FROM payout_events e LEFT JOIN payouts p USING (order_id) \
+         WHERE e.type = 'payout.reversed' ORDER BY e.at DESC LIMIT $1",
+    )
+    .bind(LIST_LIMIT)
+    .fetch_all(pool)
+    .await
+}
+
+/// Rows of a kind by status.
+pub(crate) async fn status_counts(
+    pool: &PgPool,
+    kind: Kind,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT status, count(*)::int8 FROM {} GROUP BY status ORDER BY status",
+        kind.table()
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(pool)
+        .await
+}

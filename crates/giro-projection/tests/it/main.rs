@@ -1,0 +1,10 @@
+//! End-to-end tests of the projection against the real NATS and PostgreSQL. Each test has its own
+//! stream, subject prefix and schema, so they run in parallel and leave nothing behind.
+
+mod api;
+mod common;
+mod dashboard;
+mod exactly_once;
+mod masking;
+mod rebuild;
+mod status_paths;
