@@ -11,11 +11,18 @@ use crate::ids::OrderKind;
 use crate::rejection::Rejection;
 
 /// A pure aggregate: no I/O, no clock, no randomness (time comes in as `now`).
-pub trait Decider {
+pub trait Decider: 'static {
     /// The state of one order; `Default` is "does not exist yet".
-    type State: Default + Clone + std::fmt::Debug;
+    type State: Default + Clone + std::fmt::Debug + Send + Sync + 'static;
     type Command;
-    type Event: Serialize + DeserializeOwned + Clone + std::fmt::Debug + EventType;
+    type Event: Serialize
+        + DeserializeOwned
+        + Clone
+        + std::fmt::Debug
+        + EventType
+        + Send
+        + Sync
+        + 'static;
 
     /// The aggregate's kind: its subject token and event-type prefix.
     const KIND: OrderKind;

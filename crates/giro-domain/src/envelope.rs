@@ -9,6 +9,7 @@ use crate::ids::{EventId, OrderId};
 /// Where an event came from: the request or report that caused it, for tracing a chain of causes
 /// across components.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventMeta {
     /// Shared by every event of one business flow (usually the order id or the caller's request id).
     pub correlation_id: String,
@@ -19,6 +20,7 @@ pub struct EventMeta {
 
 /// One event of one order. `E` is an adjacently tagged enum (`type` + `data`), flattened in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Envelope<E> {
     pub id: EventId,
     #[serde(flatten)]

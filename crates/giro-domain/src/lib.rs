@@ -14,6 +14,8 @@ pub mod payout;
 pub mod provider;
 pub mod rail;
 pub mod rejection;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod secret;
 pub mod wire;
 

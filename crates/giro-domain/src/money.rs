@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Currencies Giro moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Currency {
     COP,
     TZS,
@@ -95,8 +96,10 @@ pub enum AmountError {
 
 /// A positive amount in a currency, with no more decimal places than the currency has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "MoneyWire")]
 pub struct Money {
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::AmountString"))]
     #[serde(with = "rust_decimal::serde::str")]
     amount: Decimal,
     currency: Currency,
@@ -137,7 +140,9 @@ impl Money {
 /// Stored money is checked again when read, so a hand-edited or foreign event cannot smuggle in a
 /// negative or over-precise amount.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct MoneyWire {
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::AmountString"))]
     #[serde(with = "rust_decimal::serde::str")]
     amount: Decimal,
     currency: Currency,

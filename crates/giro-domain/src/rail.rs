@@ -34,6 +34,7 @@ impl Rail {
 
 /// A beneficiary, tagged by `rail`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "rail", rename_all = "snake_case")]
 pub enum PayoutBeneficiary {
     CoBank(CoBankAccount),
@@ -43,24 +44,29 @@ pub enum PayoutBeneficiary {
 
 /// An identity document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Document {
     #[serde(rename = "type")]
     pub doc_type: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub number: Pii,
 }
 
 /// Who holds a Colombian account: a person (first and last name) or a company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CoBankAccount {
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     #[serde(
         default,
         with = "opt_initials",
         skip_serializing_if = "Option::is_none"
     )]
     pub first_name: Option<Pii>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     #[serde(
         default,
         with = "opt_initials",
@@ -69,12 +75,15 @@ pub struct CoBankAccount {
     pub last_name: Option<Pii>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::email")]
     pub email: Pii,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub phone: Pii,
     pub document: Document,
     pub bank_code: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub account_number: Pii,
     pub account_type: CoAccountType,
@@ -82,6 +91,7 @@ pub struct CoBankAccount {
 
 /// `savings` or `checking`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CoAccountType {
     Savings,
@@ -90,14 +100,17 @@ pub enum CoAccountType {
 
 /// A KillB BREB alias.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CoAlias {
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     #[serde(
         default,
         with = "opt_initials",
         skip_serializing_if = "Option::is_none"
     )]
     pub first_name: Option<Pii>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     #[serde(
         default,
         with = "opt_initials",
@@ -106,18 +119,22 @@ pub struct CoAlias {
     pub last_name: Option<Pii>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::email")]
     pub email: Pii,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub phone: Pii,
     pub document: Document,
     pub alias_type: AliasType,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub alias: Pii,
 }
 
 /// BREB alias kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AliasType {
     NationalId,
@@ -129,19 +146,24 @@ pub enum AliasType {
 
 /// A Tanzanian mobile wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TzMobileWallet {
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::initials")]
     pub name: Pii,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub msisdn: Pii,
     pub operator: TzOperator,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     #[serde(
         default,
         with = "opt_last_four",
         skip_serializing_if = "Option::is_none"
     )]
     pub phone: Option<Pii>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     #[serde(default, with = "opt_email", skip_serializing_if = "Option::is_none")]
     pub email: Option<Pii>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,6 +172,7 @@ pub struct TzMobileWallet {
 
 /// Tanzanian mobile network operators Cashy pays into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TzOperator {
     Airtel,

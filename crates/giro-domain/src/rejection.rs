@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The public error codes of CONTRACT.md §1. Callers match on these strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidJson,
@@ -71,6 +72,7 @@ impl fmt::Display for ErrorCode {
 /// A refused command: what was wrong, where, and what was expected. Messages never quote personal
 /// data in full.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Rejection {
     pub code: ErrorCode,
     pub message: String,

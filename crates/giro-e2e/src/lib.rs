@@ -6,16 +6,19 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use giro_domain::charge::{Charge, ChargeCommand, ChargeDecider};
 use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutStatus};
 use giro_domain::provider::Catalog;
 use giro_domain::{EventMeta, OrderId, ProviderId, Secret};
 use giro_eventlog::test_support::TestLog;
+use giro_executor::providers::a55::{A55Client, A55Config as A55ClientConfig};
 use giro_executor::providers::cashy::{
     CashyClient, CashyConfig as CashyClientConfig, CashyCountry,
 };
 use giro_executor::providers::killb::{KillbClient, KillbConfig as KillbClientConfig};
 use giro_executor::{ExecutorConfig, ExecutorHandle, PayoutProvider, Timings};
-use giro_ingress::{CashyHook, IngressConfig, IngressHandle, KillbHook};
+use giro_ingress::{A55Hook, CashyHook, IngressConfig, IngressHandle, KillbHook};
+use giro_sandbox::a55::A55Config;
 use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
 use giro_sandbox::killb::KillbConfig;
 use giro_sandbox::{FaultSettings, Sandbox, SandboxConfig, Timing};
@@ -29,6 +32,11 @@ pub const CO_MERCHANT: &str = "100001";
 pub const CO_KEY: &str = "cashy-co-sandbox-key";
 pub const TZ_MERCHANT: &str = "1002001";
 pub const TZ_KEY: &str = "cashy-tz-sandbox-key";
+pub const A55_CLIENT_ID: &str = "giro-e2e";
+pub const A55_CLIENT_SECRET: &str = "a55-e2e-client-secret";
+pub const A55_WEBHOOK_SECRET: &str = "a55-e2e-webhook-secret";
+pub const A55_WALLET: &str = "f47ac10b-58cc-4372-a567-0e02b2c3d479";
+pub const A55_MERCHANT: &str = "11111111-1111-1111-1111-111111111111";
 
 /// The payout provider instances of the default catalog.
 pub const PAYOUT_PROVIDERS: [&str; 3] = ["killb", "cashy-co", "cashy-tz"];
@@ -42,6 +50,8 @@ pub struct StackOptions {
     /// KillB pre-fund balance in COP.
     pub killb_balance: rust_decimal::Decimal,
     pub seed: u64,
+    /// The A55 sandbox sends its older unsigned webhooks, and the ingress confirms them.
+    pub a55_legacy: bool,
 }
 
 impl Default for StackOptions {
@@ -58,10 +68,12 @@ impl Default for StackOptions {
                 hold_recheck: Duration::from_millis(300),
                 hold_timeout: Duration::from_secs(300),
                 ack_wait: Duration::from_secs(10),
+                unknown_timeout: Duration::from_secs(20),
             },
             executors: 1,
             killb_balance: rust_decimal::Decimal::from(1_000_000_000i64),
             seed: 7,
+            a55_legacy: false,
         }
     }
 }
@@ -73,6 +85,8 @@ pub struct Stack {
     pub ingress: IngressHandle,
     pub providers: Vec<(ProviderId, Arc<dyn PayoutProvider>, bool)>,
     pub executors: Vec<(ProviderId, ExecutorHandle)>,
+    /// The A55 client the charge executor (and the legacy-webhook confirmation) use.
+    pub a55: Arc<A55Client>,
     pub timings: Timings,
 }
 
@@ -103,9 +117,35 @@ impl Stack {
                 country: CashyCountry::Tz,
             },
         ];
+        // The ingress must know its A55 client before it starts, and the client the sandbox's
+        // address: bind the sandbox's A55 first on a port chosen here.
+        let a55_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let a55_addr: SocketAddr = format!("127.0.0.1:{a55_port}").parse().expect("address");
+        let mut a55_client = A55ClientConfig::new(
+            format!("http://{a55_addr}"),
+            A55_CLIENT_ID,
+            Secret::new(A55_CLIENT_SECRET.into()),
+            A55_WALLET,
+            A55_MERCHANT,
+            Secret::new(A55_WEBHOOK_SECRET.into()),
+        );
+        a55_client.timeout = Duration::from_secs(2);
+        let a55 = Arc::new(A55Client::new(a55_client).expect("a55 client"));
+        ingress_config.a55 = Some(A55Hook {
+            provider: pid("a55"),
+            secret: Secret::new(A55_WEBHOOK_SECRET.into()),
+            legacy: options.a55_legacy.then(|| a55.clone()),
+        });
         let ingress = giro_ingress::start(log.log.clone(), ingress_config)
             .await
             .expect("ingress starts");
+        let mut a55_sandbox = A55Config::new(A55_CLIENT_ID, A55_CLIENT_SECRET, A55_WEBHOOK_SECRET);
+        a55_sandbox.bind = a55_addr;
+        a55_sandbox.webhook_url = Some(format!("{}/webhooks/a55", ingress.url()));
+        a55_sandbox.legacy_webhooks = options.a55_legacy;
 
         let mut killb = KillbConfig::new(KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET);
         killb.webhook_url = Some(format!("{}/webhooks/killb", ingress.url()));
@@ -118,7 +158,7 @@ impl Stack {
                 CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
                 CashyMerchant::tanzania(TZ_MERCHANT, TZ_KEY),
             ])),
-            a55: None,
+            a55: Some(a55_sandbox),
             timing: Timing {
                 time_scale: 0.0005,
                 step_delay: Duration::from_millis(50),
@@ -142,7 +182,8 @@ impl Stack {
             Secret::new(KILLB_SECRET.into()),
         );
         killb_client.timeout = Duration::from_secs(2);
-        killb_client.rate_limit = None;
+        // The client-side limiter stays on (KillB's production rate, below the sandbox's 100/s):
+        // without it a burst of payouts meets 429s and burns its attempts, as it would in production.
         let mut co = CashyClientConfig::new(
             cashy_url.clone(),
             CO_MERCHANT,
@@ -182,14 +223,26 @@ impl Stack {
             ingress,
             providers,
             executors: vec![],
+            a55,
             timings: options.timings,
         };
         for _ in 0..options.executors {
             for i in 0..stack.providers.len() {
                 stack.start_executor(i).await;
             }
+            stack.start_charge_executor().await;
         }
         stack
+    }
+
+    /// Starts one more A55 charge executor instance.
+    pub async fn start_charge_executor(&mut self) {
+        let mut config = ExecutorConfig::new(pid("a55"), self.log.config.prefix.clone());
+        config.timings = self.timings.clone();
+        let handle = giro_executor::start_charges(self.log.log.clone(), self.a55.clone(), config)
+            .await
+            .expect("charge executor starts");
+        self.executors.push((pid("a55"), handle));
     }
 
     /// Starts one more executor instance of provider `index` (in `PAYOUT_PROVIDERS` order).
@@ -295,6 +348,102 @@ impl Stack {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Creates an A55 charge as intake would (BRL, one installment); returns its id.
+    pub async fn create_charge(&self, key: &str, amount: &str, method: &str) -> OrderId {
+        let body = json!({
+            "idempotency_key": key, "provider": "a55", "amount": amount, "currency": "BRL",
+            "installment_count": 1, "method": method,
+            "payer": {"name": "Zhang Wei", "email": "zhangwei@example.com", "tax_id": "12345678909",
+                      "phone": "+5511999999999",
+                      "address": {"street": "Av. Paulista", "address_number": "1000",
+                                  "complement": "Sala 101", "neighborhood": "Bela Vista",
+                                  "city": "Sao Paulo", "state": "SP", "postal_code": "01310-100",
+                                  "country": "BR"}},
+            "due_date": "2030-12-31", "description": "Order 42",
+            "redirect_url": "https://shop.example.com/done"
+        });
+        let cmd =
+            giro_domain::charge::parse_create(body.to_string().as_bytes(), &Catalog::default())
+                .expect("valid charge");
+        let id = cmd.order_id;
+        self.charge_command(id, ChargeCommand::Create(Box::new(cmd)))
+            .await
+            .expect("charge stored");
+        id
+    }
+
+    /// Carries out a charge command as intake would.
+    pub async fn charge_command(
+        &self,
+        id: OrderId,
+        command: ChargeCommand,
+    ) -> Result<usize, giro_eventlog::ExecuteError> {
+        self.log
+            .log
+            .execute::<ChargeDecider>(id, &command, &EventMeta::default(), false)
+            .await
+            .map(|done| done.appended.len())
+    }
+
+    /// The charge as its events describe it now.
+    pub async fn charge(&self, id: OrderId) -> Charge {
+        let order = self
+            .log
+            .log
+            .load::<ChargeDecider>(id)
+            .await
+            .expect("order loads");
+        order.state.expect("charge exists")
+    }
+
+    /// The charge's event types, oldest first.
+    pub async fn charge_event_types(&self, id: OrderId) -> Vec<&'static str> {
+        let order = self
+            .log
+            .log
+            .load::<ChargeDecider>(id)
+            .await
+            .expect("order loads");
+        order
+            .events
+            .iter()
+            .map(|e| giro_domain::EventType::event_type(&e.event))
+            .collect()
+    }
+
+    /// Waits until `accept` holds for the charge or `within` passes; returns it.
+    pub async fn wait_charge(
+        &self,
+        id: OrderId,
+        within: Duration,
+        accept: impl Fn(&Charge) -> bool,
+    ) -> Charge {
+        let deadline = Instant::now() + within;
+        loop {
+            let charge = self.charge(id).await;
+            if accept(&charge) || Instant::now() > deadline {
+                return charge;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Asserts the charge's versions run 1..=n without gaps or repeats.
+    pub async fn assert_gapless_charge(&self, id: OrderId) {
+        let order = self
+            .log
+            .log
+            .load::<ChargeDecider>(id)
+            .await
+            .expect("order loads");
+        let versions: Vec<u64> = order.events.iter().map(|e| e.version).collect();
+        assert_eq!(
+            versions,
+            (1..=versions.len() as u64).collect::<Vec<_>>(),
+            "charge {id}"
+        );
     }
 
     /// Asserts the order's versions run 1..=n without gaps or repeats.

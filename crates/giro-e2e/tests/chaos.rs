@@ -60,6 +60,11 @@ async fn a_thousand_payouts_through_chaos_are_each_paid_exactly_once() {
         stuck.first()
     );
     let summary = stack.sandbox.registry().summary();
+    if summary.orders as usize != count {
+        for (i, id) in ids.iter().enumerate().filter(|(i, _)| i % 3 == 0).take(6) {
+            eprintln!("order {i} {id}: {:?}", stack.event_types(*id).await);
+        }
+    }
     assert!(
         summary.at_most_once,
         "paid twice: {:?}",

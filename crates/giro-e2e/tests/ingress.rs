@@ -265,5 +265,33 @@ proptest! {
             let _ = callback.report();
         }
         let _ = header.parse::<SubmissionHandle>();
+
+        // A55: arbitrary signature and timestamp headers (text or raw bytes) are refused or
+        // accepted, never a panic; a valid signature over arbitrary bytes parses or is malformed.
+        use giro_executor::providers::a55;
+        use reqwest::header::{HeaderMap, HeaderValue};
+        let now = chrono::Utc::now();
+        let mut headers = HeaderMap::new();
+        let raw = HeaderValue::from_bytes(&body[..body.len().min(40)]);
+        for value in [HeaderValue::from_str(&header), raw].into_iter().flatten() {
+            headers.insert("X-Webhook-Signature", value.clone());
+            headers.insert("X-Webhook-Timestamp", value);
+            prop_assert!(giro_ingress::a55::verify_signed("secret", &headers, &body, now).is_err());
+        }
+        let at = now.timestamp();
+        let mut signed = HeaderMap::new();
+        signed.insert("X-Webhook-Timestamp", HeaderValue::from(at));
+        let signature = giro_sandbox::a55::a55_signature("secret", at, &body);
+        signed.insert("X-Webhook-Signature", HeaderValue::from_str(&signature).unwrap());
+        match giro_ingress::a55::verify_signed("secret", &signed, &body, now) {
+            Ok(Some(v)) => {
+                let _ = v.handle.map(|h| h.parse::<SubmissionHandle>());
+            }
+            Ok(None) => prop_assert!(false, "signed webhook taken for unsigned"),
+            Err(r) => prop_assert_eq!(r.result, "malformed"),
+        }
+        if let Ok(legacy) = a55::wire::LegacyWebhook::parse(&body) {
+            let _ = a55::A55Status::parse(&legacy.status);
+        }
     }
 }

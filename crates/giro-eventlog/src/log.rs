@@ -1,5 +1,8 @@
 //! Appending, loading and executing commands against one order's subject.
 
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::HeaderMap;
@@ -16,13 +19,23 @@ use crate::{EVENT_TYPE_HEADER, PROVIDER_HEADER, trace};
 const MAX_CONFLICT_RETRIES: usize = 16;
 
 /// An order rebuilt from its events.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Loaded<D: Decider> {
     pub events: Vec<Envelope<D::Event>>,
     pub state: D::State,
     /// The stream sequence of the order's last event (0 for an order with no events): what the
     /// next append must expect.
     pub last_sequence: u64,
+}
+
+impl<D: Decider> Clone for Loaded<D> {
+    fn clone(&self) -> Self {
+        Loaded {
+            events: self.events.clone(),
+            state: self.state.clone(),
+            last_sequence: self.last_sequence,
+        }
+    }
 }
 
 impl<D: Decider> Loaded<D> {
@@ -77,6 +90,45 @@ pub struct EventLog {
     js: jetstream::Context,
     stream: stream::Stream<()>,
     config: EventLogConfig,
+    cache: Arc<OrderCache>,
+}
+
+/// Orders most recently loaded or appended to, as of a stream sequence. Events are immutable and
+/// the stream denies deletes, so a cached order is a correct prefix: a load reads on from its
+/// last sequence instead of from the start (one round trip for an order nobody else touched,
+/// instead of one per event).
+struct OrderCache {
+    orders: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+}
+
+/// Orders kept per process and log handle (a few KiB each).
+const CACHED_ORDERS: usize = 8_192;
+
+impl OrderCache {
+    fn get<D: Decider>(&self, subject: &str) -> Option<Loaded<D>> {
+        let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        orders.get(subject)?.downcast_ref::<Loaded<D>>().cloned()
+    }
+
+    fn put<D: Decider>(&self, subject: &str, order: &Loaded<D>) {
+        let mut orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        let newer = orders
+            .get(subject)
+            .and_then(|o| o.downcast_ref::<Loaded<D>>())
+            .is_none_or(|o| o.last_sequence < order.last_sequence);
+        if !newer {
+            return;
+        }
+        if orders.len() >= CACHED_ORDERS && !orders.contains_key(subject) {
+            // Make room by forgetting an eighth, whichever they are: a forgotten order is only
+            // read from the start again.
+            let drop: Vec<String> = orders.keys().take(CACHED_ORDERS / 8).cloned().collect();
+            for key in drop {
+                orders.remove(&key);
+            }
+        }
+        orders.insert(subject.to_string(), Arc::new(order.clone()));
+    }
 }
 
 impl std::fmt::Debug for EventLog {
@@ -138,7 +190,14 @@ impl EventLog {
             .get_stream_no_info(&config.stream)
             .await
             .map_err(|e| Error::Provision(e.to_string()))?;
-        Ok(EventLog { js, stream, config })
+        Ok(EventLog {
+            js,
+            stream,
+            config,
+            cache: Arc::new(OrderCache {
+                orders: Mutex::new(HashMap::new()),
+            }),
+        })
     }
 
     pub fn config(&self) -> &EventLogConfig {
@@ -154,10 +213,27 @@ impl EventLog {
         self.config.subject(D::KIND, id)
     }
 
+    /// The trace context stored with an order's latest event, so that work arriving without one
+    /// (a provider callback, a timer) continues the order's trace. `None` for an unknown order or
+    /// when the log cannot be read now.
+    pub async fn order_trace<D: Decider>(&self, id: OrderId) -> Option<opentelemetry::Context> {
+        let subject = self.subject::<D>(id);
+        let message = self
+            .stream
+            .direct_get_last_for_subject(subject.as_str())
+            .await
+            .ok()?;
+        Some(trace::extract(&message.headers))
+    }
+
     /// Loads an order's events, oldest first, and folds them into its state.
     pub async fn load<D: Decider>(&self, id: OrderId) -> Result<Loaded<D>, Error> {
         let subject = self.subject::<D>(id);
-        let mut loaded = Loaded::<D>::empty();
+        let mut loaded = self
+            .cache
+            .get::<D>(&subject)
+            .unwrap_or_else(Loaded::<D>::empty);
+        let known = loaded.last_sequence;
         loop {
             let next = self
                 .stream
@@ -177,6 +253,9 @@ impl EventLog {
             loaded.last_sequence = message.sequence;
             loaded.state = D::evolve(std::mem::take(&mut loaded.state), &envelope);
             loaded.events.push(envelope);
+        }
+        if loaded.last_sequence > known {
+            self.cache.put(&subject, &loaded);
         }
         Ok(loaded)
     }
@@ -243,7 +322,12 @@ impl EventLog {
             .await
             .map_err(|e| unavailable(&e))?;
         match ack.await {
-            Ok(ack) => Ok(ack.sequence),
+            Ok(ack) => {
+                let event_type = envelope.event.event_type();
+                let kind = event_type.split('.').next().unwrap_or(event_type);
+                giro_telemetry::metrics::event_appended(kind, event_type);
+                Ok(ack.sequence)
+            }
             Err(e) if e.kind() == PublishErrorKind::WrongLastSequence => {
                 Err(Error::Conflict { expected })
             }
@@ -293,12 +377,14 @@ impl EventLog {
                     }
                     order.last_sequence = appended.last_sequence;
                     order.events.extend(appended.events.iter().cloned());
+                    self.cache.put(&subject, &order);
                     return Ok(Executed {
                         order,
                         appended: appended.events,
                     });
                 }
                 Err(Error::Conflict { .. }) => {
+                    giro_telemetry::metrics::append_conflict(D::KIND.as_str());
                     tracing::debug!(%subject, attempt, "append lost a race; reloading");
                     if attempt > 0 {
                         tokio::time::sleep(Duration::from_millis(attempt as u64)).await;

@@ -274,3 +274,47 @@ async fn an_unreadable_event_is_reported_not_panicked_on() {
         Ok(_) => panic!("expected Corrupt, got an order"),
     }
 }
+
+#[tokio::test]
+async fn a_cached_order_reads_on_from_where_it_was_and_sees_other_writers() {
+    let t = TestLog::new().await;
+    let other = EventLog::open(t.client.clone(), t.config.clone())
+        .await
+        .unwrap();
+    let (id, cmd) = create("ev-cache");
+    t.log
+        .execute::<PayoutDecider>(id, &cmd, &meta(), true)
+        .await
+        .unwrap();
+    // Cached by this handle at version 1; another instance moves the order on twice.
+    let first = t.log.load::<PayoutDecider>(id).await.unwrap();
+    assert_eq!(first.version(), 1);
+    for command in [
+        PayoutCommand::Hold {
+            reason: "waiting for funds".into(),
+        },
+        PayoutCommand::StartSubmission,
+    ] {
+        other
+            .execute::<PayoutDecider>(id, &command, &meta(), false)
+            .await
+            .unwrap();
+    }
+    let later = t.log.load::<PayoutDecider>(id).await.unwrap();
+    let fresh = other.load::<PayoutDecider>(id).await.unwrap();
+    assert_eq!(later.version(), 3);
+    assert_eq!(later.last_sequence, fresh.last_sequence);
+    assert_eq!(later.state, fresh.state);
+    assert_eq!(later.state.unwrap().status, PayoutStatus::Submitting);
+    // A decision made from the stale cache still loses the race and is re-decided.
+    let cancel = PayoutCommand::Cancel { reason: None };
+    let refused = t
+        .log
+        .execute::<PayoutDecider>(id, &cancel, &meta(), false)
+        .await;
+    match refused {
+        Err(ExecuteError::Rejected(r)) => assert!(r.to_string().contains("submitting"), "{r}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a payout being submitted was cancelled"),
+    }
+}

@@ -23,6 +23,10 @@ pub struct Timings {
     pub hold_timeout: Duration,
     /// JetStream's redelivery time for a message whose handler died.
     pub ack_wait: Duration,
+    /// How long a charge whose creation answer was lost, and whose provider id is therefore not
+    /// known, waits for the provider's webhook (which names it) before the attempt is failed. A55
+    /// has no lookup by our reference and retries webhooks for 24 h; a charge is never resent.
+    pub unknown_timeout: Duration,
 }
 
 impl Default for Timings {
@@ -37,6 +41,7 @@ impl Default for Timings {
             hold_recheck: Duration::from_secs(30),
             hold_timeout: Duration::from_secs(24 * 3600),
             ack_wait: Duration::from_secs(90),
+            unknown_timeout: Duration::from_secs(26 * 3600),
         }
     }
 }

@@ -49,6 +49,7 @@ pub async fn dead_letter(
     match published {
         Ok(()) => {
             DEAD_LETTERED.fetch_add(1, Ordering::Relaxed);
+            giro_telemetry::metrics::dead_letter("executor", config.provider.as_str());
             let _ = message.ack_with(AckKind::Term).await;
         }
         Err(e) => {

@@ -1,8 +1,10 @@
 //! Giro's executors (DESIGN.md principle 3: never pay twice; principle 5: nothing stuck silently).
 //!
-//! One runtime ([`runtime::start`]) drives payouts at any provider through the one
-//! [`PayoutProvider`] trait; each provider lives in its own folder under [`providers`].
+//! One runtime drives payouts ([`runtime::start`], through the [`PayoutProvider`] trait) and
+//! charges ([`runtime::start_charges`], through [`ChargeProvider`]) at any provider; each provider
+//! lives in its own folder under [`providers`].
 
+pub mod charges;
 pub mod config;
 pub mod dlq;
 pub mod funds;
@@ -12,5 +14,8 @@ pub mod providers;
 pub mod runtime;
 
 pub use config::{ExecutorConfig, Timings};
-pub use provider::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
-pub use runtime::{ExecutorHandle, StartError, start};
+pub use provider::{
+    BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView, Lookup,
+    PayoutOrder, PayoutProvider, Submission,
+};
+pub use runtime::{ExecutorHandle, Next, StartError, start, start_charges};

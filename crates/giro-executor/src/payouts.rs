@@ -12,16 +12,9 @@ use giro_eventlog::{EventLog, ExecuteError};
 
 use crate::config::Timings;
 use crate::funds::Funds;
-use crate::provider::{Lookup, PayoutOrder, PayoutProvider, Submission};
-
-/// What to do with the message that woke the order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
-    /// Done with this message: a newer event (or none, for a terminal order) drives the order.
-    Ack,
-    /// Look at the order again after this delay (a timer on the order's latest event).
-    After(Duration),
-}
+use crate::provider::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
+use crate::runtime::Steps;
+pub use crate::runtime::{Next, backoff};
 
 /// Everything a payout step needs.
 pub struct PayoutWorker {
@@ -42,11 +35,25 @@ fn since(p: &Payout) -> Duration {
     (Utc::now() - p.status_since).to_std().unwrap_or_default()
 }
 
-/// `base * 2^n` capped, with up to 25% jitter so instances do not retry in lockstep.
-pub fn backoff(base: Duration, max: Duration, n: u32) -> Duration {
-    let exp = base.saturating_mul(2u32.saturating_pow(n.min(16))).min(max);
-    let jitter = rand::random_range(0.0..0.25);
-    exp.mul_f64(1.0 + jitter).min(max)
+impl Steps for PayoutWorker {
+    type Decider = PayoutDecider;
+    type Order = Payout;
+
+    fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    fn status(order: &Payout) -> &'static str {
+        order.status.as_str()
+    }
+
+    fn step<'a>(
+        &'a self,
+        order: &'a Payout,
+        deliveries: u64,
+    ) -> BoxFuture<'a, Result<Next, ExecuteError>> {
+        Box::pin(PayoutWorker::step(self, order, deliveries))
+    }
 }
 
 impl PayoutWorker {

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use giro_domain::charge::{ChargeReport, ChargeRequested, PaymentDetails};
 use giro_domain::payout::{PayoutRequested, ProviderReport};
 use giro_domain::{Currency, OrderId};
 use rust_decimal::Decimal;
@@ -75,4 +76,72 @@ pub trait PayoutProvider: Send + Sync {
     /// The pre-funded balance payouts in `currency` are paid from, for providers that pay from
     /// one (KillB); `None` for providers that do not (Cashy).
     fn balance<'a>(&'a self, currency: Currency) -> BoxFuture<'a, Option<Result<Decimal, String>>>;
+}
+
+/// The charge as a provider needs it: its current attempt's handle (A55 `reference_external_id`)
+/// and the provider's id of it once known.
+#[derive(Debug, Clone, Copy)]
+pub struct ChargeOrder<'a> {
+    pub id: OrderId,
+    pub handle: &'a str,
+    pub request: &'a ChargeRequested,
+    pub charge_uuid: Option<&'a str>,
+}
+
+/// A charge as the provider shows it: how the payer pays, and its status as a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChargeView {
+    pub charge_uuid: String,
+    pub raw_status: String,
+    pub payment: PaymentDetails,
+    pub report: ChargeReport,
+}
+
+/// What a charge creation came to. As for payouts, `Unknown` is resolved by asking the provider
+/// (or, when its id is not known, by its webhook), never by sending again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChargeSubmission {
+    Accepted(Box<ChargeView>),
+    Refused {
+        code: String,
+        message: String,
+        retryable: bool,
+        retry_after: Option<Duration>,
+    },
+    Unknown {
+        reason: String,
+    },
+}
+
+/// What an operation on an existing charge (cancel, refund, read) came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChargeOperation {
+    /// Done (or read): the charge as the provider now has it.
+    Done(Box<ChargeView>),
+    /// The provider looked at it and said no (`not cancellable`, `not refundable`, not found).
+    Refused { code: String, message: String },
+    /// The request certainly did not happen; may be tried again.
+    Failed {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// The request may have happened: read the charge before trying again.
+    Unknown { reason: String },
+}
+
+/// A charge (pay-in) provider (A55). Cheap to share and safe to call concurrently.
+pub trait ChargeProvider: Send + Sync {
+    /// Creates the charge under `order.handle`.
+    fn create<'a>(&'a self, order: ChargeOrder<'a>) -> BoxFuture<'a, ChargeSubmission>;
+    /// Reads the charge by the provider's id.
+    fn read<'a>(&'a self, charge_uuid: &'a str) -> BoxFuture<'a, ChargeOperation>;
+    /// Cancels a charge the payer has not paid.
+    fn cancel<'a>(&'a self, charge_uuid: &'a str) -> BoxFuture<'a, ChargeOperation>;
+    /// Gives `amount` (all that is left when `None`) back to the payer.
+    fn refund<'a>(
+        &'a self,
+        charge_uuid: &'a str,
+        amount: Option<Decimal>,
+        reason: Option<&'a str>,
+    ) -> BoxFuture<'a, ChargeOperation>;
 }

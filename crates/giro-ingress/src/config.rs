@@ -2,7 +2,10 @@
 
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use giro_domain::{ProviderId, Secret};
+use giro_executor::providers::a55::A55Client;
 use giro_executor::providers::cashy::CashyCountry;
 
 /// KillB's webhook: the instance it reports for and the registered webhook secret.
@@ -22,6 +25,16 @@ pub struct CashyHook {
     pub country: CashyCountry,
 }
 
+/// A55's webhook: signed with `X-Webhook-Signature` over `"<X-Webhook-Timestamp>." + body`.
+#[derive(Debug, Clone)]
+pub struct A55Hook {
+    pub provider: ProviderId,
+    pub secret: Secret<String>,
+    /// Set to accept A55's older unsigned webhook: each one is then confirmed by reading the
+    /// charge from A55 with this client, and only what A55 says counts. `None` refuses them.
+    pub legacy: Option<Arc<A55Client>>,
+}
+
 /// The ingress server.
 #[derive(Debug, Clone)]
 pub struct IngressConfig {
@@ -30,6 +43,7 @@ pub struct IngressConfig {
     pub prefix: String,
     pub killb: Option<KillbHook>,
     pub cashy: Vec<CashyHook>,
+    pub a55: Option<A55Hook>,
     /// Largest callback body accepted; larger ones get 413.
     pub max_body_bytes: usize,
 }
@@ -41,6 +55,7 @@ impl IngressConfig {
             prefix: prefix.into(),
             killb: None,
             cashy: Vec::new(),
+            a55: None,
             max_body_bytes: 64 * 1024,
         }
     }

@@ -1,6 +1,7 @@
 //! One handler per provider: verify, parse, store, then answer in the provider's success form.
 
 use std::sync::Arc;
+use tracing::Instrument;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -22,7 +23,7 @@ pub struct App {
 }
 
 /// What became of a verified callback.
-enum Stored {
+pub(crate) enum Stored {
     /// Appended (a new report, perhaps with its consequence).
     New,
     /// A report already recorded: nothing appended.
@@ -31,7 +32,13 @@ enum Stored {
     DeadLettered,
 }
 
-fn refuse(app: &App, provider: &str, status: StatusCode, result: &str, why: &str) -> Response {
+pub(crate) fn refuse(
+    app: &App,
+    provider: &str,
+    status: StatusCode,
+    result: &str,
+    why: &str,
+) -> Response {
     app.metrics.callback(provider, result);
     tracing::warn!(provider, result, reason = why, "callback refused");
     (status, why.to_string()).into_response()
@@ -62,9 +69,15 @@ async fn store(
         causation_id: Some(report.report_id.clone()),
     };
     let command = PayoutCommand::RecordReport(report);
+    // The callback continues the order's trace, under the span of its latest event.
+    let span = tracing::info_span!("ingress.record", order_id = %id, provider);
+    if let Some(cx) = app.log.order_trace::<PayoutDecider>(id).await {
+        giro_eventlog::trace::continue_context(&span, cx);
+    }
     match app
         .log
         .execute::<PayoutDecider>(id, &command, &meta, false)
+        .instrument(span)
         .await
     {
         Ok(done) if done.appended.is_empty() => Ok(Stored::Duplicate),
@@ -83,7 +96,7 @@ async fn store(
     }
 }
 
-async fn dead_letter(
+pub(crate) async fn dead_letter(
     app: &App,
     provider: &str,
     reason: &str,
@@ -98,11 +111,12 @@ async fn dead_letter(
         .await
         .map_err(|e| e.to_string())?;
     ack.await.map_err(|e| e.to_string())?;
+    giro_telemetry::metrics::dead_letter("ingress", provider);
     tracing::warn!(provider, reason, "callback dead-lettered");
     Ok(Stored::DeadLettered)
 }
 
-fn stored_answer(
+pub(crate) fn stored_answer(
     app: &App,
     provider: &str,
     stored: Result<Stored, String>,

@@ -26,7 +26,7 @@ impl Default for IngressMetrics {
         let callbacks = Family::<CallbackLabels, Counter>::default();
         registry.register(
             "callbacks",
-            "Provider callbacks by provider and result (stored, duplicate, forged, malformed, unknown_order, unavailable)",
+            "Provider callbacks by provider and result (stored, duplicate, forged, stale, unconfirmed, malformed, unknown_order, unavailable)",
             callbacks.clone(),
         );
         IngressMetrics {
@@ -47,11 +47,8 @@ impl IngressMetrics {
     }
 
     /// The text exposition for `/metrics`.
+    /// The ingress's counters followed by the process-wide metrics (appends, dead letters, …).
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
-            out.clear();
-        }
-        out
+        giro_telemetry::metrics::render_with(Some(&self.registry))
     }
 }

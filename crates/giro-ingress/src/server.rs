@@ -27,6 +27,7 @@ pub fn router(log: EventLog, config: IngressConfig, metrics: IngressMetrics) -> 
     Router::new()
         .route("/webhooks/killb", post(handlers::killb))
         .route("/webhooks/cashy", post(handlers::cashy))
+        .route("/webhooks/a55", post(crate::a55::webhook))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))

@@ -36,8 +36,12 @@ impl IntakeClient {
         let mut backoff = Duration::from_millis(25);
         let result = loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            // The caller's trace continues in intake (W3C `traceparent` in the headers).
+            let mut headers = async_nats::HeaderMap::new();
+            giro_eventlog::trace::inject(&mut headers);
             let request = async_nats::Request::new()
                 .payload(body.clone())
+                .headers(headers)
                 .timeout(Some(left));
             match self.client.send_request(subject.clone(), request).await {
                 Err(e) if e.kind() == RequestErrorKind::NoResponders && left > backoff => {
@@ -78,6 +82,17 @@ impl IntakeClient {
 
     pub async fn create_charge(&self, body: impl Into<Bytes>) -> Reply {
         self.send("cmd.charge.create", body).await
+    }
+
+    pub async fn cancel_charge(&self, order_id: &str) -> Reply {
+        let body = serde_json::json!({ "order_id": order_id }).to_string();
+        self.send("cmd.charge.cancel", body).await
+    }
+
+    /// Refunds `amount` of a paid charge (all that is left when `None`).
+    pub async fn refund_charge(&self, order_id: &str, amount: Option<&str>) -> Reply {
+        let body = serde_json::json!({ "order_id": order_id, "amount": amount }).to_string();
+        self.send("cmd.charge.refund", body).await
     }
 
     pub async fn register_beneficiary(&self, body: impl Into<Bytes>) -> Reply {

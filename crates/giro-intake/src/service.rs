@@ -157,6 +157,12 @@ async fn respond(
     errors: &ErrorCounts,
 ) {
     let mut headers = async_nats::HeaderMap::new();
+    let result = match &reply.error {
+        Some(error) => error.code.as_str(),
+        None if reply.body.get("duplicate") == Some(&serde_json::Value::Bool(true)) => "duplicate",
+        None => "ok",
+    };
+    giro_telemetry::metrics::command(command.endpoint_name(), result);
     if let Some(error) = &reply.error {
         headers.insert(service::NATS_SERVICE_ERROR, error.message.as_str());
         headers.insert(

@@ -29,6 +29,8 @@ pub(crate) struct Decoded {
     pub data: Value,
     /// The typed event, or `None` for a type this version does not know.
     pub event: Option<Known>,
+    /// The W3C trace context the message carried, when it carried one.
+    pub trace: Option<opentelemetry::Context>,
 }
 
 /// An event of a known type.
@@ -107,6 +109,7 @@ pub(crate) fn decode(
         at: raw.at,
         data: masked,
         event,
+        trace: None,
     })
 }
 

@@ -1,6 +1,5 @@
 //! The projection's Prometheus metrics (`/metrics`, text format).
 
-use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -21,7 +20,12 @@ pub(crate) struct Metrics {
     pub checkpoint: Gauge,
     pub stream_last_sequence: Gauge,
     pub lag: Gauge,
+    /// Orders by kind and status, read from the read models at each scrape.
+    pub orders: Family<OrderLabels, Gauge>,
 }
+
+/// The labels of `giro_projection_orders`.
+pub(crate) type OrderLabels = [(&'static str, String); 2];
 
 impl Metrics {
     pub fn new() -> Metrics {
@@ -36,6 +40,7 @@ impl Metrics {
             checkpoint: Gauge::default(),
             stream_last_sequence: Gauge::default(),
             lag: Gauge::default(),
+            orders: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -83,6 +88,11 @@ impl Metrics {
             "Stream messages not yet applied: last stream sequence minus the checkpoint",
             m.lag.clone(),
         );
+        registry.register(
+            "orders",
+            "Orders by kind and status in the read models",
+            m.orders.clone(),
+        );
         Metrics { registry, ..m }
     }
 
@@ -100,12 +110,17 @@ impl Metrics {
             .set(as_gauge(stream_last.saturating_sub(checkpoint)));
     }
 
-    /// The Prometheus text exposition.
-    pub fn encode(&self) -> String {
-        let mut out = String::new();
-        if encode(&mut out, &self.registry).is_err() {
-            out.clear();
+    /// Records the number of orders of `kind` in each status.
+    pub fn orders(&self, kind: &'static str, counts: &[(String, i64)]) {
+        for (status, n) in counts {
+            self.orders
+                .get_or_create(&[("kind", kind.to_string()), ("status", status.clone())])
+                .set(*n);
         }
-        out
+    }
+
+    /// The Prometheus text exposition: the projection's metrics, then the process-wide ones.
+    pub fn encode(&self) -> String {
+        giro_telemetry::metrics::render_with(Some(&self.registry))
     }
 }

@@ -67,7 +67,20 @@ impl Projector {
         loop {
             let batch = source.next().await?;
             self.metrics.events_unreadable.inc_by(batch.unreadable);
-            match apply_batch(&self.pool, &batch).await? {
+            // Each traced event gets a span in its order's trace, open until its batch commits.
+            let spans: Vec<tracing::Span> = batch
+                .events
+                .iter()
+                .filter_map(|e| {
+                    let cx = e.trace.clone()?;
+                    let span = tracing::info_span!("projection.apply", order_id = %e.order_id, event_type = %e.event_type, sequence = e.sequence);
+                    giro_eventlog::trace::continue_context(&span, cx);
+                    Some(span)
+                })
+                .collect();
+            let outcome = apply_batch(&self.pool, &batch).await;
+            drop(spans);
+            match outcome? {
                 Outcome::Applied {
                     events,
                     skipped,

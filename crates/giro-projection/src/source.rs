@@ -154,7 +154,14 @@ fn decode_batch(after: u64, raw: &[jetstream::Message], prefix: &str) -> Result<
             .stream_sequence;
         batch.last = sequence;
         match decode::decode(message.subject.as_str(), prefix, sequence, &message.payload) {
-            Ok(event) => batch.events.push(event),
+            Ok(mut event) => {
+                event.trace = message
+                    .headers
+                    .as_ref()
+                    .filter(|h| h.get("traceparent").is_some())
+                    .map(giro_eventlog::trace::extract);
+                batch.events.push(event);
+            }
             Err(Skip::NotOurs) => {}
             Err(Skip::Unreadable(reason)) => {
                 tracing::warn!(subject = %message.subject, sequence, %reason, "skipping a message that is not an event");

@@ -28,10 +28,10 @@ pub enum Command {
     /// Run every component in one process, with the provider sandboxes.
     Up(UpArgs),
     /// Run the giro-intake NATS micro service.
-    Intake(NatsArgs),
+    Intake(IntakeArgs),
     /// Run the executor of one provider instance (any number may run side by side).
     Executor(ExecutorArgs),
-    /// Run the webhook ingress (POST /webhooks/killb, /webhooks/cashy).
+    /// Run the webhook ingress (POST /webhooks/killb, /webhooks/cashy, /webhooks/a55).
     Ingress(IngressArgs),
     /// Run the PostgreSQL projection: read models, query API, dashboard (`rebuild` to rebuild).
     Projection(ProjectionCli),
@@ -110,14 +110,27 @@ pub enum ProjectionAction {
     Rebuild,
 }
 
+/// `giro intake`.
+#[derive(Args, Clone, Debug)]
+pub struct IntakeArgs {
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// Where /healthz, /readyz and /metrics are served.
+    #[arg(long, env = "GIRO_METRICS_ADDR", default_value = "127.0.0.1:9101")]
+    pub metrics_addr: std::net::SocketAddr,
+}
+
 /// `giro executor`.
 #[derive(Args, Clone, Debug)]
 pub struct ExecutorArgs {
-    /// The provider instance: killb, cashy-co or cashy-tz.
+    /// The provider instance: killb, cashy-co, cashy-tz (payouts) or a55 (charges).
     #[arg(long, env = "GIRO_PROVIDER")]
     pub provider: String,
     #[command(flatten)]
     pub nats: NatsArgs,
+    /// Where /healthz, /readyz and /metrics are served (one port per instance on a host).
+    #[arg(long, env = "GIRO_METRICS_ADDR", default_value = "127.0.0.1:9102")]
+    pub metrics_addr: std::net::SocketAddr,
     #[command(flatten)]
     pub providers: ProviderArgs,
 }
@@ -278,6 +291,21 @@ async fn run_intake(args: &NatsArgs, name: &str) -> anyhow::Result<giro_intake::
     Ok(handle)
 }
 
+/// Serves /healthz, /readyz (ready while NATS is connected) and /metrics on `addr`.
+async fn serve_ops(args: &NatsArgs, name: &str, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    let client = args.connect_service(name).await?;
+    let ready: giro_telemetry::ops::Readiness =
+        std::sync::Arc::new(move || match client.connection_state() {
+            async_nats::connection::State::Connected => Ok(()),
+            state => Err(format!("NATS is {state}")),
+        });
+    let bound = giro_telemetry::ops::serve(addr, ready)
+        .await
+        .with_context(|| format!("binding /metrics to {addr} (set GIRO_METRICS_ADDR)"))?;
+    tracing::info!(%bound, "serving /healthz, /readyz and /metrics");
+    Ok(())
+}
+
 async fn open_log(args: &NatsArgs, name: &str) -> anyhow::Result<EventLog> {
     let client = args.connect_service(name).await?;
     EventLog::open(client, args.log_config())
@@ -299,6 +327,21 @@ async fn run_executor(
     Ok(handle)
 }
 
+async fn run_charge_executor(
+    args: &NatsArgs,
+    providers: &ProviderArgs,
+) -> anyhow::Result<giro_executor::ExecutorHandle> {
+    let id = giro_domain::ProviderId::try_from("a55".to_string())
+        .map_err(|e| anyhow::anyhow!("provider id a55: {e}"))?;
+    let log = open_log(args, "giro-executor-a55").await?;
+    let config = giro_executor::ExecutorConfig::new(id, args.prefix.clone());
+    let handle = giro_executor::start_charges(log, providers.a55()?, config)
+        .await
+        .context("starting the charge executor of a55")?;
+    tracing::info!(provider = "a55", "charge executor running");
+    Ok(handle)
+}
+
 async fn run_ingress(
     args: &NatsArgs,
     providers: &ProviderArgs,
@@ -309,6 +352,7 @@ async fn run_ingress(
     let mut config = giro_ingress::IngressConfig::new(listen, args.prefix.clone());
     config.killb = Some(killb);
     config.cashy = cashy;
+    config.a55 = Some(providers.a55_hook()?);
     giro_ingress::start(log, config)
         .await
         .with_context(|| format!("binding the ingress to {listen}"))
@@ -322,6 +366,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if up.sandbox.killb_webhook_url.is_none() {
                 up.sandbox.killb_webhook_url =
                     Some(format!("{}/webhooks/killb", settings.ingress_public_url));
+            }
+            if up.sandbox.a55_webhook_url.is_none() {
+                up.sandbox.a55_webhook_url =
+                    Some(format!("{}/webhooks/a55", settings.ingress_public_url));
             }
             let sandbox = if up.no_sandbox {
                 None
@@ -352,6 +400,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for instance in providers.instances()? {
                 executors.push(run_executor(&up.nats, instance).await?);
             }
+            executors.push(run_charge_executor(&up.nats, &providers).await?);
             let projection = if up.no_projection {
                 None
             } else {
@@ -372,7 +421,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(handle)
             };
             eprintln!(
-                "webhook ingress on {} (POST /webhooks/killb, /webhooks/cashy)",
+                "webhook ingress on {} (POST /webhooks/killb, /webhooks/cashy, /webhooks/a55)",
                 ingress.url()
             );
             eprintln!(
@@ -396,6 +445,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             giro_sandbox::cli::run(args).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Executor(args) if args.provider == "a55" => {
+            let executor = run_charge_executor(&args.nats, &args.providers).await?;
+            serve_ops(&args.nats, "giro-executor-ops", args.metrics_addr).await?;
+            wait_for_shutdown().await;
+            executor.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Executor(args) => {
             let instance = args
                 .providers
@@ -404,11 +460,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .find(|i| i.id.as_str() == args.provider)
                 .with_context(|| {
                     format!(
-                        "no payout provider instance {:?} (killb, cashy-co, cashy-tz)",
+                        "no provider instance {:?} (killb, cashy-co, cashy-tz, a55)",
                         args.provider
                     )
                 })?;
             let executor = run_executor(&args.nats, instance).await?;
+            serve_ops(&args.nats, "giro-executor-ops", args.metrics_addr).await?;
             wait_for_shutdown().await;
             executor.stop().await;
             Ok(ExitCode::SUCCESS)
@@ -439,7 +496,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Intake(args) => {
-            let intake = run_intake(&args, "giro-intake").await?;
+            let intake = run_intake(&args.nats, "giro-intake").await?;
+            serve_ops(&args.nats, "giro-intake-ops", args.metrics_addr).await?;
             wait_for_shutdown().await;
             intake.stop().await;
             Ok(ExitCode::SUCCESS)

@@ -4,14 +4,14 @@ mod bench;
 mod bench_e2e;
 mod cli;
 mod providers;
-mod telemetry;
 
 use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
-    let _telemetry = telemetry::init(cli.command.component());
+    let component = cli.command.component();
+    let _telemetry = giro_telemetry::init(component, matches!(component, "cli" | "bench"));
     match cli::run(cli).await {
         Ok(code) => code,
         Err(e) => {

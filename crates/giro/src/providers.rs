@@ -9,10 +9,11 @@ use anyhow::Context as _;
 use clap::Args;
 use giro_domain::{ProviderId, Secret};
 use giro_executor::PayoutProvider;
+use giro_executor::providers::a55::{A55Client, A55Config};
 use giro_executor::providers::cashy::{CashyClient, CashyConfig, CashyCountry};
 use giro_executor::providers::killb::{KillbClient, KillbConfig};
 use giro_executor::providers::ratelimit::RateLimit;
-use giro_ingress::{CashyHook, KillbHook};
+use giro_ingress::{A55Hook, CashyHook, KillbHook};
 
 /// Where the providers are and how Giro authenticates (flags, `GIRO_*` variables).
 #[derive(Args, Clone, Debug)]
@@ -69,7 +70,47 @@ pub struct ProviderArgs {
         default_value = "cashy-tz-sandbox-key"
     )]
     pub cashy_tz_key: String,
-    /// Public URL of the webhook ingress, for Cashy's notifyUrl.
+    /// A55's API host.
+    #[arg(long, env = "GIRO_A55_URL", default_value = "http://127.0.0.1:7103")]
+    pub a55_url: String,
+    /// A55's OAuth2 host, when not the API host.
+    #[arg(long, env = "GIRO_A55_AUTH_URL")]
+    pub a55_auth_url: Option<String>,
+    #[arg(long, env = "GIRO_A55_CLIENT_ID", default_value = "giro-sandbox")]
+    pub a55_client_id: String,
+    /// A55 OAuth2 client secret (or GIRO_A55_CLIENT_SECRET_FILE).
+    #[arg(
+        long,
+        env = "GIRO_A55_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = "a55-sandbox-client-secret"
+    )]
+    pub a55_client_secret: String,
+    /// The A55 wallet charges pay into.
+    #[arg(
+        long,
+        env = "GIRO_A55_WALLET",
+        default_value = "f47ac10b-58cc-4372-a567-0e02b2c3d479"
+    )]
+    pub a55_wallet: String,
+    #[arg(
+        long,
+        env = "GIRO_A55_MERCHANT_ID",
+        default_value = "11111111-1111-1111-1111-111111111111"
+    )]
+    pub a55_merchant_id: String,
+    /// Secret of A55's X-Webhook-Signature (or GIRO_A55_WEBHOOK_SECRET_FILE).
+    #[arg(
+        long,
+        env = "GIRO_A55_WEBHOOK_SECRET",
+        hide_env_values = true,
+        default_value = "a55-sandbox-webhook-secret"
+    )]
+    pub a55_webhook_secret: String,
+    /// Accept A55's older unsigned webhooks, each confirmed by reading the charge from A55.
+    #[arg(long, env = "GIRO_A55_LEGACY_WEBHOOKS")]
+    pub a55_legacy_webhooks: bool,
+    /// Public URL of the webhook ingress, for Cashy's notifyUrl and A55's webhook_url.
     #[arg(
         long,
         env = "GIRO_INGRESS_PUBLIC_URL",
@@ -173,6 +214,40 @@ impl ProviderArgs {
         ])
     }
 
+    /// The A55 client of the charge executor (and of the ingress, for unsigned webhooks).
+    pub fn a55(&self) -> anyhow::Result<Arc<A55Client>> {
+        let mut config = A55Config::new(
+            self.a55_url.clone(),
+            self.a55_client_id.clone(),
+            secret("GIRO_A55_CLIENT_SECRET", &self.a55_client_secret)?,
+            self.a55_wallet.clone(),
+            self.a55_merchant_id.clone(),
+            secret("GIRO_A55_WEBHOOK_SECRET", &self.a55_webhook_secret)?,
+        );
+        config.auth_url.clone_from(&self.a55_auth_url);
+        config.webhook_url = Some(format!(
+            "{}/webhooks/a55",
+            self.ingress_public_url.trim_end_matches('/')
+        ));
+        config.timeout = self.provider_timeout;
+        Ok(Arc::new(
+            A55Client::new(config).context("building the A55 client")?,
+        ))
+    }
+
+    /// What the ingress verifies A55's webhooks with.
+    pub fn a55_hook(&self) -> anyhow::Result<A55Hook> {
+        Ok(A55Hook {
+            provider: pid("a55")?,
+            secret: secret("GIRO_A55_WEBHOOK_SECRET", &self.a55_webhook_secret)?,
+            legacy: if self.a55_legacy_webhooks {
+                Some(self.a55()?)
+            } else {
+                None
+            },
+        })
+    }
+
     /// What the ingress verifies callbacks with.
     pub fn hooks(&self) -> anyhow::Result<(KillbHook, Vec<CashyHook>)> {
         let killb = KillbHook {
@@ -208,6 +283,17 @@ impl ProviderArgs {
         }
         if let Some(url) = sandbox.cashy_url() {
             s.cashy_url = url;
+        }
+        if let Some(url) = sandbox.a55_url() {
+            s.a55_url = url;
+            s.a55_auth_url = None;
+        }
+        s.a55_client_id = args.a55_client_id.clone();
+        s.a55_client_secret = args.a55_client_secret.clone();
+        s.a55_webhook_secret = args.a55_webhook_secret.clone();
+        s.a55_legacy_webhooks = args.a55_legacy_webhooks;
+        if let Some(wallet) = args.a55_wallets.first() {
+            s.a55_wallet = wallet.clone();
         }
         s.killb_email = args.killb_email.clone();
         s.killb_password = args.killb_password.clone();

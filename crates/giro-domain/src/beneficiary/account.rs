@@ -12,6 +12,7 @@ use crate::secret::{MaskStyle, Pii, pii};
 
 /// KillB's account types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum AccountType {
     Pse,
@@ -24,6 +25,7 @@ pub enum AccountType {
 
 /// SPEI destination kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ClabeType {
     Clabe,
@@ -33,6 +35,7 @@ pub enum ClabeType {
 
 /// Blockchains KillB pays stablecoins on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Network {
     Polygon,
@@ -45,10 +48,12 @@ pub enum Network {
 
 /// A document with its issuing country.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AccountDocument {
     #[serde(rename = "type")]
     pub doc_type: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub number: Pii,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +62,7 @@ pub struct AccountDocument {
 
 /// The account's details; which fields are required depends on the type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AccountData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,12 +71,15 @@ pub struct AccountData {
     pub last_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::email")]
     pub email: Pii,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub phone: Pii,
     pub country_code: String,
     pub document: AccountDocument,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_pii")]
     pub account_number: Option<Pii>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,6 +90,7 @@ pub struct AccountData {
     pub bank_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_number: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_pii")]
     pub clabe: Option<Pii>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -18,6 +18,7 @@ use crate::wire;
 
 /// KillB's account statuses; only ACTIVE may transact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum BeneficiaryStatus {
     Active,
@@ -28,6 +29,7 @@ pub enum BeneficiaryStatus {
 
 /// A registration Giro accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BeneficiaryRegistered {
     pub idempotency_key: IdempotencyKey,
     pub fingerprint: String,
@@ -40,6 +42,7 @@ pub struct BeneficiaryRegistered {
 
 /// KillB reported a new status for the account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BeneficiaryStatusChanged {
     pub status: BeneficiaryStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,6 +53,7 @@ pub struct BeneficiaryStatusChanged {
 
 /// Everything that can happen to a beneficiary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "data")]
 pub enum BeneficiaryEvent {
     #[serde(rename = "beneficiary.registered")]

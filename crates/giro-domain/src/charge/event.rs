@@ -13,6 +13,7 @@ pub use crate::payout::{Failure, OutcomeUnknown, SubmissionFailed, SubmissionSta
 
 /// Everything that can happen to a charge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "data")]
 pub enum ChargeEvent {
     #[serde(rename = "charge.requested")]
@@ -100,6 +101,7 @@ impl ChargeEvent {
 /// The provider took the attempt and said how the payer pays. Its status is never final: the
 /// webhooks are (seed 003), so a submitted charge is `pending` whatever `raw_status` says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChargeSubmitted {
     pub attempt: u32,
     pub charge_uuid: String,
@@ -110,6 +112,7 @@ pub struct ChargeSubmitted {
 
 /// Where and how the payer pays: the hosted checkout page, a PIX code or a boleto.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PaymentDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_url: Option<String>,
@@ -121,6 +124,7 @@ pub struct PaymentDetails {
 
 /// A PIX payment's QR code and its copy-and-paste form.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PixDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_code: Option<String>,
@@ -130,6 +134,7 @@ pub struct PixDetails {
 
 /// A boleto's barcode and printable page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BoletoDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub barcode: Option<String>,
@@ -139,6 +144,7 @@ pub struct BoletoDetails {
 
 /// The provider report a status change follows from, for the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Reported {
     pub raw_status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,6 +154,7 @@ pub struct Reported {
 /// A cancellation: asked of the provider (`charge.cancel_requested`) or done
 /// (`charge.cancelled`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChargeCancelled {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -155,7 +162,12 @@ pub struct ChargeCancelled {
 
 /// A refund the executor is to ask of the provider; no amount is the whole refundable rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RefundRequested {
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::schema::AmountString>")
+    )]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -170,11 +182,14 @@ pub struct RefundRequested {
 /// makes the charge `refunded`, anything else (a partial refund) leaves it `paid`, so a read model
 /// can follow the status from the event alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChargeRefunded {
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::AmountString"))]
     #[serde(with = "rust_decimal::serde::str")]
     pub amount: Decimal,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::AmountString"))]
     #[serde(with = "rust_decimal::serde::str")]
     pub remaining: Decimal,
 }

@@ -12,6 +12,7 @@ use crate::secret::{Pii, pii};
 
 /// Payment methods A55 offers through one endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChargeMethod {
     CreditCard,
@@ -24,6 +25,7 @@ pub enum ChargeMethod {
 
 /// Billing address of the payer (A55 `payer_address`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     pub street: String,
@@ -39,14 +41,19 @@ pub struct Address {
 
 /// Who pays.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Payer {
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::initials")]
     pub name: Pii,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::email")]
     pub email: Pii,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub tax_id: Pii,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub phone: Pii,
     pub address: Address,
@@ -54,6 +61,7 @@ pub struct Payer {
 
 /// A recurring charge created with the first one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Subscription {
     pub cycle: SubscriptionCycle,
@@ -62,6 +70,7 @@ pub struct Subscription {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SubscriptionCycle {
     Weekly,
@@ -74,6 +83,7 @@ pub enum SubscriptionCycle {
 
 /// An accepted charge order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChargeRequested {
     pub idempotency_key: IdempotencyKey,
     pub fingerprint: String,

@@ -11,6 +11,7 @@ pub use crate::payout::ReportSource;
 /// What a provider status means for a charge. The A55 statuses each variant stands for are named
 /// on it; statuses Giro does not know are `Unknown`: recorded, never acted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChargeOutcome {
     /// `issued`, `pending`: waiting for the payer.
@@ -52,6 +53,7 @@ impl ChargeOutcome {
 
 /// One provider report (webhook or poll), with the provider's raw status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChargeReport {
     pub source: ReportSource,
     pub raw_status: String,
@@ -63,6 +65,10 @@ pub struct ChargeReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The amount a refund or chargeback report is about, when the provider says.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::schema::AmountString>")
+    )]
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

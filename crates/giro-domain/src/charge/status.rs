@@ -24,6 +24,7 @@ use super::report::ChargeOutcome;
 
 /// The canonical charge statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChargeStatus {
     Requested,

@@ -12,6 +12,7 @@ use crate::rail::PayoutBeneficiary;
 
 /// Everything that can happen to a payout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", content = "data")]
 pub enum PayoutEvent {
     #[serde(rename = "payout.requested")]
@@ -80,6 +81,7 @@ impl PayoutEvent {
 
 /// An accepted payout order, with everything the executor needs to submit it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PayoutRequested {
     pub idempotency_key: IdempotencyKey,
     /// SHA-256 of the caller's request, canonicalised: a repeat with another body is a conflict.
@@ -99,12 +101,14 @@ pub struct PayoutRequested {
 
 /// Waiting for funds (KillB pre-fund balance).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Held {
     pub reason: String,
 }
 
 /// The claim of one executor on one submission attempt; appended before the provider is called.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SubmissionStarted {
     pub attempt: u32,
     /// The provider idempotency handle of this attempt (see `SubmissionHandle`).
@@ -113,6 +117,7 @@ pub struct SubmissionStarted {
 
 /// The provider accepted the attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Submitted {
     pub attempt: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +128,7 @@ pub struct Submitted {
 
 /// The provider definitely did not take the attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SubmissionFailed {
     pub attempt: u32,
     pub code: String,
@@ -133,6 +139,7 @@ pub struct SubmissionFailed {
 
 /// The attempt may or may not have reached the provider; only a query may resolve it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OutcomeUnknown {
     pub attempt: u32,
     pub reason: String,
@@ -140,6 +147,7 @@ pub struct OutcomeUnknown {
 
 /// Where a provider report came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportSource {
     Webhook,
@@ -150,6 +158,7 @@ pub enum ReportSource {
 /// What a provider status means for the payout. Statuses a provider adds later, that Giro does not
 /// know, are `Unknown`: recorded, never acted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportedOutcome {
     InFlight,
@@ -161,6 +170,7 @@ pub enum ReportedOutcome {
 
 /// One provider report (webhook or poll), with the provider's raw status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProviderReport {
     pub source: ReportSource,
     pub raw_status: String,
@@ -171,6 +181,10 @@ pub struct ProviderReport {
     pub provider_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::schema::DecimalString>")
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_decimal")]
     pub fee: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,15 +193,21 @@ pub struct ProviderReport {
 
 /// The money arrived.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Succeeded {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_ref: Option<String>,
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::schema::DecimalString>")
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_decimal")]
     pub fee: Option<Decimal>,
 }
 
 /// Why a payout failed, or why a success was reversed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Failure {
     pub code: String,
     pub message: String,
@@ -195,6 +215,7 @@ pub struct Failure {
 
 /// The provider returned the money to the pre-fund balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Refunded {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -202,6 +223,7 @@ pub struct Refunded {
 
 /// Cancelled before it reached a provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Cancelled {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -11,6 +11,7 @@ use crate::ids::OrderId;
 
 /// The canonical payout statuses of CONTRACT.md §2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PayoutStatus {
     Requested,

@@ -11,6 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, StatusCode, Url};
+use tracing::Instrument;
 
 /// The HTTP client could not be built, or a base URL is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,9 +87,36 @@ pub(crate) enum CallError {
     Lost(String),
 }
 
-/// Sends `request` and reads the whole answer.
-pub(crate) async fn call(request: RequestBuilder) -> Result<Answer, CallError> {
-    let response = request.send().await.map_err(|e| {
+/// Sends `request` to `provider` and reads the whole answer, in a `provider.call` span whose
+/// W3C trace context travels in the request's headers; its latency is recorded in
+/// `giro_provider_call_seconds` by provider, operation (method and path, ids left out) and outcome.
+pub(crate) async fn call(provider: &str, request: RequestBuilder) -> Result<Answer, CallError> {
+    let (client, built) = request.build_split();
+    let mut request = built.map_err(|e| CallError::NotSent(describe(&e)))?;
+    let operation = operation(request.method(), request.url());
+    let span = tracing::info_span!("provider.call", provider, operation = %operation, status = tracing::field::Empty);
+    inject_trace(&span, request.headers_mut());
+    let started = std::time::Instant::now();
+    let result = send(&client, request).instrument(span.clone()).await;
+    let outcome = match &result {
+        Ok(answer) => {
+            span.record("status", answer.status.as_u16());
+            match answer.status.as_u16() {
+                200..=299 => "2xx",
+                300..=399 => "3xx",
+                400..=499 => "4xx",
+                _ => "5xx",
+            }
+        }
+        Err(CallError::NotSent(_)) => "not_sent",
+        Err(CallError::Lost(_)) => "lost",
+    };
+    giro_telemetry::metrics::provider_call(provider, &operation, outcome, started.elapsed());
+    result
+}
+
+async fn send(client: &reqwest::Client, request: reqwest::Request) -> Result<Answer, CallError> {
+    let response = client.execute(request).await.map_err(|e| {
         if e.is_builder() || e.is_connect() {
             CallError::NotSent(describe(&e))
         } else {
@@ -106,6 +134,38 @@ pub(crate) async fn call(request: RequestBuilder) -> Result<Answer, CallError> {
         headers,
         body,
     })
+}
+
+/// `POST /api/v2/payouts/{id}`: the method and path with every segment holding a digit (ids,
+/// references) replaced, so the label stays low-cardinality.
+fn operation(method: &reqwest::Method, url: &Url) -> String {
+    let path: Vec<&str> = url
+        .path_segments()
+        .map(|s| {
+            s.filter(|seg| !seg.is_empty())
+                .map(|seg| {
+                    if seg.chars().any(|c| c.is_ascii_digit()) {
+                        "{id}"
+                    } else {
+                        seg
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("{method} /{}", path.join("/"))
+}
+
+/// Writes `span`'s W3C trace context into the outgoing request's headers.
+fn inject_trace(span: &tracing::Span, headers: &mut HeaderMap) {
+    for (name, value) in giro_eventlog::trace::w3c_headers(span) {
+        if let (Ok(name), Ok(value)) = (
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+            reqwest::header::HeaderValue::from_str(&value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
 }
 
 /// A reqwest error with its causes, without the URL (which may carry ids, never credentials, but

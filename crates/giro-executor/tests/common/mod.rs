@@ -24,6 +24,7 @@ pub fn fast_timings() -> Timings {
         hold_recheck: Duration::from_millis(200),
         hold_timeout: Duration::from_secs(120),
         ack_wait: Duration::from_secs(5),
+        unknown_timeout: Duration::from_secs(10),
     }
 }
 

@@ -27,6 +27,7 @@ fn batch(order: Uuid, after: u64, last: u64) -> Batch {
             event: Some(Known::Payout(PayoutEvent::Held(Held {
                 reason: "funds".into(),
             }))),
+            trace: None,
         })
         .collect::<Vec<_>>();
     Batch {

@@ -10,6 +10,7 @@ use axum::response::IntoResponse;
 use serde_json::json;
 
 use super::Shared;
+use crate::read::{self, Kind};
 use crate::{db, source};
 
 /// How long a readiness or metrics probe waits for each dependency.
@@ -59,6 +60,14 @@ pub(crate) async fn metrics(State(s): State<Arc<Shared>>) -> impl IntoResponse {
         Ok(Ok((last, checkpoint))) => s.metrics.positions(last, checkpoint),
         Ok(Err(e)) => tracing::debug!(error = %e, "metrics: positions unavailable"),
         Err(_) => tracing::debug!("metrics: positions timed out"),
+    }
+    for kind in [Kind::Payout, Kind::Charge, Kind::Beneficiary] {
+        let counts = read::status_counts(&s.pool, kind);
+        match tokio::time::timeout(PROBE_TIMEOUT, counts).await {
+            Ok(Ok(counts)) => s.metrics.orders(kind.table(), &counts),
+            Ok(Err(e)) => tracing::debug!(error = %e, "metrics: order counts unavailable"),
+            Err(_) => tracing::debug!("metrics: order counts timed out"),
+        }
     }
     (
         [(

@@ -188,7 +188,7 @@ impl A55Client {
             .http
             .post(http::endpoint(&self.auth, &["oauth2", "token"]))
             .form(&form);
-        let answer = http::call(request).await?;
+        let answer = http::call("a55", request).await?;
         let token: TokenResponse = read(&answer)?;
         let lifetime = token
             .expires_in
@@ -211,14 +211,14 @@ impl A55Client {
         make: impl Fn() -> RequestBuilder,
     ) -> Result<T, A55Error> {
         let token = self.token().await?;
-        let answer = http::call(make().bearer_auth(token.expose())).await?;
+        let answer = http::call("a55", make().bearer_auth(token.expose())).await?;
         if answer.status != StatusCode::UNAUTHORIZED {
             return read(&answer);
         }
         tracing::info!("A55 refused the access token; fetching a new one");
         self.tokens.forget(&token).await;
         let token = self.token().await?;
-        read(&http::call(make().bearer_auth(token.expose())).await?)
+        read(&http::call("a55", make().bearer_auth(token.expose())).await?)
     }
 
     async fn post_json<T: DeserializeOwned>(

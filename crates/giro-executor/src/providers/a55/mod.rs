@@ -1,11 +1,12 @@
 //! A55: charges (pay-ins) through one endpoint for every method (seed 003, PROVIDERS.md §3).
 //!
 //! Not a payout provider: [`A55Client`] offers the charge operations (create, read, refund,
-//! cancel) as typed calls for the charge executor to drive. The submission handle is sent as
+//! cancel) as typed calls and is the [`crate::ChargeProvider`] the charge executor drives. The submission handle is sent as
 //! `reference_external_id`; A55 has no idempotency key, so a creation whose answer was lost is
 //! recognised by its webhook, never resent blindly.
 
 mod client;
+mod provider;
 pub mod sign;
 pub mod status;
 pub mod wire;

@@ -4,6 +4,8 @@ use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 
+use giro_domain::charge::ChargeOutcome;
+
 /// An A55 charge status. Parsing never fails: anything else is [`A55Status::Unknown`] with its
 /// text. The seed insists the synchronous answer is not the final word: the webhook is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -97,6 +99,28 @@ impl A55Status {
     }
 }
 
+impl From<&A55Status> for ChargeOutcome {
+    /// What each A55 status means for a charge (see [`ChargeOutcome`]'s variants); unknown
+    /// statuses are recorded, never acted on.
+    fn from(status: &A55Status) -> Self {
+        use A55Status as S;
+        match status {
+            S::Issued | S::Pending => ChargeOutcome::Pending,
+            S::PreCaptured => ChargeOutcome::Authorized,
+            S::Confirmed => ChargeOutcome::Confirmed,
+            S::Paid => ChargeOutcome::Paid,
+            S::Error => ChargeOutcome::Failed,
+            S::Canceled => ChargeOutcome::Cancelled,
+            S::Refunded => ChargeOutcome::Refunded,
+            S::RefundError => ChargeOutcome::RefundFailed,
+            S::ChargebackRequested | S::PreChargebackResolution => ChargeOutcome::ChargebackOpened,
+            S::Chargeback | S::ChargebackRefunded => ChargeOutcome::ChargebackLost,
+            S::ChargebackReversed => ChargeOutcome::ChargebackWon,
+            S::Unknown(_) => ChargeOutcome::Unknown,
+        }
+    }
+}
+
 impl FromStr for A55Status {
     type Err = Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -123,6 +147,11 @@ mod tests {
         assert_eq!(A55Status::parse(" PAID "), A55Status::Paid);
         assert!(A55Status::Paid.is_final() && A55Status::Error.is_final());
         assert!(!A55Status::Issued.is_final() && !A55Status::Confirmed.is_final());
+        assert_eq!(ChargeOutcome::from(&A55Status::Paid), ChargeOutcome::Paid);
+        assert_eq!(
+            ChargeOutcome::from(&A55Status::parse("mystery")),
+            ChargeOutcome::Unknown
+        );
     }
 
     #[test]

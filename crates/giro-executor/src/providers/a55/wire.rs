@@ -2,7 +2,10 @@
 //! [`Charge`] (the signed webhook's body) and [`LegacyWebhook`] (the older unsigned one).
 
 use giro_domain::Currency;
-use giro_domain::charge::{Address, ChargeMethod, ChargeRequested, Subscription};
+use giro_domain::charge::{
+    Address, BoletoDetails, ChargeMethod, ChargeOutcome, ChargeReport, ChargeRequested,
+    PaymentDetails, PixDetails, ReportSource, Subscription,
+};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -183,6 +186,38 @@ impl Charge {
     /// The identity of this status report (A55: dedupe by charge_uuid + status).
     pub fn report_id(&self) -> String {
         report_id(&self.charge_uuid, &self.status)
+    }
+
+    /// This charge's status as a report from `source`; an `error` carries its problems as reason.
+    pub fn report(&self, source: ReportSource) -> ChargeReport {
+        ChargeReport {
+            source,
+            raw_status: self.status.clone(),
+            outcome: ChargeOutcome::from(&self.status()),
+            report_id: self.report_id(),
+            charge_uuid: Some(self.charge_uuid.clone()),
+            reason: self.message.as_ref().map(|m| m.summary().1),
+            amount: None,
+            reported_at: None,
+        }
+    }
+
+    /// How the payer pays: the hosted checkout, the PIX code or the boleto.
+    pub fn payment(&self) -> PaymentDetails {
+        let pix =
+            (self.pix_qr_code.is_some() || self.pix_copy_paste.is_some()).then(|| PixDetails {
+                qr_code: self.pix_qr_code.clone(),
+                copy_paste: self.pix_copy_paste.clone(),
+            });
+        let boleto = (self.barcode.is_some() || self.boleto_url.is_some()).then(|| BoletoDetails {
+            barcode: self.barcode.clone().or_else(|| self.digitable_line.clone()),
+            url: self.boleto_url.clone(),
+        });
+        PaymentDetails {
+            payment_url: self.charge_payment_url.clone(),
+            pix,
+            boleto,
+        }
     }
 }
 

@@ -173,7 +173,7 @@ impl KillbClient {
             Some(key) => request.header("x-api-key", key.expose()),
             None => request,
         };
-        Ok(http::call(request).await?)
+        Ok(http::call("killb", request).await?)
     }
 
     fn issue(answer: &Answer) -> Result<Token, KillbError> {

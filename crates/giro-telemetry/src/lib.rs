@@ -1,0 +1,13 @@
+//! Giro's observability, shared by every component:
+//!
+//! - [`metrics`]: the process-wide Prometheus metrics (commands, appends, conflicts, provider calls,
+//!   dead letters, consumer lag) that every component's `/metrics` serves;
+//! - [`init`]: logs (plain or JSON, filtered by `RUST_LOG`) and traces, exported over OTLP when the
+//!   standard `OTEL_*` variables name an endpoint, with the W3C propagator for NATS and HTTP headers;
+//! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for components without an HTTP server of their own.
+
+pub mod metrics;
+pub mod ops;
+mod setup;
+
+pub use setup::{Telemetry, init, otlp_configured};

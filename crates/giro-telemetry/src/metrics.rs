@@ -1,0 +1,275 @@
+//! The process-wide metrics every component records into, whatever instance it runs as: one
+//! registry per process, as Prometheus expects, so `giro up` (every component in one process)
+//! and a lone `giro executor` expose the same names. Components with instance metrics of their own
+//! (ingress callbacks, projection lag) render them next to these with [`render_with`].
+//!
+//! Names (all prefixed `giro_`):
+//! - `commands_total{command, result}`: intake commands by result (`ok`, `duplicate` or an error code);
+//! - `events_appended_total{kind, type}`: events stored in the log;
+//! - `append_conflicts_total{kind}`: appends that lost an optimistic-concurrency race and were retried;
+//! - `provider_call_seconds{provider, operation, outcome}`: provider HTTP call latency;
+//! - `dead_letters_total{component, provider}`: messages set aside on a dead-letter subject;
+//! - `consumer_pending{consumer}` / `consumer_ack_pending{consumer}`: an executor consumer's lag.
+
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CommandLabels {
+    command: String,
+    result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EventLabels {
+    kind: String,
+    r#type: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    provider: String,
+    operation: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeadLetterLabels {
+    component: String,
+    provider: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConsumerLabels {
+    consumer: String,
+}
+
+type CallHistograms = Family<CallLabels, Histogram, fn() -> Histogram>;
+
+fn call_histogram() -> Histogram {
+    // 5 ms … ~41 s: a sandbox answers in milliseconds, a provider under load in seconds.
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+        0.005, 2.0, 14,
+    ))
+}
+
+struct Metrics {
+    registry: Registry,
+    commands: Family<CommandLabels, Counter>,
+    appended: Family<EventLabels, Counter>,
+    conflicts: Family<KindLabels, Counter>,
+    calls: CallHistograms,
+    dead_letters: Family<DeadLetterLabels, Counter>,
+    pending: Family<ConsumerLabels, Gauge>,
+    ack_pending: Family<ConsumerLabels, Gauge>,
+}
+
+static METRICS: LazyLock<Mutex<Metrics>> = LazyLock::new(|| {
+    let mut registry = Registry::with_prefix("giro");
+    let commands = Family::<CommandLabels, Counter>::default();
+    registry.register(
+        "commands",
+        "Intake commands by command and result (ok, duplicate, or the error code)",
+        commands.clone(),
+    );
+    let appended = Family::<EventLabels, Counter>::default();
+    registry.register(
+        "events_appended",
+        "Events stored in the event log, by order kind and event type",
+        appended.clone(),
+    );
+    let conflicts = Family::<KindLabels, Counter>::default();
+    // Shown at zero from the start: "no conflicts" is a figure too.
+    for kind in ["payout", "charge", "beneficiary"] {
+        conflicts
+            .get_or_create(&KindLabels {
+                kind: kind.to_string(),
+            })
+            .inc_by(0);
+    }
+    registry.register(
+        "append_conflicts",
+        "Appends that lost an optimistic-concurrency race and were decided again",
+        conflicts.clone(),
+    );
+    let calls: CallHistograms = Family::new_with_constructor(call_histogram);
+    registry.register(
+        "provider_call_seconds",
+        "Provider HTTP call latency by provider, operation and outcome",
+        calls.clone(),
+    );
+    let dead_letters = Family::<DeadLetterLabels, Counter>::default();
+    registry.register(
+        "dead_letters",
+        "Messages set aside on a dead-letter subject, by component and provider",
+        dead_letters.clone(),
+    );
+    let pending = Family::<ConsumerLabels, Gauge>::default();
+    registry.register(
+        "consumer_pending",
+        "Events not yet delivered to a durable consumer (its lag)",
+        pending.clone(),
+    );
+    let ack_pending = Family::<ConsumerLabels, Gauge>::default();
+    registry.register(
+        "consumer_ack_pending",
+        "Events delivered to a durable consumer and not yet acknowledged (includes timers)",
+        ack_pending.clone(),
+    );
+    Mutex::new(Metrics {
+        registry,
+        commands,
+        appended,
+        conflicts,
+        calls,
+        dead_letters,
+        pending,
+        ack_pending,
+    })
+});
+
+fn with<T>(f: impl FnOnce(&Metrics) -> T) -> T {
+    let guard = METRICS.lock().unwrap_or_else(|p| p.into_inner());
+    f(&guard)
+}
+
+/// An intake command's result: `ok`, `duplicate` or the error code.
+pub fn command(command: &str, result: &str) {
+    with(|m| {
+        m.commands
+            .get_or_create(&CommandLabels {
+                command: command.to_string(),
+                result: result.to_string(),
+            })
+            .inc();
+    });
+}
+
+/// An event stored in the log.
+pub fn event_appended(kind: &str, event_type: &str) {
+    with(|m| {
+        m.appended
+            .get_or_create(&EventLabels {
+                kind: kind.to_string(),
+                r#type: event_type.to_string(),
+            })
+            .inc();
+    });
+}
+
+/// An append that lost a race and is decided again.
+pub fn append_conflict(kind: &str) {
+    with(|m| {
+        m.conflicts
+            .get_or_create(&KindLabels {
+                kind: kind.to_string(),
+            })
+            .inc();
+    });
+}
+
+/// One provider HTTP call and how it ended (`2xx`, `4xx`, `5xx`, `not_sent`, `lost`).
+pub fn provider_call(provider: &str, operation: &str, outcome: &str, took: Duration) {
+    with(|m| {
+        m.calls
+            .get_or_create(&CallLabels {
+                provider: provider.to_string(),
+                operation: operation.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .observe(took.as_secs_f64());
+    });
+}
+
+/// A message set aside on a dead-letter subject.
+pub fn dead_letter(component: &str, provider: &str) {
+    with(|m| {
+        m.dead_letters
+            .get_or_create(&DeadLetterLabels {
+                component: component.to_string(),
+                provider: provider.to_string(),
+            })
+            .inc();
+    });
+}
+
+/// A durable consumer's lag as the server last reported it.
+pub fn consumer_lag(consumer: &str, pending: u64, ack_pending: u64) {
+    let labels = ConsumerLabels {
+        consumer: consumer.to_string(),
+    };
+    with(|m| {
+        m.pending
+            .get_or_create(&labels)
+            .set(i64::try_from(pending).unwrap_or(i64::MAX));
+        m.ack_pending
+            .get_or_create(&labels)
+            .set(i64::try_from(ack_pending).unwrap_or(i64::MAX));
+    });
+}
+
+/// The process-wide metrics in the text exposition format (ends with `# EOF`).
+pub fn render() -> String {
+    render_with(None)
+}
+
+/// The process-wide metrics followed by a component's own registry, as one exposition.
+pub fn render_with(own: Option<&Registry>) -> String {
+    let mut out = String::new();
+    if let Some(own) = own {
+        let mut text = String::new();
+        if encode(&mut text, own).is_ok() {
+            out.push_str(text.trim_end().trim_end_matches("# EOF").trim_end());
+            out.push('\n');
+        }
+    }
+    with(|m| {
+        let _ = encode(&mut out, &m.registry);
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_renders_with_its_labels() {
+        command("payout.create", "ok");
+        event_appended("payout", "payout.requested");
+        append_conflict("payout");
+        provider_call("killb", "submit", "2xx", Duration::from_millis(12));
+        dead_letter("executor", "cashy-co");
+        consumer_lag("giro-executor-killb", 3, 1);
+        let mut own = Registry::with_prefix("giro_ingress");
+        let c = Counter::<u64>::default();
+        own.register("callbacks", "x", c.clone());
+        c.inc();
+        let text = render_with(Some(&own));
+        for needle in [
+            "giro_ingress_callbacks_total 1",
+            r#"giro_commands_total{command="payout.create",result="ok"} 1"#,
+            r#"giro_events_appended_total{kind="payout",type="payout.requested"} 1"#,
+            r#"giro_append_conflicts_total{kind="payout"} 1"#,
+            r#"giro_provider_call_seconds_count{provider="killb",operation="submit",outcome="2xx"} 1"#,
+            r#"giro_dead_letters_total{component="executor",provider="cashy-co"} 1"#,
+            r#"giro_consumer_pending{consumer="giro-executor-killb"} 3"#,
+        ] {
+            assert!(text.contains(needle), "{needle} missing from:\n{text}");
+        }
+        assert_eq!(text.matches("# EOF").count(), 1, "{text}");
+    }
+}
