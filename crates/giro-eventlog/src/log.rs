@@ -229,15 +229,35 @@ impl EventLog {
     /// Loads an order's events, oldest first, and folds them into its state.
     pub async fn load<D: Decider>(&self, id: OrderId) -> Result<Loaded<D>, Error> {
         let subject = self.subject::<D>(id);
-        let mut loaded = self
+        let cached = self
             .cache
             .get::<D>(&subject)
             .unwrap_or_else(Loaded::<D>::empty);
-        let known = loaded.last_sequence;
+        let known = cached.last_sequence;
+        let loaded = self.read_on::<D>(&subject, cached).await?;
+        if loaded.last_sequence > known {
+            self.cache.put(&subject, &loaded);
+        }
+        Ok(loaded)
+    }
+
+    /// Loads an order from its first event, ignoring (and not filling) the cache of recent
+    /// orders: what a process that never saw the order pays.
+    pub async fn load_from_start<D: Decider>(&self, id: OrderId) -> Result<Loaded<D>, Error> {
+        let subject = self.subject::<D>(id);
+        self.read_on::<D>(&subject, Loaded::empty()).await
+    }
+
+    /// Reads the events after `loaded.last_sequence` and folds them into `loaded`.
+    async fn read_on<D: Decider>(
+        &self,
+        subject: &str,
+        mut loaded: Loaded<D>,
+    ) -> Result<Loaded<D>, Error> {
         loop {
             let next = self
                 .stream
-                .direct_get_next_for_subject(subject.as_str(), Some(loaded.last_sequence + 1))
+                .direct_get_next_for_subject(subject, Some(loaded.last_sequence + 1))
                 .await;
             let message = match next {
                 Ok(m) => m,
@@ -246,16 +266,13 @@ impl EventLog {
             };
             let envelope: Envelope<D::Event> =
                 serde_json::from_slice(&message.payload).map_err(|e| Error::Corrupt {
-                    subject: subject.clone(),
+                    subject: subject.to_string(),
                     sequence: message.sequence,
                     reason: e.to_string(),
                 })?;
             loaded.last_sequence = message.sequence;
             loaded.state = D::evolve(std::mem::take(&mut loaded.state), &envelope);
             loaded.events.push(envelope);
-        }
-        if loaded.last_sequence > known {
-            self.cache.put(&subject, &loaded);
         }
         Ok(loaded)
     }

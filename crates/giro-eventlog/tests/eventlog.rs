@@ -305,6 +305,8 @@ async fn a_cached_order_reads_on_from_where_it_was_and_sees_other_writers() {
     assert_eq!(later.version(), 3);
     assert_eq!(later.last_sequence, fresh.last_sequence);
     assert_eq!(later.state, fresh.state);
+    let cold = t.log.load_from_start::<PayoutDecider>(id).await.unwrap();
+    assert_eq!((cold.version(), cold.state), (3, fresh.state.clone()));
     assert_eq!(later.state.unwrap().status, PayoutStatus::Submitting);
     // A decision made from the stale cache still loses the race and is re-decided.
     let cancel = PayoutCommand::Cancel { reason: None };

@@ -202,6 +202,22 @@ pub struct OrderRef {
     pub reason: Option<String>,
 }
 
+/// `giro.cmd.charge.refund`: give money back to the payer of a paid charge, at most what is still
+/// refundable; without `amount`, all of it. The executor asks the provider; `charge.refunded`
+/// follows its report.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.charge.refund")]
+pub struct ChargeRefund {
+    pub order_id: OrderId,
+    /// A decimal string (a JSON number is accepted too), in the charge's currency.
+    #[serde(default)]
+    pub amount: Option<AmountInput>,
+    /// Why the money goes back (kept on `charge.refund_requested`).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
 /// `giro.cmd.charge.create`: accept a charge (pay-in) order, A55's create-charge in snake_case.
 /// Raw card data is refused with `card_data_not_accepted`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -23,8 +23,8 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use contract::{
-    BeneficiaryRegister, BeneficiaryReply, ChargeCreate, ChargeReply, OrderGetReply, OrderRef,
-    PayoutCreate, PayoutReply,
+    BeneficiaryRegister, BeneficiaryReply, ChargeCreate, ChargeRefund, ChargeReply, OrderGetReply,
+    OrderRef, PayoutCreate, PayoutReply,
 };
 
 /// The command that rewrites the generated files.
@@ -83,6 +83,14 @@ pub fn schemas() -> Vec<SchemaFile> {
             "schemas/commands/charge.create.json",
             "giro.cmd.charge.create",
         ),
+        schema_for::<OrderRef>(
+            "schemas/commands/charge.cancel.json",
+            "giro.cmd.charge.cancel",
+        ),
+        schema_for::<ChargeRefund>(
+            "schemas/commands/charge.refund.json",
+            "giro.cmd.charge.refund",
+        ),
         schema_for::<BeneficiaryRegister>(
             "schemas/commands/beneficiary.register.json",
             "giro.cmd.beneficiary.register",
@@ -99,6 +107,14 @@ pub fn schemas() -> Vec<SchemaFile> {
         schema_for::<ChargeReply>(
             "schemas/replies/charge.create.json",
             "Reply to giro.cmd.charge.create",
+        ),
+        schema_for::<ChargeReply>(
+            "schemas/replies/charge.cancel.json",
+            "Reply to giro.cmd.charge.cancel",
+        ),
+        schema_for::<ChargeReply>(
+            "schemas/replies/charge.refund.json",
+            "Reply to giro.cmd.charge.refund",
         ),
         schema_for::<BeneficiaryReply>(
             "schemas/replies/beneficiary.register.json",
@@ -172,6 +188,20 @@ const ENDPOINTS: &[Endpoint] = &[
         summary: "Accept a charge (pay-in) order. Raw card data is refused with card_data_not_accepted.",
         request: "schemas/commands/charge.create.json",
         reply: "schemas/replies/charge.create.json",
+    },
+    Endpoint {
+        id: "chargeCancel",
+        subject: "giro.cmd.charge.cancel",
+        summary: "Cancel a charge: at once while no provider has it, else asked of the provider.",
+        request: "schemas/commands/charge.cancel.json",
+        reply: "schemas/replies/charge.cancel.json",
+    },
+    Endpoint {
+        id: "chargeRefund",
+        subject: "giro.cmd.charge.refund",
+        summary: "Refund a paid charge, wholly or in part (at most what is still refundable).",
+        request: "schemas/commands/charge.refund.json",
+        reply: "schemas/replies/charge.refund.json",
     },
     Endpoint {
         id: "beneficiaryRegister",
