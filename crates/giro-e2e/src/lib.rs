@@ -87,6 +87,8 @@ pub struct Stack {
     pub executors: Vec<(ProviderId, ExecutorHandle)>,
     /// The A55 client the charge executor (and the legacy-webhook confirmation) use.
     pub a55: Arc<A55Client>,
+    /// The KillB client of the payout executors, shared with the beneficiary accounts.
+    pub killb: Arc<KillbClient>,
     pub timings: Timings,
 }
 
@@ -200,12 +202,9 @@ impl Stack {
             notify,
         );
         tz.timeout = Duration::from_secs(2);
+        let killb = Arc::new(KillbClient::new(killb_client).expect("killb client"));
         let providers: Vec<(ProviderId, Arc<dyn PayoutProvider>, bool)> = vec![
-            (
-                pid("killb"),
-                Arc::new(KillbClient::new(killb_client).expect("killb client")),
-                true,
-            ),
+            (pid("killb"), killb.clone(), true),
             (
                 pid("cashy-co"),
                 Arc::new(CashyClient::new(co).expect("cashy client")),
@@ -224,6 +223,7 @@ impl Stack {
             providers,
             executors: vec![],
             a55,
+            killb,
             timings: options.timings,
         };
         for _ in 0..options.executors {
@@ -243,6 +243,18 @@ impl Stack {
             .await
             .expect("charge executor starts");
         self.executors.push((pid("a55"), handle));
+    }
+
+    /// Starts one more beneficiary account executor instance (`killb-accounts`).
+    pub async fn start_beneficiary_executor(&mut self) {
+        let id = pid(giro_domain::beneficiary::ACCOUNTS_PROVIDER);
+        let mut config = ExecutorConfig::new(id.clone(), self.log.config.prefix.clone());
+        config.timings = self.timings.clone();
+        let handle =
+            giro_executor::start_beneficiaries(self.log.log.clone(), self.killb.clone(), config)
+                .await
+                .expect("beneficiary executor starts");
+        self.executors.push((id, handle));
     }
 
     /// Starts one more executor instance of provider `index` (in `PAYOUT_PROVIDERS` order).

@@ -91,6 +91,21 @@ fn payout_providers(
     providers
 }
 
+/// The beneficiary account instance, as `giro executor --provider killb-accounts` builds it.
+const ACCOUNTS_PROVIDER: &str = giro_domain::beneficiary::ACCOUNTS_PROVIDER;
+
+fn accounts_provider(killb_url: &str) -> Arc<KillbClient> {
+    let mut killb = KillbClientConfig::new(
+        killb_url.to_string(),
+        KILLB_EMAIL,
+        Secret::new(KILLB_PASSWORD.into()),
+        KILLB_ACCOUNT,
+        Secret::new(KILLB_SECRET.into()),
+    );
+    killb.timeout = Duration::from_secs(2);
+    Arc::new(KillbClient::new(killb).expect("killb client"))
+}
+
 /// The charge provider instance (A55), as `giro executor --provider a55` builds it.
 const CHARGE_PROVIDER: &str = "a55";
 
@@ -190,6 +205,12 @@ async fn provision_executors(log: &TestLog) {
             .await
             .unwrap_or_else(|e| panic!("executor of {CHARGE_PROVIDER} starts: {e}"));
     handle.stop().await;
+    let config = ExecutorConfig::new(pid(ACCOUNTS_PROVIDER), log.config.prefix.clone());
+    let handle =
+        giro_executor::start_beneficiaries(log.log.clone(), accounts_provider(unreachable), config)
+            .await
+            .unwrap_or_else(|e| panic!("executor of {ACCOUNTS_PROVIDER} starts: {e}"));
+    handle.stop().await;
 }
 
 #[tokio::test]
@@ -241,7 +262,7 @@ async fn stream_and_consumer_files_are_what_the_code_provisions() {
         .collect();
     let expected: BTreeSet<String> = PAYOUT_PROVIDERS
         .iter()
-        .chain([&CHARGE_PROVIDER])
+        .chain([&CHARGE_PROVIDER, &ACCOUNTS_PROVIDER])
         .map(|p| ExecutorConfig::new(pid(p), prefix).consumer_name())
         .collect();
     assert_eq!(consumers, expected, "one durable consumer per executor");
@@ -557,6 +578,21 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
         .await
         .expect("the charge executor starts"),
     );
+    let mut accounts = ExecutorConfig::new(pid(ACCOUNTS_PROVIDER), PREFIX);
+    accounts.timings = Timings {
+        poll_after: Duration::from_millis(300),
+        poll_max: Duration::from_secs(2),
+        ..Timings::default()
+    };
+    executors.push(
+        giro_executor::start_beneficiaries(
+            executor_log.clone(),
+            accounts_provider(&sandbox.killb_url().expect("killb")),
+            accounts,
+        )
+        .await
+        .expect("the beneficiary executor starts"),
+    );
 
     // projection, into a schema of its own.
     let schema = giro_projection::test_support::TestSchema::new();
@@ -610,6 +646,27 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+    // A beneficiary registered as `client` becomes a KillB account through the executor's user.
+    let register = json!({"idempotency_key": "ops-beneficiary-1", "type": "PSE", "data": {
+        "first_name": "Juan", "last_name": "Garcia", "email": "juan@example.com",
+        "phone": "+573001234567", "country_code": "CO", "account_number": "1234567890",
+        "bank_code": "0001", "account_type": "savings",
+        "document": {"type": "NUIP", "number": "1234567890", "issued_country_code": "CO"}}});
+    let reply = client.register_beneficiary(register.to_string()).await;
+    assert!(reply.ok, "beneficiary accepted: {reply:?}");
+    let beneficiary = reply.str("beneficiary_id").expect("an id").to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = client.get_order(&beneficiary).await;
+        if reply.str("status") == Some("ACTIVE") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "beneficiary {beneficiary} did not become ACTIVE: {reply:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let rebuilt = giro_projection::rebuild(&projection_config, projection_nats.clone())
         .await

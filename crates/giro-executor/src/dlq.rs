@@ -25,7 +25,17 @@ pub async fn dead_letter(
     reason: &str,
 ) {
     tracing::error!(subject = %message.subject, %reason, "dead-lettering an event");
-    let mut headers = message.headers.clone().unwrap_or_default();
+    // The event's own headers travel with it, but not its append conditions: JetStream keeps
+    // `Nats-Expected-*` on the stored event, and on the dead-letter subject they would refuse it.
+    let mut headers = HeaderMap::new();
+    for (name, values) in message.headers.iter().flat_map(|h| h.iter()) {
+        if AsRef::<str>::as_ref(name).starts_with("Nats-Expected-") {
+            continue;
+        }
+        for value in values {
+            headers.append(name.clone(), value.clone());
+        }
+    }
     headers.insert("Giro-Dead-Letter-Reason", reason);
     headers.insert("Giro-Original-Subject", message.subject.as_str());
     if let Ok(info) = message.info() {

@@ -4,6 +4,7 @@
 //! charges ([`runtime::start_charges`], through [`ChargeProvider`]) at any provider; each provider
 //! lives in its own folder under [`providers`].
 
+pub mod beneficiaries;
 pub mod charges;
 pub mod config;
 pub mod dlq;
@@ -18,4 +19,4 @@ pub use provider::{
     BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView, Lookup,
     PayoutOrder, PayoutProvider, Submission,
 };
-pub use runtime::{ExecutorHandle, Next, StartError, start, start_charges};
+pub use runtime::{ExecutorHandle, Next, StartError, start, start_beneficiaries, start_charges};

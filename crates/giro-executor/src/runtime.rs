@@ -105,7 +105,15 @@ async fn open_consumer(
             &name,
             pull::Config {
                 durable_name: Some(name.clone()),
-                description: Some(format!("Giro executor of {} ({kind}s)", config.provider)),
+                description: Some(format!(
+                    "Giro executor of {} ({})",
+                    config.provider,
+                    match kind {
+                        OrderKind::Payout => "payouts",
+                        OrderKind::Charge => "charges",
+                        OrderKind::Beneficiary => "beneficiaries",
+                    }
+                )),
                 filter_subject: format!("{}.evt.{kind}.>", config.prefix),
                 ack_policy: consumer::AckPolicy::Explicit,
                 ack_wait: config.timings.ack_wait,
@@ -130,6 +138,23 @@ fn run<W: Steps>(
     tasks.spawn(report_lag(consumer.clone(), config.consumer_name()));
     tasks.spawn(consume(consumer, worker, Arc::new(config), js));
     ExecutorHandle { tasks }
+}
+
+/// Starts one beneficiary-account executor instance (`config.provider` is `killb-accounts`):
+/// consumer `giro-executor-killb-accounts` on `<prefix>.evt.beneficiary.>`.
+pub async fn start_beneficiaries(
+    log: EventLog,
+    provider: Arc<dyn crate::beneficiaries::AccountProvider>,
+    config: ExecutorConfig,
+) -> Result<ExecutorHandle, StartError> {
+    let consumer = open_consumer(&log, &config, OrderKind::Beneficiary).await?;
+    let js = log.context().clone();
+    let worker = Arc::new(crate::beneficiaries::BeneficiaryWorker {
+        log,
+        provider,
+        timings: config.timings.clone(),
+    });
+    Ok(run(consumer, worker, config, js))
 }
 
 /// Starts one charge executor instance for `config.provider` (A55): consumer

@@ -191,20 +191,24 @@ async fn a_poison_event_is_dead_lettered_and_the_consumer_keeps_going() {
     let exec = giro_executor::start(t.log.clone(), provider, config(&t, "cashy-co"), false)
         .await
         .unwrap();
-    // An unreadable event for this provider.
+    // Two unreadable events for this provider, appended as Giro appends (first on their subject):
+    // JetStream keeps their append condition, which must not follow them to the dead letters.
     let js = async_nats::jetstream::new(t.client.clone());
-    let poison = uuid::Uuid::new_v4();
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert(giro_eventlog::PROVIDER_HEADER, "cashy-co");
-    js.publish_with_headers(
-        format!("{}.evt.payout.{poison}", t.config.prefix),
-        headers,
-        "{not json".into(),
-    )
-    .await
-    .unwrap()
-    .await
-    .unwrap();
+    for _ in 0..2 {
+        let poison = uuid::Uuid::new_v4();
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(giro_eventlog::PROVIDER_HEADER, "cashy-co");
+        headers.insert("Nats-Expected-Last-Subject-Sequence", "0");
+        js.publish_with_headers(
+            format!("{}.evt.payout.{poison}", t.config.prefix),
+            headers,
+            "{not json".into(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    }
     let good = create(&t.log, "after-poison", "cashy-co", "150000").await;
     let statuses = wait_terminal(&t.log, &[good], Duration::from_secs(30)).await;
     assert_eq!(statuses, vec![PayoutStatus::Succeeded]);
@@ -221,5 +225,14 @@ async fn a_poison_event_is_dead_lettered_and_the_consumer_keeps_going() {
         .to_string();
     assert!(reason.contains("unreadable"), "{reason}");
     assert_eq!(&letter.payload[..], b"{not json");
+    let mut dlq = dlq;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while dlq.info().await.unwrap().state.messages < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "both poison events are dead-lettered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     exec.stop().await;
 }

@@ -224,11 +224,84 @@ struct EventChannel {
     kind: &'static str,
     param: &'static str,
     schema: &'static str,
+    /// Who reads the events to act on them (besides giro-projection, which reads them all).
+    executor: &'static str,
     types: Vec<String>,
 }
 
-/// The event types a tagged event enum's schema names (`type` consts).
-fn event_types(schema: &Value) -> Vec<String> {
+/// One dead-letter subject family, `giro.dlq.<component>.<provider>`.
+struct DeadLetters {
+    /// The component that publishes them (the subject's third token).
+    component: &'static str,
+    /// The channel, message and operation ids.
+    channel: &'static str,
+    message: &'static str,
+    operation: &'static str,
+    title: &'static str,
+    summary: &'static str,
+    channel_description: &'static str,
+    provider: &'static str,
+    headers: fn() -> Value,
+    payload: &'static str,
+}
+
+/// Headers of a dead-lettered provider callback (`giro-ingress`).
+fn ingress_dead_letter_headers() -> Value {
+    json!({
+        "type": "object",
+        "required": ["Giro-Dead-Letter-Reason"],
+        "properties": {
+            "Giro-Dead-Letter-Reason": {"type": "string", "description": "Why the callback was set aside (e.g. no order with that reference, or its order refused it)."},
+        },
+    })
+}
+
+/// Headers of a dead-lettered event (`giro-executor`): the original event's own headers, plus why
+/// and where from.
+fn executor_dead_letter_headers() -> Value {
+    json!({
+        "type": "object",
+        "description": "The event's original headers (Giro-Event-Type, Nats-Msg-Id, Giro-Provider, traceparent, … as it was stored) are kept, with these added.",
+        "required": ["Giro-Dead-Letter-Reason", "Giro-Original-Subject"],
+        "properties": {
+            "Giro-Dead-Letter-Reason": {"type": "string", "description": "Why the executor could not handle the event (e.g. no JetStream metadata, the subject does not end in an order id, the order's log is unreadable)."},
+            "Giro-Original-Subject": {"type": "string", "description": "The subject the event was stored on, giro.evt.<kind>.<order_id>."},
+            "Giro-Original-Sequence": {"type": "string", "description": "The event's sequence in stream GIRO_EVENTS, when the delivery carried it."},
+        },
+    })
+}
+
+/// Every dead-letter subject the components publish to, all kept by stream GIRO_EVENTS_DLQ
+/// (subjects `giro.dlq.>`).
+const DEAD_LETTERS: &[DeadLetters] = &[
+    DeadLetters {
+        component: "ingress",
+        channel: "ingressDeadLetters",
+        message: "ingressDeadLetter",
+        operation: "deadLetterCallback",
+        title: "Dead-lettered provider callback",
+        summary: "A provider callback for an order Giro does not know (or that its order refused), kept as received.",
+        channel_description: "Callbacks the webhook ingress (giro-ingress) could not apply, in stream GIRO_EVENTS_DLQ (subjects giro.dlq.>); answered 200 to the provider, so it does not retry them.",
+        provider: "The provider instance whose callback it is (killb, cashy-co, cashy-tz, a55).",
+        headers: ingress_dead_letter_headers,
+        payload: "The provider's callback body, byte for byte (the provider's own format).",
+    },
+    DeadLetters {
+        component: "executor",
+        channel: "executorDeadLetters",
+        message: "executorDeadLetter",
+        operation: "deadLetterEvent",
+        title: "Dead-lettered event",
+        summary: "An event an executor could not handle, copied here with the reason and then terminated on its consumer, so the consumer keeps going. If the copy is not stored the event is redelivered instead: nothing is dropped silently.",
+        channel_description: "Events an executor instance (durable consumer giro-executor-<provider>) could not handle, in stream GIRO_EVENTS_DLQ (subjects giro.dlq.>). The event itself stays in GIRO_EVENTS; the executor's consumer no longer delivers it.",
+        provider: "The executor's provider instance: a payout provider (killb, cashy-co, cashy-tz), the charge provider (a55), or killb-accounts (beneficiary accounts).",
+        headers: executor_dead_letter_headers,
+        payload: "The event as it was delivered from giro.evt.<kind>.<order_id>, byte for byte: normally an event envelope (schemas/events/<kind>.json), but possibly unreadable, which may be why it is here.",
+    },
+];
+
+/// The event types a tagged event enum's schema names (`type` consts), sorted.
+pub fn event_types(schema: &Value) -> Vec<String> {
     let mut types = Vec::new();
     fn walk(v: &Value, out: &mut Vec<String>) {
         match v {
@@ -381,6 +454,7 @@ pub fn asyncapi(schemas: &[SchemaFile]) -> Value {
             "Giro-Event-Type": {"type": "string", "description": "The event's `type`, e.g. payout.requested."},
             "Nats-Msg-Id": {"type": "string", "format": "uuid", "description": "The event's `id`: JetStream de-duplicates a retried append."},
             "Nats-Expected-Last-Subject-Sequence": {"type": "string", "description": "Set on every append: optimistic concurrency per order subject."},
+            "Giro-Provider": {"type": "string", "description": "The provider instance the order's events are for (payouts and charges: the order's provider; beneficiaries: killb-accounts). Each executor skips other providers' events without decoding them."},
             "traceparent": {"type": "string", "description": "W3C trace context of the span that appended the event."},
             "tracestate": {"type": "string"},
         },
@@ -388,18 +462,21 @@ pub fn asyncapi(schemas: &[SchemaFile]) -> Value {
     let events = [
         EventChannel {
             kind: "payout",
+            executor: "Each payout executor instance, durable consumer giro-executor-<provider> (killb, cashy-co, cashy-tz) on giro.evt.payout.>, acts on the payout events whose Giro-Provider header names its provider: submits, polls, retries.",
             param: "order_id",
             schema: "schemas/events/payout.json",
             types: Vec::new(),
         },
         EventChannel {
             kind: "charge",
+            executor: "The charge executor, durable consumer giro-executor-<provider> (a55) on giro.evt.charge.>, acts on the charge events whose Giro-Provider header names its provider: creates the charge, cancels and refunds it at the provider.",
             param: "order_id",
             schema: "schemas/events/charge.json",
             types: Vec::new(),
         },
         EventChannel {
             kind: "beneficiary",
+            executor: "The beneficiary-account executor killb-accounts, durable consumer giro-executor-killb-accounts on giro.evt.beneficiary.>, receives the beneficiary events: registers each account at KillB and records the status KillB reports.",
             param: "beneficiary_id",
             schema: "schemas/events/beneficiary.json",
             types: Vec::new(),
@@ -424,57 +501,63 @@ pub fn asyncapi(schemas: &[SchemaFile]) -> Value {
             id.clone(),
             json!({
                 "address": format!("giro.evt.{}.{{{}}}", ev.kind, ev.param),
-                "description": format!("Every event of one {} on its own subject, in stream GIRO_EVENTS (file storage, subjects giro.evt.>). `version` counts the {}'s events from 1.", ev.kind, ev.kind),
+                "description": format!("Every event of one {} on its own subject, in stream GIRO_EVENTS (file storage, subjects giro.evt.>). `version` counts the {}'s events from 1. Read by giro-projection (an ordered consumer on giro.evt.>). {}", ev.kind, ev.kind, ev.executor),
                 "parameters": {ev.param: {"description": format!("The {}'s id (a UUID).", ev.kind)}},
                 "messages": {msg.clone(): {"$ref": format!("#/components/messages/{msg}")}},
             }),
         );
+        let kind = format!("{}{}", ev.kind[..1].to_uppercase(), &ev.kind[1..]);
         operations.insert(
-            format!(
-                "publish{}{}Events",
-                ev.kind[..1].to_uppercase(),
-                &ev.kind[1..]
-            ),
+            format!("publish{kind}Events"),
             json!({
                 "action": "send",
                 "channel": {"$ref": format!("#/channels/{id}")},
+                "summary": "Appended by the component that decides them (giro-intake, giro-executor, giro-ingress), with Nats-Expected-Last-Subject-Sequence and Nats-Msg-Id.",
+                "messages": [{"$ref": format!("#/channels/{id}/messages/{msg}")}],
+            }),
+        );
+        operations.insert(
+            format!("execute{kind}Events"),
+            json!({
+                "action": "receive",
+                "channel": {"$ref": format!("#/channels/{id}")},
+                "summary": ev.executor,
                 "messages": [{"$ref": format!("#/channels/{id}/messages/{msg}")}],
             }),
         );
     }
 
-    messages.insert(
-        "ingressDeadLetter".into(),
-        json!({
-            "name": "dlq.ingress",
-            "title": "Dead-lettered provider callback",
-            "summary": "A provider callback for an order Giro does not know (or that its order refused), kept as received.",
-            "contentType": "application/octet-stream",
-            "headers": {
-                "type": "object",
-                "required": ["Giro-Dead-Letter-Reason"],
-                "properties": {"Giro-Dead-Letter-Reason": {"type": "string", "description": "Why the callback was set aside."}},
-            },
-            "payload": {"description": "The provider's callback body, byte for byte (the provider's own format)."},
-        }),
-    );
-    channels.insert(
-        "ingressDeadLetters".into(),
-        json!({
-            "address": "giro.dlq.ingress.{provider}",
-            "description": "Callbacks the webhook ingress could not apply, in stream GIRO_EVENTS_DLQ (subjects giro.dlq.>); answered 200 to the provider.",
-            "parameters": {"provider": {"description": "The provider whose callback it is (killb, cashy, a55)."}},
-            "messages": {"ingressDeadLetter": {"$ref": "#/components/messages/ingressDeadLetter"}},
-        }),
-    );
-    operations.insert(
-        "deadLetterCallback".into(),
-        json!({
-            "action": "send",
-            "channel": {"$ref": "#/channels/ingressDeadLetters"},
-            "messages": [{"$ref": "#/channels/ingressDeadLetters/messages/ingressDeadLetter"}],
-        }),
-    );
+    for dl in DEAD_LETTERS {
+        messages.insert(
+            dl.message.into(),
+            json!({
+                "name": format!("dlq.{}", dl.component),
+                "title": dl.title,
+                "summary": dl.summary,
+                "contentType": "application/octet-stream",
+                "headers": (dl.headers)(),
+                "payload": {"description": dl.payload},
+            }),
+        );
+        channels.insert(
+            dl.channel.into(),
+            json!({
+                "address": format!("giro.dlq.{}.{{provider}}", dl.component),
+                "description": dl.channel_description,
+                "parameters": {"provider": {"description": dl.provider}},
+                "messages": {dl.message: {"$ref": format!("#/components/messages/{}", dl.message)}},
+            }),
+        );
+        operations.insert(
+            dl.operation.into(),
+            json!({
+                "action": "send",
+                "channel": {"$ref": format!("#/channels/{}", dl.channel)},
+                "summary": dl.summary,
+                "messages": [{"$ref": format!("#/channels/{}/messages/{}", dl.channel, dl.message)}],
+            }),
+        );
+    }
 
     json!({
         "asyncapi": "3.0.0",

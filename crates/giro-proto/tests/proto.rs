@@ -19,7 +19,7 @@ use giro_domain::{Envelope, Rejection};
 use giro_proto::contract::{ChargeRefund, OrderRef};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 struct Example {
     /// Relative to `proto/`, for messages.
@@ -160,12 +160,15 @@ fn asyncapi_references_resolve() {
         "giro.cmd.payout.create",
         "giro.cmd.payout.cancel",
         "giro.cmd.charge.create",
+        "giro.cmd.charge.cancel",
+        "giro.cmd.charge.refund",
         "giro.cmd.beneficiary.register",
         "giro.query.order.get",
         "giro.evt.payout.{order_id}",
         "giro.evt.charge.{order_id}",
         "giro.evt.beneficiary.{beneficiary_id}",
         "giro.dlq.ingress.{provider}",
+        "giro.dlq.executor.{provider}",
     ] {
         let found = doc["channels"]
             .as_object()
@@ -322,39 +325,154 @@ fn event_examples_round_trip_through_the_event_types() {
     assert!(seen > 0);
 }
 
-#[test]
-fn every_payout_event_type_has_an_example() {
-    let schemas = giro_proto::schemas();
-    let doc = giro_proto::asyncapi(&schemas);
-    let summary = doc["components"]["messages"]["payoutEvent"]["summary"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let names: BTreeSet<String> = examples()
-        .iter()
-        .filter(|e| e.valid && e.schema == "schemas/events/payout.json")
-        .map(|e| e.value["type"].as_str().unwrap().to_string())
+/// The event types an event enum reads, as serde knows them: the variants its "unknown variant"
+/// error lists. Independent of the schema, so a type the schema walk misses is still caught.
+fn serde_event_types<T: DeserializeOwned + std::fmt::Debug>() -> BTreeSet<String> {
+    let err = serde_json::from_value::<T>(json!({"type": "no.such_type", "data": null}))
+        .expect_err("no event type is called no.such_type");
+    let text = err.to_string();
+    let expected = text
+        .split_once("expected")
+        .unwrap_or_else(|| panic!("serde's error names no variants: {text}"))
+        .1;
+    let types: BTreeSet<String> = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
         .collect();
-    for t in [
-        "payout.requested",
-        "payout.held",
-        "payout.submission_started",
-        "payout.submitted",
-        "payout.submission_failed",
-        "payout.outcome_unknown",
-        "payout.provider_status",
-        "payout.succeeded",
-        "payout.failed",
-        "payout.reversed",
-        "payout.refunded",
-        "payout.cancelled",
-    ] {
-        assert!(names.contains(t), "no example of {t}");
+    assert!(!types.is_empty(), "serde's error names no variants: {text}");
+    types
+}
+
+/// Every event type of one kind (as both the schema and serde read the enum, and at least
+/// `contract_types`) is named in the AsyncAPI document and has a valid example that its schema
+/// accepts and that round-trips exactly through the event type.
+fn every_event_type_has_an_example<E: DeserializeOwned + Serialize + std::fmt::Debug>(
+    kind: &str,
+    contract_types: &[&str],
+) {
+    let schema_path = format!("schemas/events/{kind}.json");
+    let schemas = giro_proto::schemas();
+    let schema = &schemas
+        .iter()
+        .find(|s| s.path == schema_path)
+        .unwrap_or_else(|| panic!("no schema {schema_path}"))
+        .schema;
+    let from_schema: BTreeSet<String> = giro_proto::event_types(schema).into_iter().collect();
+    let from_serde = serde_event_types::<E>();
+    assert_eq!(
+        from_schema, from_serde,
+        "{schema_path} names other event types than the {kind} event enum reads"
+    );
+    for t in contract_types {
         assert!(
-            summary.contains(t),
-            "the AsyncAPI document does not name {t}"
+            from_serde.contains(*t),
+            "{t} is a contract event type the code no longer has"
         );
     }
+    let doc = giro_proto::asyncapi(&schemas);
+    let summary = doc["components"]["messages"][format!("{kind}Event")]["summary"]
+        .as_str()
+        .unwrap_or_else(|| panic!("asyncapi has no {kind}Event message"))
+        .to_string();
+    let named: BTreeSet<String> = summary
+        .split_once("one of: ")
+        .unwrap_or_else(|| panic!("the {kind}Event summary lists no types: {summary}"))
+        .1
+        .trim_end_matches('.')
+        .split(", ")
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        named, from_serde,
+        "the AsyncAPI document names other {kind} event types than the code has"
+    );
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap();
+    let examples: Vec<Example> = examples()
+        .into_iter()
+        .filter(|e| e.valid && e.schema == schema_path)
+        .collect();
+    for t in &from_serde {
+        let of_type: Vec<&Example> = examples.iter().filter(|e| e.value["type"] == *t).collect();
+        assert!(
+            !of_type.is_empty(),
+            "no example of {t}: add proto/examples/events/{kind}/{t}.json"
+        );
+        for ex in of_type {
+            let errors: Vec<String> = validator
+                .iter_errors(&ex.value)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{} is refused by {schema_path}:\n  {}",
+                ex.rel,
+                errors.join("\n  ")
+            );
+            if let Err(e) = round_trip::<Envelope<E>>(ex) {
+                panic!("{}: {e}", ex.rel);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_payout_event_type_has_an_example() {
+    every_event_type_has_an_example::<PayoutEvent>(
+        "payout",
+        &[
+            "payout.requested",
+            "payout.held",
+            "payout.submission_started",
+            "payout.submitted",
+            "payout.submission_failed",
+            "payout.outcome_unknown",
+            "payout.provider_status",
+            "payout.succeeded",
+            "payout.failed",
+            "payout.reversed",
+            "payout.refunded",
+            "payout.cancelled",
+        ],
+    );
+}
+
+#[test]
+fn every_charge_event_type_has_an_example() {
+    every_event_type_has_an_example::<ChargeEvent>(
+        "charge",
+        &[
+            "charge.requested",
+            "charge.submission_started",
+            "charge.submitted",
+            "charge.submission_failed",
+            "charge.outcome_unknown",
+            "charge.provider_status",
+            "charge.authorized",
+            "charge.confirmed",
+            "charge.paid",
+            "charge.failed",
+            "charge.cancel_requested",
+            "charge.cancelled",
+            "charge.refund_requested",
+            "charge.refunded",
+            "charge.chargeback_opened",
+            "charge.chargeback_lost",
+            "charge.chargeback_won",
+        ],
+    );
+}
+
+#[test]
+fn every_beneficiary_event_type_has_an_example() {
+    every_event_type_has_an_example::<BeneficiaryEvent>(
+        "beneficiary",
+        &["beneficiary.registered", "beneficiary.status_changed"],
+    );
 }
 
 #[test]
@@ -372,4 +490,254 @@ fn reply_examples_round_trip_through_the_intake_reply() {
         assert_eq!(reply.ok, reply.error.is_none(), "{}", ex.rel);
     }
     assert!(seen > 0);
+}
+
+/// The string literals of Rust source (comments skipped; escapes read loosely), to find the
+/// subjects the code builds without depending on every crate that builds them.
+fn string_literals(src: &str) -> Vec<String> {
+    let b: Vec<char> = src.chars().collect();
+    let at = |i: usize| b.get(i).copied();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            '/' if at(i + 1) == Some('/') => {
+                while i < b.len() && b[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if at(i + 1) == Some('*') => {
+                i += 2;
+                while i < b.len() && !(b[i] == '*' && at(i + 1) == Some('/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            // A char literal ('"', '\'', '\u{..}') or a lifetime.
+            '\'' if at(i + 1) == Some('\\') => {
+                i += 2;
+                while i < b.len() && b[i] != '\'' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            '\'' if at(i + 2) == Some('\'') => i += 3,
+            'r' if matches!(at(i + 1), Some('"' | '#'))
+                && !(i > 0 && (b[i - 1].is_alphanumeric() || b[i - 1] == '_')) =>
+            {
+                let mut j = i + 1;
+                let mut hashes = 0;
+                while at(j) == Some('#') {
+                    hashes += 1;
+                    j += 1;
+                }
+                if at(j) != Some('"') {
+                    i = j;
+                    continue;
+                }
+                let start = j + 1;
+                j = start;
+                while j < b.len() && !(b[j] == '"' && (1..=hashes).all(|k| at(j + k) == Some('#')))
+                {
+                    j += 1;
+                }
+                out.push(b[start..j.min(b.len())].iter().collect());
+                i = j + 1 + hashes;
+            }
+            '"' => {
+                let mut j = i + 1;
+                let mut literal = String::new();
+                while j < b.len() && b[j] != '"' {
+                    if b[j] == '\\' {
+                        j += 1;
+                    }
+                    if let Some(c) = at(j) {
+                        literal.push(c);
+                    }
+                    j += 1;
+                }
+                out.push(literal);
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// The subject families of CONTRACT.md: commands, queries, events, dead letters. (`giro.funds.>`,
+/// the executor's private funds ledger, is no message anyone else sends or reads.)
+const FAMILIES: &[&str] = &["cmd", "query", "evt", "dlq"];
+
+/// A literal that is a subject of one of the families, as `giro.<family>.…` with every
+/// placeholder (`{…}`, `<…>`, `*`) as `*` and a trailing `>` kept: `"cmd.payout.create"` (below
+/// the prefix), `"{}.dlq.executor.{}"`, `"{}.evt.{kind}.>"`.
+fn family_subject(literal: &str) -> Option<String> {
+    if literal.is_empty()
+        || !literal
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-{}<>*".contains(c))
+    {
+        return None;
+    }
+    let tokens: Vec<&str> = literal.split('.').collect();
+    let placeholder = |t: &str| {
+        (t.starts_with('{') && t.ends_with('}'))
+            || (t.starts_with('<') && t.ends_with('>') && t.len() > 1)
+            || t == "*"
+    };
+    let start = match tokens.as_slice() {
+        [first, ..] if FAMILIES.contains(first) => 0,
+        [prefix, second, ..]
+            if FAMILIES.contains(second) && (*prefix == "giro" || placeholder(prefix)) =>
+        {
+            1
+        }
+        _ => return None,
+    };
+    if tokens.len() < start + 2 {
+        return None;
+    }
+    let rest: Vec<&str> = tokens[start..]
+        .iter()
+        .map(|t| if placeholder(t) { "*" } else { t })
+        .collect();
+    Some(format!("giro.{}", rest.join(".")))
+}
+
+/// Whether a subject the code uses (`*` one token, `>` the rest) falls on an AsyncAPI channel
+/// address (`{param}` one token).
+fn on_channel(subject: &str, address: &str) -> bool {
+    let s: Vec<&str> = subject.split('.').collect();
+    let a: Vec<&str> = address.split('.').collect();
+    for (i, token) in s.iter().enumerate() {
+        if *token == ">" {
+            return a.len() > i;
+        }
+        let Some(want) = a.get(i) else {
+            return false;
+        };
+        let param = want.starts_with('{') && want.ends_with('}');
+        if !(param || *token == "*" || token == want) {
+            return false;
+        }
+    }
+    s.len() == a.len()
+}
+
+/// Every `cmd`, `query`, `evt` and `dlq` subject built anywhere in the workspace's code.
+fn subjects_in_the_code() -> BTreeSet<(String, String)> {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for entry in fs::read_dir(&crates).unwrap().flatten() {
+        let src = entry.path().join("src");
+        if entry.file_name() == "giro-proto" || !src.is_dir() {
+            continue;
+        }
+        files_under(&src, &mut files);
+    }
+    files.sort();
+    let mut found = BTreeSet::new();
+    for file in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "rs"))
+    {
+        let src = fs::read_to_string(file).unwrap();
+        let rel = file
+            .strip_prefix(&crates)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        for literal in string_literals(&src) {
+            if let Some(subject) = family_subject(&literal) {
+                found.insert((subject, rel.clone()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn subject_scanner_reads_the_shapes_the_code_uses() {
+    let src = r##"
+        // "giro.cmd.not.code" in a comment
+        let a = format!("{}.dlq.executor.{}", self.prefix, self.provider);
+        let b = format!("{}.dlq.ingress.{provider}", app.config.prefix);
+        let c = "cmd.payout.create"; let q = '"'; let l: &'static str = "query.order.get";
+        let d = format!("{}.evt.{kind}.>", config.prefix);
+        let e = r#"giro.evt.payout.{order_id}"#;
+        let f = format!("{prefix}.funds.{account}");
+        let g = "not a cmd.subject";
+    "##;
+    let found: Vec<String> = string_literals(src)
+        .iter()
+        .filter_map(|l| family_subject(l))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "giro.dlq.executor.*",
+            "giro.dlq.ingress.*",
+            "giro.cmd.payout.create",
+            "giro.query.order.get",
+            "giro.evt.*.>",
+            "giro.evt.payout.*",
+        ]
+    );
+    assert!(on_channel(
+        "giro.dlq.executor.*",
+        "giro.dlq.executor.{provider}"
+    ));
+    assert!(!on_channel(
+        "giro.dlq.executor.*",
+        "giro.dlq.ingress.{provider}"
+    ));
+    assert!(on_channel("giro.evt.*.>", "giro.evt.charge.{order_id}"));
+    assert!(!on_channel("giro.cmd.payout", "giro.cmd.payout.create"));
+}
+
+#[test]
+fn every_subject_the_code_uses_has_an_asyncapi_channel() {
+    let doc = giro_proto::asyncapi(&giro_proto::schemas());
+    let addresses: Vec<String> = doc["channels"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|c| c["address"].as_str().map(String::from))
+        .collect();
+    let found = subjects_in_the_code();
+    // The scan sees every family, so a family it cannot read does not pass unnoticed.
+    for family in FAMILIES {
+        assert!(
+            found
+                .iter()
+                .any(|(s, _)| s.starts_with(&format!("giro.{family}."))),
+            "no giro.{family}.* subject found in the code: the scan is blind"
+        );
+    }
+    for component in ["executor", "ingress"] {
+        assert!(
+            found
+                .iter()
+                .any(|(s, _)| s == &format!("giro.dlq.{component}.*")),
+            "no giro.dlq.{component}.<provider> subject found in the code; found {found:?}"
+        );
+    }
+    let missing: Vec<String> = found
+        .iter()
+        .filter(|(s, _)| !addresses.iter().any(|a| on_channel(s, a)))
+        .map(|(s, file)| format!("{s} (built in crates/{file})"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "subjects the code uses that no AsyncAPI channel describes:\n  {}",
+        missing.join("\n  ")
+    );
+    // And the other way round: no channel describes a subject the code no longer uses.
+    for address in &addresses {
+        assert!(
+            found.iter().any(|(s, _)| on_channel(s, address)),
+            "asyncapi channel {address} is a subject no code uses"
+        );
+    }
 }

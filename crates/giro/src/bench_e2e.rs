@@ -135,7 +135,7 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     providers.killb_rate_limit = 0;
     let mut executors = Vec::new();
     for _ in 0..args.executors.max(1) {
-        for instance in providers.instances()? {
+        for instance in providers.instances(Arc::new(providers.killb()?))? {
             let log = EventLog::open(connect().await?, config.clone()).await?;
             let mut c =
                 giro_executor::ExecutorConfig::new(instance.id.clone(), config.prefix.clone());

@@ -123,7 +123,8 @@ pub struct IntakeArgs {
 /// `giro executor`.
 #[derive(Args, Clone, Debug)]
 pub struct ExecutorArgs {
-    /// The provider instance: killb, cashy-co, cashy-tz (payouts) or a55 (charges).
+    /// The provider instance: killb, cashy-co, cashy-tz (payouts), a55 (charges) or
+    /// killb-accounts (beneficiaries as KillB accounts).
     #[arg(long, env = "GIRO_PROVIDER")]
     pub provider: String,
     #[command(flatten)]
@@ -342,6 +343,22 @@ async fn run_charge_executor(
     Ok(handle)
 }
 
+async fn run_beneficiary_executor(
+    args: &NatsArgs,
+    killb: std::sync::Arc<giro_executor::providers::killb::KillbClient>,
+) -> anyhow::Result<giro_executor::ExecutorHandle> {
+    let provider = giro_domain::beneficiary::ACCOUNTS_PROVIDER;
+    let id = giro_domain::ProviderId::try_from(provider.to_string())
+        .map_err(|e| anyhow::anyhow!("provider id {provider}: {e}"))?;
+    let log = open_log(args, &format!("giro-executor-{provider}")).await?;
+    let config = giro_executor::ExecutorConfig::new(id, args.prefix.clone());
+    let handle = giro_executor::start_beneficiaries(log, killb, config)
+        .await
+        .with_context(|| format!("starting the beneficiary executor of {provider}"))?;
+    tracing::info!(provider, "beneficiary account executor running");
+    Ok(handle)
+}
+
 async fn run_ingress(
     args: &NatsArgs,
     providers: &ProviderArgs,
@@ -397,9 +414,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let ingress = run_ingress(&up.nats, &providers, up.ingress_addr).await?;
             let mut executors = Vec::new();
-            for instance in providers.instances()? {
+            let killb = std::sync::Arc::new(providers.killb()?);
+            for instance in providers.instances(killb.clone())? {
                 executors.push(run_executor(&up.nats, instance).await?);
             }
+            executors.push(run_beneficiary_executor(&up.nats, killb).await?);
             executors.push(run_charge_executor(&up.nats, &providers).await?);
             let projection = if up.no_projection {
                 None
@@ -452,15 +471,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             executor.stop().await;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Executor(args) if args.provider == giro_domain::beneficiary::ACCOUNTS_PROVIDER => {
+            let killb = std::sync::Arc::new(args.providers.killb()?);
+            let executor = run_beneficiary_executor(&args.nats, killb).await?;
+            serve_ops(&args.nats, "giro-executor-ops", args.metrics_addr).await?;
+            wait_for_shutdown().await;
+            executor.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Executor(args) => {
+            let killb = std::sync::Arc::new(args.providers.killb()?);
             let instance = args
                 .providers
-                .instances()?
+                .instances(killb)?
                 .into_iter()
                 .find(|i| i.id.as_str() == args.provider)
                 .with_context(|| {
                     format!(
-                        "no provider instance {:?} (killb, cashy-co, cashy-tz, a55)",
+                        "no provider instance {:?} (killb, cashy-co, cashy-tz, a55, killb-accounts)",
                         args.provider
                     )
                 })?;

@@ -158,8 +158,8 @@ impl ProviderArgs {
         <FromEnv as clap::Parser>::parse_from(["giro"]).providers
     }
 
-    /// Every payout provider instance of the default catalog.
-    pub fn instances(&self) -> anyhow::Result<Vec<Instance>> {
+    /// A KillB client with these settings (its own token cache and rate limiter).
+    pub fn killb(&self) -> anyhow::Result<KillbClient> {
         let mut killb = KillbConfig::new(
             self.killb_url.clone(),
             self.killb_email.clone(),
@@ -172,6 +172,12 @@ impl ProviderArgs {
             per_second: self.killb_rate_limit,
             burst: self.killb_rate_limit.saturating_mul(2),
         });
+        KillbClient::new(killb).context("building the KillB client")
+    }
+
+    /// Every payout provider instance of the default catalog, KillB's through `killb` (which
+    /// `giro up` shares with the beneficiary accounts, so both stay under one rate limit).
+    pub fn instances(&self, killb: Arc<KillbClient>) -> anyhow::Result<Vec<Instance>> {
         let notify = format!(
             "{}/webhooks/cashy",
             self.ingress_public_url.trim_end_matches('/')
@@ -190,7 +196,7 @@ impl ProviderArgs {
         Ok(vec![
             Instance {
                 id: pid("killb")?,
-                client: Arc::new(KillbClient::new(killb).context("building the KillB client")?),
+                client: killb,
                 prefunded: true,
             },
             Instance {

@@ -140,6 +140,9 @@ pub fn parse_register(body: &[u8]) -> Result<BeneficiaryCommand, Rejection> {
     })
 }
 
+/// The executor instance that keeps beneficiary accounts (the `Giro-Provider` of their events).
+pub const ACCOUNTS_PROVIDER: &str = "killb-accounts";
+
 /// The beneficiary decider.
 pub struct BeneficiaryDecider;
 
@@ -182,6 +185,11 @@ impl Decider for BeneficiaryDecider {
                 }
             }
         }
+    }
+
+    /// Beneficiaries are KillB accounts: their events are for the `killb-accounts` executor.
+    fn route(_state: &Self::State, _event: &Self::Event) -> Option<String> {
+        Some(ACCOUNTS_PROVIDER.to_string())
     }
 
     fn evolve(state: Self::State, env: &Envelope<Self::Event>) -> Self::State {

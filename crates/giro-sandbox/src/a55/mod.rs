@@ -31,6 +31,7 @@ use state::A55;
 use crate::context::Common;
 use crate::error::Error;
 use crate::faults::{self, FaultLayer, ProviderAnswers};
+use crate::ratelimit::RateDecision;
 use crate::{introspect, server};
 
 /// Starts the A55 simulator; returns the address it listens on.
@@ -82,6 +83,9 @@ fn router(a55: Arc<A55>) -> Router {
         .merge(introspect::routes::router(common))
 }
 
+/// The per-second limit an injected A55 429 reports (A55 publishes none).
+const NOMINAL_RATE_LIMIT: u32 = 100;
+
 struct Answers;
 
 impl ProviderAnswers for Answers {
@@ -95,14 +99,18 @@ impl ProviderAnswers for Answers {
         .into_response()
     }
 
+    /// A55 documents no figure; the injected 429 reports a nominal limit with nothing left, so a
+    /// client reading `X-RateLimit-*` or `Retry-After` sees a consistent refusal.
     fn rate_limited(&self) -> Response {
-        A55Error::new(
+        let mut response = A55Error::new(
             StatusCode::TOO_MANY_REQUESTS,
             "errors.throttled",
             "server",
             "Too many requests",
         )
-        .into_response()
+        .into_response();
+        RateDecision::exhausted(NOMINAL_RATE_LIMIT).write_headers(response.headers_mut());
+        response
     }
 
     fn maintenance(&self) -> Response {

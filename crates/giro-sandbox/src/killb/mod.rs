@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -42,7 +42,7 @@ use crate::context::Common;
 use crate::error::Error;
 use crate::faults::{self, FaultLayer, ProviderAnswers};
 use crate::json::RawObject;
-use crate::ratelimit::RateDecision;
+use crate::ratelimit::{REMAINING_HEADER, RateDecision, RateLimit};
 use crate::secret::same;
 use crate::{introspect, server};
 
@@ -135,25 +135,12 @@ impl ProviderAnswers for Answers {
     }
 
     fn rate_limited(&self) -> Response {
-        let limit = self.0.config.rate_limit.map_or(100, |l| l.per_second);
-        let reset = chrono::Utc::now().timestamp().unsigned_abs() + 1;
-        too_many(RateDecision {
-            allowed: false,
-            limit,
-            remaining: 0,
-            reset_unix: reset,
-        })
-    }
-}
-
-fn rate_headers(response: &mut Response, decision: RateDecision) {
-    let headers = response.headers_mut();
-    for (name, value) in [
-        ("x-ratelimit-limit", u64::from(decision.limit)),
-        ("x-ratelimit-remaining", u64::from(decision.remaining)),
-        ("x-ratelimit-reset", decision.reset_unix),
-    ] {
-        headers.insert(name, HeaderValue::from(value));
+        let limit = self
+            .0
+            .config
+            .rate_limit
+            .map_or(RateLimit::KILLB_SANDBOX.per_second, |l| l.per_second);
+        too_many(RateDecision::exhausted(limit))
     }
 }
 
@@ -164,10 +151,7 @@ fn too_many(decision: RateDecision) -> Response {
         "Too many requests",
     )
     .into_response();
-    rate_headers(&mut response, decision);
-    response
-        .headers_mut()
-        .insert("retry-after", HeaderValue::from_static("1"));
+    decision.write_headers(response.headers_mut());
     response
 }
 
@@ -177,18 +161,25 @@ async fn limit_and_key(State(killb): State<Arc<Killb>>, request: Request, next: 
     if let Some(decision) = decision.filter(|d| !d.allowed) {
         return too_many(decision);
     }
-    if let Some(expected) = &killb.config.api_key {
-        let given = request
+    let key_ok = killb.config.api_key.as_ref().is_none_or(|expected| {
+        request
             .headers()
             .get("x-api-key")
-            .and_then(|v| v.to_str().ok());
-        if !given.is_some_and(|given| same(given, expected)) {
-            return KillbError::unauthorized("Invalid API key").into_response();
-        }
-    }
-    let mut response = next.run(request).await;
-    if let Some(decision) = decision {
-        rate_headers(&mut response, decision);
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|given| same(given, expected))
+    });
+    let mut response = if key_ok {
+        next.run(request).await
+    } else {
+        KillbError::unauthorized("Invalid API key").into_response()
+    };
+    // An answer that already reports a limit (the injected `rate_limit` fault's 429, which says
+    // nothing is left) keeps its own headers: overwriting them would pair a 429 with the real
+    // bucket's `Remaining`.
+    if let Some(decision) = decision
+        && !response.headers().contains_key(REMAINING_HEADER)
+    {
+        decision.write_headers(response.headers_mut());
     }
     response
 }

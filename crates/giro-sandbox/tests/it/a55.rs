@@ -40,7 +40,7 @@ pub fn charge(method: &str, currency: &str, value: Value, webhook_url: &str) -> 
     })
 }
 
-fn with_card(mut body: Value, number: &str) -> Value {
+pub fn with_card(mut body: Value, number: &str) -> Value {
     for (k, v) in [
         ("card_number", number),
         ("card_name", "Zhang Wei"),

@@ -201,6 +201,59 @@ async fn every_documented_refusal() {
 }
 
 #[tokio::test]
+async fn account_name_limits_are_32_in_colombia_and_64_in_tanzania() {
+    let sandbox = start(config()).await;
+    let base = sandbox.cashy_url().unwrap();
+    let url = "http://127.0.0.1:9/cb";
+    let named = |body: String, from: &str, length: usize| {
+        body.replace(from, &format!("\"{}\"", "n".repeat(length)))
+    };
+    for (length, accepted) in [(32, true), (33, false)] {
+        let body = named(
+            co_order(&format!("NAME-CO-{length}"), "500000", url),
+            "\"Maria Garcia\"",
+            length,
+        );
+        let answer = call(&base, "/api/payOut", CO_MERCHANT, CO_KEY, &body).await;
+        if accepted {
+            assert_eq!(answer["code"], 200, "CO name of {length}: {answer}");
+        } else {
+            assert_eq!(answer["code"], 400, "CO name of {length}: {answer}");
+            assert_eq!(msg(&answer), "Params_accountName_error");
+        }
+    }
+    for (length, accepted) in [(64, true), (65, false)] {
+        let body = named(
+            tz_order(&format!("NAME-TZ-{length}"), "30000", url),
+            "\"jack\"",
+            length,
+        );
+        let answer = call(&base, "/api/payOut", TZ_MERCHANT, TZ_KEY, &body).await;
+        if accepted {
+            assert_eq!(answer["code"], 200, "TZ name of {length}: {answer}");
+        } else {
+            assert_eq!(answer["code"], 400, "TZ name of {length}: {answer}");
+            assert_eq!(msg(&answer), "Params_accountName_error");
+        }
+    }
+    // A Colombian name of 33 is fine in Tanzania: the limit is per country.
+    let body = named(tz_order("NAME-TZ-33", "30000", url), "\"jack\"", 33);
+    assert_eq!(
+        call(&base, "/api/payOut", TZ_MERCHANT, TZ_KEY, &body).await["code"],
+        200
+    );
+    // Only the successful ones became orders.
+    let orders = sandbox_get(&base, "/_sandbox/orders?provider=cashy-co").await;
+    let handles: Vec<&str> = orders
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["handle"].as_str().unwrap())
+        .collect();
+    assert_eq!(handles, ["NAME-CO-32"]);
+}
+
+#[tokio::test]
 async fn a_repeated_mch_order_no_is_refused_and_counted() {
     let sandbox = start(config()).await;
     let base = sandbox.cashy_url().unwrap();

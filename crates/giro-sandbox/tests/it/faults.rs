@@ -177,6 +177,134 @@ async fn latency_rate_limit_maintenance_and_bad_headers() {
     assert_eq!(limited.status(), 429);
 }
 
+/// Unix seconds now.
+fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Asserts a 429 whose `X-RateLimit-*` and `Retry-After` agree with it: nothing remaining, a reset
+/// within the next seconds, a retry after at least one second.
+fn assert_exhausted(answer: &reqwest::Response, limit: &str, who: &str) {
+    assert_eq!(answer.status(), 429, "{who}");
+    let header = |name: &str| {
+        answer
+            .headers()
+            .get(name)
+            .unwrap_or_else(|| panic!("{who}: no {name} on the 429"))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(header("x-ratelimit-limit"), limit, "{who}");
+    assert_eq!(header("x-ratelimit-remaining"), "0", "{who}");
+    let reset: u64 = header("x-ratelimit-reset").parse().unwrap();
+    let now = now_unix();
+    assert!(
+        (now..=now + 3).contains(&reset),
+        "{who}: reset {reset}, now {now}"
+    );
+    let retry_after: u64 = header("retry-after").parse().unwrap();
+    assert!((1..=3).contains(&retry_after), "{who}: {retry_after}");
+}
+
+#[tokio::test]
+async fn injected_rate_limits_carry_consistent_headers() {
+    let sandbox = start(config()).await;
+    let http = client();
+
+    // KillB: the fault's 429 sits behind the real limiter, whose bucket is nearly full; the answer
+    // must still say nothing is left.
+    let killb = sandbox.killb_url().unwrap();
+    let token = login(&killb).await;
+    let banks = format!("{killb}/api/v2/banks?countryCode=CO");
+    let limited = http
+        .get(&banks)
+        .bearer_auth(&token)
+        .header("X-Sandbox-Fault", "rate_limit")
+        .send()
+        .await
+        .unwrap();
+    assert_exhausted(&limited, "100", "KillB fault");
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(body["errorCode"], "RATE_LIMIT.0001");
+    assert_eq!(body["statusCode"], "429");
+    let payout = http
+        .post(format!("{killb}/api/v2/payouts"))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "rl-1")
+        .header("X-Sandbox-Fault", "rate_limit")
+        .json(&pse("rl-1", json!(1000)))
+        .send()
+        .await
+        .unwrap();
+    assert_exhausted(&payout, "100", "KillB fault on a payout");
+    assert!(
+        sandbox.registry().orders(&Default::default()).is_empty(),
+        "a rate-limited payout is not processed"
+    );
+    // Without the fault the real bucket answers, with plenty left.
+    let allowed = http.get(&banks).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    let remaining: u32 = allowed.headers()["x-ratelimit-remaining"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(remaining > 150, "{remaining}");
+    assert!(allowed.headers().get("retry-after").is_none());
+
+    // Run-wide, the same answer.
+    http.post(format!("{killb}/_sandbox/faults"))
+        .json(&json!({"rate_limit": 1.0}))
+        .send()
+        .await
+        .unwrap();
+    let run_wide = http.get(&banks).bearer_auth(&token).send().await.unwrap();
+    assert_exhausted(&run_wide, "100", "KillB run-wide fault");
+
+    // A55 (also under the run-wide setting, and per request once it is cleared).
+    let a55 = sandbox.a55_url().unwrap();
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", A55_CLIENT),
+        ("client_secret", A55_SECRET),
+        ("scope", "api/readwrite"),
+    ];
+    let limited = http
+        .post(format!("{a55}/oauth2/token"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_exhausted(&limited, "100", "A55 run-wide fault");
+    http.post(format!("{killb}/_sandbox/faults"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let limited = http
+        .post(format!("{a55}/api/v1/bank/wallet/charge/"))
+        .bearer_auth("whatever")
+        .header("X-Sandbox-Fault", "rate_limit")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_exhausted(&limited, "100", "A55 fault");
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(body["message"][0]["code"], "errors.throttled");
+    let granted = http
+        .post(format!("{a55}/oauth2/token"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(granted.status(), 200, "the fault is gone");
+}
+
 #[tokio::test]
 async fn run_wide_faults_via_the_endpoint() {
     let sandbox = start(config()).await;

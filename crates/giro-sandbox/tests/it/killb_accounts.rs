@@ -82,15 +82,61 @@ async fn listing_filters_and_pages_banks_and_prefund_accounts() {
     let sandbox = start(config()).await;
     let base = sandbox.killb_url().unwrap();
     let token = login(&base).await;
+    // Odd payouts end in 19 (stuck in PROCESSING for ever), even ones complete: after a short wait
+    // both status filters have something to find and something to leave out.
     for n in 0..5 {
-        create(
+        let amount = 1000 + n * 100 + if n % 2 == 1 { 19 } else { 0 };
+        let answer = create(
             &base,
             &token,
             &format!("l-{n}"),
-            &pse(&format!("ext-{n}"), json!(1000 + n * 100)),
+            &pse(&format!("ext-{n}"), json!(amount)),
         )
         .await;
+        assert_eq!(answer.status(), 201);
     }
+    let external_ids = |list: &Value, status: &str| -> Vec<String> {
+        let payouts = list["payouts"].as_array().unwrap();
+        assert!(
+            payouts.iter().all(|p| p["status"] == status),
+            "?status={status} returned {list}"
+        );
+        let mut ids: Vec<String> = payouts
+            .iter()
+            .map(|p| p["externalId"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let completed = eventually(30, "the even payouts to complete", || async {
+        let list: Value = get(&base, &token, "/api/v2/payouts?status=COMPLETED&limit=100")
+            .await
+            .json()
+            .await
+            .unwrap();
+        (list["payouts"].as_array().unwrap().len() >= 3).then_some(list)
+    })
+    .await;
+    assert_eq!(
+        external_ids(&completed, "COMPLETED"),
+        ["ext-0", "ext-2", "ext-4"]
+    );
+    let processing: Value = get(&base, &token, "/api/v2/payouts?status=PROCESSING&limit=100")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(external_ids(&processing, "PROCESSING"), ["ext-1", "ext-3"]);
+    assert_eq!(processing["totalPage"], 1);
+    let pending: Value = get(&base, &token, "/api/v2/payouts?status=PENDING&limit=100")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        external_ids(&pending, "PENDING").is_empty(),
+        "every payout has left PENDING: {pending}"
+    );
     let page: Value = get(&base, &token, "/api/v2/payouts?limit=2&page=2")
         .await
         .json()
@@ -111,18 +157,6 @@ async fn listing_filters_and_pages_banks_and_prefund_accounts() {
         .await
         .unwrap();
     assert_eq!(by_id["payouts"][0]["externalId"], "ext-3");
-    let pending: Value = get(&base, &token, "/api/v2/payouts?status=PENDING&limit=100")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        pending["payouts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["status"] == "PENDING")
-    );
     assert_eq!(
         get(&base, &token, "/api/v2/payouts?limit=0").await.status(),
         400
@@ -224,4 +258,108 @@ async fn rate_limit_answers_429_with_headers() {
     assert_eq!(body["statusCode"], "429");
     // Introspection is never rate limited.
     assert!(sandbox_get(&base, "/_sandbox/summary").await.is_object());
+}
+
+/// What one answer of a burst said.
+struct Limited {
+    status: u16,
+    limit: String,
+    remaining: u32,
+    reset: u64,
+    retry_after: Option<u64>,
+}
+
+#[tokio::test]
+async fn default_sandbox_limit_is_100_per_second_with_a_burst_of_200() {
+    // The default configuration, as `giro sandbox` and `KillbConfig::new` start it.
+    assert_eq!(
+        giro_sandbox::killb::KillbConfig::new("e", "p", "s").rate_limit,
+        Some(RateLimit {
+            per_second: 100,
+            burst: 200,
+        })
+    );
+    let sandbox = start(config()).await;
+    let base = sandbox.killb_url().unwrap();
+    let token = login(&base).await; // takes one token of the 200
+    let http = client();
+    let url = format!("{base}/api/v2/banks?countryCode=CO");
+    let started = std::time::Instant::now();
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..260 {
+        let request = http.get(&url).bearer_auth(&token);
+        burst.spawn(async move {
+            let answer = request.send().await.unwrap();
+            let header = |name: &str| {
+                answer
+                    .headers()
+                    .get(name)
+                    .unwrap_or_else(|| panic!("no {name} on a {}", answer.status()))
+                    .to_str()
+                    .unwrap()
+                    .to_owned()
+            };
+            Limited {
+                status: answer.status().as_u16(),
+                limit: header("x-ratelimit-limit"),
+                remaining: header("x-ratelimit-remaining").parse().unwrap(),
+                reset: header("x-ratelimit-reset").parse().unwrap(),
+                retry_after: answer
+                    .headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap().parse().unwrap()),
+            }
+        });
+    }
+    let answers = burst.join_all().await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+
+    let (allowed, refused): (Vec<&Limited>, Vec<&Limited>) =
+        answers.iter().partition(|a| a.status == 200);
+    assert_eq!(
+        allowed.len() + refused.len(),
+        260,
+        "every answer is a 200 or a 429"
+    );
+    assert!(refused.iter().all(|a| a.status == 429));
+    // The burst: the 199 tokens left after the login all pass at once; the rate: at most 100 more
+    // per second of the burst (plus rounding) pass on top of the 200.
+    let ceiling = 200.0 + 100.0 * elapsed + 2.0;
+    assert!(
+        allowed.len() >= 199 && (allowed.len() as f64) <= ceiling,
+        "{} of 260 allowed in {elapsed:.3} s (at most {ceiling:.0})",
+        allowed.len()
+    );
+    assert!(
+        !refused.is_empty(),
+        "260 requests in {elapsed:.3} s exceed a burst of 200 at 100/s"
+    );
+
+    // X-RateLimit-* on every answer, allowed or refused.
+    for answer in &answers {
+        assert_eq!(answer.limit, "100");
+        assert!(
+            answer.reset + 1 >= now && answer.reset <= now + 2,
+            "reset {} at {now}",
+            answer.reset
+        );
+    }
+    assert!(
+        allowed
+            .iter()
+            .all(|a| a.remaining <= 199 && a.retry_after.is_none())
+    );
+    let most = allowed.iter().map(|a| a.remaining).max().unwrap();
+    let least = allowed.iter().map(|a| a.remaining).min().unwrap();
+    assert!(most >= 190, "the first answers see a full bucket: {most}");
+    assert_eq!(least, 0, "the bucket was drained before the first 429");
+    assert!(
+        refused
+            .iter()
+            .all(|a| a.remaining == 0 && a.retry_after.is_some_and(|s| s >= 1))
+    );
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the simulators over HTTP, all in one binary to keep linking cheap.
 
 mod a55;
+mod a55_callbacks;
 mod a55_operations;
 mod cashy;
 mod cashy_callbacks;

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::KillbConfig;
 use super::wire::{
-    Balance, CreatePayout, ErrorBody, LoginRequest, Payout, PayoutPage, RefreshRequest,
+    Account, Balance, CreatePayout, ErrorBody, LoginRequest, Payout, PayoutPage, RefreshRequest,
     TokenResponse,
 };
 use crate::providers::http::{self, Answer, BuildError, CallError};
@@ -290,6 +290,26 @@ impl KillbClient {
             .into_iter()
             .filter(|p| p.external_id.as_deref() == Some(external_id))
             .collect())
+    }
+
+    /// `POST /api/v2/accounts`: a beneficiary account. KillB answers a known `externalId` with
+    /// the account it already has, so a creation whose answer was lost is simply sent again.
+    pub async fn create_account(&self, body: &serde_json::Value) -> Result<Account, KillbError> {
+        let bytes = Bytes::from(body.to_string());
+        let url = self.url(&["accounts"]);
+        self.authed(|| {
+            self.http
+                .post(url.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .body(bytes.clone())
+        })
+        .await
+    }
+
+    /// `GET /api/v2/accounts/{id}`.
+    pub async fn account(&self, id: &str) -> Result<Account, KillbError> {
+        let url = self.url(&["accounts", id]);
+        self.authed(|| self.http.get(url.clone())).await
     }
 
     /// `GET /api/v2/customers/balances`.

@@ -193,6 +193,63 @@ fn submission(result: Result<Payout, KillbError>) -> Submission {
     }
 }
 
+impl crate::beneficiaries::AccountProvider for KillbClient {
+    fn create_account<'a>(
+        &'a self,
+        id: giro_domain::OrderId,
+        registration: &'a giro_domain::beneficiary::BeneficiaryRegistered,
+    ) -> BoxFuture<'a, crate::beneficiaries::AccountAnswer> {
+        Box::pin(async move {
+            let body = wire::account_body(&id.to_string(), registration);
+            account_answer(KillbClient::create_account(self, &body).await)
+        })
+    }
+
+    fn read_account<'a>(
+        &'a self,
+        provider_ref: &'a str,
+    ) -> BoxFuture<'a, crate::beneficiaries::AccountAnswer> {
+        Box::pin(async move { account_answer(self.account(provider_ref).await) })
+    }
+}
+
+/// What an accounts call came to. A creation is idempotent by `externalId`, so anything but a
+/// refusal is simply tried again.
+fn account_answer(
+    result: Result<wire::Account, KillbError>,
+) -> crate::beneficiaries::AccountAnswer {
+    use crate::beneficiaries::AccountAnswer;
+    use giro_domain::beneficiary::BeneficiaryStatus as S;
+    match result {
+        Ok(account) => {
+            let status = match account.status.as_str() {
+                "ACTIVE" => Some(S::Active),
+                "PENDING" => Some(S::Pending),
+                "REJECTED" => Some(S::Rejected),
+                "INACTIVE" => Some(S::Inactive),
+                _ => None,
+            };
+            match status {
+                Some(status) => AccountAnswer::Account {
+                    provider_ref: account.id,
+                    status,
+                },
+                None => AccountAnswer::Failed {
+                    reason: format!("unknown KillB account status {:?}", account.status),
+                    retry_after: None,
+                },
+            }
+        }
+        Err(KillbError::Refused { code, message, .. }) => AccountAnswer::Refused {
+            reason: format!("{code}: {message}"),
+        },
+        Err(e) => AccountAnswer::Failed {
+            retry_after: e.retry_after(),
+            reason: e.to_string(),
+        },
+    }
+}
+
 /// What a lookup call came to.
 fn lookup(result: Result<Payout, KillbError>) -> Lookup {
     match result {

@@ -339,3 +339,64 @@ impl WebhookEnvelope {
         serde_json::from_str(self.data.get())
     }
 }
+
+/// A beneficiary account as KillB answers it (`/api/v2/accounts`); its data is not read back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub id: String,
+    pub status: String,
+}
+
+/// The body of `POST /api/v2/accounts` for a registered beneficiary: its type, the beneficiary id
+/// as `externalId` (KillB's idempotency), and its details in KillB's names (camelCase; the
+/// Colombian account's kind is `data.type`; bank codes in KillB's list form).
+pub fn account_body(
+    id: &str,
+    registration: &giro_domain::beneficiary::BeneficiaryRegistered,
+) -> serde_json::Value {
+    fn camel(key: &str) -> String {
+        let mut out = String::with_capacity(key.len());
+        let mut upper = false;
+        for c in key.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.extend(c.to_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+    fn rename(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => map
+                .into_iter()
+                .map(|(k, v)| {
+                    let k = if k == "account_type" {
+                        "type".to_string()
+                    } else {
+                        camel(&k)
+                    };
+                    (k, rename(v))
+                })
+                .collect(),
+            other => other,
+        }
+    }
+    let mut data = rename(serde_json::to_value(&registration.data).unwrap_or_default());
+    if let Some(bank) = data
+        .get("bankCode")
+        .and_then(|c| c.as_str())
+        .and_then(co_banks::find)
+    {
+        data["bankCode"] = serde_json::Value::String(bank.code.to_string());
+    }
+    serde_json::json!({
+        "type": registration.account_type,
+        "externalId": id,
+        "data": data,
+    })
+}
