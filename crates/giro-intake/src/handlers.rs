@@ -100,6 +100,18 @@ fn executed<D: Decider>(r: Result<Executed<D>, ExecuteError>) -> Result<Executed
     })
 }
 
+/// A refusal about the order a command names (no such order, or one that can no longer be
+/// cancelled) points at `order_id`, as `giro.query.order.get` does for an unknown order.
+fn about_order(r: Rejection) -> Rejection {
+    match r.code {
+        ErrorCode::NotFound | ErrorCode::NotCancellable if r.field.is_none() => Rejection {
+            field: Some("order_id".to_string()),
+            ..r
+        },
+        _ => r,
+    }
+}
+
 fn with_correlation(mut meta: EventMeta, id: OrderId) -> EventMeta {
     if meta.correlation_id.is_empty() {
         meta.correlation_id = id.to_string();
@@ -206,7 +218,8 @@ async fn cancel_payout(intake: &Intake, body: &[u8], meta: EventMeta) -> Result<
             .log
             .execute::<PayoutDecider>(id, &PayoutCommand::Cancel { reason }, &meta, false)
             .await,
-    )?;
+    )
+    .map_err(about_order)?;
     let status = done
         .order
         .state
@@ -250,7 +263,8 @@ async fn on_charge(
             .log
             .execute::<ChargeDecider>(id, &command, &meta, false)
             .await,
-    )?;
+    )
+    .map_err(about_order)?;
     let status = done
         .order
         .state

@@ -33,11 +33,8 @@ async fn outage_answers_unavailable_then_recovers_without_restart() {
     let intake = Intake::start(service_conn, log, IntakeConfig::default())
         .await
         .unwrap();
-    let client = IntakeClient::new(
-        connect_retrying(&nats.url()).await,
-        "giro",
-        Duration::from_secs(3),
-    );
+    let wire = connect_retrying(&nats.url()).await;
+    let client = IntakeClient::new(wire.clone(), "giro", Duration::from_secs(3));
     assert!(client.create_payout(payout("before").to_string()).await.ok);
 
     // NATS gone entirely: the caller's request ends as `unavailable` within its timeout.
@@ -51,22 +48,38 @@ async fn outage_answers_unavailable_then_recovers_without_restart() {
         t.elapsed()
     );
 
-    // NATS back but JetStream not: intake answers 503 `unavailable` itself.
+    // NATS back but JetStream not: intake itself answers `unavailable` with the service-API
+    // status 503, within the command's timeout (not a client-side time-out or "no responders").
     nats.run(false);
+    let command_timeout = Duration::from_secs(3);
     let deadline = Instant::now() + Duration::from_secs(20);
-    let reply = loop {
-        let r = client.create_payout(payout("no-js").to_string()).await;
-        let served = r
-            .error
-            .as_ref()
-            .is_some_and(|e| e.message.contains("event log"));
-        if served || Instant::now() > deadline {
-            break r;
+    let (reply, took) = loop {
+        let started = Instant::now();
+        let request = async_nats::Request::new()
+            .payload(payout("no-js").to_string().into())
+            .timeout(Some(command_timeout));
+        match wire.send_request("giro.cmd.payout.create", request).await {
+            Ok(msg) => break (Wire::from_message(&msg), started.elapsed()),
+            // Intake (or this connection) has not reconnected yet.
+            Err(e) => assert!(Instant::now() < deadline, "intake never answered: {e}"),
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert_eq!(reply.code(), Some(ErrorCode::Unavailable), "{reply:?}");
-    assert_eq!(ErrorCode::Unavailable.status(), 503);
+    expect(&reply, "unavailable", None, "503");
+    assert!(took < command_timeout, "took {took:?}");
+    let served = reply.body["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("event log"));
+    assert!(served, "{:?}", reply.body);
+    // The client passes the service's own answer on.
+    let through_client = client.create_payout(payout("no-js").to_string()).await;
+    assert_eq!(
+        through_client.code(),
+        Some(ErrorCode::Unavailable),
+        "{through_client:?}"
+    );
+    let message = &through_client.error.as_ref().unwrap().message;
+    assert!(message.contains("event log"), "{message}");
 
     // JetStream back (same store): the same instance serves again, and the first order survived.
     nats.run(true);
