@@ -13,7 +13,11 @@ const BATCH: usize = 10;
 const AMOUNT: i64 = 150_000;
 
 async fn killb_balance(stack: &Stack) -> Decimal {
-    let balances = stack.killb.balances().await.expect("KillB answers balances");
+    let balances = stack
+        .killb
+        .balances()
+        .await
+        .expect("KillB answers balances");
     balances
         .iter()
         .find(|b| b.account_id == KILLB_ACCOUNT)
@@ -73,7 +77,10 @@ async fn half_the_funds_pay_half_the_batch_and_hold_the_rest_until_a_top_up() {
         .iter()
         .map(|h| h.refused)
         .sum();
-    assert_eq!(refused, 0, "KillB was never sent a payout it could not cover");
+    assert_eq!(
+        refused, 0,
+        "KillB was never sent a payout it could not cover"
+    );
 
     // A top-up at KillB releases them.
     let url = format!(

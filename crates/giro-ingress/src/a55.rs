@@ -13,14 +13,12 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::Utc;
 use giro_domain::charge::{ChargeCommand, ChargeDecider, ChargeReport, ReportSource};
-use giro_domain::{ErrorCode, EventMeta, SubmissionHandle};
-use giro_eventlog::ExecuteError;
 use giro_executor::providers::a55::sign::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use giro_executor::providers::a55::wire::{Charge, LegacyWebhook};
 use giro_executor::providers::a55::{A55Error, MAX_AGE, SignatureError, verify_signature};
-use tracing::Instrument;
 
-use crate::handlers::{App, Stored, dead_letter, refuse, stored_answer};
+use crate::handlers::{App, refuse};
+use crate::record::{self, Callback};
 
 /// What a webhook turned out to say, once verified (or confirmed).
 #[derive(Debug)]
@@ -121,48 +119,6 @@ async fn confirm_legacy(app: &App, body: &[u8]) -> Result<Verified, Refusal> {
     }
 }
 
-/// Appends the report to the charge the handle names, or dead-letters the webhook.
-async fn store(
-    app: &App,
-    provider: &str,
-    verified: Verified,
-    body: &Bytes,
-) -> Result<Stored, String> {
-    let order = verified
-        .handle
-        .as_deref()
-        .and_then(|h| h.parse::<SubmissionHandle>().ok())
-        .map(|h| h.order_id);
-    let Some(id) = order else {
-        let reason = "the webhook's reference_external_id is no Giro submission handle";
-        return dead_letter(app, provider, reason, body).await;
-    };
-    let meta = EventMeta {
-        correlation_id: id.to_string(),
-        causation_id: Some(verified.report.report_id.clone()),
-    };
-    let command = ChargeCommand::RecordReport(verified.report);
-    let span = tracing::info_span!("ingress.record", order_id = %id, provider);
-    if let Some(cx) = app.log.order_trace::<ChargeDecider>(id).await {
-        giro_eventlog::trace::continue_context(&span, cx);
-    }
-    match app
-        .log
-        .execute::<ChargeDecider>(id, &command, &meta, false)
-        .instrument(span)
-        .await
-    {
-        Ok(done) if done.appended.is_empty() => Ok(Stored::Duplicate),
-        Ok(_) => Ok(Stored::New),
-        Err(ExecuteError::Rejected(r)) if r.code == ErrorCode::NotFound => {
-            let reason = format!("no charge {id} in the event log");
-            dead_letter(app, provider, &reason, body).await
-        }
-        Err(ExecuteError::Rejected(r)) => Err(format!("refused by the charge: {r}")),
-        Err(ExecuteError::Log(e)) => Err(e.to_string()),
-    }
-}
-
 /// `POST /webhooks/a55`.
 pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
     const P: &str = "a55";
@@ -184,7 +140,14 @@ pub async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
         Ok(v) => v,
         Err(r) => return refuse(&app, P, r.status, r.result, &r.reason),
     };
-    let provider = hook.provider.as_str();
-    let stored = store(&app, provider, verified, &body).await;
-    stored_answer(&app, provider, stored, StatusCode::OK.into_response())
+    let report_id = verified.report.report_id.clone();
+    let callback = Callback {
+        provider: &hook.provider,
+        handle: verified.handle.as_deref(),
+        report_id: &report_id,
+        body: &body,
+    };
+    let command = ChargeCommand::RecordReport(verified.report);
+    let stored = record::store::<ChargeDecider>(&app, callback, command).await;
+    record::answer(&app, &hook.provider, stored, StatusCode::OK.into_response())
 }

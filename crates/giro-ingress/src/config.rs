@@ -1,8 +1,8 @@
 //! What the ingress verifies callbacks with, per provider instance.
 
 use std::net::SocketAddr;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use giro_domain::{ProviderId, Secret};
 use giro_executor::providers::a55::A55Client;
@@ -46,6 +46,9 @@ pub struct IngressConfig {
     pub a55: Option<A55Hook>,
     /// Largest callback body accepted; larger ones get 413.
     pub max_body_bytes: usize,
+    /// Longest a callback may take, body included; a slower one gets 503 and is retried by its
+    /// provider (below A55's 30 s, so that Giro answers before A55 gives up).
+    pub request_timeout: Duration,
 }
 
 impl IngressConfig {
@@ -57,6 +60,7 @@ impl IngressConfig {
             cashy: Vec::new(),
             a55: None,
             max_body_bytes: 64 * 1024,
+            request_timeout: Duration::from_secs(20),
         }
     }
 }

@@ -26,7 +26,9 @@ impl Default for IngressMetrics {
         let callbacks = Family::<CallbackLabels, Counter>::default();
         registry.register(
             "callbacks",
-            "Provider callbacks by provider and result (stored, duplicate, forged, stale, unconfirmed, malformed, unknown_order, unavailable)",
+            "Provider callbacks by provider and result (stored, duplicate, ignored, forged, stale, \
+             unconfirmed, malformed, wrong_provider, oversized, timeout, unknown_order, rejected, \
+             unavailable, not_configured)",
             callbacks.clone(),
         );
         IngressMetrics {

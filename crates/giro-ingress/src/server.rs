@@ -2,21 +2,23 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use giro_eventlog::EventLog;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::config::IngressConfig;
+use crate::guard;
 use crate::handlers::{self, App};
 use crate::metrics::IngressMetrics;
 
-/// The ingress's routes over `log`.
+/// The ingress's routes over `log`. The webhook routes take bodies up to
+/// `config.max_body_bytes` and answer within `config.request_timeout`; what they refuse for
+/// either reason is logged and counted.
 pub fn router(log: EventLog, config: IngressConfig, metrics: IngressMetrics) -> Router {
     let limit = config.max_body_bytes;
     let app = Arc::new(App {
@@ -24,18 +26,17 @@ pub fn router(log: EventLog, config: IngressConfig, metrics: IngressMetrics) -> 
         config,
         metrics,
     });
-    Router::new()
+    let webhooks = Router::new()
         .route("/webhooks/killb", post(handlers::killb))
         .route("/webhooks/cashy", post(handlers::cashy))
         .route("/webhooks/a55", post(crate::a55::webhook))
+        .layer(DefaultBodyLimit::max(limit))
+        .route_layer(from_fn_with_state(app.clone(), guard::guard));
+    Router::new()
+        .merge(webhooks)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(20),
-        ))
         .with_state(app)
 }
 
