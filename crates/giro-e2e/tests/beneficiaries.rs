@@ -168,3 +168,49 @@ async fn an_account_created_while_killb_loses_answers_is_created_once() {
         assert_eq!(h.orders.len(), 1, "one account, however often asked: {h:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killb_account_webhooks_alone_move_beneficiaries() {
+    // The executor creates the accounts but never looks again within the test: only KillB's
+    // signed ACCOUNT webhooks, through the ingress, can move them.
+    let mut options = StackOptions::default();
+    options.timings.poll_after = Duration::from_secs(3600);
+    options.timings.poll_max = Duration::from_secs(3600);
+    let mut stack = Stack::start(options).await;
+    stack.start_beneficiary_executor().await;
+    let (_intake, client) = with_intake(&stack).await;
+
+    let active = register(&client, pse("w-active", "1234567890")).await;
+    let lapsing = register(&client, pse("w-lapsing", "1234567893")).await;
+    wait_status(&client, &active, "ACTIVE").await;
+    let history = wait_status(&client, &lapsing, "INACTIVE").await;
+    let statuses: Vec<&str> = history.body["history"]
+        .as_array()
+        .expect("a history")
+        .iter()
+        .filter_map(|e| e["data"]["status"].as_str())
+        .collect();
+    assert!(
+        statuses.ends_with(&["ACTIVE", "INACTIVE"]),
+        "every change KillB announced is recorded: {statuses:?}"
+    );
+
+    // KillB's webhooks were each answered 200.
+    let orders = stack.sandbox.registry().orders(&giro_sandbox::OrderFilter {
+        provider: Some(giro_domain::beneficiary::ACCOUNTS_PROVIDER.into()),
+        ..giro_sandbox::OrderFilter::default()
+    });
+    assert_eq!(orders.len(), 2, "{orders:?}");
+    for order in &orders {
+        assert!(!order.order.callbacks.is_empty(), "{order:?}");
+        assert!(
+            order
+                .order
+                .callbacks
+                .iter()
+                .all(|c| c.http_status == Some(200)),
+            "{:?}",
+            order.order.callbacks
+        );
+    }
+}

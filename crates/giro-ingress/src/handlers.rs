@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use giro_domain::beneficiary::{BeneficiaryCommand, BeneficiaryDecider, BeneficiaryStatusChanged};
 use giro_domain::payout::{PayoutCommand, PayoutDecider, ReportSource};
 use giro_eventlog::EventLog;
 use giro_executor::providers::{cashy, killb};
@@ -81,8 +82,11 @@ pub async fn killb(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
             );
         }
     };
+    if envelope.event == "ACCOUNT" {
+        return killb_account(&app, hook, &envelope, &body).await;
+    }
     if envelope.event != "PAYOUT" {
-        // Other events (accounts, …) are not Giro's business yet: acknowledged, not stored.
+        // Other events (ramps, customers, …) are not Giro's business: acknowledged, not stored.
         app.metrics.callback(provider, "ignored");
         return StatusCode::OK.into_response();
     }
@@ -109,6 +113,49 @@ pub async fn killb(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
     let stored =
         record::store::<PayoutDecider>(&app, callback, PayoutCommand::RecordReport(report)).await;
     record::answer(&app, &hook.provider, stored, StatusCode::OK.into_response())
+}
+
+/// A KillB ACCOUNT webhook: the status of a beneficiary's account (`externalId` is the
+/// beneficiary id), recorded as `beneficiary.status_changed`. A status KillB has not documented
+/// is kept on the dead-letter subject, not guessed at.
+async fn killb_account(
+    app: &App,
+    hook: &crate::config::KillbHook,
+    envelope: &killb::wire::WebhookEnvelope,
+    body: &Bytes,
+) -> Response {
+    let provider = hook.provider.as_str();
+    let account = match envelope.account() {
+        Ok(a) => a,
+        Err(e) => {
+            return refuse(
+                app,
+                provider,
+                StatusCode::BAD_REQUEST,
+                "malformed",
+                &format!("unreadable account: {e}"),
+            );
+        }
+    };
+    let report_id = format!("{}:{}", account.id, account.status);
+    let callback = Callback {
+        provider: &hook.provider,
+        handle: account.external_id.as_deref(),
+        report_id: &report_id,
+        body,
+    };
+    let Some(status) = account.beneficiary_status() else {
+        let reason = format!("unknown KillB account status {:?}", account.status);
+        let stored = record::keep(app, &callback, &reason).await;
+        return record::answer(app, &hook.provider, stored, StatusCode::OK.into_response());
+    };
+    let command = BeneficiaryCommand::RecordStatus(BeneficiaryStatusChanged {
+        status,
+        provider_ref: Some(account.id.clone()),
+        reason: None,
+    });
+    let stored = record::store::<BeneficiaryDecider>(app, callback, command).await;
+    record::answer(app, &hook.provider, stored, StatusCode::OK.into_response())
 }
 
 /// `POST /webhooks/cashy`: the merchant in `MerchantId` must be configured, and `Sign` must be

@@ -7,6 +7,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use giro_domain::beneficiary::{ACCOUNTS_PROVIDER, BeneficiaryDecider};
 use giro_domain::charge::ChargeDecider;
 use giro_domain::payout::PayoutDecider;
 use giro_domain::{Decider, ErrorCode, EventMeta, OrderId, ProviderId, SubmissionHandle};
@@ -20,19 +21,52 @@ pub const DEAD_LETTER_REASON_HEADER: &str = "Giro-Dead-Letter-Reason";
 
 /// An order kind provider callbacks report on.
 pub(crate) trait Reported: Decider {
-    /// The provider instance the order was routed to; `None` when there is no such order.
-    fn owner(state: &Self::State) -> Option<&ProviderId>;
+    /// Whether the order belongs to `provider`, the instance whose credentials verified the
+    /// callback: `None` when there is no such order, else `Err(owner)` for another's order.
+    fn owned_by(state: &Self::State, provider: &ProviderId) -> Option<Result<(), String>>;
+
+    /// The order a callback's handle names.
+    fn order_of(handle: &str) -> Option<OrderId> {
+        handle.parse::<SubmissionHandle>().ok().map(|h| h.order_id)
+    }
+}
+
+/// Whether `owner` is `provider`, as [`Reported::owned_by`] answers it.
+fn same(owner: &ProviderId, provider: &ProviderId) -> Result<(), String> {
+    if owner == provider {
+        Ok(())
+    } else {
+        Err(owner.to_string())
+    }
 }
 
 impl Reported for PayoutDecider {
-    fn owner(state: &Self::State) -> Option<&ProviderId> {
-        state.as_ref().map(|p| &p.request.provider)
+    fn owned_by(state: &Self::State, provider: &ProviderId) -> Option<Result<(), String>> {
+        state.as_ref().map(|p| same(&p.request.provider, provider))
     }
 }
 
 impl Reported for ChargeDecider {
-    fn owner(state: &Self::State) -> Option<&ProviderId> {
-        state.as_ref().map(|c| &c.request.provider)
+    fn owned_by(state: &Self::State, provider: &ProviderId) -> Option<Result<(), String>> {
+        state.as_ref().map(|c| same(&c.request.provider, provider))
+    }
+}
+
+/// Beneficiaries are KillB accounts: only KillB's webhooks report on them, naming the
+/// beneficiary id they were created under (`externalId`).
+impl Reported for BeneficiaryDecider {
+    fn owned_by(state: &Self::State, provider: &ProviderId) -> Option<Result<(), String>> {
+        state.as_ref().map(|_| {
+            if provider.as_str().starts_with("killb") {
+                Ok(())
+            } else {
+                Err(ACCOUNTS_PROVIDER.to_string())
+            }
+        })
+    }
+
+    fn order_of(handle: &str) -> Option<OrderId> {
+        handle.parse().ok()
     }
 }
 
@@ -87,7 +121,7 @@ pub(crate) enum NotStored {
     WrongProvider {
         kind: &'static str,
         order: OrderId,
-        owner: ProviderId,
+        owner: String,
     },
     /// The event log (or the dead-letter stream) could not take it: the provider must retry.
     Unavailable(String),
@@ -101,10 +135,7 @@ pub(crate) async fn store<D: Reported>(
     command: D::Command,
 ) -> Result<Stored, NotStored> {
     let kind = D::KIND.as_str();
-    let order = callback
-        .handle
-        .and_then(|h| h.parse::<SubmissionHandle>().ok())
-        .map(|h| h.order_id);
+    let order = callback.handle.and_then(D::order_of);
     let Some(id) = order else {
         let reason = "the callback names no Giro submission handle";
         return dead_letter(app, &callback, DeadLetter::UnknownOrder, reason).await;
@@ -120,19 +151,19 @@ pub(crate) async fn store<D: Reported>(
         .instrument(span.clone())
         .await
         .map_err(|e| NotStored::Unavailable(e.to_string()))?;
-    match D::owner(&loaded.state) {
+    match D::owned_by(&loaded.state, callback.provider) {
         None => {
             let reason = format!("no {kind} {id} in the event log");
             return dead_letter(app, &callback, DeadLetter::UnknownOrder, &reason).await;
         }
-        Some(owner) if owner != callback.provider => {
+        Some(Err(owner)) => {
             return Err(NotStored::WrongProvider {
                 kind,
                 order: id,
-                owner: owner.clone(),
+                owner,
             });
         }
-        Some(_) => {}
+        Some(Ok(())) => {}
     }
     let meta = EventMeta {
         correlation_id: id.to_string(),
@@ -169,6 +200,16 @@ async fn settle(
         }
         Err(ExecuteError::Log(e)) => Err(NotStored::Unavailable(e.to_string())),
     }
+}
+
+/// Keeps a verified callback Giro cannot read into a report (an undocumented status) on the
+/// dead-letter subject, so that nothing the provider said is lost.
+pub(crate) async fn keep(
+    app: &App,
+    callback: &Callback<'_>,
+    reason: &str,
+) -> Result<Stored, NotStored> {
+    dead_letter(app, callback, DeadLetter::Rejected, reason).await
 }
 
 /// Keeps the callback's body on `<prefix>.dlq.ingress.<provider>` with the reason, stored (acked

@@ -21,7 +21,8 @@ pub struct KillbConfig {
     pub api_key: Option<String>,
     /// Secret of the webhook pre-registered from `webhook_url`.
     pub webhook_secret: String,
-    /// A PAYOUT webhook registered at start, so `giro up` works without calling `POST /api/v2/webhooks`.
+    /// A webhook for PAYOUT and ACCOUNT events registered at start, so `giro up` works without
+    /// calling `POST /api/v2/webhooks`.
     pub webhook_url: Option<String>,
     /// How `x-signature-sha256` is computed.
     pub signature: KillbSignature,

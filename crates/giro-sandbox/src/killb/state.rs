@@ -155,7 +155,7 @@ impl Killb {
                 out: WebhookOut {
                     id: format!("wh_{}", common.random.uuid().simple()),
                     url: url.clone(),
-                    events: vec!["PAYOUT".into()],
+                    events: vec!["PAYOUT".into(), "ACCOUNT".into()],
                     created_at: iso_millis(now),
                 },
                 secret: config.webhook_secret.clone(),

@@ -219,27 +219,17 @@ fn account_answer(
     result: Result<wire::Account, KillbError>,
 ) -> crate::beneficiaries::AccountAnswer {
     use crate::beneficiaries::AccountAnswer;
-    use giro_domain::beneficiary::BeneficiaryStatus as S;
     match result {
-        Ok(account) => {
-            let status = match account.status.as_str() {
-                "ACTIVE" => Some(S::Active),
-                "PENDING" => Some(S::Pending),
-                "REJECTED" => Some(S::Rejected),
-                "INACTIVE" => Some(S::Inactive),
-                _ => None,
-            };
-            match status {
-                Some(status) => AccountAnswer::Account {
-                    provider_ref: account.id,
-                    status,
-                },
-                None => AccountAnswer::Failed {
-                    reason: format!("unknown KillB account status {:?}", account.status),
-                    retry_after: None,
-                },
-            }
-        }
+        Ok(account) => match account.beneficiary_status() {
+            Some(status) => AccountAnswer::Account {
+                provider_ref: account.id,
+                status,
+            },
+            None => AccountAnswer::Failed {
+                reason: format!("unknown KillB account status {:?}", account.status),
+                retry_after: None,
+            },
+        },
         Err(KillbError::Refused { code, message, .. }) => AccountAnswer::Refused {
             reason: format!("{code}: {message}"),
         },

@@ -338,14 +338,37 @@ impl WebhookEnvelope {
     pub fn payout(&self) -> Result<Payout, serde_json::Error> {
         serde_json::from_str(self.data.get())
     }
+
+    /// `data` as a beneficiary account, for `event == "ACCOUNT"`.
+    pub fn account(&self) -> Result<Account, serde_json::Error> {
+        serde_json::from_str(self.data.get())
+    }
 }
 
-/// A beneficiary account as KillB answers it (`/api/v2/accounts`); its data is not read back.
+/// A beneficiary account as KillB answers it (`/api/v2/accounts`, and the `data` of its ACCOUNT
+/// webhooks); its details are not read back.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     pub id: String,
     pub status: String,
+    /// Giro's beneficiary id, sent as the account's `externalId`.
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+impl Account {
+    /// The account's status in Giro's terms; `None` for a status KillB has not documented.
+    pub fn beneficiary_status(&self) -> Option<giro_domain::beneficiary::BeneficiaryStatus> {
+        use giro_domain::beneficiary::BeneficiaryStatus as S;
+        match self.status.as_str() {
+            "ACTIVE" => Some(S::Active),
+            "PENDING" => Some(S::Pending),
+            "REJECTED" => Some(S::Rejected),
+            "INACTIVE" => Some(S::Inactive),
+            _ => None,
+        }
+    }
 }
 
 /// The body of `POST /api/v2/accounts` for a registered beneficiary: its type, the beneficiary id
