@@ -120,58 +120,72 @@ impl Stack {
             },
         ];
         // The ingress must know its A55 client before it starts, and the client the sandbox's
-        // address: bind the sandbox's A55 first on a port chosen here.
-        let a55_port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let a55_addr: SocketAddr = format!("127.0.0.1:{a55_port}").parse().expect("address");
-        let mut a55_client = A55ClientConfig::new(
-            format!("http://{a55_addr}"),
-            A55_CLIENT_ID,
-            Secret::new(A55_CLIENT_SECRET.into()),
-            A55_WALLET,
-            A55_MERCHANT,
-            Secret::new(A55_WEBHOOK_SECRET.into()),
-        );
-        a55_client.timeout = Duration::from_secs(2);
-        let a55 = Arc::new(A55Client::new(a55_client).expect("a55 client"));
-        ingress_config.a55 = Some(A55Hook {
-            provider: pid("a55"),
-            secret: Secret::new(A55_WEBHOOK_SECRET.into()),
-            legacy: options.a55_legacy.then(|| a55.clone()),
-        });
-        let ingress = giro_ingress::start(log.log.clone(), ingress_config)
-            .await
-            .expect("ingress starts");
-        let mut a55_sandbox = A55Config::new(A55_CLIENT_ID, A55_CLIENT_SECRET, A55_WEBHOOK_SECRET);
-        a55_sandbox.bind = a55_addr;
-        a55_sandbox.webhook_url = Some(format!("{}/webhooks/a55", ingress.url()));
-        a55_sandbox.legacy_webhooks = options.a55_legacy;
+        // address: bind the sandbox's A55 on a port chosen here. Another test may take that
+        // port between choosing and binding it; then both start again on another.
+        let mut attempt = 0;
+        let (ingress, sandbox, a55) = loop {
+            attempt += 1;
+            let a55_port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let a55_addr: SocketAddr = format!("127.0.0.1:{a55_port}").parse().expect("address");
+            let mut a55_client = A55ClientConfig::new(
+                format!("http://{a55_addr}"),
+                A55_CLIENT_ID,
+                Secret::new(A55_CLIENT_SECRET.into()),
+                A55_WALLET,
+                A55_MERCHANT,
+                Secret::new(A55_WEBHOOK_SECRET.into()),
+            );
+            a55_client.timeout = Duration::from_secs(2);
+            let a55 = Arc::new(A55Client::new(a55_client).expect("a55 client"));
+            let mut ingress_config = ingress_config.clone();
+            ingress_config.a55 = Some(A55Hook {
+                provider: pid("a55"),
+                secret: Secret::new(A55_WEBHOOK_SECRET.into()),
+                legacy: options.a55_legacy.then(|| a55.clone()),
+            });
+            let ingress = giro_ingress::start(log.log.clone(), ingress_config)
+                .await
+                .expect("ingress starts");
+            let mut a55_sandbox =
+                A55Config::new(A55_CLIENT_ID, A55_CLIENT_SECRET, A55_WEBHOOK_SECRET);
+            a55_sandbox.bind = a55_addr;
+            a55_sandbox.webhook_url = Some(format!("{}/webhooks/a55", ingress.url()));
+            a55_sandbox.legacy_webhooks = options.a55_legacy;
 
-        let mut killb = KillbConfig::new(KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET);
-        killb.webhook_url = Some(format!("{}/webhooks/killb", ingress.url()));
-        if let Some(account) = killb.accounts.first_mut() {
-            account.amount = options.killb_balance;
-        }
-        let sandbox = Sandbox::start(SandboxConfig {
-            killb: Some(killb),
-            cashy: Some(CashyConfig::new(vec![
-                CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
-                CashyMerchant::tanzania(TZ_MERCHANT, TZ_KEY),
-            ])),
-            a55: Some(a55_sandbox),
-            timing: Timing {
-                time_scale: 0.0005,
-                step_delay: Duration::from_millis(50),
-                reversal_delay: Duration::from_millis(300),
-                callback_timeout: Duration::from_secs(5),
-            },
-            faults: options.faults,
-            seed: options.seed,
-        })
-        .await
-        .expect("sandbox starts");
+            let mut killb = KillbConfig::new(KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET);
+            killb.webhook_url = Some(format!("{}/webhooks/killb", ingress.url()));
+            if let Some(account) = killb.accounts.first_mut() {
+                account.amount = options.killb_balance;
+            }
+            let started = Sandbox::start(SandboxConfig {
+                killb: Some(killb),
+                cashy: Some(CashyConfig::new(vec![
+                    CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
+                    CashyMerchant::tanzania(TZ_MERCHANT, TZ_KEY),
+                ])),
+                a55: Some(a55_sandbox),
+                timing: Timing {
+                    time_scale: 0.0005,
+                    step_delay: Duration::from_millis(50),
+                    reversal_delay: Duration::from_millis(300),
+                    callback_timeout: Duration::from_secs(5),
+                },
+                faults: options.faults.clone(),
+                seed: options.seed,
+            })
+            .await;
+            match started {
+                Ok(sandbox) => break (ingress, sandbox, a55),
+                Err(e) if attempt < 5 => {
+                    eprintln!("sandbox did not start ({e}); again on other ports");
+                    ingress.stop().await;
+                }
+                Err(e) => panic!("sandbox starts: {e}"),
+            }
+        };
 
         let notify = format!("{}/webhooks/cashy", ingress.url());
         let killb_url = sandbox.killb_url().expect("killb");
