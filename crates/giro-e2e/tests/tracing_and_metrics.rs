@@ -217,7 +217,18 @@ async fn one_payout_is_one_trace_and_metrics_count_the_run() {
     // --- the metrics of each component ---
     let (_, ingress) = get(&format!("{}/metrics", stack.ingress.url())).await;
     let (_, projected) = get(&format!("http://{}/metrics", projection.local_addr())).await;
-    let ops = giro_telemetry::metrics::render();
+    // Intake and executors have no HTTP server of their own: `giro intake` and `giro executor`
+    // serve the process's metrics on the ops router, scraped here as Prometheus would.
+    let ops_addr = giro_telemetry::ops::serve(
+        "127.0.0.1:0".parse().unwrap(),
+        std::sync::Arc::new(|| Ok(())),
+    )
+    .await
+    .unwrap();
+    let (status, ops) = get(&format!("http://{ops_addr}/metrics")).await;
+    assert_eq!(status, 200);
+    assert_eq!(get(&format!("http://{ops_addr}/readyz")).await.0, 200);
+    assert_eq!(get(&format!("http://{ops_addr}/healthz")).await.0, 200);
     for (what, text, series, at_least) in [
         (
             "intake commands",
@@ -284,28 +295,26 @@ async fn one_payout_is_one_trace_and_metrics_count_the_run() {
             metric(text, series).unwrap_or_else(|| panic!("{what}: no {series} in\n{text}"));
         assert!(value >= at_least, "{what}: {series} = {value}");
     }
-    // The executor consumers' lag is published every few seconds.
-    let mut lag_seen = false;
+    // The executor consumer's lag is published every few seconds; with the run done, nothing is
+    // left unprocessed, and the projection has caught up with the stream.
+    let pending = r#"giro_consumer_pending{consumer="giro-executor-cashy-co"}"#;
+    let mut settled = false;
     for _ in 0..100 {
-        let text = giro_telemetry::metrics::render();
-        if text.contains("giro_consumer_pending{consumer=\"giro-executor-cashy-co\"}") {
-            lag_seen = true;
+        let (_, text) = get(&format!("http://{ops_addr}/metrics")).await;
+        let (_, projected) = get(&format!("http://{}/metrics", projection.local_addr())).await;
+        if metric(&text, pending) == Some(0.0)
+            && metric(&projected, "giro_projection_lag_events") == Some(0.0)
+        {
+            settled = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(lag_seen, "no consumer lag gauge");
-    // Intake and executors without HTTP servers of their own serve the same text on the ops router.
-    let ops_addr = giro_telemetry::ops::serve(
-        "127.0.0.1:0".parse().unwrap(),
-        std::sync::Arc::new(|| Ok(())),
-    )
-    .await
-    .unwrap();
-    let (status, text) = get(&format!("http://{ops_addr}/metrics")).await;
-    assert_eq!(status, 200);
-    assert!(text.contains("giro_commands_total"), "{text}");
-    assert_eq!(get(&format!("http://{ops_addr}/readyz")).await.0, 200);
+    assert!(
+        settled,
+        "consumer pending and projection lag did not reach 0:\n{}",
+        get(&format!("http://{ops_addr}/metrics")).await.1
+    );
 
     projection.stop().await;
     intake.stop().await;
