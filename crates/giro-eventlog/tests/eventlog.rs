@@ -193,9 +193,23 @@ async fn events_carry_type_msg_id_and_trace_headers() {
             .contains("4bf92f3577b34da6a3ce929d0e0e4736")
     );
 
+    // The append runs in a span continuing that trace (as intake's handler does): the stored
+    // event must carry the trace on, as its own header.
+    use tracing::Instrument;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    use tracing_subscriber::layer::SubscriberExt;
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    let subscriber =
+        tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(
+            opentelemetry::trace::TracerProvider::tracer(&provider, "test"),
+        ));
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let span = tracing::info_span!("intake.command");
+    let _ = span.set_parent(cx.clone());
     let done = t
         .log
         .execute::<PayoutDecider>(id, &cmd, &meta(), true)
+        .instrument(span)
         .await
         .unwrap();
     let js = async_nats::jetstream::new(t.client.clone());
@@ -207,6 +221,17 @@ async fn events_carry_type_msg_id_and_trace_headers() {
     assert_eq!(
         msg.headers.get(EVENT_TYPE_HEADER).unwrap().as_str(),
         "payout.requested"
+    );
+    let stored = msg
+        .headers
+        .get("traceparent")
+        .expect("the stored event carries traceparent")
+        .as_str()
+        .to_string();
+    assert!(
+        stored.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+            && !stored.contains("00f067aa0ba902b7"),
+        "the event continues the trace under the appending span, not the caller's: {stored}"
     );
     assert_eq!(
         msg.headers
