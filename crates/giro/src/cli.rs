@@ -38,9 +38,11 @@ pub enum Command {
     /// Run the KillB, Cashy and A55 simulators (scenarios and faults: see --help).
     #[command(after_help = giro_sandbox::cli::AFTER_HELP)]
     Sandbox(giro_sandbox::cli::SandboxArgs),
-    /// Create, show and cancel payouts.
+    /// Create, show, list and cancel payouts.
     #[command(subcommand)]
     Payout(PayoutCommand),
+    /// Send a mix of payouts and charges to a running engine and wait for their outcomes.
+    Demo(crate::demo::DemoArgs),
     /// Measure components against the local NATS.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -56,7 +58,7 @@ impl Command {
             Command::Executor(_) => "executor",
             Command::Ingress(_) => "ingress",
             Command::Projection(_) => "projection",
-            Command::Payout(_) => "cli",
+            Command::Payout(_) | Command::Demo(_) => "cli",
             Command::Bench(_) => "bench",
         }
     }
@@ -77,6 +79,8 @@ pub enum PayoutCommand {
         #[command(flatten)]
         nats: ClientArgs,
     },
+    /// List payouts from the projection's query API (`GET /v1/payouts`), newest first.
+    List(crate::list::ListArgs),
     /// Cancel a payout no provider has yet.
     Cancel {
         order_id: String,
@@ -153,7 +157,8 @@ pub struct IngressArgs {
 pub struct UpArgs {
     #[command(flatten)]
     pub nats: NatsArgs,
-    /// Where the webhook ingress listens.
+    /// Where the webhook ingress listens (port 0 picks a free one). Unless
+    /// GIRO_INGRESS_PUBLIC_URL says otherwise, providers are told to call this address.
     #[arg(long, env = "GIRO_INGRESS_ADDR", default_value = "127.0.0.1:8081")]
     pub ingress_addr: std::net::SocketAddr,
     /// Do not start the provider sandboxes (real provider credentials are configured).
@@ -169,7 +174,10 @@ pub struct UpArgs {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     pub database_url: String,
-    /// Where the query API and dashboard listen.
+    /// PostgreSQL schema of the read models.
+    #[arg(long, env = "GIRO_PG_SCHEMA", default_value = "giro")]
+    pub schema: String,
+    /// Where the query API and dashboard listen (port 0 picks a free one).
     #[arg(long, env = "GIRO_PROJECTION_LISTEN", default_value = "127.0.0.1:8082")]
     pub projection_addr: std::net::SocketAddr,
     #[command(flatten)]
@@ -241,7 +249,28 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-async fn client(args: &ClientArgs) -> Option<IntakeClient> {
+/// `addr` itself, or with port 0 a free port on its host (found by binding it once).
+fn concrete_addr(addr: std::net::SocketAddr) -> std::io::Result<std::net::SocketAddr> {
+    if addr.port() != 0 {
+        return Ok(addr);
+    }
+    std::net::TcpListener::bind(addr)?.local_addr()
+}
+
+/// Where a local client reaches a server bound to `addr` (an unspecified address is loopback).
+fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    }
+}
+
+pub(crate) async fn client(args: &ClientArgs) -> Option<IntakeClient> {
     let connect = async_nats::ConnectOptions::new()
         .name("giro-cli")
         .connection_timeout(args.timeout)
@@ -379,7 +408,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Up(mut up) => {
             // Provider settings come from GIRO_* variables (the sandbox flags share their names).
-            let settings = ProviderArgs::from_env();
+            let mut settings = ProviderArgs::from_env();
+            // The sandboxes are told where to send callbacks before the ingress starts, so a
+            // free port (`:0`) is chosen now; and unless a public URL is configured, providers
+            // call the ingress where it listens.
+            up.ingress_addr = concrete_addr(up.ingress_addr).with_context(|| {
+                format!("choosing a port for the ingress on {}", up.ingress_addr)
+            })?;
+            if std::env::var_os("GIRO_INGRESS_PUBLIC_URL").is_none_or(|v| v.is_empty()) {
+                settings.ingress_public_url = format!("http://{}", reachable(up.ingress_addr));
+            }
             if up.sandbox.killb_webhook_url.is_none() {
                 up.sandbox.killb_webhook_url =
                     Some(format!("{}/webhooks/killb", settings.ingress_public_url));
@@ -426,6 +464,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let client = up.nats.connect_service("giro-projection").await?;
                 let mut config = giro_projection::ProjectionConfig {
                     database_url: up.database_url.clone(),
+                    schema: up.schema.clone(),
                     listen: up.projection_addr,
                     ..giro_projection::ProjectionConfig::default()
                 };
@@ -550,6 +589,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             Ok(print_reply(&c.get_order(&order_id).await))
         }
+        Command::Payout(PayoutCommand::List(args)) => Ok(crate::list::run(&args).await),
+        Command::Demo(args) => Ok(crate::demo::run(&args).await),
         Command::Payout(PayoutCommand::Cancel { order_id, nats }) => {
             let Some(c) = client(&nats).await else {
                 return Ok(ExitCode::from(1));

@@ -3,6 +3,8 @@
 mod bench;
 mod bench_e2e;
 mod cli;
+mod demo;
+mod list;
 mod providers;
 
 use clap::Parser;

@@ -1,0 +1,414 @@
+//! `giro demo --count N`: sends a mix of orders to a running engine (`giro up`) through intake —
+//! payouts through KillB, Cashy Colombia and Cashy Tanzania, and A55 charges — with amounts whose
+//! last two whole digits pick a spread of the sandboxes' scenarios, then follows each order with
+//! `giro.query.order.get` until it is final or the wait is over, and prints what became of them.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use futures::StreamExt;
+use giro_domain::charge::ChargeStatus;
+use giro_domain::payout::PayoutStatus;
+use giro_intake::{IntakeClient, Reply};
+use serde_json::{Value, json};
+
+use crate::cli::{ClientArgs, parse_duration};
+
+/// Options of `giro demo`.
+#[derive(Args, Clone, Debug)]
+pub struct DemoArgs {
+    /// Orders to send (payouts and a few charges, in a fixed rotation).
+    #[arg(long, default_value_t = 10)]
+    pub count: usize,
+    /// How long to wait for every order to reach a final status.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub wait: Duration,
+    #[command(flatten)]
+    pub nats: ClientArgs,
+}
+
+/// What kind of order a sample is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Payout,
+    Charge,
+}
+
+/// One order of the rotation: who, how much (whole units; the last two digits pick the sandbox
+/// scenario, crates/giro-sandbox/README.md; what the sandbox makes of it is noted after each).
+struct Sample {
+    kind: Kind,
+    provider: &'static str,
+    amount: u64,
+    /// For charges: the payment method.
+    method: &'static str,
+}
+
+const SAMPLES: [Sample; 10] = [
+    Sample {
+        kind: Kind::Payout,
+        provider: "cashy-co",
+        amount: 150_000,
+        method: "",
+    }, // succeeded
+    Sample {
+        kind: Kind::Payout,
+        provider: "cashy-tz",
+        amount: 5_000,
+        method: "",
+    }, // succeeded
+    Sample {
+        kind: Kind::Payout,
+        provider: "killb",
+        amount: 50_000,
+        method: "",
+    }, // succeeded
+    Sample {
+        kind: Kind::Charge,
+        provider: "a55",
+        amount: 150,
+        method: "credit_card",
+    }, // paid
+    Sample {
+        kind: Kind::Payout,
+        provider: "cashy-co",
+        amount: 120_011,
+        method: "",
+    }, // failed (ACCOUNT NOT EXITS)
+    Sample {
+        kind: Kind::Payout,
+        provider: "killb",
+        amount: 60_015,
+        method: "",
+    }, // succeeded after REVIEW_NEEDED
+    Sample {
+        kind: Kind::Payout,
+        provider: "cashy-tz",
+        amount: 7_016,
+        method: "",
+    }, // ORDER_CANCELLED
+    Sample {
+        kind: Kind::Payout,
+        provider: "killb",
+        amount: 70_013,
+        method: "",
+    }, // failed (REJECTED)
+    Sample {
+        kind: Kind::Charge,
+        provider: "a55",
+        amount: 211,
+        method: "pix",
+    }, // failed (payment_declined)
+    Sample {
+        kind: Kind::Payout,
+        provider: "cashy-co",
+        amount: 130_016,
+        method: "",
+    }, // ORDER_CANCELLED
+];
+
+const NAMES: [(&str, &str); 4] = [
+    ("Maria", "Garcia"),
+    ("Andres", "Lopez"),
+    ("Camila", "Rojas"),
+    ("Juan", "Moreno"),
+];
+const TZ_NAMES: [&str; 3] = ["Juma Hamisi", "Neema Mushi", "Baraka Mrema"];
+
+/// The command body of order `i` of run `run`. Each round of the rotation adds 100 to the
+/// amount, which keeps its scenario.
+fn body(i: usize, run: &str) -> (Kind, &'static str, Value) {
+    let sample = &SAMPLES[i % SAMPLES.len()];
+    let round = (i / SAMPLES.len()) as u64;
+    let amount = sample.amount + 100 * round;
+    let key = format!("demo-{run}-{i}");
+    let (first, last) = NAMES[i % NAMES.len()];
+    let value = match (sample.kind, sample.provider) {
+        (Kind::Charge, provider) => json!({
+            "idempotency_key": key, "provider": provider, "amount": format!("{amount}.00"),
+            "currency": "BRL", "installment_count": 1, "method": sample.method,
+            "payer": {"name": format!("{first} {last}"), "email": "payer@example.com",
+                      "tax_id": "12345678909", "phone": "+5511999999999",
+                      "address": {"street": "Av. Paulista", "address_number": "1000",
+                                  "complement": "Sala 101", "neighborhood": "Bela Vista",
+                                  "city": "Sao Paulo", "state": "SP", "postal_code": "01310-100",
+                                  "country": "BR"}},
+            "due_date": "2030-12-31", "description": format!("giro demo {i}"),
+            "redirect_url": "https://shop.example.com/done",
+            "metadata": {"demo_run": run}
+        }),
+        (Kind::Payout, "cashy-tz") => json!({
+            "idempotency_key": key, "provider": "cashy-tz", "amount": amount.to_string(),
+            "currency": "TZS", "external_id": key,
+            "beneficiary": {"rail": "tz_mobile", "name": TZ_NAMES[i % TZ_NAMES.len()],
+                            "msisdn": format!("2557123456{:02}", i % 100), "operator": "tigo"},
+            "metadata": {"demo_run": run}
+        }),
+        (Kind::Payout, provider) => json!({
+            "idempotency_key": key, "provider": provider, "amount": amount.to_string(),
+            "currency": "COP", "external_id": key,
+            "beneficiary": {"rail": "co_bank", "first_name": first, "last_name": last,
+                            "email": "beneficiary@example.com", "phone": "3001234567",
+                            "document": {"type": "CC", "number": format!("{}", 12_345_678 + i)},
+                            "bank_code": "007", "account_number": format!("{}", 123_456_789 + i),
+                            "account_type": "savings"},
+            "metadata": {"demo_run": run}
+        }),
+    };
+    (sample.kind, sample.provider, value)
+}
+
+/// Whether `status` of an order of `kind` is final.
+fn terminal(kind: Kind, status: &str) -> bool {
+    match kind {
+        Kind::Payout => PayoutStatus::ALL
+            .iter()
+            .any(|s| s.as_str() == status && s.is_terminal()),
+        Kind::Charge => ChargeStatus::ALL
+            .iter()
+            .any(|s| s.as_str() == status && s.is_terminal()),
+    }
+}
+
+/// An order the demo sent.
+struct Sent {
+    kind: Kind,
+    provider: &'static str,
+    order_id: String,
+    status: String,
+}
+
+async fn send(client: &IntakeClient, kind: Kind, body: &Value) -> Reply {
+    let body = body.to_string();
+    match kind {
+        Kind::Payout => client.create_payout(body).await,
+        Kind::Charge => client.create_charge(body).await,
+    }
+}
+
+/// Runs `giro demo`: 0 when every order was accepted and is final, 1 otherwise.
+pub async fn run(args: &DemoArgs) -> ExitCode {
+    let Some(client) = crate::cli::client(&args.nats).await else {
+        return ExitCode::from(1);
+    };
+    let run = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+    let started = Instant::now();
+    println!(
+        "giro demo: sending {} orders on {}.cmd.* (keys demo-{run}-*)",
+        args.count, args.nats.prefix
+    );
+    let bodies: Vec<_> = (0..args.count).map(|i| body(i, &run)).collect();
+    let mut sent = Vec::with_capacity(args.count);
+    let mut refused: Vec<String> = vec![];
+    let mut rest = bodies.into_iter();
+    // The first alone: when no engine answers, say so once instead of once per order.
+    if let Some((kind, provider, body)) = rest.next() {
+        let reply = send(&client, kind, &body).await;
+        if reply.code() == Some(giro_domain::ErrorCode::Unavailable) {
+            let message = reply.error.map(|e| e.message).unwrap_or_default();
+            eprintln!(
+                "giro: {message} (is `giro up` running with prefix {}?)",
+                args.nats.prefix
+            );
+            return ExitCode::from(1);
+        }
+        record(kind, provider, reply, &mut sent, &mut refused);
+    }
+    let replies: Vec<_> = futures::stream::iter(rest)
+        .map(|(kind, provider, body)| {
+            let client = client.clone();
+            async move { (kind, provider, send(&client, kind, &body).await) }
+        })
+        .buffered(16)
+        .collect()
+        .await;
+    for (kind, provider, reply) in replies {
+        record(kind, provider, reply, &mut sent, &mut refused);
+    }
+    println!(
+        "{} accepted, {} refused in {:.1}s; waiting up to {}s for final statuses",
+        sent.len(),
+        refused.len(),
+        started.elapsed().as_secs_f64(),
+        args.wait.as_secs()
+    );
+    for r in &refused {
+        println!("  refused: {r}");
+    }
+
+    let deadline = Instant::now() + args.wait;
+    loop {
+        let open: Vec<usize> = (0..sent.len())
+            .filter(|&i| !terminal(sent[i].kind, &sent[i].status))
+            .collect();
+        if open.is_empty() || Instant::now() >= deadline {
+            break;
+        }
+        let statuses: Vec<(usize, Option<String>)> = futures::stream::iter(open)
+            .map(|i| {
+                let client = client.clone();
+                let id = sent[i].order_id.clone();
+                async move {
+                    (
+                        i,
+                        client
+                            .get_order(&id)
+                            .await
+                            .str("status")
+                            .map(str::to_string),
+                    )
+                }
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        for (i, status) in statuses {
+            if let Some(status) = status {
+                sent[i].status = status;
+            }
+        }
+        if sent.iter().any(|s| !terminal(s.kind, &s.status)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            tokio::time::sleep(left.min(Duration::from_millis(500))).await;
+        }
+    }
+
+    print!("{}", summary(&sent));
+    let open: Vec<&Sent> = sent
+        .iter()
+        .filter(|s| !terminal(s.kind, &s.status))
+        .collect();
+    for s in &open {
+        println!(
+            "  still open: {} ({} {}, {})",
+            s.order_id,
+            s.provider,
+            kind_name(s.kind),
+            s.status
+        );
+    }
+    println!(
+        "demo: {} orders, {} final, {} still open, {} refused; {:.1}s",
+        args.count,
+        sent.len() - open.len(),
+        open.len(),
+        refused.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if open.is_empty() && refused.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn record(
+    kind: Kind,
+    provider: &'static str,
+    reply: Reply,
+    sent: &mut Vec<Sent>,
+    refused: &mut Vec<String>,
+) {
+    match (reply.ok, reply.str("order_id")) {
+        (true, Some(id)) => sent.push(Sent {
+            kind,
+            provider,
+            order_id: id.to_string(),
+            status: reply.str("status").unwrap_or("requested").to_string(),
+        }),
+        _ => refused.push(match &reply.error {
+            Some(e) => format!("{provider} {}: {} {}", kind_name(kind), e.code, e.message),
+            None => format!("{provider} {}: a reply without order_id", kind_name(kind)),
+        }),
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Payout => "payout",
+        Kind::Charge => "charge",
+    }
+}
+
+/// Counts by provider and status, one line per provider.
+fn summary(sent: &[Sent]) -> String {
+    let mut by: BTreeMap<(&str, &str), BTreeMap<&str, usize>> = BTreeMap::new();
+    for s in sent {
+        *by.entry((s.provider, kind_name(s.kind)))
+            .or_default()
+            .entry(s.status.as_str())
+            .or_default() += 1;
+    }
+    let mut out = String::new();
+    for ((provider, kind), statuses) in by {
+        let counts: Vec<String> = statuses
+            .iter()
+            .map(|(status, n)| format!("{status} {n}"))
+            .collect();
+        out.push_str(&format!(
+            "  {provider:<9} {kind:<7} {}\n",
+            counts.join(", ")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use giro_domain::provider::Catalog;
+
+    use super::*;
+
+    #[test]
+    fn every_sample_is_a_valid_command_with_a_unique_key() {
+        let catalog = Catalog::default();
+        let mut keys = BTreeSet::new();
+        for i in 0..3 * SAMPLES.len() {
+            let (kind, provider, body) = body(i, "r1");
+            assert!(keys.insert(body["idempotency_key"].as_str().unwrap().to_string()));
+            assert_eq!(body["provider"], provider);
+            let bytes = body.to_string();
+            match kind {
+                Kind::Payout => {
+                    giro_domain::payout::parse_create(bytes.as_bytes())
+                        .unwrap_or_else(|e| panic!("order {i}: {e:?}\n{body}"));
+                }
+                Kind::Charge => {
+                    giro_domain::charge::parse_create(bytes.as_bytes(), &catalog)
+                        .unwrap_or_else(|e| panic!("order {i}: {e:?}\n{body}"));
+                }
+            }
+        }
+        // Another run, other keys.
+        let (_, _, other) = body(0, "r2");
+        assert!(!keys.contains(other["idempotency_key"].as_str().unwrap()));
+    }
+
+    #[test]
+    fn rounds_keep_the_scenario_digits() {
+        for i in 0..SAMPLES.len() {
+            let (_, _, first) = body(i, "r");
+            let (_, _, later) = body(i + 2 * SAMPLES.len(), "r");
+            let whole = |v: &Value| {
+                let a = v["amount"].as_str().unwrap().to_string();
+                a.split('.').next().unwrap().parse::<u64>().unwrap()
+            };
+            assert_eq!(whole(&first) % 100, whole(&later) % 100);
+            assert_eq!(whole(&later), whole(&first) + 200);
+        }
+    }
+
+    #[test]
+    fn final_statuses() {
+        assert!(terminal(Kind::Payout, "succeeded"));
+        assert!(terminal(Kind::Payout, "cancelled"));
+        assert!(!terminal(Kind::Payout, "processing"));
+        assert!(terminal(Kind::Charge, "paid"));
+        assert!(!terminal(Kind::Charge, "pending"));
+        assert!(!terminal(Kind::Charge, "bogus"));
+    }
+}
