@@ -300,8 +300,24 @@ fn print_reply(reply: &Reply) -> ExitCode {
     }
 }
 
+/// Ctrl-C or SIGTERM (what `docker stop` and systemd send): components stop cleanly, and
+/// pending spans are flushed on the way out.
 async fn wait_for_shutdown() {
-    let _ = tokio::signal::ctrl_c().await;
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM cannot be caught; stop with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
     tracing::info!("shutting down");
 }
 

@@ -11,6 +11,9 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // reqwest is built with `rustls-no-provider`: the process picks TLS's crypto provider, before
+    // any client is built (the OTLP exporter's is the first).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = cli::Cli::parse();
     let component = cli.command.component();
     let _telemetry = giro_telemetry::init(component, matches!(component, "cli" | "bench"));
