@@ -234,6 +234,31 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
         p99,
         max
     );
+    // Every accepted payout must have ended: the watcher's view is checked against the log,
+    // and a run that left orders open says so and fails.
+    let mut unseen = 0;
+    let mut open = Vec::new();
+    for id in sent.iter().filter_map(|(id, _)| id.as_ref()) {
+        if done.contains_key(id) {
+            continue;
+        }
+        let Ok(order_id) = id.parse::<giro_domain::OrderId>() else {
+            open.push(id.clone());
+            continue;
+        };
+        let loaded = log
+            .load::<giro_domain::payout::PayoutDecider>(order_id)
+            .await?;
+        match loaded.state {
+            Some(p) if p.status.is_terminal() => unseen += 1,
+            _ => open.push(id.clone()),
+        }
+    }
+    if unseen > 0 {
+        println!(
+            "  {unseen} terminal in the log but not seen by the watcher (left out of the figures)"
+        );
+    }
     watcher.abort();
     intake.stop().await;
     for e in executors {
@@ -241,5 +266,14 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     }
     ingress.stop().await;
     drop(sandbox);
+    if !open.is_empty() || accepted < args.count {
+        anyhow::bail!(
+            "incomplete run: {} of {} payouts refused, {} still open (e.g. {:?})",
+            args.count - accepted,
+            args.count,
+            open.len(),
+            open.first()
+        );
+    }
     Ok(())
 }
