@@ -254,6 +254,13 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
             _ => open.push(id.clone()),
         }
     }
+    let summary = sandbox.registry().summary();
+    for (provider, p) in &summary.providers {
+        println!(
+            "  {provider}: {} orders created of {} requests; callbacks {:?}",
+            p.orders, p.submissions, p.callbacks
+        );
+    }
     if unseen > 0 {
         println!(
             "  {unseen} terminal in the log but not seen by the watcher (left out of the figures)"
