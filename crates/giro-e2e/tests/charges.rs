@@ -107,6 +107,186 @@ async fn charges_reach_paid_failed_and_cancelled_through_webhooks() {
     }
 }
 
+/// The events that decide a charge's outcome; their order is the charge's story.
+const OUTCOMES: [&str; 4] = [
+    "charge.paid",
+    "charge.failed",
+    "charge.cancelled",
+    "charge.refunded",
+];
+
+/// Whether `wanted` occurs in `seen` in this order (other items may come between).
+fn in_order(wanted: &[&str], seen: &[&str]) -> bool {
+    let mut seen = seen.iter();
+    wanted.iter().all(|w| seen.any(|s| s == w))
+}
+
+/// One row of the A55 table: the installment value (its last two whole digits pick the sandbox
+/// scenario), the status the charge must end in, its outcome events in order, statuses A55's
+/// charge passes through in order (the last is where it ends), and the failure reason A55 gives.
+type Case = (
+    &'static str,
+    ChargeStatus,
+    &'static [&'static str],
+    &'static [&'static str],
+    Option<&'static str>,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_a55_scenario_reaches_its_terminal_status() {
+    use ChargeStatus as S;
+    let stack = stack().await;
+    let cases: [Case; 9] = [
+        (
+            "300.00",
+            S::Paid,
+            &["charge.paid"],
+            &["issued", "pending", "confirmed", "paid"],
+            None,
+        ),
+        (
+            "311.00",
+            S::Failed,
+            &["charge.failed"],
+            &["issued", "pending", "error"],
+            Some("payment_declined"),
+        ),
+        (
+            "312.00",
+            S::Failed,
+            &["charge.failed"],
+            &["issued", "pending", "error"],
+            Some("errors.unexpected"),
+        ),
+        (
+            "313.00",
+            S::Failed,
+            &["charge.failed"],
+            &["issued", "pending", "error"],
+            Some("antifraud_rejected"),
+        ),
+        (
+            "314.00",
+            S::Refunded,
+            &["charge.paid", "charge.refunded"],
+            &["issued", "pending", "confirmed", "paid", "refunded"],
+            None,
+        ),
+        (
+            "315.00",
+            S::Failed,
+            &["charge.failed"],
+            &["issued", "pending", "error"],
+            Some("error_threeds_authentication"),
+        ),
+        (
+            "316.00",
+            S::Cancelled,
+            &["charge.cancelled"],
+            &["issued", "pending", "canceled"],
+            None,
+        ),
+        (
+            "317.00",
+            S::Refunded,
+            &["charge.paid", "charge.refunded"],
+            &["issued", "pending", "confirmed", "paid", "refunded"],
+            None,
+        ),
+        (
+            "318.00",
+            S::Paid,
+            &["charge.paid"],
+            &["issued", "pending", "confirmed", "paid"],
+            None,
+        ),
+    ];
+    let mut ids = vec![];
+    for (i, (amount, ..)) in cases.iter().enumerate() {
+        ids.push(
+            stack
+                .create_charge(&format!("ch-table-{i}"), amount, "pix")
+                .await,
+        );
+    }
+    // Paid is terminal but a provider-side refund may still follow: wait for the exact status.
+    for ((amount, want, outcomes, history, reason), id) in cases.iter().zip(&ids) {
+        let c = stack
+            .wait_charge(*id, WITHIN, |c| {
+                c.status == *want && c.refund_requested.is_none()
+            })
+            .await;
+        let types = stack.charge_event_types(*id).await;
+        assert_eq!(c.status, *want, "{amount}: {types:?}");
+        assert_eq!(
+            types.first(),
+            Some(&"charge.requested"),
+            "{amount}: {types:?}"
+        );
+        assert_eq!(
+            count(&types, "charge.submission_started"),
+            1,
+            "{amount}: {types:?}"
+        );
+        assert_eq!(count(&types, "charge.submitted"), 1, "{amount}: {types:?}");
+        let seen: Vec<&str> = types
+            .iter()
+            .copied()
+            .filter(|t| OUTCOMES.contains(t))
+            .collect();
+        assert_eq!(&seen, outcomes, "{amount}: {types:?}");
+        assert_eq!(types.last(), outcomes.last(), "{amount}: {types:?}");
+        // Nobody asked Giro to cancel or refund: A55 did it on its own.
+        assert_eq!(count(&types, "charge.cancel_requested"), 0, "{amount}");
+        assert_eq!(count(&types, "charge.refund_requested"), 0, "{amount}");
+        match reason {
+            Some(reason) => {
+                let failure = c.failure.as_ref().expect("a failure is recorded");
+                assert!(
+                    failure.message.contains(reason) || failure.code.contains(reason),
+                    "{amount}: {failure:?}"
+                );
+            }
+            None => assert!(c.failure.is_none(), "{amount}: {:?}", c.failure),
+        }
+        if *want == S::Refunded {
+            assert_eq!(c.refunded, c.request.total(), "{amount}: {c:?}");
+        }
+        stack.assert_gapless_charge(*id).await;
+
+        // One charge at A55, under the first attempt's handle, the one Giro names.
+        let orders = sandbox_orders(&stack, *id);
+        assert_eq!(orders.len(), 1, "{amount}: {orders:?}");
+        let order = &orders[0];
+        assert_eq!(order.submissions, 1, "{amount}: sent twice: {order:?}");
+        assert_eq!(order.orders_for_handle, 1, "{amount}");
+        assert_eq!(
+            c.charge_uuid.as_deref(),
+            Some(order.order.order_id.as_str()),
+            "{amount}"
+        );
+        let statuses: Vec<&str> = order
+            .order
+            .history
+            .iter()
+            .map(|h| h.status.as_str())
+            .collect();
+        assert!(in_order(history, &statuses), "{amount}: {statuses:?}");
+        assert_eq!(
+            Some(&order.order.status.as_str()),
+            history.last(),
+            "{amount}: {statuses:?}"
+        );
+    }
+    let summary = stack.sandbox.registry().summary();
+    assert!(summary.exactly_once, "{summary:?}");
+    assert_eq!(
+        summary.providers.get("a55").map(|p| p.orders as usize),
+        Some(cases.len()),
+        "{summary:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancellation_is_carried_out_at_a55() {
     let stack = stack().await;

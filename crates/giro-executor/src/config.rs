@@ -14,11 +14,17 @@ pub struct Timings {
     pub poll_after: Duration,
     pub poll_max: Duration,
     /// Backoff before a new attempt after a retryable refusal; doubles per attempt, with jitter.
+    /// A refusal that says "come back later" (maintenance, busy, rate limited) waits at least
+    /// what the provider announced, its backoff capped at `max(retry_max, hold_timeout / 64)`.
     pub retry_base: Duration,
     pub retry_max: Duration,
-    /// Attempts (retryable refusals) before the payout fails with the provider's last reason.
+    /// Attempts before the order fails with `gave up after N attempts: <provider's reason>`. They
+    /// count ordinary retryable refusals and resends after a lookup affirmed the provider has no
+    /// such payout; "come back later" refusals do not count (see `hold_timeout`).
     pub max_attempts: u32,
     /// How often a held payout re-checks the provider's balance, and how long it may wait.
+    /// Also how long an order may keep being turned away by a provider that says "come back
+    /// later" before it fails: like waiting for funds, nothing is at the provider meanwhile.
     pub hold_recheck: Duration,
     pub hold_timeout: Duration,
     /// JetStream's redelivery time for a message whose handler died.

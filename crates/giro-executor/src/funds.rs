@@ -1,5 +1,12 @@
 //! Reservations against a pre-funded balance (KillB), so concurrent payouts across any number of
 //! executor instances never overdraw it. No lock, no leader: see [`Funds`].
+//!
+//! A reservation lives as long as its order may still need the money without the provider having
+//! debited it: it is made before the claim, kept while the attempt's outcome is unknown (a resend
+//! after a lookup found nothing is covered by it), and released once the order has moved on
+//! (the provider took the payout, refused it, or the order ended). The step that sees the outcome
+//! releases it; a reservation whose step died is released by the executors' sweep, which keeps
+//! only the reservations of orders still `requested`, `held` or `submitting`.
 
 use std::collections::BTreeMap;
 
@@ -147,7 +154,17 @@ impl Funds {
         ))
     }
 
-    /// Drops `order`'s reservation (after the provider debited it, or refused it).
+    /// Every reservation, by order.
+    pub async fn reservations(&self) -> Result<BTreeMap<OrderId, Decimal>, FundsError> {
+        Ok(self.read().await?.0.by_order)
+    }
+
+    /// The sum of every reservation.
+    pub async fn reserved_total(&self) -> Result<Decimal, FundsError> {
+        Ok(self.read().await?.0.total())
+    }
+
+    /// Drops `order`'s reservation (after the provider debited it, or refused it). Idempotent.
     pub async fn release(&self, order: OrderId) -> Result<(), FundsError> {
         let _turn = self.turn.lock().await;
         for _ in 0..MAX_CAS_RETRIES {

@@ -13,15 +13,16 @@ use std::time::Duration;
 
 use async_nats::jetstream::consumer::{self, pull};
 use async_nats::jetstream::{self, AckKind};
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use giro_domain::{Decider, OrderKind};
+use giro_domain::{Decider, Envelope, OrderKind, SubmissionHandle};
 use giro_eventlog::{EventLog, ExecuteError, PROVIDER_HEADER};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::charges::ChargeWorker;
-use crate::config::ExecutorConfig;
+use crate::config::{ExecutorConfig, Timings};
 use crate::dlq;
 use crate::funds::Funds;
 use crate::payouts::PayoutWorker;
@@ -71,6 +72,174 @@ pub fn backoff(base: Duration, max: Duration, n: u32) -> Duration {
     exp.mul_f64(1.0 + jitter).min(max)
 }
 
+/// How a refusal that says "come back later" (maintenance, busy, rate limited) is written into
+/// the failure message it is recorded with: `… [come back after 60s]`, or `… [come back later]`
+/// when the provider named no time. The log is the only memory the executors share, so the
+/// provider's wait travels in the event itself and any instance, after any restart, honours it.
+const COME_BACK: &str = " [come back ";
+
+/// `message` marked as a "come back later" refusal, with the provider's wait if it named one.
+pub fn come_back_later(message: &str, wait: Option<Duration>) -> String {
+    match wait {
+        Some(w) if w.subsec_millis() == 0 => format!("{message}{COME_BACK}after {}s]", w.as_secs()),
+        Some(w) => format!("{message}{COME_BACK}after {}ms]", w.as_millis()),
+        None => format!("{message}{COME_BACK}later]"),
+    }
+}
+
+/// Whether a recorded failure message is a "come back later" refusal, and the wait it names
+/// (zero when none). `None` for any other failure.
+pub fn come_back_wait(message: &str) -> Option<Duration> {
+    let at = message.rfind(COME_BACK)?;
+    let rest = message[at + COME_BACK.len()..].strip_suffix(']')?;
+    if rest == "later" {
+        return Some(Duration::ZERO);
+    }
+    let wait = rest.strip_prefix("after ")?;
+    if let Some(ms) = wait.strip_suffix("ms") {
+        return ms.parse().ok().map(Duration::from_millis);
+    }
+    wait.strip_suffix('s')?
+        .parse()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// A failure message without its "come back later" mark, for what the order finally says.
+pub fn without_mark(message: &str) -> &str {
+    match message.rfind(COME_BACK) {
+        Some(at) if come_back_wait(message).is_some() => &message[..at],
+        _ => message,
+    }
+}
+
+/// Refusals that say "come back later" whatever their wait: busy, maintenance, rate limits.
+pub fn is_come_back_later(code: &str, retry_after: Option<Duration>) -> bool {
+    const CODES: [&str; 6] = [
+        "System_busy",
+        "System_Maintenance",
+        "http_429",
+        "rate_limited",
+        "errors.throttled",
+        "errors.maintenance",
+    ];
+    retry_after.is_some() || CODES.contains(&code)
+}
+
+/// What an order's log says about its attempts so far, beyond its state: the retry policy's
+/// memory. Built by each kind of order from its own events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attempts {
+    /// Attempts the provider turned away with "come back later"; they do not count against
+    /// `max_attempts` (their budget is time, see [`retry_decision`]).
+    pub deferred: u32,
+    /// The run of "come back later" refusals the latest attempts ended in: how many, and when
+    /// the first of them was recorded.
+    pub deferred_run: u32,
+    pub deferred_since: Option<DateTime<Utc>>,
+    /// Sends again, under an attempt's own handle, after a lookup found nothing: each counts as an
+    /// attempt.
+    pub resends: u32,
+}
+
+impl Attempts {
+    /// Notes one retryable or final refusal of an attempt.
+    pub fn refused(&mut self, message: &str, at: DateTime<Utc>) {
+        if come_back_wait(message).is_some() {
+            self.deferred += 1;
+            if self.deferred_run == 0 {
+                self.deferred_since = Some(at);
+            }
+            self.deferred_run += 1;
+        } else {
+            self.ended_run();
+        }
+    }
+
+    /// Notes anything that shows the provider took (or may have taken) a request.
+    pub fn ended_run(&mut self) {
+        self.deferred_run = 0;
+        self.deferred_since = None;
+    }
+
+    /// Attempts that count against `max_attempts` out of `attempt` claimed so far.
+    pub fn spent(&self, attempt: u32) -> u32 {
+        (attempt + self.resends).saturating_sub(self.deferred)
+    }
+}
+
+/// What to do with an order whose latest attempt was refused (retryably).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retry {
+    /// Claim the next attempt now.
+    Now,
+    /// Not yet: wake the order after this long.
+    After(Duration),
+    /// No more attempts: fail the order with this code and message.
+    GiveUp { code: String, message: String },
+}
+
+/// The retry policy, for an order whose `attempt`-th attempt ended in the retryable refusal
+/// `failure` (code, message as recorded) `since` ago.
+///
+/// - An ordinary retryable refusal (a 5xx before processing, `errors.unexpected`, the provider not
+///   reached) counts against `max_attempts`, as do resends after a lookup found nothing; the next
+///   attempt waits `backoff(retry_base, retry_max, n)`. When they are spent the order fails with
+///   `gave up after N attempts: <provider's reason>`.
+/// - A refusal that says "come back later" (maintenance, busy, rate limited) does not count: the
+///   next attempt waits at least the provider's announced wait, and at least a backoff from
+///   `retry_base` up to `max(retry_max, hold_timeout / 64)`. Its budget is time: an order turned
+///   away without a break for longer than `hold_timeout` (as long as a payout may wait for funds)
+///   fails with the provider's reason. The cap keeps a day of refusals well under the 99 handles
+///   an order has.
+pub fn retry_decision(
+    t: &Timings,
+    attempt: u32,
+    attempts: &Attempts,
+    failure: Option<(&str, &str)>,
+    since: Duration,
+    now: DateTime<Utc>,
+) -> Retry {
+    if attempt == 0 {
+        return Retry::Now;
+    }
+    let (code, message) = failure.unwrap_or(("attempts_exhausted", "no attempt succeeded"));
+    let reason = without_mark(message);
+    let give_up = |n: u32, how: String| Retry::GiveUp {
+        code: code.to_string(),
+        message: format!("gave up after {n} attempts{how}: {reason}"),
+    };
+    if attempt >= SubmissionHandle::MAX_ATTEMPT {
+        return give_up(attempt, String::new());
+    }
+    let wait = match (come_back_wait(message), attempts.deferred_since) {
+        (Some(asked), Some(first)) if attempts.deferred_run > 0 => {
+            let turned_away = (now - first).to_std().unwrap_or_default();
+            if turned_away >= t.hold_timeout {
+                let how = format!(
+                    " (turned away for {}s by a provider asking to come back later)",
+                    turned_away.as_secs()
+                );
+                return give_up(attempt, how);
+            }
+            let cap = t.retry_max.max(t.hold_timeout / 64);
+            asked.max(backoff(t.retry_base, cap, attempts.deferred_run - 1))
+        }
+        _ => {
+            let spent = attempts.spent(attempt);
+            if spent >= t.max_attempts {
+                return give_up(spent, String::new());
+            }
+            backoff(t.retry_base, t.retry_max, spent.saturating_sub(1))
+        }
+    };
+    if since < wait {
+        Retry::After(wait - since)
+    } else {
+        Retry::Now
+    }
+}
+
 /// What the runtime drives for one kind of order at one provider: given the order rebuilt from
 /// its log and woken by its latest event, one step (see [`Next`]).
 pub(crate) trait Steps: Send + Sync + 'static {
@@ -86,6 +255,16 @@ pub(crate) trait Steps: Send + Sync + 'static {
         order: &'a Self::Order,
         deliveries: u64,
     ) -> BoxFuture<'a, Result<Next, ExecuteError>>;
+    /// The same step, given the order's events too (its attempts' history); by default the
+    /// state alone decides.
+    fn step_with_events<'a>(
+        &'a self,
+        order: &'a Self::Order,
+        _events: &'a [Envelope<<Self::Decider as Decider>::Event>],
+        deliveries: u64,
+    ) -> BoxFuture<'a, Result<Next, ExecuteError>> {
+        self.step(order, deliveries)
+    }
 }
 
 /// The durable consumer every instance of `config.provider` shares on orders of `kind`.
@@ -194,13 +373,26 @@ pub async fn start(
     } else {
         None
     };
+    let sweep = funds.is_some();
     let worker = Arc::new(PayoutWorker {
         log,
         provider,
         funds,
         timings: config.timings.clone(),
     });
-    Ok(run(consumer, worker, config, js))
+    let every = config.timings.claim_timeout.max(Duration::from_millis(200));
+    let mut handle = run(consumer, worker.clone(), config, js);
+    if sweep {
+        // Reservations follow their orders' lives: whatever a step could not release (it died, the
+        // ledger was unavailable) is released here once its order has moved on.
+        handle.tasks.spawn(async move {
+            loop {
+                worker.sweep_reservations().await;
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+    Ok(handle)
 }
 
 /// Publishes the consumer's lag (`giro_consumer_pending`, `giro_consumer_ack_pending`) as the
@@ -328,7 +520,10 @@ async fn handle<W: Steps>(
     if let Some(headers) = &message.headers {
         giro_eventlog::trace::continue_from(&span, headers);
     }
-    let next = worker.step(&state, deliveries).instrument(span).await;
+    let next = worker
+        .step_with_events(&state, &order.events, deliveries)
+        .instrument(span)
+        .await;
     match next {
         Ok(Next::Ack) => ack(&message, AckKind::Ack).await,
         Ok(Next::After(delay)) => ack(&message, AckKind::Nak(Some(delay))).await,

@@ -13,6 +13,10 @@ use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, StatusCode, Url};
 use tracing::Instrument;
 
+mod redact;
+
+pub(crate) use redact::mask_text;
+
 /// The HTTP client could not be built, or a base URL is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
@@ -41,7 +45,7 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, BuildError> {
 /// Parses a provider's base URL, refusing anything a path cannot be appended to.
 pub fn base_url(url: &str) -> Result<Url, BuildError> {
     let invalid = |reason: &str| BuildError::BaseUrl {
-        url: url.to_string(),
+        url: without_userinfo(url),
         reason: reason.to_string(),
     };
     let parsed = Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
@@ -49,6 +53,18 @@ pub fn base_url(url: &str) -> Result<Url, BuildError> {
         return Err(invalid("expected http:// or https://"));
     }
     Ok(parsed)
+}
+
+/// `url` without the `user:password@` it may carry, for error messages.
+fn without_userinfo(url: &str) -> String {
+    let rest = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[rest..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| rest + i);
+    match url[rest..authority_end].rfind('@') {
+        Some(at) => format!("{}***@{}", &url[..rest], &url[rest + at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 /// `base` with `segments` appended, each percent-encoded (ids from a provider never change the
@@ -61,8 +77,9 @@ pub(crate) fn endpoint(base: &Url, segments: &[&str]) -> Url {
     url
 }
 
-/// A provider's answer, read to the end.
-#[derive(Debug, Clone)]
+/// A provider's answer, read to the end. Its `Debug` shows the header names and a masked snippet
+/// of the body, never the body itself (a provider may echo the request).
+#[derive(Clone)]
 pub(crate) struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -70,9 +87,21 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// The body as `T`, or why it is not one.
+    /// The body as `T`, or why it is not one (masked: the parser's message may quote a value).
     pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
-        serde_json::from_slice(&self.body).map_err(|e| format!("{e} in {}", snippet(&self.body)))
+        serde_json::from_slice(&self.body)
+            .map_err(|e| format!("{} in {}", mask_text(&e.to_string()), snippet(&self.body)))
+    }
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("headers", &names)
+            .field("body", &snippet(&self.body))
+            .finish()
     }
 }
 
@@ -191,11 +220,18 @@ pub(crate) fn describe(error: &reqwest::Error) -> String {
     }
 }
 
-/// The first 200 characters of a body, for error messages.
+/// The first 200 characters of a body with credentials, e-mail addresses and long digit runs
+/// masked ([`mask_text`]), for error messages, logs and the reasons stored in events.
 pub(crate) fn snippet(body: &[u8]) -> String {
+    const SHOWN: usize = 200;
+    // Masked before it is cut, so a value cut in half is still recognised; the masked text of
+    // these many characters holds the first 200 shown ones whatever masking shortened.
+    const READ: usize = 4 * SHOWN;
     let text = String::from_utf8_lossy(body);
-    let mut out: String = text.chars().take(200).collect();
-    if text.chars().count() > 200 {
+    let read: String = text.chars().take(READ).collect();
+    let masked = mask_text(&read);
+    let mut out: String = masked.chars().take(SHOWN).collect();
+    if masked.chars().count() > SHOWN || text.chars().count() > READ {
         out.push('…');
     }
     out
@@ -274,5 +310,70 @@ mod tests {
     fn snippets_are_short() {
         assert_eq!(snippet(b"short"), "short");
         assert_eq!(snippet(&[b'x'; 300]).chars().count(), 201);
+        assert_eq!(snippet(&[b'x'; 2000]).chars().count(), 201);
+    }
+
+    /// A provider that echoes the request in an unreadable answer: what reaches errors, logs and
+    /// `outcome_unknown` reasons holds none of it.
+    const ECHO: &str = r#"<error>bad gateway; request was {"accountNo":"40087654321","idCard":"8001234567","email":"wilhelmina.q@example.org","phone":"3157654321","Authorization":"Bearer kb_at_5f3e9d","refreshToken":"kb_rt_77aa"}</error>"#;
+    const RAW: [&str; 6] = [
+        "40087654321",
+        "8001234567",
+        "wilhelmina.q@example.org",
+        "3157654321",
+        "kb_at_5f3e9d",
+        "kb_rt_77aa",
+    ];
+
+    #[test]
+    fn snippets_mask_echoed_personal_data_and_tokens() {
+        let shown = snippet(ECHO.as_bytes());
+        for raw in RAW {
+            assert!(!shown.contains(raw), "{raw} in {shown}");
+        }
+        assert!(shown.contains("****4321"), "{shown}");
+        assert!(shown.contains("w***@example.org"), "{shown}");
+        // A value cut by the 200 characters is masked as a whole first.
+        let long = format!("{}{}", "x".repeat(190), "account 40087654321");
+        let shown = snippet(long.as_bytes());
+        assert!(!shown.contains("4008765"), "{shown}");
+    }
+
+    #[test]
+    fn unreadable_answers_and_their_debug_are_masked() {
+        let answer = Answer {
+            status: StatusCode::BAD_GATEWAY,
+            headers: headers(&[("set-cookie", "session=kb_at_5f3e9d")]),
+            body: Bytes::from_static(ECHO.as_bytes()),
+        };
+        let error = answer.json::<serde_json::Value>().unwrap_err();
+        let debug = format!("{answer:?}");
+        for text in [&error, &debug] {
+            for raw in RAW {
+                assert!(!text.contains(raw), "{raw} in {text}");
+            }
+        }
+        assert!(debug.contains("set-cookie"), "{debug}");
+        // serde's own message quotes the value it could not use.
+        let answer = Answer {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(br#"{"n": "40087654321"}"#),
+        };
+        let error = answer
+            .json::<std::collections::HashMap<String, u64>>()
+            .unwrap_err();
+        assert!(!error.contains("40087654321"), "{error}");
+    }
+
+    #[test]
+    fn base_url_errors_hide_credentials() {
+        let err = base_url("ftp://ops:hunter2@example.com/x").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(err.to_string().contains("ftp://***@example.com/x"), "{err}");
+        assert_eq!(
+            without_userinfo("https://example.com/a@b"),
+            "https://example.com/a@b"
+        );
     }
 }

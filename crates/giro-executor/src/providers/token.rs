@@ -115,6 +115,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn tokens_debug_masked() {
+        let token = Token::new(
+            "kb_at_0123456789".into(),
+            Some("kb_rt_0123456789".into()),
+            Duration::from_secs(3600),
+        );
+        let cache = TokenCache::default();
+        let copy = token.clone();
+        cache
+            .access(|_| async { Ok::<_, String>(copy) })
+            .await
+            .unwrap();
+        let debug = format!("{token:?} {token:#?} {cache:?}");
+        assert!(!debug.contains("0123456789"), "{debug}");
+        assert!(debug.contains("***"), "{debug}");
+    }
+
+    #[tokio::test]
     async fn short_lived_tokens_are_renewed_with_their_refresh_token() {
         let cache = TokenCache::default();
         let short =

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use giro_domain::Currency;
 use giro_domain::payout::{ProviderReport, ReportSource, ReportedOutcome};
@@ -16,6 +17,14 @@ pub struct Behaviour {
     pub lose_every: u64,
     /// The first n submissions are refused as busy.
     pub busy_first: u64,
+    /// The code of those refusals (`System_busy` when `None`) and the wait they announce.
+    pub busy_code: Option<&'static str>,
+    pub busy_retry_after: Option<Duration>,
+    /// Every submission fails like a 5xx before the payout is stored: an unknown outcome, and
+    /// the provider has nothing.
+    pub unknown_without_storing: bool,
+    /// Every lookup fails (the provider cannot be asked).
+    pub lookup_fails: bool,
     /// Pay from this balance (refuse when short); None: no balance.
     pub balance: Option<Decimal>,
     /// Lookups before a payout reports success.
@@ -26,6 +35,8 @@ pub struct FakeProvider {
     pub behaviour: Behaviour,
     state: Mutex<State>,
     calls: AtomicU64,
+    /// Every submission call: its handle and when it came.
+    sends: Mutex<Vec<(String, Instant)>>,
 }
 
 #[derive(Default)]
@@ -49,7 +60,23 @@ impl FakeProvider {
                 ..Default::default()
             }),
             calls: AtomicU64::new(0),
+            sends: Mutex::new(Vec::new()),
         }
+    }
+
+    /// When each submission call for `order` came (refused, unknown or accepted).
+    pub fn sends_for(&self, order: giro_domain::OrderId) -> Vec<(String, Instant)> {
+        self.sends
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(h, _)| {
+                h.parse::<giro_domain::SubmissionHandle>()
+                    .map(|h| h.order_id)
+                    == Ok(order)
+            })
+            .cloned()
+            .collect()
     }
 
     /// Payouts created at the provider (not requests).
@@ -95,12 +122,22 @@ impl PayoutProvider for FakeProvider {
     fn submit<'a>(&'a self, order: PayoutOrder<'a>) -> BoxFuture<'a, Submission> {
         Box::pin(async move {
             let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+            self.sends
+                .lock()
+                .unwrap()
+                .push((order.handle.to_string(), Instant::now()));
             if n <= self.behaviour.busy_first {
+                let code = self.behaviour.busy_code.unwrap_or("System_busy");
                 return Submission::Refused {
-                    code: "System_busy".into(),
-                    message: "busy".into(),
+                    code: code.into(),
+                    message: format!("not taking payouts now ({code})"),
                     retryable: true,
-                    retry_after: None,
+                    retry_after: self.behaviour.busy_retry_after,
+                };
+            }
+            if self.behaviour.unknown_without_storing {
+                return Submission::Unknown {
+                    reason: "HTTP 500 System_error".into(),
                 };
             }
             let mut st = self.state.lock().unwrap();
@@ -142,6 +179,12 @@ impl PayoutProvider for FakeProvider {
 
     fn lookup<'a>(&'a self, order: PayoutOrder<'a>) -> BoxFuture<'a, Lookup> {
         Box::pin(async move {
+            if self.behaviour.lookup_fails {
+                return Lookup::Failed {
+                    reason: "HTTP 503".into(),
+                    retry_after: None,
+                };
+            }
             let mut st = self.state.lock().unwrap();
             match st.payouts.get_mut(order.handle) {
                 None => Lookup::NotFound,

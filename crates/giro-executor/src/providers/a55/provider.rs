@@ -26,6 +26,15 @@ fn retry_after(e: &A55Error) -> Option<std::time::Duration> {
     }
 }
 
+/// A55's "retry with exponential backoff" error: it answers so before creating anything, so a
+/// creation that got it is a retryable refusal, not an unknown outcome.
+const UNEXPECTED: &str = "errors.unexpected";
+
+fn is_unexpected(e: &A55Error) -> bool {
+    matches!(e, A55Error::Server { code, message, .. }
+        if code == UNEXPECTED || message.contains(UNEXPECTED))
+}
+
 fn operation(result: Result<Charge, A55Error>, source: ReportSource) -> ChargeOperation {
     match result {
         Ok(charge) => ChargeOperation::Done(Box::new(view(&charge, source))),
@@ -48,6 +57,12 @@ impl ChargeProvider for A55Client {
                     &charge,
                     ReportSource::SubmitResponse,
                 ))),
+                Err(e) if is_unexpected(&e) => ChargeSubmission::Refused {
+                    code: UNEXPECTED.into(),
+                    message: e.to_string(),
+                    retryable: true,
+                    retry_after: None,
+                },
                 Err(e) if e.may_have_happened() => ChargeSubmission::Unknown {
                     reason: e.to_string(),
                 },

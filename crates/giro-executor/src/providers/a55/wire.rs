@@ -1,11 +1,14 @@
 //! A55's JSON (seed 003), exactly as it is sent and received. The webhook ingress reuses
 //! [`Charge`] (the signed webhook's body) and [`LegacyWebhook`] (the older unsigned one).
 
+use std::fmt;
+
 use giro_domain::Currency;
 use giro_domain::charge::{
     Address, BoletoDetails, ChargeMethod, ChargeOutcome, ChargeReport, ChargeRequested,
     PaymentDetails, PixDetails, ReportSource, Subscription,
 };
+use giro_domain::secret::{MaskStyle, mask};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +17,8 @@ use super::status::A55Status;
 use crate::providers::json;
 use crate::providers::report::report_id;
 
-/// The OAuth2 token answer; `expires_in` is in seconds.
-#[derive(Debug, Deserialize)]
+/// The OAuth2 token answer; `expires_in` is in seconds. Its `Debug` masks the token.
+#[derive(Deserialize)]
 pub struct TokenResponse {
     pub access_token: String,
     #[serde(default, deserialize_with = "json::opt_decimal")]
@@ -24,9 +27,20 @@ pub struct TokenResponse {
     pub token_type: Option<String>,
 }
 
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"***")
+            .field("expires_in", &self.expires_in)
+            .field("token_type", &self.token_type)
+            .finish()
+    }
+}
+
 /// `POST /api/v1/bank/wallet/charge/`. It has no card fields: raw card data never passes through
-/// Giro (cards go through A55's hosted checkout, `charge_payment_url`).
-#[derive(Debug, Serialize)]
+/// Giro (cards go through A55's hosted checkout, `charge_payment_url`). Its `Debug` masks the
+/// payer (name, e-mail, tax id, phone) and shows of the address only the city, state and country.
+#[derive(Serialize)]
 pub struct CreateCharge<'a> {
     pub wallet_uuid: &'a str,
     pub merchant_id: &'a str,
@@ -52,6 +66,41 @@ pub struct CreateCharge<'a> {
     pub capture: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription: Option<&'a Subscription>,
+}
+
+impl fmt::Debug for CreateCharge<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let address = format!(
+            "Address {{ city: {:?}, state: {:?}, country: {:?}, .. }}",
+            self.payer_address.city, self.payer_address.state, self.payer_address.country
+        );
+        f.debug_struct("CreateCharge")
+            .field("wallet_uuid", &self.wallet_uuid)
+            .field("merchant_id", &self.merchant_id)
+            .field("payer_name", &mask(self.payer_name, MaskStyle::Initials))
+            .field("payer_email", &mask(self.payer_email, MaskStyle::Email))
+            .field(
+                "payer_tax_id",
+                &mask(self.payer_tax_id, MaskStyle::LastFour),
+            )
+            .field(
+                "payer_cell_phone",
+                &mask(self.payer_cell_phone, MaskStyle::LastFour),
+            )
+            .field("installment_value", &self.installment_value)
+            .field("installment_count", &self.installment_count)
+            .field("currency", &self.currency)
+            .field("due_date", &self.due_date)
+            .field("description", &self.description)
+            .field("type_charge", &self.type_charge)
+            .field("payer_address", &format_args!("{address}"))
+            .field("webhook_url", &self.webhook_url)
+            .field("redirect_url", &self.redirect_url)
+            .field("reference_external_id", &self.reference_external_id)
+            .field("capture", &self.capture)
+            .field("subscription", &self.subscription)
+            .finish()
+    }
 }
 
 /// Why a charge cannot be sent to A55 as asked (nothing was sent).
@@ -321,5 +370,73 @@ impl LegacyWebhook {
     /// Parses an unsigned webhook body.
     pub fn parse(body: &[u8]) -> Result<Self, serde_json::Error> {
         serde_json::from_slice(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charge_requests_and_tokens_debug_masked() {
+        let address = Address {
+            street: "Rua Augusta".into(),
+            address_number: "1508".into(),
+            complement: "Apto 71".into(),
+            neighborhood: "Consolacao".into(),
+            city: "Sao Paulo".into(),
+            state: "SP".into(),
+            postal_code: "01304-001".into(),
+            country: Some("BR".into()),
+        };
+        let charge = CreateCharge {
+            wallet_uuid: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            merchant_id: "11111111-1111-1111-1111-111111111111",
+            payer_name: "Joaquina Bettencourt",
+            payer_email: "joaquina.b@example.com.br",
+            payer_tax_id: "39053344705",
+            payer_cell_phone: "+5511987654321",
+            installment_value: Decimal::new(15_000, 2),
+            installment_count: 1,
+            currency: "BRL",
+            due_date: "2030-12-31".into(),
+            description: "Order 42",
+            type_charge: ChargeMethod::Pix,
+            payer_address: &address,
+            webhook_url: None,
+            redirect_url: Some("https://shop.example.com/done"),
+            reference_external_id: "G0abc01",
+            capture: None,
+            subscription: None,
+        };
+        let debug = format!("{charge:?} {charge:#?}");
+        for raw in [
+            "Joaquina",
+            "Bettencourt",
+            "joaquina.b@example.com.br",
+            "39053344705",
+            "987654321",
+            "Rua Augusta",
+            "Apto 71",
+            "01304-001",
+        ] {
+            assert!(!debug.contains(raw), "{raw} in {debug}");
+        }
+        for shown in [
+            "J*** B***",
+            "j***@example.com.br",
+            "****4705",
+            "Sao Paulo",
+            "G0abc01",
+        ] {
+            assert!(debug.contains(shown), "{shown} not in {debug}");
+        }
+        let token: TokenResponse = serde_json::from_str(
+            r#"{"access_token":"a55_0123456789abcdef","expires_in":3600,"token_type":"Bearer"}"#,
+        )
+        .unwrap();
+        let debug = format!("{token:?}");
+        assert!(!debug.contains("a55_0123456789abcdef"), "{debug}");
+        assert!(debug.contains("3600"), "{debug}");
     }
 }

@@ -1,10 +1,13 @@
 //! Cashy's JSON (seeds 001 and 004), exactly as it is sent and received, and the conversions
 //! between it and Giro's domain. The webhook ingress reuses [`Callback`].
 
+use std::fmt;
+
 use giro_domain::checks::tz_national_number;
 use giro_domain::co_banks;
 use giro_domain::payout::{ProviderReport, ReportSource};
 use giro_domain::rail::{CoAccountType, Document, PayoutBeneficiary, TzOperator};
+use giro_domain::secret::{MaskStyle, mask};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -19,8 +22,8 @@ use crate::providers::report::report_id;
 /// calls the account.
 const CO_EWALLETS: [&str; 2] = ["507", "551"];
 
-/// `POST /api/payOut`.
-#[derive(Debug, Serialize)]
+/// `POST /api/payOut`. Its `Debug` masks the holder's name, account, document, phone and e-mail.
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PayOutRequest<'a> {
     pub account_name: String,
@@ -43,6 +46,31 @@ pub struct PayOutRequest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<&'a str>,
     pub remark: String,
+}
+
+impl fmt::Debug for PayOutRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last_four = |v: Option<&str>| v.map(|v| mask(v, MaskStyle::LastFour));
+        f.debug_struct("PayOutRequest")
+            .field(
+                "account_name",
+                &mask(&self.account_name, MaskStyle::Initials),
+            )
+            .field("account_no", &mask(self.account_no, MaskStyle::LastFour))
+            .field("account_type", &self.account_type)
+            .field("currency", &self.currency)
+            .field("amount", &self.amount)
+            .field("bank_id", &self.bank_id)
+            .field("mch_order_no", &self.mch_order_no)
+            .field("notify_url", &self.notify_url)
+            .field("nonce_str", &self.nonce_str)
+            .field("id_type", &self.id_type)
+            .field("id_card", &last_four(self.id_card))
+            .field("phone", &last_four(self.phone))
+            .field("email", &self.email.map(|e| mask(e, MaskStyle::Email)))
+            .field("remark", &self.remark)
+            .finish()
+    }
 }
 
 /// `POST /api/payOutQuery`: at least one id; `orderNo` is preferred when known.
@@ -377,5 +405,59 @@ impl Callback {
             self.fee,
             ReportSource::Webhook,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payout_requests_debug_masked() {
+        let body = PayOutRequest {
+            account_name: "Wilhelmina Quintero".into(),
+            account_no: "40087654321",
+            account_type: 1,
+            currency: "COP",
+            amount: Decimal::new(150_000, 0),
+            bank_id: Some(7),
+            mch_order_no: "G0abc01",
+            notify_url: "https://giro.example.com/webhooks/cashy",
+            nonce_str: "n0nce".into(),
+            id_type: Some("1".into()),
+            id_card: Some("8001234567"),
+            phone: Some("3157654321"),
+            email: Some("wilhelmina.q@example.org"),
+            remark: "giro payout".into(),
+        };
+        let debug = format!("{body:?} {body:#?}");
+        for raw in [
+            "Wilhelmina",
+            "Quintero",
+            "40087654321",
+            "8001234567",
+            "3157654321",
+            "wilhelmina.q@example.org",
+        ] {
+            assert!(!debug.contains(raw), "{raw} in {debug}");
+        }
+        for shown in [
+            "W*** Q***",
+            "****4321",
+            "****4567",
+            "w***@example.org",
+            "G0abc01",
+        ] {
+            assert!(debug.contains(shown), "{shown} not in {debug}");
+        }
+        let wallet = PayOutRequest {
+            account_no: "713579246",
+            id_card: None,
+            phone: None,
+            email: None,
+            ..body
+        };
+        let debug = format!("{wallet:?}");
+        assert!(!debug.contains("713579246"), "{debug}");
     }
 }

@@ -1,16 +1,20 @@
 //! KillB's JSON (v2 API), exactly as it is sent and received, and the conversions between it and
 //! Giro's domain. The webhook ingress reuses [`WebhookEnvelope`] and [`Payout::report`].
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use giro_domain::Pii;
 use giro_domain::co_banks;
 use giro_domain::payout::{PayoutRequested, ProviderReport, ReportSource};
 use giro_domain::rail::{AliasType, CoAccountType, Document, PayoutBeneficiary};
+use giro_domain::secret::{MaskStyle, mask};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::status::KillbStatus;
+use crate::providers::http::mask_text;
 use crate::providers::json;
 use crate::providers::report::report_id;
 
@@ -28,8 +32,9 @@ pub struct RefreshRequest<'a> {
     pub refresh_token: &'a str,
 }
 
-/// The answer to login and refresh. `expiresIn` is in **milliseconds**.
-#[derive(Debug, Deserialize)]
+/// The answer to login and refresh. `expiresIn` is in **milliseconds**. Its `Debug` masks both
+/// tokens.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
     pub access_token: String,
@@ -39,7 +44,17 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
 }
 
-/// `POST /api/v2/payouts`.
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"***")
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+/// `POST /api/v2/payouts`. Its `Debug` masks the beneficiary's personal data.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatePayout<'a> {
@@ -61,7 +76,7 @@ pub enum Beneficiary<'a> {
 }
 
 /// Who receives: a person (first and last name) or a company, with contact and document.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Holder<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -76,7 +91,7 @@ pub struct Holder<'a> {
 }
 
 /// `{type, number}`; `type` in KillB's words (CC, CE, NIT, NUIP, PASSPORT, …).
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 pub struct DocumentOut<'a> {
     #[serde(rename = "type")]
     pub doc_type: String,
@@ -84,7 +99,7 @@ pub struct DocumentOut<'a> {
 }
 
 /// A Colombian bank account (PSE).
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PseAccount<'a> {
     #[serde(flatten)]
@@ -97,7 +112,7 @@ pub struct PseAccount<'a> {
 }
 
 /// A registered BREB alias.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BrebAccount<'a> {
     #[serde(flatten)]
@@ -105,6 +120,60 @@ pub struct BrebAccount<'a> {
     pub alias_type: AliasType,
     pub alias: &'a str,
     pub country_code: &'static str,
+}
+
+impl fmt::Debug for Holder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |n: Option<&str>| n.map(|n| mask(n, MaskStyle::Initials));
+        f.debug_struct("Holder")
+            .field("first_name", &name(self.first_name))
+            .field("last_name", &name(self.last_name))
+            .field("company_name", &name(self.company_name))
+            .field("email", &mask(self.email, MaskStyle::Email))
+            .field("phone", &mask(self.phone, MaskStyle::LastFour))
+            .field("document", &self.document)
+            .finish()
+    }
+}
+
+impl fmt::Debug for DocumentOut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DocumentOut")
+            .field("doc_type", &self.doc_type)
+            .field("number", &mask(self.number, MaskStyle::LastFour))
+            .finish()
+    }
+}
+
+impl fmt::Debug for PseAccount<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PseAccount")
+            .field("holder", &self.holder)
+            .field(
+                "account_number",
+                &mask(self.account_number, MaskStyle::LastFour),
+            )
+            .field("bank_code", &self.bank_code)
+            .field("account_type", &self.account_type)
+            .field("country_code", &self.country_code)
+            .finish()
+    }
+}
+
+impl fmt::Debug for BrebAccount<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let style = if self.alias.contains('@') {
+            MaskStyle::Email
+        } else {
+            MaskStyle::LastFour
+        };
+        f.debug_struct("BrebAccount")
+            .field("holder", &self.holder)
+            .field("alias_type", &self.alias_type)
+            .field("alias", &mask(self.alias, style))
+            .field("country_code", &self.country_code)
+            .finish()
+    }
 }
 
 /// Why a payout cannot be sent to KillB at all (not retryable: the order itself is wrong here).
@@ -302,17 +371,27 @@ impl Messages {
     }
 }
 
-/// One `{key, value}` of `arguments`.
-#[derive(Debug, Deserialize)]
+/// One `{key, value}` of `arguments`. The value may echo the request: its `Debug` is masked.
+#[derive(Deserialize)]
 pub struct Argument {
     pub key: String,
     #[serde(default)]
     pub value: serde_json::Value,
 }
 
+impl fmt::Debug for Argument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Argument")
+            .field("key", &self.key)
+            .field("value", &mask_text(&self.value.to_string()))
+            .finish()
+    }
+}
+
 /// A webhook as KillB posts it: `{id, event: "PAYOUT", action: CREATE|UPDATE|DELETE, data,
-/// createdAt, updatedAt, attempts}`. `data` is kept raw until the event says what it is.
-#[derive(Debug, Deserialize)]
+/// createdAt, updatedAt, attempts}`. `data` is kept raw until the event says what it is; an
+/// ACCOUNT's carries the holder's details, so `Debug` shows only its length.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookEnvelope {
     pub id: String,
@@ -326,6 +405,20 @@ pub struct WebhookEnvelope {
     pub updated_at: Option<String>,
     #[serde(default)]
     pub attempts: Option<u32>,
+}
+
+impl fmt::Debug for WebhookEnvelope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookEnvelope")
+            .field("id", &self.id)
+            .field("event", &self.event)
+            .field("action", &self.action)
+            .field("data", &format_args!("<{} bytes>", self.data.get().len()))
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
 }
 
 impl WebhookEnvelope {
@@ -410,6 +503,14 @@ pub fn account_body(
         }
     }
     let mut data = rename(serde_json::to_value(&registration.data).unwrap_or_default());
+    // KillB writes the passport as PASSPORT (Giro, like Cashy, also takes PA).
+    if let Some(doc_type) = data.pointer_mut("/document/type")
+        && doc_type
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case("PA"))
+    {
+        *doc_type = serde_json::Value::String("PASSPORT".to_string());
+    }
     if let Some(bank) = data
         .get("bankCode")
         .and_then(|c| c.as_str())
@@ -422,4 +523,128 @@ pub fn account_body(
         "externalId": id,
         "data": data,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_bodies_use_killbs_names() {
+        let body = serde_json::json!({"idempotency_key": "b-pa", "type": "PSE", "data": {
+            "first_name": "Juan", "last_name": "Garcia", "email": "juan@example.com",
+            "phone": "+573001234567", "country_code": "CO", "account_number": "1234567890",
+            "bank_code": "0001", "account_type": "savings",
+            "document": {"type": "PA", "number": "AB123456", "issued_country_code": "CO"}}});
+        let Ok(giro_domain::beneficiary::BeneficiaryCommand::Register { id, registration }) =
+            giro_domain::beneficiary::parse_register(body.to_string().as_bytes())
+        else {
+            panic!("a valid registration");
+        };
+        let sent = account_body(&id.to_string(), &registration);
+        assert_eq!(sent["type"], "PSE");
+        assert_eq!(sent["externalId"], id.to_string());
+        assert_eq!(sent["data"]["document"]["type"], "PASSPORT");
+        assert_eq!(sent["data"]["accountNumber"], "1234567890");
+        assert_eq!(sent["data"]["type"], "savings");
+        assert_eq!(sent["data"]["firstName"], "Juan");
+    }
+
+    const RAW: [&str; 9] = [
+        "Wilhelmina",
+        "Quintero",
+        "wilhelmina.q@example.org",
+        "3157654321",
+        "8001234567",
+        "40087654321",
+        "breb-alias-998877",
+        "kb_at_secret",
+        "kb_rt_secret",
+    ];
+
+    fn holder() -> Holder<'static> {
+        Holder {
+            first_name: Some("Wilhelmina"),
+            last_name: Some("Quintero"),
+            company_name: None,
+            email: "wilhelmina.q@example.org",
+            phone: "3157654321",
+            document: DocumentOut {
+                doc_type: "CC".into(),
+                number: "8001234567",
+            },
+        }
+    }
+
+    fn assert_masked(debug: &str) {
+        for raw in RAW {
+            assert!(!debug.contains(raw), "{raw} in {debug}");
+        }
+    }
+
+    #[test]
+    fn payout_requests_debug_masked() {
+        let pse = CreatePayout {
+            pre_fund_account_id: "prefund-cop-001",
+            amount: Decimal::new(500_000, 0),
+            external_id: "G0abc01",
+            beneficiary: Beneficiary::Pse(PseAccount {
+                holder: holder(),
+                account_number: "40087654321",
+                bank_code: "007",
+                account_type: "savings",
+                country_code: "CO",
+            }),
+        };
+        let debug = format!("{pse:?} {pse:#?}");
+        assert_masked(&debug);
+        for shown in [
+            "****4321",
+            "w***@example.org",
+            "W***",
+            "Q***",
+            "****4567",
+            "G0abc01",
+        ] {
+            assert!(debug.contains(shown), "{shown} not in {debug}");
+        }
+        let breb = CreatePayout {
+            pre_fund_account_id: "prefund-cop-001",
+            amount: Decimal::new(500_000, 0),
+            external_id: "G0abc02",
+            beneficiary: Beneficiary::Breb(BrebAccount {
+                holder: Holder {
+                    company_name: Some("Quintero Wilhelmina SAS"),
+                    ..holder()
+                },
+                alias_type: AliasType::Phone,
+                alias: "breb-alias-998877",
+                country_code: "CO",
+            }),
+        };
+        assert_masked(&format!("{breb:?}"));
+    }
+
+    #[test]
+    fn tokens_and_echoes_debug_masked() {
+        let tokens: TokenResponse = serde_json::from_str(
+            r#"{"accessToken":"kb_at_secret","expiresIn":900000,"refreshToken":"kb_rt_secret"}"#,
+        )
+        .unwrap();
+        let debug = format!("{tokens:?}");
+        assert_masked(&debug);
+        assert!(debug.contains("900000"), "{debug}");
+        let error: ErrorBody = serde_json::from_str(
+            r#"{"errorCode":"X","arguments":[{"key":"accountNumber","value":"40087654321"},
+                {"key":"email","value":"wilhelmina.q@example.org"}]}"#,
+        )
+        .unwrap();
+        assert_masked(&format!("{error:?}"));
+        let hook = WebhookEnvelope::parse(
+            br#"{"id":"e1","event":"ACCOUNT","data":{"id":"a1","status":"ACTIVE",
+                "firstName":"Wilhelmina","lastName":"Quintero","accountNumber":"40087654321"}}"#,
+        )
+        .unwrap();
+        assert_masked(&format!("{hook:?}"));
+    }
 }
