@@ -259,6 +259,26 @@ impl Stack {
         self.executors.push((pid("a55"), handle));
     }
 
+    /// Starts an intake instance on the stack's stream, and a client of it (10 s per request).
+    pub async fn start_intake(&self) -> (giro_intake::IntakeHandle, giro_intake::IntakeClient) {
+        let intake = giro_intake::Intake::start(
+            self.log.client.clone(),
+            self.log.log.clone(),
+            giro_intake::IntakeConfig {
+                prefix: self.log.config.prefix.clone(),
+                ..giro_intake::IntakeConfig::default()
+            },
+        )
+        .await
+        .expect("intake starts");
+        let client = giro_intake::IntakeClient::new(
+            self.log.client.clone(),
+            self.log.config.prefix.clone(),
+            Duration::from_secs(10),
+        );
+        (intake, client)
+    }
+
     /// Starts one more beneficiary account executor instance (`killb-accounts`).
     pub async fn start_beneficiary_executor(&mut self) {
         let id = pid(giro_domain::beneficiary::ACCOUNTS_PROVIDER);

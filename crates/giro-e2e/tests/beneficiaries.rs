@@ -10,29 +10,10 @@ use std::time::{Duration, Instant};
 use giro_domain::ErrorCode;
 use giro_domain::beneficiary::BeneficiaryDecider;
 use giro_e2e::{Stack, StackOptions};
-use giro_intake::{Intake, IntakeClient, IntakeConfig, IntakeHandle, Reply};
+use giro_intake::{IntakeClient, Reply};
 use serde_json::{Value, json};
 
 const WITHIN: Duration = Duration::from_secs(30);
-
-async fn with_intake(stack: &Stack) -> (IntakeHandle, IntakeClient) {
-    let intake = Intake::start(
-        stack.log.client.clone(),
-        stack.log.log.clone(),
-        IntakeConfig {
-            prefix: stack.log.config.prefix.clone(),
-            ..IntakeConfig::default()
-        },
-    )
-    .await
-    .expect("intake starts");
-    let client = IntakeClient::new(
-        stack.log.client.clone(),
-        stack.log.config.prefix.clone(),
-        Duration::from_secs(10),
-    );
-    (intake, client)
-}
 
 fn pse(key: &str, account_number: &str) -> Value {
     json!({"idempotency_key": key, "type": "PSE", "data": {
@@ -80,7 +61,7 @@ fn refused_beneficiary(reply: &Reply) {
 async fn registered_beneficiaries_become_killb_accounts_and_only_active_ones_are_paid() {
     let mut stack = Stack::start(StackOptions::default()).await;
     stack.start_beneficiary_executor().await;
-    let (_intake, client) = with_intake(&stack).await;
+    let (_intake, client) = stack.start_intake().await;
 
     let active = register(&client, pse("b-active", "1234567890")).await;
     let rejected = register(&client, pse("b-rejected", "1234567891")).await;
@@ -148,7 +129,7 @@ async fn an_account_created_while_killb_loses_answers_is_created_once() {
     options.faults.lose_response = 0.5;
     let mut stack = Stack::start(options).await;
     stack.start_beneficiary_executor().await;
-    let (_intake, client) = with_intake(&stack).await;
+    let (_intake, client) = stack.start_intake().await;
     let mut ids = vec![];
     for i in 0..6 {
         ids.push(register(&client, pse(&format!("b-lossy-{i}"), "1234567890")).await);
@@ -178,7 +159,7 @@ async fn killb_account_webhooks_alone_move_beneficiaries() {
     options.timings.poll_max = Duration::from_secs(3600);
     let mut stack = Stack::start(options).await;
     stack.start_beneficiary_executor().await;
-    let (_intake, client) = with_intake(&stack).await;
+    let (_intake, client) = stack.start_intake().await;
 
     let active = register(&client, pse("w-active", "1234567890")).await;
     let lapsing = register(&client, pse("w-lapsing", "1234567893")).await;

@@ -15,7 +15,7 @@ use giro_domain::OrderId;
 use giro_domain::charge::ChargeStatus;
 use giro_domain::payout::PayoutStatus;
 use giro_e2e::*;
-use giro_intake::{Intake, IntakeClient, IntakeConfig, IntakeHandle, Reply};
+use giro_intake::{IntakeClient, Reply};
 use giro_projection::test_support::TestSchema;
 use giro_projection::{ProjectionConfig, StuckThresholds};
 use giro_sandbox::FaultSettings;
@@ -208,25 +208,6 @@ async fn assert_clean_views(client: &IntakeClient, ids: &[String], personal: &[(
     }
 }
 
-async fn with_intake(stack: &Stack) -> (IntakeHandle, IntakeClient) {
-    let intake = Intake::start(
-        stack.log.client.clone(),
-        stack.log.log.clone(),
-        IntakeConfig {
-            prefix: stack.log.config.prefix.clone(),
-            ..IntakeConfig::default()
-        },
-    )
-    .await
-    .expect("intake starts");
-    let client = IntakeClient::new(
-        stack.log.client.clone(),
-        stack.log.config.prefix.clone(),
-        Duration::from_secs(10),
-    );
-    (intake, client)
-}
-
 fn strings(ids: &[OrderId]) -> Vec<String> {
     ids.iter().map(OrderId::to_string).collect()
 }
@@ -302,7 +283,7 @@ async fn debug_logs_hold_no_personal_data_or_secret() {
     let from = logs().len();
     let stack = Stack::start(StackOptions::default()).await;
     let tokens = issued_tokens(&stack).await;
-    let (intake, client) = with_intake(&stack).await;
+    let (intake, client) = stack.start_intake().await;
     let schema = TestSchema::new();
     let projection = giro_projection::start(
         ProjectionConfig {
@@ -349,7 +330,7 @@ async fn payout_refusals_errors_and_lost_answers_log_no_personal_data_or_secret(
     let from = logs().len();
     let stack = Stack::start(StackOptions::default()).await;
     let tokens = issued_tokens(&stack).await;
-    let (intake, client) = with_intake(&stack).await;
+    let (intake, client) = stack.start_intake().await;
     let (person, wallet) = (colombian(), tanzanian());
 
     // Refused by the providers (KillB REJECTED, Cashy FAIL): this also fetches the tokens and
@@ -471,7 +452,7 @@ async fn charges_log_no_payer_data_or_secret() {
     let from = logs().len();
     let stack = Stack::start(StackOptions::default()).await;
     let tokens = issued_tokens(&stack).await;
-    let (intake, client) = with_intake(&stack).await;
+    let (intake, client) = stack.start_intake().await;
 
     let card = charge(&client, "logs-card", "150.00", "credit_card").await;
     let pix = charge(&client, "logs-pix", "170.00", "pix").await;
@@ -547,7 +528,7 @@ async fn beneficiary_accounts_log_no_holder_data_or_secret() {
     let mut stack = Stack::start(StackOptions::default()).await;
     stack.start_beneficiary_executor().await;
     let tokens = issued_tokens(&stack).await;
-    let (intake, client) = with_intake(&stack).await;
+    let (intake, client) = stack.start_intake().await;
 
     let mut ids = vec![];
     for (key, account, document) in [

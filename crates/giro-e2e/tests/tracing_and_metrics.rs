@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use giro_domain::payout::PayoutStatus;
 use giro_e2e::{CO_KEY, CO_MERCHANT, Stack, StackOptions};
-use giro_intake::{Intake, IntakeClient, IntakeConfig};
+use giro_intake::IntakeClient;
 use giro_projection::test_support::TestSchema;
 use giro_projection::{ProjectionConfig, StuckThresholds};
 use giro_sandbox::cashy::cashy_sign;
@@ -55,16 +55,7 @@ async fn one_payout_is_one_trace_and_metrics_count_the_run() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (exporter, provider) = install_tracing();
     let stack = Stack::start(StackOptions::default()).await;
-    let intake = Intake::start(
-        stack.log.client.clone(),
-        stack.log.log.clone(),
-        IntakeConfig {
-            prefix: stack.log.config.prefix.clone(),
-            ..IntakeConfig::default()
-        },
-    )
-    .await
-    .expect("intake starts");
+    let (intake, _) = stack.start_intake().await;
     let schema = TestSchema::new();
     let projection = giro_projection::start(
         ProjectionConfig {
