@@ -70,7 +70,10 @@ pub async fn catch_up(args: &BenchArgs) -> Result<BenchReport, Error> {
     };
     let result = measure(args, &client, &config).await;
     let js = jetstream::new(client);
-    let _ = js.delete_stream(&log.stream).await;
+    // EventLog::open provisions the dead-letter stream beside the events: both go.
+    for stream in [log.stream.clone(), log.dead_letter_stream()] {
+        let _ = js.delete_stream(&stream).await;
+    }
     if let Ok(mut conn) = db::connection(&config.database_url, &config.schema).await {
         let _ = db::drop_schema(&mut conn, &config.schema).await;
     }

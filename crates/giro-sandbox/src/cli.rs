@@ -70,7 +70,7 @@ pub struct SandboxArgs {
         default_value = "killb-sandbox-webhook-secret"
     )]
     pub killb_webhook_secret: String,
-    /// Pre-register a KillB PAYOUT webhook to this URL.
+    /// Pre-register a KillB webhook (PAYOUT and ACCOUNT events) to this URL.
     #[arg(long, env = "GIRO_SANDBOX_KILLB_WEBHOOK_URL")]
     pub killb_webhook_url: Option<String>,
     /// How `x-signature-sha256` is computed: (a) hmac-sha256 of the body, (b) sha256 of body + "_" + secret.

@@ -443,3 +443,53 @@ fn the_command_line_drives_a_running_engine() {
     drop(schema);
     drop(log);
 }
+
+/// Every fault setting the sandbox takes (the JSON names of `POST /_sandbox/faults`) is an option
+/// of `giro sandbox`, explained in its help's FAULTS section and in the sandbox README; every
+/// scenario code of the help's table is in the README's.
+#[test]
+fn sandbox_help_and_readme_document_every_scenario_and_fault() {
+    let help = giro()
+        .args(["sandbox", "--help"])
+        .output()
+        .expect("giro runs");
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout).to_string();
+    let readme = std::fs::read_to_string(repo().join("crates/giro-sandbox/README.md"))
+        .expect("the sandbox README");
+    let faults = serde_json::to_value(giro_sandbox::FaultSettings::default()).expect("JSON");
+    let names: Vec<&String> = faults.as_object().expect("an object").keys().collect();
+    assert!(names.len() >= 10, "{names:?}");
+    let (_, faults_section) = help.split_once("FAULTS").expect("a FAULTS section");
+    for name in names {
+        let option = format!("--{}", name.replace('_', "-"));
+        assert!(help.contains(&option), "giro sandbox has no {option}");
+        assert!(
+            readme.contains(name.as_str()),
+            "the sandbox README does not explain {name}"
+        );
+        // Settings that only tune another fault (`hang_ms`, `callback_delay_ms`, `latency_ms`)
+        // are explained with it: `hang_response[=<ms>]`, `latency=<ms>`.
+        let explained = name
+            .strip_suffix("_ms")
+            .map(|stem| stem.replace("callback_delay", "delay_callback"));
+        let explained = explained.as_deref().unwrap_or(name);
+        assert!(
+            faults_section.contains(explained),
+            "the FAULTS section does not explain {name}"
+        );
+    }
+    let (_, scenarios) = help.split_once("SCENARIOS").expect("a SCENARIOS section");
+    let codes: Vec<&str> = scenarios
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|t| t.len() == 2 && t.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    assert!(codes.len() >= 9, "{codes:?}");
+    for code in codes {
+        assert!(
+            readme.contains(&format!("| {code} |")),
+            "the sandbox README's table has no scenario {code}"
+        );
+    }
+}

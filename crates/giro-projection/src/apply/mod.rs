@@ -4,7 +4,9 @@
 //! or below it, write the rest with one array statement per table, move the checkpoint to the
 //! batch's last sequence, commit. A crash anywhere rolls back rows and checkpoint together, and
 //! any number of instances may apply the same batch: the second one to get the lock finds the
-//! checkpoint past the events and skips them (README: "Several instances").
+//! checkpoint past the events and skips them (README: "Several instances"). With the
+//! `test-support` feature a failpoint sits between the writes and the checkpoint
+//! (`test_support::faults`), so tests can make that crash happen on purpose.
 
 mod beneficiaries;
 mod charges;
@@ -115,15 +117,23 @@ async fn set_checkpoint(tx: &mut Transaction<'_, Postgres>, last: u64) -> Result
 pub(crate) async fn apply_batch(pool: &PgPool, batch: &Batch) -> Result<Outcome, Error> {
     let mut tx = begin(pool).await?;
     let checkpoint = lock_checkpoint(&mut tx).await?;
+    // Nothing to write: end the transaction now, releasing the checkpoint lock for the other
+    // instances. (Merely dropping it leaves the rollback to a task sqlx spawns, and the lock held
+    // until that task runs.)
     if checkpoint < batch.after {
+        tx.rollback().await?;
         return Ok(Outcome::Behind { checkpoint });
     }
     if checkpoint >= batch.last {
+        tx.rollback().await?;
         return Ok(Outcome::Overtaken { checkpoint });
     }
     let by_kind = ByKind::split(batch.events.iter().filter(|e| e.sequence > checkpoint));
     by_kind.write_rows(&mut tx).await?;
     by_kind.write_timelines(&mut tx).await?;
+    #[cfg(feature = "test-support")]
+    crate::test_support::faults::between_rows_and_checkpoint(&mut tx, checkpoint, batch.last)
+        .await?;
     set_checkpoint(&mut tx, batch.last).await?;
     tx.commit().await?;
     Ok(Outcome::Applied {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
 use giro_domain::ProviderId;
+use giro_domain::beneficiary::BeneficiaryStatus;
 use giro_domain::charge::ChargeStatus;
 use giro_domain::payout::PayoutStatus;
 use serde::Deserialize;
@@ -51,14 +52,35 @@ pub(crate) fn order_id(s: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(s).map_err(|_| ApiError::invalid(format!("{s:?} is not a UUID")))
 }
 
+/// Every KillB account status, in the order of their life.
+const BENEFICIARY_STATUSES: [BeneficiaryStatus; 4] = [
+    BeneficiaryStatus::Pending,
+    BeneficiaryStatus::Active,
+    BeneficiaryStatus::Rejected,
+    BeneficiaryStatus::Inactive,
+];
+
+/// A beneficiary status as the events and the rows spell it (`ACTIVE`). The match is exhaustive,
+/// so a status the domain adds stops the build here until it is named and listed above (the
+/// domain has no `BeneficiaryStatus::ALL`); a unit test checks the spelling against serde's.
+fn beneficiary_status(s: BeneficiaryStatus) -> &'static str {
+    match s {
+        BeneficiaryStatus::Pending => "PENDING",
+        BeneficiaryStatus::Active => "ACTIVE",
+        BeneficiaryStatus::Rejected => "REJECTED",
+        BeneficiaryStatus::Inactive => "INACTIVE",
+    }
+}
+
+/// The statuses a list of `kind` may be filtered by: every canonical one of the domain.
 fn statuses(kind: Kind) -> Vec<&'static str> {
     match kind {
         Kind::Payout => PayoutStatus::ALL.iter().map(|s| s.as_str()).collect(),
-        Kind::Charge => vec![
-            ChargeStatus::Requested.as_str(),
-            ChargeStatus::Cancelled.as_str(),
-        ],
-        Kind::Beneficiary => vec!["PENDING", "ACTIVE", "REJECTED", "INACTIVE"],
+        Kind::Charge => ChargeStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        Kind::Beneficiary => BENEFICIARY_STATUSES
+            .iter()
+            .map(|s| beneficiary_status(*s))
+            .collect(),
     }
 }
 
@@ -169,10 +191,37 @@ mod tests {
     }
 
     #[test]
+    fn every_canonical_status_is_a_filter() {
+        for s in ChargeStatus::ALL {
+            let f = list_filter(Kind::Charge, params(&[("status", s.as_str())])).unwrap();
+            assert_eq!(f.status.as_deref(), Some(s.as_str()));
+        }
+        for s in PayoutStatus::ALL {
+            let f = list_filter(Kind::Payout, params(&[("status", s.as_str())])).unwrap();
+            assert_eq!(f.status.as_deref(), Some(s.as_str()));
+        }
+        for s in BENEFICIARY_STATUSES {
+            // Spelled as the events carry it, which is what the rows store.
+            let serde = serde_json::to_value(s).unwrap();
+            assert_eq!(serde.as_str(), Some(beneficiary_status(s)));
+            let f = list_filter(
+                Kind::Beneficiary,
+                params(&[("status", beneficiary_status(s))]),
+            )
+            .unwrap();
+            assert_eq!(f.status.as_deref(), Some(beneficiary_status(s)));
+        }
+        let f = list_filter(Kind::Charge, params(&[("status", "Chargeback")])).unwrap();
+        assert_eq!(f.status.as_deref(), Some("chargeback"));
+    }
+
+    #[test]
     fn bad_filters_are_refused() {
         let bad = [
             (Kind::Payout, params(&[("status", "paid")])),
             (Kind::Charge, params(&[("status", "succeeded")])),
+            (Kind::Charge, params(&[("status", "bogus")])),
+            (Kind::Beneficiary, params(&[("status", "paid")])),
             (Kind::Payout, params(&[("limit", "0")])),
             (Kind::Payout, params(&[("limit", "501")])),
             (Kind::Payout, params(&[("limit", "ten")])),

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use giro_domain::charge::{ChargeOutcome, ChargeStatus};
 use giro_domain::payout::{PayoutCommand, ReportedOutcome};
 use giro_eventlog::test_support::TestLog;
 use giro_projection::test_support::TestSchema;
@@ -134,12 +135,182 @@ async fn pages_filters_and_stats_answer_from_the_read_models() {
     handle.stop().await;
 }
 
+/// Walks a list with `limit` and its cursors: the page sizes, the ids in order, `created_at`.
+async fn walk(
+    handle: &giro_projection::ProjectionHandle,
+    list: &str,
+    id: &str,
+) -> (Vec<usize>, Vec<String>, Vec<String>) {
+    let (mut sizes, mut ids, mut created) = (Vec::new(), Vec::new(), Vec::new());
+    let mut path = list.to_string();
+    loop {
+        let page = get_json(handle, &path).await;
+        let items = page["items"].as_array().unwrap();
+        sizes.push(items.len());
+        for item in items {
+            ids.push(item[id].as_str().unwrap().to_string());
+            created.push(item["created_at"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{list}&cursor={cursor}"),
+            None => break,
+        }
+        assert!(sizes.len() < 100, "{list} never ends");
+    }
+    (sizes, ids, created)
+}
+
+/// The ids of a list's first page (a large one).
+async fn listed(handle: &giro_projection::ProjectionHandle, path: &str, id: &str) -> Vec<String> {
+    let page = get_json(handle, path).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[id].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn charges_and_beneficiaries_page_with_cursors_like_payouts() {
+    let log = TestLog::new().await;
+    let schema = TestSchema::new();
+    let handle = start(&log, &schema).await;
+    let mut charges = Vec::new();
+    let mut requested = Vec::new();
+    for i in 0..7 {
+        let then = if i % 2 == 0 {
+            vec![cancel_charge()]
+        } else {
+            Vec::new()
+        };
+        let id = charge(&log, &format!("page-c{i}"), &then).await.to_string();
+        if i % 2 == 1 {
+            requested.push(id.clone());
+        }
+        charges.push(id);
+    }
+    let mut beneficiaries = Vec::new();
+    let mut active = Vec::new();
+    for i in 0..8 {
+        let statuses: &[&str] = if i % 3 == 0 { &["ACTIVE"] } else { &[] };
+        let id = beneficiary(&log, &format!("page-b{i}"), statuses)
+            .await
+            .to_string();
+        if i % 3 == 0 {
+            active.push(id.clone());
+        }
+        beneficiaries.push(id);
+    }
+    caught_up(&log, &schema).await;
+
+    for (list, id, all, limit, sizes) in [
+        (
+            "/v1/charges?limit=3",
+            "order_id",
+            &charges,
+            3,
+            vec![3, 3, 1],
+        ),
+        ("/v1/charges?limit=7", "order_id", &charges, 7, vec![7]),
+        ("/v1/charges?limit=1", "order_id", &charges, 1, vec![1; 7]),
+        (
+            "/v1/charges?status=requested&limit=2",
+            "order_id",
+            &requested,
+            2,
+            vec![2, 1],
+        ),
+        (
+            "/v1/beneficiaries?limit=3",
+            "beneficiary_id",
+            &beneficiaries,
+            3,
+            vec![3, 3, 2],
+        ),
+        (
+            "/v1/beneficiaries?limit=4",
+            "beneficiary_id",
+            &beneficiaries,
+            4,
+            vec![4, 4],
+        ),
+        (
+            "/v1/beneficiaries?status=ACTIVE&limit=2",
+            "beneficiary_id",
+            &active,
+            2,
+            vec![2, 1],
+        ),
+    ] {
+        let (got_sizes, ids, created) = walk(&handle, list, id).await;
+        assert_eq!(got_sizes, sizes, "{list}: page sizes with limit {limit}");
+        let unique: HashSet<&String> = ids.iter().collect();
+        assert_eq!(
+            unique.len(),
+            ids.len(),
+            "{list}: a row listed twice: {ids:?}"
+        );
+        assert_eq!(sorted(ids), sorted(all.clone()), "{list}: every row once");
+        let mut newest_first = created.clone();
+        newest_first.sort_by(|a, b| b.cmp(a));
+        assert_eq!(created, newest_first, "{list}: newest first");
+    }
+    handle.stop().await;
+}
+
 #[tokio::test]
 async fn bad_requests_get_json_errors() {
     let log = TestLog::new().await;
     let schema = TestSchema::new();
     let handle = start(&log, &schema).await;
     let unknown = uuid::Uuid::new_v4();
+    // Charges in three statuses and beneficiaries in two, to check that every canonical status
+    // filters (and only unknown ones are refused).
+    let sub = charge_submitted();
+    let paid = [
+        sub.to_vec(),
+        vec![charge_report("p", "paid", ChargeOutcome::Paid, None)],
+    ]
+    .concat();
+    let paid = charge(&log, "bad-paid", &paid).await.to_string();
+    let open = charge(&log, "bad-open", &[]).await.to_string();
+    let cancelled = charge(&log, "bad-cancelled", &[cancel_charge()])
+        .await
+        .to_string();
+    let active = beneficiary(&log, "bad-active", &["ACTIVE"])
+        .await
+        .to_string();
+    let pending = beneficiary(&log, "bad-pending", &[]).await.to_string();
+    caught_up(&log, &schema).await;
+    for (path, want) in [
+        ("/v1/charges?status=paid", vec![&paid]),
+        ("/v1/charges?status=PAID&limit=500", vec![&paid]),
+        ("/v1/charges?status=requested", vec![&open]),
+        ("/v1/charges?status=cancelled", vec![&cancelled]),
+        ("/v1/charges?status=authorized", vec![]),
+        ("/v1/charges?status=chargeback", vec![]),
+        ("/v1/beneficiaries?status=ACTIVE", vec![&active]),
+        ("/v1/beneficiaries?status=pending", vec![&pending]),
+        ("/v1/beneficiaries?status=INACTIVE", vec![]),
+    ] {
+        let id = if path.starts_with("/v1/beneficiaries") {
+            "beneficiary_id"
+        } else {
+            "order_id"
+        };
+        let want: Vec<String> = want.into_iter().cloned().collect();
+        assert_eq!(listed(&handle, path, id).await, want, "GET {path}");
+    }
+    for status in ChargeStatus::ALL {
+        let path = format!("/v1/charges?status={}", status.as_str());
+        assert_eq!(get(&handle, &path).await.0, 200, "GET {path}");
+    }
     for kind in ["payouts", "charges", "beneficiaries"] {
         assert_error(&handle, &format!("/v1/{kind}/{unknown}"), 404, "not_found").await;
         assert_error(
@@ -157,7 +328,7 @@ async fn bad_requests_get_json_errors() {
         )
         .await;
         for query in [
-            "status=paid",
+            "status=bogus",
             "limit=0",
             "limit=501",
             "limit=x",
@@ -172,6 +343,14 @@ async fn bad_requests_get_json_errors() {
             )
             .await;
         }
+    }
+    for path in [
+        "/v1/payouts?status=paid",
+        "/v1/charges?status=succeeded",
+        "/v1/charges?status=paid,requested",
+        "/v1/beneficiaries?status=paid",
+    ] {
+        assert_error(&handle, path, 400, "invalid_parameter").await;
     }
     assert_error(
         &handle,

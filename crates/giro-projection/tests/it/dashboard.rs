@@ -66,6 +66,7 @@ async fn the_dashboard_and_an_order_page_show_the_run_in_a_browser() {
     let schema = TestSchema::new();
     let mut config = config(&log, &schema);
     config.stuck.requested = Duration::ZERO;
+    config.dashboard_refresh = Duration::from_secs(7);
     let handle = giro_projection::start(config, log.client.clone())
         .await
         .unwrap();
@@ -96,6 +97,12 @@ async fn the_dashboard_and_an_order_page_show_the_run_in_a_browser() {
     assert_eq!(text_of(&dom, "stuck-count"), "2");
     assert_eq!(text_of(&dom, "reversal-count"), "1");
     assert_eq!(text_of(&dom, "lag"), "0");
+    // The page an operator keeps open reloads itself, as often as configured, and says so.
+    assert!(
+        dom.contains("<meta http-equiv=\"refresh\" content=\"7\">"),
+        "no auto-refresh: {dom}"
+    );
+    assert!(dom.contains("reloads every 7s"), "{dom}");
     assert!(dom.contains("id=\"provider-cashy-co\""), "{dom}");
     assert!(dom.contains("66.7%"), "success rate 2 of 3 missing: {dom}");
     assert!(dom.contains(&format!("href=\"/payouts/{reversed}\"")));
@@ -107,6 +114,10 @@ async fn the_dashboard_and_an_order_page_show_the_run_in_a_browser() {
     );
 
     let page = dump_dom(&format!("{base}/payouts/{reversed}")).await;
+    assert!(
+        page.contains("<meta http-equiv=\"refresh\" content=\"7\">"),
+        "the order page does not refresh itself: {page}"
+    );
     assert_eq!(text_of(&page, "status"), "reversed");
     assert_eq!(text_of(&page, "order-id"), reversed.to_string());
     let events = log

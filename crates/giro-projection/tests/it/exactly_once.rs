@@ -4,9 +4,12 @@
 use std::time::Duration;
 
 use giro_domain::OrderId;
+use giro_domain::beneficiary::BeneficiaryDecider;
+use giro_domain::charge::{ChargeDecider, ChargeOutcome};
 use giro_domain::payout::{PayoutCommand, PayoutDecider, ReportedOutcome};
 use giro_eventlog::test_support::TestLog;
 use giro_projection::test_support::TestSchema;
+use giro_projection::test_support::faults::{Fault, fail_between_rows_and_checkpoint};
 
 use crate::common::*;
 
@@ -151,4 +154,215 @@ async fn two_instances_at_once_apply_every_event_once_between_them() {
     );
     a.stop().await;
     b.stop().await;
+}
+
+/// The stream sequences in the three timelines together, in order.
+async fn timeline_sequences(schema: &TestSchema) -> Vec<i64> {
+    sqlx::query_scalar(
+        "SELECT sequence FROM payout_events UNION ALL SELECT sequence FROM charge_events \
+         UNION ALL SELECT sequence FROM beneficiary_events ORDER BY 1",
+    )
+    .fetch_all(&schema.pool)
+    .await
+    .unwrap()
+}
+
+/// What is committed is exactly the stream up to the checkpoint: each sequence in a timeline
+/// once, and one row per order seen, at the version of its last event in the timeline.
+async fn assert_committed_up_to_checkpoint(schema: &TestSchema) {
+    let checkpoint = checkpoint(schema).await as i64;
+    assert_eq!(
+        timeline_sequences(schema).await,
+        (1..=checkpoint).collect::<Vec<_>>(),
+        "committed timelines at checkpoint {checkpoint}"
+    );
+    for (rows, timeline, id) in [
+        ("payouts", "payout_events", "order_id"),
+        ("charges", "charge_events", "order_id"),
+        ("beneficiaries", "beneficiary_events", "beneficiary_id"),
+    ] {
+        let (orders, matching): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT (SELECT count(DISTINCT {id}) FROM {timeline}), \
+             (SELECT count(*) FROM {rows} r WHERE r.version = \
+              (SELECT max(version) FROM {timeline} e WHERE e.{id} = r.{id}))"
+        )))
+        .fetch_one(&schema.pool)
+        .await
+        .unwrap();
+        let all: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {rows}")))
+                .fetch_one(&schema.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            (all, matching),
+            (orders, orders),
+            "{rows}: rows, rows at their timeline's last version, orders in {timeline}"
+        );
+    }
+}
+
+/// One order's row: its status, its version and how many timeline entries it has.
+async fn projected(schema: &TestSchema, rows: &str, id: OrderId) -> (String, u64, usize) {
+    let (timeline, column) = match rows {
+        "payouts" => ("payout_events", "order_id"),
+        "charges" => ("charge_events", "order_id"),
+        _ => ("beneficiary_events", "beneficiary_id"),
+    };
+    let (status, version, events): (String, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT status, version, (SELECT count(*) FROM {timeline} e WHERE e.{column} = r.{column}) \
+         FROM {rows} r WHERE r.{column} = $1"
+    )))
+    .bind(id.as_uuid())
+    .fetch_one(&schema.pool)
+    .await
+    .unwrap_or_else(|e| panic!("{rows} {id}: {e}"));
+    (status, version as u64, events as usize)
+}
+
+#[tokio::test]
+async fn a_failure_forced_between_rows_and_checkpoint_rolls_back_and_a_restart_applies_every_event_once()
+ {
+    let log = TestLog::new().await;
+    let schema = TestSchema::new();
+    let payouts = produce(&log, "fault", 24).await;
+    let sub = charge_submitted();
+    let paid = [
+        sub.to_vec(),
+        vec![charge_report("p", "paid", ChargeOutcome::Paid, None)],
+    ]
+    .concat();
+    let mut charges = Vec::new();
+    for i in 0..9 {
+        let then = match i % 3 {
+            0 => Vec::new(),
+            1 => vec![cancel_charge()],
+            _ => paid.clone(),
+        };
+        charges.push(charge(&log, &format!("fault-c{i}"), &then).await);
+    }
+    let mut beneficiaries = Vec::new();
+    for (i, statuses) in [&[][..], &["ACTIVE"], &["ACTIVE", "INACTIVE"]]
+        .iter()
+        .cycle()
+        .take(6)
+        .enumerate()
+    {
+        beneficiaries.push(beneficiary(&log, &format!("fault-b{i}"), statuses).await);
+    }
+    let last = stream_last(&log).await;
+    let mut config = config(&log, &schema);
+    config.batch_size = 7;
+
+    // A crash: the third batch writes its rows and timelines, then the applier panics before
+    // moving the checkpoint. Nothing of it may be committed.
+    let crash = fail_between_rows_and_checkpoint(&schema.name, 2, Fault::Panic);
+    let handle = giro_projection::start(config.clone(), log.client.clone())
+        .await
+        .unwrap();
+    let struck = crash.wait().await;
+    assert!(
+        0 < struck.checkpoint && struck.checkpoint < struck.batch_last && struck.batch_last < last,
+        "{struck:?} of {last}"
+    );
+    assert_eq!(
+        struck.timeline_rows, struck.batch_last,
+        "the failing transaction had written its whole batch: {struck:?}"
+    );
+    // The projector died with the panic: the checkpoint stays where the failed batch began.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(checkpoint(&schema).await, struck.checkpoint);
+    assert_committed_up_to_checkpoint(&schema).await;
+    drop(handle);
+
+    // A restarted instance whose second batch fails with an error: it retries from the
+    // checkpoint on its own and reaches the end of the stream.
+    let error = fail_between_rows_and_checkpoint(&schema.name, 1, Fault::Error);
+    let handle = giro_projection::start(config, log.client.clone())
+        .await
+        .unwrap();
+    let second = error.wait().await;
+    assert!(
+        struck.checkpoint < second.checkpoint && second.batch_last <= last,
+        "{second:?} after {struck:?}"
+    );
+    assert_eq!(second.timeline_rows, second.batch_last, "{second:?}");
+    caught_up(&log, &schema).await;
+    assert_committed_up_to_checkpoint(&schema).await;
+    let metrics = get(&handle, "/metrics").await.1;
+    assert!(
+        metrics.contains("giro_projection_errors_total{stage=\"apply\"} 1"),
+        "{metrics}"
+    );
+
+    // Every event of the stream is in a timeline once, every order has one row, and every row
+    // and timeline is what the order's events say.
+    assert_eq!(
+        timeline_sequences(&schema).await,
+        (1..=last as i64).collect::<Vec<_>>()
+    );
+    let mut events = 0;
+    for id in &payouts {
+        let loaded = log.log.load::<PayoutDecider>(*id).await.unwrap();
+        let p = loaded.state.unwrap();
+        let want = (
+            p.status.as_str().to_string(),
+            p.version,
+            loaded.events.len(),
+        );
+        assert_eq!(
+            projected(&schema, "payouts", *id).await,
+            want,
+            "payout {id}"
+        );
+        events += loaded.events.len();
+    }
+    for id in &charges {
+        let loaded = log.log.load::<ChargeDecider>(*id).await.unwrap();
+        let c = loaded.state.unwrap();
+        let want = (
+            c.status.as_str().to_string(),
+            c.version,
+            loaded.events.len(),
+        );
+        assert_eq!(
+            projected(&schema, "charges", *id).await,
+            want,
+            "charge {id}"
+        );
+        events += loaded.events.len();
+    }
+    for id in &beneficiaries {
+        let loaded = log.log.load::<BeneficiaryDecider>(*id).await.unwrap();
+        let b = loaded.state.unwrap();
+        let status = serde_json::to_value(b.status).unwrap();
+        let want = (
+            status.as_str().unwrap().to_string(),
+            b.version,
+            loaded.events.len(),
+        );
+        assert_eq!(
+            projected(&schema, "beneficiaries", *id).await,
+            want,
+            "beneficiary {id}"
+        );
+        events += loaded.events.len();
+    }
+    assert_eq!(
+        events as u64, last,
+        "events of the orders = stream messages"
+    );
+    for (rows, want) in [
+        ("payouts", payouts.len()),
+        ("charges", charges.len()),
+        ("beneficiaries", beneficiaries.len()),
+    ] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {rows}")))
+                .fetch_one(&schema.pool)
+                .await
+                .unwrap();
+        assert_eq!(n as usize, want, "{rows}");
+    }
+    handle.stop().await;
 }

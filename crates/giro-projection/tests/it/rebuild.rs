@@ -106,9 +106,36 @@ async fn the_bench_entry_point_runs_on_a_small_stream() {
         nats_url: giro_eventlog::test_support::nats_url(),
         database_url: giro_projection::test_support::database_url(),
     };
+    let client = async_nats::connect(giro_eventlog::test_support::nats_url())
+        .await
+        .unwrap();
+    let before = bench_streams(&client).await;
     let report = giro_projection::bench::catch_up(&args).await.unwrap();
     assert_eq!(report.events, 3_000);
     assert_eq!(report.rebuild.messages, 3_000);
     assert_eq!(report.rebuild.payouts, 300);
     assert!(report.rebuild.events_per_second() > 0.0);
+    // It leaves no stream behind (the events' nor the dead letters' the event log provisions).
+    let after = bench_streams(&client).await;
+    assert!(
+        after.is_subset(&before),
+        "left behind: {:?}",
+        after.difference(&before)
+    );
+}
+
+async fn bench_streams(client: &async_nats::Client) -> std::collections::BTreeSet<String> {
+    let names = client
+        .request("$JS.API.STREAM.NAMES", "{}".into())
+        .await
+        .unwrap();
+    let names: serde_json::Value = serde_json::from_slice(&names.payload).unwrap();
+    names["streams"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str())
+        .filter(|n| n.starts_with("GIRO_BENCH_PROJ_"))
+        .map(str::to_string)
+        .collect()
 }
