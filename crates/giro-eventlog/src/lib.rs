@@ -15,7 +15,7 @@ pub mod test_support;
 
 pub use config::EventLogConfig;
 pub use error::{Error, ExecuteError};
-pub use log::{Appended, EventLog, Executed, Loaded, Tail};
+pub use log::{Appended, Delivered, EventLog, Executed, Loaded, Tail};
 
 /// Header naming an event's type, so consumers and the `nats` CLI can filter without decoding.
 pub const EVENT_TYPE_HEADER: &str = "Giro-Event-Type";

@@ -26,6 +26,8 @@ pub struct Loaded<D: Decider> {
     /// The stream sequence of the order's last event (0 for an order with no events): what the
     /// next append must expect.
     pub last_sequence: u64,
+    /// The W3C trace headers stored with the last event (none when it carried none).
+    trace: Option<HeaderMap>,
 }
 
 impl<D: Decider> Clone for Loaded<D> {
@@ -34,6 +36,7 @@ impl<D: Decider> Clone for Loaded<D> {
             events: self.events.clone(),
             state: self.state.clone(),
             last_sequence: self.last_sequence,
+            trace: self.trace.clone(),
         }
     }
 }
@@ -44,7 +47,22 @@ impl<D: Decider> Loaded<D> {
             events: Vec::new(),
             state: D::State::default(),
             last_sequence: 0,
+            trace: None,
         }
+    }
+
+    /// The trace context stored with the order's last event as loaded, so that work arriving
+    /// without one (a provider callback) continues the order's trace.
+    pub fn trace(&self) -> Option<opentelemetry::Context> {
+        self.trace.as_ref().map(trace::extract)
+    }
+
+    /// Folds `envelope`, stored at stream sequence `sequence` with `headers`, into the order.
+    fn push(&mut self, envelope: Envelope<D::Event>, sequence: u64, headers: Option<&HeaderMap>) {
+        self.last_sequence = sequence;
+        self.state = D::evolve(std::mem::take(&mut self.state), &envelope);
+        self.events.push(envelope);
+        self.trace = headers.and_then(trace_headers);
     }
 
     /// The order's version: its number of events.
@@ -59,6 +77,30 @@ impl<D: Decider> Loaded<D> {
             version: self.version(),
         }
     }
+}
+
+/// The W3C trace headers among `headers`, if any.
+fn trace_headers(headers: &HeaderMap) -> Option<HeaderMap> {
+    let mut kept = HeaderMap::new();
+    let mut any = false;
+    for name in ["traceparent", "tracestate"] {
+        if let Some(value) = headers.get(name) {
+            kept.insert(name, value.as_str());
+            any = true;
+        }
+    }
+    any.then_some(kept)
+}
+
+/// What a delivered event's message says about its order, as far as this process knows it (see
+/// [`EventLog::load_delivered`]).
+#[derive(Debug)]
+pub enum Delivered<D: Decider> {
+    /// The order has a newer event than the delivered one: the delivered one does not drive it.
+    Superseded,
+    /// The order up to the delivered event. Newer events may exist that this process has not
+    /// seen yet: [`EventLog::confirm`] reads them.
+    Known(Loaded<D>),
 }
 
 /// Where an order's log ends: what the next append must expect and how it numbers its events.
@@ -252,9 +294,20 @@ impl EventLog {
     async fn read_on<D: Decider>(
         &self,
         subject: &str,
-        mut loaded: Loaded<D>,
+        loaded: Loaded<D>,
     ) -> Result<Loaded<D>, Error> {
-        loop {
+        self.read_until(subject, loaded, u64::MAX).await
+    }
+
+    /// Reads the events after `loaded.last_sequence` up to the first at or after stream sequence
+    /// `until` (all of them with `u64::MAX`), and folds them into `loaded`.
+    async fn read_until<D: Decider>(
+        &self,
+        subject: &str,
+        mut loaded: Loaded<D>,
+        until: u64,
+    ) -> Result<Loaded<D>, Error> {
+        while loaded.last_sequence < until {
             let next = self
                 .stream
                 .direct_get_next_for_subject(subject, Some(loaded.last_sequence + 1))
@@ -270,11 +323,73 @@ impl EventLog {
                     sequence: message.sequence,
                     reason: e.to_string(),
                 })?;
-            loaded.last_sequence = message.sequence;
-            loaded.state = D::evolve(std::mem::take(&mut loaded.state), &envelope);
-            loaded.events.push(envelope);
+            loaded.push(envelope, message.sequence, Some(&message.headers));
         }
         Ok(loaded)
+    }
+
+    /// The order of a delivered event's message (stored at stream `sequence` with `payload`), as
+    /// far as this process knows it, reading the log only when the message does not follow on
+    /// from what is cached: a message this process has seen superseded costs no read, and one
+    /// carrying the order's next event is folded in from its own payload. Newer events may exist
+    /// that the message's consumer has not delivered yet; whoever must know reads them with
+    /// [`EventLog::confirm`] (an append needs not: its expected sequence refuses a stale tail).
+    pub async fn load_delivered<D: Decider>(
+        &self,
+        id: OrderId,
+        sequence: u64,
+        payload: &[u8],
+        headers: Option<&HeaderMap>,
+    ) -> Result<Delivered<D>, Error> {
+        let subject = self.subject::<D>(id);
+        let mut order = self
+            .cache
+            .get::<D>(&subject)
+            .unwrap_or_else(Loaded::<D>::empty);
+        if order.last_sequence > sequence {
+            return Ok(Delivered::Superseded);
+        }
+        if order.last_sequence == sequence {
+            return Ok(Delivered::Known(order));
+        }
+        let next = serde_json::from_slice::<Envelope<D::Event>>(payload)
+            .ok()
+            .filter(|e| e.order_id == id && e.version == order.version() + 1);
+        match next {
+            Some(envelope) => order.push(envelope, sequence, headers),
+            None => order = self.read_until(&subject, order, sequence).await?,
+        }
+        self.cache.put(&subject, &order);
+        if order.last_sequence > sequence {
+            return Ok(Delivered::Superseded);
+        }
+        Ok(Delivered::Known(order))
+    }
+
+    /// Order `id` as `order` knew it, with whatever events were appended after it (one read
+    /// when there are none).
+    pub async fn confirm<D: Decider>(
+        &self,
+        id: OrderId,
+        order: Loaded<D>,
+    ) -> Result<Loaded<D>, Error> {
+        let subject = self.subject::<D>(id);
+        let known = order.last_sequence;
+        let order = self.read_on::<D>(&subject, order).await?;
+        if order.last_sequence > known {
+            self.cache.put(&subject, &order);
+        }
+        Ok(order)
+    }
+
+    /// The order as this process last saw it without reading the log, or read from the log when
+    /// it has not seen it; with whether it was read just now (`true`) or may be behind.
+    pub async fn load_cached<D: Decider>(&self, id: OrderId) -> Result<(Loaded<D>, bool), Error> {
+        let subject = self.subject::<D>(id);
+        if let Some(order) = self.cache.get::<D>(&subject) {
+            return Ok((order, false));
+        }
+        Ok((self.load::<D>(id).await?, true))
     }
 
     /// Appends events after `tail` (the order's log as loaded), numbering them on from its
@@ -289,6 +404,23 @@ impl EventLog {
         meta: &EventMeta,
         now: DateTime<Utc>,
     ) -> Result<Appended<E>, Error> {
+        Ok(self
+            .append_traced(subject, id, tail, events, meta, now)
+            .await?
+            .0)
+    }
+
+    /// [`EventLog::append`], with the trace headers stored with the last event.
+    async fn append_traced<E: Serialize + EventType + Clone>(
+        &self,
+        subject: &str,
+        id: OrderId,
+        tail: Tail,
+        events: Vec<(E, Option<String>)>,
+        meta: &EventMeta,
+        now: DateTime<Utc>,
+    ) -> Result<(Appended<E>, Option<HeaderMap>), Error> {
+        let mut trace = None;
         let mut expected = tail.last_sequence;
         let first_version = tail.version + 1;
         let mut stored = Vec::with_capacity(events.len());
@@ -301,15 +433,18 @@ impl EventLog {
                 at: now,
                 meta: meta.clone(),
             };
-            expected = self
+            (expected, trace) = self
                 .publish(subject, expected, &envelope, route.as_deref())
                 .await?;
             stored.push(envelope);
         }
-        Ok(Appended {
-            events: stored,
-            last_sequence: expected,
-        })
+        Ok((
+            Appended {
+                events: stored,
+                last_sequence: expected,
+            },
+            trace,
+        ))
     }
 
     async fn publish<E: Serialize + EventType>(
@@ -318,7 +453,7 @@ impl EventLog {
         expected: u64,
         envelope: &Envelope<E>,
         route: Option<&str>,
-    ) -> Result<u64, Error> {
+    ) -> Result<(u64, Option<HeaderMap>), Error> {
         let payload = serde_json::to_vec(envelope)
             .map_err(|e| Error::Unavailable(format!("encoding an event: {e}")))?;
         let mut headers = HeaderMap::new();
@@ -327,6 +462,7 @@ impl EventLog {
             headers.insert(PROVIDER_HEADER, provider);
         }
         trace::inject(&mut headers);
+        let trace = trace_headers(&headers);
         let message = PublishMessage::build()
             .payload(payload.into())
             .headers(headers)
@@ -343,7 +479,7 @@ impl EventLog {
                 let event_type = envelope.event.event_type();
                 let kind = event_type.split('.').next().unwrap_or(event_type);
                 giro_telemetry::metrics::event_appended(kind, event_type);
-                Ok(ack.sequence)
+                Ok((ack.sequence, trace))
             }
             Err(e) if e.kind() == PublishErrorKind::WrongLastSequence => {
                 Err(Error::Conflict { expected })
@@ -355,6 +491,11 @@ impl EventLog {
     /// Carries out a command on an order: load, decide, append; on a lost race, reload and decide
     /// again. With `assume_new` the first decision is made against an empty order without loading
     /// (the fast path for creation: a conflict then means the order exists).
+    ///
+    /// An order this process has seen is decided as it saw it, without reading the log first:
+    /// an append names the last sequence it knows, so a decision made on a stale order stores
+    /// nothing and is made again after reading on. Only a decision to append nothing, or a
+    /// refusal, made on such an order is checked against the log before it is returned.
     pub async fn execute<D: Decider>(
         &self,
         id: OrderId,
@@ -362,21 +503,106 @@ impl EventLog {
         meta: &EventMeta,
         assume_new: bool,
     ) -> Result<Executed<D>, ExecuteError> {
-        let subject = self.subject::<D>(id);
-        let mut order = if assume_new {
-            Loaded::<D>::empty()
+        let (order, read) = if assume_new {
+            (Loaded::<D>::empty(), true)
         } else {
-            self.load::<D>(id).await?
+            self.load_cached::<D>(id).await?
         };
-        for attempt in 0..MAX_CONFLICT_RETRIES {
-            let now = Utc::now();
-            let events = D::decide(&order.state, command, now).map_err(ExecuteError::Rejected)?;
-            if events.is_empty() {
-                return Ok(Executed {
+        self.execute_on(id, order, read, command, meta).await
+    }
+
+    /// Carries out a command decided on version `version` of the order (a step's decision, as
+    /// opposed to the record of something that happened): appended only on that version, never
+    /// decided again on a newer one. `Ok(None)` when the order has moved on (it has events after
+    /// `version`, known here or found by the append's expected sequence), so that whatever drives
+    /// its newer events decides afresh.
+    pub async fn execute_at<D: Decider>(
+        &self,
+        id: OrderId,
+        version: u64,
+        command: &D::Command,
+        meta: &EventMeta,
+    ) -> Result<Option<Executed<D>>, ExecuteError> {
+        let subject = self.subject::<D>(id);
+        let (mut order, read) = self.load_cached::<D>(id).await?;
+        if order.version() < version && !read {
+            order = self.confirm::<D>(id, order).await?;
+        }
+        if order.version() != version {
+            return Ok(None);
+        }
+        let now = Utc::now();
+        let events = D::decide(&order.state, command, now).map_err(ExecuteError::Rejected)?;
+        if events.is_empty() {
+            return Ok(Some(Executed {
+                order,
+                appended: Vec::new(),
+            }));
+        }
+        let routed = events
+            .into_iter()
+            .map(|e| {
+                let route = D::route(&order.state, &e);
+                (e, route)
+            })
+            .collect();
+        match self
+            .append_traced(&subject, id, order.tail(), routed, meta, now)
+            .await
+        {
+            Ok((appended, trace)) => {
+                for envelope in &appended.events {
+                    order.state = D::evolve(std::mem::take(&mut order.state), envelope);
+                }
+                order.last_sequence = appended.last_sequence;
+                order.events.extend(appended.events.iter().cloned());
+                order.trace = trace;
+                self.cache.put(&subject, &order);
+                Ok(Some(Executed {
                     order,
-                    appended: Vec::new(),
-                });
+                    appended: appended.events,
+                }))
             }
+            Err(Error::Conflict { .. }) => {
+                giro_telemetry::metrics::append_conflict(D::KIND.as_str());
+                tracing::debug!(%subject, version, "the order moved on before its step was stored");
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// [`EventLog::execute`] starting from `order` (as [`EventLog::load_cached`] or
+    /// [`EventLog::load_delivered`] gave it); `read` says whether it was read from the log just
+    /// now, so that a decision to append nothing needs no second look.
+    pub async fn execute_on<D: Decider>(
+        &self,
+        id: OrderId,
+        mut order: Loaded<D>,
+        mut read: bool,
+        command: &D::Command,
+        meta: &EventMeta,
+    ) -> Result<Executed<D>, ExecuteError> {
+        let subject = self.subject::<D>(id);
+        let mut attempt = 0;
+        while attempt < MAX_CONFLICT_RETRIES {
+            let now = Utc::now();
+            let events = match D::decide(&order.state, command, now) {
+                Ok(events) if !events.is_empty() => events,
+                Ok(_) | Err(_) if !read => {
+                    // Nothing to do, or refused, as far as this process knew the order: make sure.
+                    order = self.confirm::<D>(id, order).await?;
+                    read = true;
+                    continue;
+                }
+                Ok(_) => {
+                    return Ok(Executed {
+                        order,
+                        appended: Vec::new(),
+                    });
+                }
+                Err(rejection) => return Err(ExecuteError::Rejected(rejection)),
+            };
             let routed = events
                 .into_iter()
                 .map(|e| {
@@ -385,15 +611,16 @@ impl EventLog {
                 })
                 .collect();
             match self
-                .append(&subject, id, order.tail(), routed, meta, now)
+                .append_traced(&subject, id, order.tail(), routed, meta, now)
                 .await
             {
-                Ok(appended) => {
+                Ok((appended, trace)) => {
                     for envelope in &appended.events {
                         order.state = D::evolve(std::mem::take(&mut order.state), envelope);
                     }
                     order.last_sequence = appended.last_sequence;
                     order.events.extend(appended.events.iter().cloned());
+                    order.trace = trace;
                     self.cache.put(&subject, &order);
                     return Ok(Executed {
                         order,
@@ -407,6 +634,8 @@ impl EventLog {
                         tokio::time::sleep(Duration::from_millis(attempt as u64)).await;
                     }
                     order = self.load::<D>(id).await?;
+                    read = true;
+                    attempt += 1;
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -117,6 +117,13 @@ impl Steps for PayoutWorker {
         order.status.as_str()
     }
 
+    /// Every payout step is guarded by its append (the claim before a submission, the record of
+    /// an outcome or report) except resolving an unknown outcome, which may send again after a
+    /// lookup: that one is taken on the order read on to its latest event.
+    fn trusts(order: &Payout) -> bool {
+        !(order.status == PayoutStatus::Submitting && order.outcome_unknown)
+    }
+
     fn step<'a>(
         &'a self,
         order: &'a Payout,
@@ -147,6 +154,28 @@ impl PayoutWorker {
                 // The order moved on (another instance, a callback); its newest event drives it.
                 tracing::debug!(order_id = %id, rejection = %r, "step no longer applies");
                 Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Appends a step's decision `cmd`, made on `p` as the step saw it, only if the payout is
+    /// still there: true when stored (or nothing needed storing), false when the payout moved on
+    /// (a newer event, whose message drives it now) or refuses the command.
+    async fn decide(&self, p: &Payout, cmd: PayoutCommand) -> Result<bool, ExecuteError> {
+        match self
+            .log
+            .execute_at::<PayoutDecider>(p.id, p.version, &cmd, &meta(p.id))
+            .await
+        {
+            Ok(Some(_)) => Ok(true),
+            Ok(None) => {
+                tracing::debug!(order_id = %p.id, "the payout moved on before its step was stored");
+                Ok(false)
+            }
+            Err(ExecuteError::Rejected(r)) => {
+                tracing::debug!(order_id = %p.id, rejection = %r, "step no longer applies");
+                Ok(false)
             }
             Err(e) => Err(e),
         }
@@ -187,9 +216,12 @@ impl PayoutWorker {
                     Retry::After(wait) => Ok(Next::After(wait)),
                     Retry::GiveUp { code, message } => {
                         tracing::warn!(order_id = %p.id, %code, %message, "payout failed: no attempts left");
-                        self.command(p.id, PayoutCommand::Fail { code, message })
-                            .await?;
-                        self.release(p.id).await;
+                        if self
+                            .decide(p, PayoutCommand::Fail { code, message })
+                            .await?
+                        {
+                            self.release(p.id).await;
+                        }
                         Ok(Next::Ack)
                     }
                 }
@@ -202,9 +234,12 @@ impl PayoutWorker {
                         p.hold_reason.clone().unwrap_or_default()
                     );
                     let code = "insufficient_funds".to_string();
-                    self.command(p.id, PayoutCommand::Fail { code, message })
-                        .await?;
-                    self.release(p.id).await;
+                    if self
+                        .decide(p, PayoutCommand::Fail { code, message })
+                        .await?
+                    {
+                        self.release(p.id).await;
+                    }
                     return Ok(Next::Ack);
                 }
                 self.fund_and_submit(p, deliveries).await
@@ -215,8 +250,8 @@ impl PayoutWorker {
                     return Ok(Next::After(t.claim_timeout - since(p)));
                 }
                 let reason = "the claiming executor did not report a result in time".to_string();
-                self.command(
-                    p.id,
+                self.decide(
+                    p,
                     PayoutCommand::RecordOutcomeUnknown {
                         attempt: p.attempt,
                         reason,
@@ -285,7 +320,7 @@ impl PayoutWorker {
                 if p.status == PayoutStatus::Requested {
                     let money = p.request.money;
                     let reason = format!("waiting for {money} of pre-funded balance");
-                    self.command(p.id, PayoutCommand::Hold { reason }).await?;
+                    self.decide(p, PayoutCommand::Hold { reason }).await?;
                     return Ok(Next::Ack);
                 }
                 return Ok(Next::After(t.hold_recheck));
@@ -299,15 +334,23 @@ impl PayoutWorker {
                 )));
             }
         }
+        // The claim is made on the payout as this step saw it, never decided again on a newer
+        // one: an order that moved on (another claim, a failure, a report) is driven by its newer
+        // event, whose step applies the retry policy afresh.
         let claimed = self
             .log
-            .execute::<PayoutDecider>(p.id, &PayoutCommand::StartSubmission, &meta(p.id), false)
+            .execute_at::<PayoutDecider>(
+                p.id,
+                p.version,
+                &PayoutCommand::StartSubmission,
+                &meta(p.id),
+            )
             .await;
         // A lost claim leaves the reservation to the order's life: the winner may be using it,
         // and an order that moved on without it has it released by the sweep.
         let claimed = match claimed {
-            Ok(done) => done.order.state,
-            Err(ExecuteError::Rejected(_)) => return Ok(Next::Ack),
+            Ok(Some(done)) if !done.appended.is_empty() => done.order.state,
+            Ok(_) | Err(ExecuteError::Rejected(_)) => return Ok(Next::Ack),
             Err(e) => return Err(e),
         };
         let Some(claimed) = claimed else {
@@ -499,8 +542,9 @@ impl PayoutWorker {
                     message,
                     retryable: false,
                 };
-                self.command(p.id, cmd).await?;
-                self.release(p.id).await;
+                if self.decide(p, cmd).await? {
+                    self.release(p.id).await;
+                }
                 Ok(Next::Ack)
             }
             Lookup::NotFound => {

@@ -15,8 +15,8 @@ use async_nats::jetstream::consumer::{self, pull};
 use async_nats::jetstream::{self, AckKind};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use giro_domain::{Decider, Envelope, OrderKind, SubmissionHandle};
-use giro_eventlog::{EventLog, ExecuteError, PROVIDER_HEADER};
+use giro_domain::{Decider, Envelope, OrderId, OrderKind, SubmissionHandle};
+use giro_eventlog::{Delivered, EventLog, ExecuteError, PROVIDER_HEADER};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -248,6 +248,15 @@ pub(crate) trait Steps: Send + Sync + 'static {
     fn log(&self) -> &EventLog;
     /// The order's status, for the step's span.
     fn status(order: &Self::Order) -> &'static str;
+    /// Whether a step may be taken on `order` as this process knows it, which newer events not
+    /// delivered yet may have overtaken: true only when every side effect of the step is guarded
+    /// by an append (which names the last sequence it knows, so a stale decision stores nothing
+    /// and is made again on the order read on) or is harmless when stale (a lookup, a timer,
+    /// which is checked against the log before it is set). By default the order is read on to
+    /// its latest event before every step.
+    fn trusts(_order: &Self::Order) -> bool {
+        false
+    }
     /// `deliveries` counts how often the order's latest event has been delivered (it grows while
     /// the order sleeps on it).
     fn step<'a>(
@@ -483,21 +492,39 @@ async fn handle<W: Steps>(
         dlq::dead_letter(js, config, &message, "subject does not end in an order id").await;
         return;
     };
-    let order = match worker.log().load::<W::Decider>(id).await {
-        Ok(order) => order,
-        Err(giro_eventlog::Error::Corrupt {
+    let log = worker.log();
+    let unreadable = |e: giro_eventlog::Error| match e {
+        giro_eventlog::Error::Corrupt {
             sequence, reason, ..
-        }) => {
-            let reason = format!("order's log unreadable at sequence {sequence}: {reason}");
-            dlq::dead_letter(js, config, &message, &reason).await;
+        } => Err(format!(
+            "order's log unreadable at sequence {sequence}: {reason}"
+        )),
+        e => Ok(e),
+    };
+    // The order as this process knows it, up to the delivered event: no read when the message
+    // follows on from what is cached (see `EventLog::load_delivered`).
+    let delivered = log
+        .load_delivered::<W::Decider>(id, sequence, &message.payload, message.headers.as_ref())
+        .await;
+    let mut order = match delivered {
+        Ok(Delivered::Known(order)) => order,
+        Ok(Delivered::Superseded) => {
+            ack(&message, AckKind::Ack).await;
             return;
         }
         Err(e) => {
-            tracing::warn!(order_id = %id, error = %e, "cannot load order; will retry");
-            ack(&message, AckKind::Nak(Some(Duration::from_secs(1)))).await;
-            return;
+            return cannot_load(js, config, &message, id, unreadable(e)).await;
         }
     };
+    // Whether the order is known to have no event after the delivered one.
+    let mut latest = false;
+    if !order.state.as_ref().is_some_and(W::trusts) {
+        order = match log.confirm::<W::Decider>(id, order).await {
+            Ok(order) => order,
+            Err(e) => return cannot_load(js, config, &message, id, unreadable(e)).await,
+        };
+        latest = true;
+    }
     if order.last_sequence != sequence {
         ack(&message, AckKind::Ack).await;
         return;
@@ -526,10 +553,51 @@ async fn handle<W: Steps>(
         .await;
     match next {
         Ok(Next::Ack) => ack(&message, AckKind::Ack).await,
-        Ok(Next::After(delay)) => ack(&message, AckKind::Nak(Some(delay))).await,
+        Ok(Next::After(delay)) => {
+            // The timer goes on the order's latest event only: a step made on what this
+            // process knew may have been overtaken by events not delivered yet.
+            if !latest && !still_latest::<W::Decider>(log, id, sequence).await {
+                ack(&message, AckKind::Ack).await;
+            } else {
+                ack(&message, AckKind::Nak(Some(delay))).await;
+            }
+        }
         Err(e) => {
             tracing::warn!(order_id = %id, error = %e, "step failed; will retry");
             ack(&message, AckKind::Nak(Some(Duration::from_secs(1)))).await;
+        }
+    }
+}
+
+/// Whether the event at `sequence` is still order `id`'s latest: false only when the log (or
+/// this process) knows a newer one. Unreadable or unavailable logs count as true, so that the
+/// order keeps its timer.
+async fn still_latest<D: Decider>(log: &EventLog, id: OrderId, sequence: u64) -> bool {
+    let order = match log.load_delivered::<D>(id, sequence, &[], None).await {
+        Ok(Delivered::Known(order)) => order,
+        Ok(Delivered::Superseded) => return false,
+        Err(_) => return true,
+    };
+    match log.confirm::<D>(id, order).await {
+        Ok(order) => order.last_sequence <= sequence,
+        Err(_) => true,
+    }
+}
+
+/// A delivery whose order could not be loaded: dead-lettered when its log is unreadable
+/// (`Err(reason)`), else retried shortly.
+async fn cannot_load(
+    js: &jetstream::Context,
+    config: &ExecutorConfig,
+    message: &jetstream::Message,
+    id: OrderId,
+    failure: Result<giro_eventlog::Error, String>,
+) {
+    match failure {
+        Err(reason) => dlq::dead_letter(js, config, message, &reason).await,
+        Ok(e) => {
+            tracing::warn!(order_id = %id, error = %e, "cannot load order; will retry");
+            ack(message, AckKind::Nak(Some(Duration::from_secs(1)))).await;
         }
     }
 }

@@ -140,17 +140,28 @@ pub(crate) async fn store<D: Reported>(
         let reason = "the callback names no Giro submission handle";
         return dead_letter(app, &callback, DeadLetter::UnknownOrder, reason).await;
     };
-    // The callback continues the order's trace, under the span of its latest event.
-    let span = tracing::info_span!("ingress.record", order_id = %id, provider = %callback.provider);
-    if let Some(cx) = app.log.order_trace::<D>(id).await {
-        giro_eventlog::trace::continue_context(&span, cx);
-    }
-    let loaded = app
+    // One read of the order serves the owner check and the append: the order as this ingress
+    // last saw it (a provider reporting twice), else read from the log. The append names the
+    // last sequence it knows, so a report decided on a stale order is decided again on the
+    // order read on (`EventLog::execute_on`).
+    let (mut loaded, mut read) = app
         .log
-        .load::<D>(id)
-        .instrument(span.clone())
+        .load_cached::<D>(id)
         .await
         .map_err(|e| NotStored::Unavailable(e.to_string()))?;
+    if !read && D::owned_by(&loaded.state, callback.provider).is_none() {
+        loaded = app
+            .log
+            .confirm::<D>(id, loaded)
+            .await
+            .map_err(|e| NotStored::Unavailable(e.to_string()))?;
+        read = true;
+    }
+    // The callback continues the order's trace, under the span of its latest event.
+    let span = tracing::info_span!("ingress.record", order_id = %id, provider = %callback.provider);
+    if let Some(cx) = loaded.trace() {
+        giro_eventlog::trace::continue_context(&span, cx);
+    }
     match D::owned_by(&loaded.state, callback.provider) {
         None => {
             let reason = format!("no {kind} {id} in the event log");
@@ -171,7 +182,7 @@ pub(crate) async fn store<D: Reported>(
     };
     let executed = app
         .log
-        .execute::<D>(id, &command, &meta, false)
+        .execute_on::<D>(id, loaded, read, &command, &meta)
         .instrument(span)
         .await
         .map(|done| !done.appended.is_empty());

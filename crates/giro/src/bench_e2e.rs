@@ -29,6 +29,9 @@ pub struct E2eBenchArgs {
     /// Executor instances per provider instance.
     #[arg(long, default_value_t = 1)]
     pub executors: usize,
+    /// Orders each executor instance steps at once.
+    #[arg(long, default_value_t = 256)]
+    pub executor_in_flight: usize,
     #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
 }
@@ -80,8 +83,19 @@ pub async fn run(args: E2eBenchArgs) -> anyhow::Result<()> {
 }
 
 async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> anyhow::Result<()> {
-    let connect = || async_nats::connect(&args.nats_url);
-    let log = EventLog::open(connect().await?, config.clone()).await?;
+    // Every connection of the run, by component, for the NATS traffic per payout.
+    let conns: Arc<Mutex<Vec<(&'static str, async_nats::Client)>>> = Arc::default();
+    let connect = |role: &'static str| {
+        let conns = conns.clone();
+        async move {
+            let client = async_nats::connect(&args.nats_url).await?;
+            if let Ok(mut c) = conns.lock() {
+                c.push((role, client.clone()));
+            }
+            Ok::<_, async_nats::ConnectError>(client)
+        }
+    };
+    let log = EventLog::open(connect("intake").await?, config.clone()).await?;
     let settings = ProviderArgs::from_env();
     let any: SocketAddr = "127.0.0.1:0".parse()?;
     // The ingress first: the sandboxes need its address.
@@ -90,7 +104,7 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     ingress_config.killb = Some(killb_hook);
     ingress_config.cashy = cashy_hooks;
     let ingress = giro_ingress::start(
-        EventLog::open(connect().await?, config.clone()).await?,
+        EventLog::open(connect("ingress").await?, config.clone()).await?,
         ingress_config,
     )
     .await?;
@@ -107,15 +121,24 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     }
     let sandbox = Sandbox::start(SandboxConfig {
         killb: Some(killb),
+        // Balances for any run length: the defaults (1,000,000,000) pay only ~6,600 of the
+        // bench's COP payouts, after which Cashy refuses the rest (`Balance_not_enough`) and they
+        // retry with backoff until they give up, which is not what the bench measures.
         cashy: Some(CashyConfig::new(vec![
-            CashyMerchant::colombia(
-                settings.cashy_co_merchant.clone(),
-                settings.cashy_co_key.clone(),
-            ),
-            CashyMerchant::tanzania(
-                settings.cashy_tz_merchant.clone(),
-                settings.cashy_tz_key.clone(),
-            ),
+            CashyMerchant {
+                balance: rust_decimal::Decimal::from(1_000_000_000_000_000i64),
+                ..CashyMerchant::colombia(
+                    settings.cashy_co_merchant.clone(),
+                    settings.cashy_co_key.clone(),
+                )
+            },
+            CashyMerchant {
+                balance: rust_decimal::Decimal::from(1_000_000_000_000_000i64),
+                ..CashyMerchant::tanzania(
+                    settings.cashy_tz_merchant.clone(),
+                    settings.cashy_tz_key.clone(),
+                )
+            },
         ])),
         a55: None,
         timing: Timing {
@@ -136,15 +159,15 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     let mut executors = Vec::new();
     for _ in 0..args.executors.max(1) {
         for instance in providers.instances(Arc::new(providers.killb()?))? {
-            let log = EventLog::open(connect().await?, config.clone()).await?;
+            let log = EventLog::open(connect("executors").await?, config.clone()).await?;
             let mut c =
                 giro_executor::ExecutorConfig::new(instance.id.clone(), config.prefix.clone());
-            c.max_in_flight = 256;
+            c.max_in_flight = args.executor_in_flight.max(1);
             executors
                 .push(giro_executor::start(log, instance.client, c, instance.prefunded).await?);
         }
     }
-    let intake_conn = connect().await?;
+    let intake_conn = connect("intake").await?;
     let intake = Intake::start(
         intake_conn,
         log.clone(),
@@ -158,7 +181,7 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
 
     // Watch terminal events as they are stored.
     let done: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-    let watcher_conn = connect().await?;
+    let watcher_conn = connect("watcher").await?;
     let mut events = watcher_conn
         .subscribe(format!("{}.evt.payout.>", config.prefix))
         .await?;
@@ -181,38 +204,40 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     watcher_conn.flush().await?;
 
     let client = IntakeClient::new(
-        connect().await?,
+        connect("client").await?,
         config.prefix.clone(),
         Duration::from_secs(30),
     );
     let started = Instant::now();
-    let sent: Vec<(Option<String>, Instant)> = futures::stream::iter(0..args.count)
+    let sent: Vec<(Option<String>, Instant, usize)> = futures::stream::iter(0..args.count)
         .map(|i| {
             let client = client.clone();
             let body = body(i, run);
             async move {
                 let t = Instant::now();
                 let reply = client.create_payout(body).await;
-                (reply.str("order_id").map(str::to_string), t)
+                (reply.str("order_id").map(str::to_string), t, i % 3)
             }
         })
         .buffer_unordered(args.concurrency)
         .collect()
         .await;
-    let accepted = sent.iter().filter(|(id, _)| id.is_some()).count();
+    let accepted = sent.iter().filter(|(id, _, _)| id.is_some()).count();
     let deadline = Instant::now() + Duration::from_secs(120 + args.count as u64 / 50);
     while done.lock().map(|d| d.len()).unwrap_or(0) < accepted && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let done = done.lock().map(|d| d.clone()).unwrap_or_default();
     let mut latencies = Vec::with_capacity(accepted);
+    let mut by_provider: [Vec<Duration>; 3] = Default::default();
     let mut last = started;
-    for (id, t) in sent
+    for (id, t, provider) in sent
         .iter()
-        .filter_map(|(id, t)| id.as_ref().map(|id| (id, t)))
+        .filter_map(|(id, t, p)| id.as_ref().map(|id| (id, t, *p)))
     {
         if let Some(end) = done.get(id) {
             latencies.push(end.duration_since(*t));
+            by_provider[provider].push(end.duration_since(*t));
             last = last.max(*end);
         }
     }
@@ -234,11 +259,15 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
         p99,
         max
     );
+    for (provider, samples) in ["killb", "cashy-co", "cashy-tz"].iter().zip(by_provider) {
+        let (p50, p99, max) = percentiles(samples);
+        println!("    {provider}: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
+    }
     // Every accepted payout must have ended: the watcher's view is checked against the log,
     // and a run that left orders open says so and fails.
     let mut unseen = 0;
     let mut open = Vec::new();
-    for id in sent.iter().filter_map(|(id, _)| id.as_ref()) {
+    for id in sent.iter().filter_map(|(id, _, _)| id.as_ref()) {
         if done.contains_key(id) {
             continue;
         }
@@ -252,6 +281,39 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
         match loaded.state {
             Some(p) if p.status.is_terminal() => unseen += 1,
             _ => open.push(id.clone()),
+        }
+    }
+    if terminal > 0 {
+        let mut by_role: Vec<(&str, u64, u64)> = Vec::new();
+        for (role, client) in conns.lock().map(|c| c.clone()).unwrap_or_default() {
+            let stats = client.statistics();
+            let out = stats
+                .out_messages
+                .load(std::sync::atomic::Ordering::Relaxed);
+            let r#in = stats.in_messages.load(std::sync::atomic::Ordering::Relaxed);
+            match by_role.iter_mut().find(|(r, _, _)| *r == role) {
+                Some(entry) => {
+                    entry.1 += out;
+                    entry.2 += r#in;
+                }
+                None => by_role.push((role, out, r#in)),
+            }
+        }
+        let per = |n: u64| n as f64 / terminal as f64;
+        let (out, r#in) = by_role
+            .iter()
+            .fold((0, 0), |(o, i), (_, out, r#in)| (o + out, i + r#in));
+        println!(
+            "  NATS messages per payout: {:.1} sent, {:.1} received",
+            per(out),
+            per(r#in)
+        );
+        for (role, out, r#in) in by_role {
+            println!(
+                "    {role}: {:.1} sent, {:.1} received",
+                per(out),
+                per(r#in)
+            );
         }
     }
     let summary = sandbox.registry().summary();
