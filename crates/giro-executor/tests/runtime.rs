@@ -777,9 +777,16 @@ async fn resends_after_a_lookup_finds_nothing_are_counted_and_end_in_the_provide
         .unwrap();
     let failure = p.failure.unwrap();
     assert_eq!(failure.code, "attempts_exhausted");
-    assert_eq!(
-        failure.message,
-        "gave up after 3 attempts: HTTP 500 System_error"
+    // The last reason is the provider's answer, or, on a slow machine where a send outlived the
+    // short claim time-out here, that time-out: either way the order gave up after 3 sends.
+    assert!(
+        [
+            "gave up after 3 attempts: HTTP 500 System_error",
+            "gave up after 3 attempts: the claiming executor did not report a result in time",
+        ]
+        .contains(&failure.message.as_str()),
+        "{}",
+        failure.message
     );
     // One attempt, sent three times under its one handle, with backoff in between.
     assert_eq!(p.attempt, 1);
