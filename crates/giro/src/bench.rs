@@ -84,10 +84,11 @@ pub async fn intake(args: IntakeBenchArgs) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!(e))?;
     let result = measure(&args, &run, &config, &log).await;
     handle.stop().await;
-    async_nats::jetstream::new(async_nats::connect(&args.nats_url).await?)
-        .delete_stream(&config.stream)
-        .await
-        .ok();
+    // The event stream and the dead-letter stream EventLog::open provisioned beside it.
+    let js = async_nats::jetstream::new(async_nats::connect(&args.nats_url).await?);
+    for stream in [config.stream.clone(), config.dead_letter_stream()] {
+        js.delete_stream(&stream).await.ok();
+    }
     result
 }
 
