@@ -539,30 +539,11 @@ impl EventLog {
                 appended: Vec::new(),
             }));
         }
-        let routed = events
-            .into_iter()
-            .map(|e| {
-                let route = D::route(&order.state, &e);
-                (e, route)
-            })
-            .collect();
         match self
-            .append_traced(&subject, id, order.tail(), routed, meta, now)
+            .store_decided(&subject, id, &mut order, events, meta, now)
             .await
         {
-            Ok((appended, trace)) => {
-                for envelope in &appended.events {
-                    order.state = D::evolve(std::mem::take(&mut order.state), envelope);
-                }
-                order.last_sequence = appended.last_sequence;
-                order.events.extend(appended.events.iter().cloned());
-                order.trace = trace;
-                self.cache.put(&subject, &order);
-                Ok(Some(Executed {
-                    order,
-                    appended: appended.events,
-                }))
-            }
+            Ok(appended) => Ok(Some(Executed { order, appended })),
             Err(Error::Conflict { .. }) => {
                 giro_telemetry::metrics::append_conflict(D::KIND.as_str());
                 tracing::debug!(%subject, version, "the order moved on before its step was stored");
@@ -570,6 +551,38 @@ impl EventLog {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Appends `events` (decided on `order`) after `order`'s tail, each routed as the decider
+    /// says, and folds what was stored into `order` and the cache. A lost race stores nothing
+    /// and leaves `order` as it was.
+    async fn store_decided<D: Decider>(
+        &self,
+        subject: &str,
+        id: OrderId,
+        order: &mut Loaded<D>,
+        events: Vec<D::Event>,
+        meta: &EventMeta,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Envelope<D::Event>>, Error> {
+        let routed = events
+            .into_iter()
+            .map(|e| {
+                let route = D::route(&order.state, &e);
+                (e, route)
+            })
+            .collect();
+        let (appended, trace) = self
+            .append_traced(subject, id, order.tail(), routed, meta, now)
+            .await?;
+        for envelope in &appended.events {
+            order.state = D::evolve(std::mem::take(&mut order.state), envelope);
+        }
+        order.last_sequence = appended.last_sequence;
+        order.events.extend(appended.events.iter().cloned());
+        order.trace = trace;
+        self.cache.put(subject, order);
+        Ok(appended.events)
     }
 
     /// [`EventLog::execute`] starting from `order` (as [`EventLog::load_cached`] or
@@ -603,30 +616,11 @@ impl EventLog {
                 }
                 Err(rejection) => return Err(ExecuteError::Rejected(rejection)),
             };
-            let routed = events
-                .into_iter()
-                .map(|e| {
-                    let route = D::route(&order.state, &e);
-                    (e, route)
-                })
-                .collect();
             match self
-                .append_traced(&subject, id, order.tail(), routed, meta, now)
+                .store_decided(&subject, id, &mut order, events, meta, now)
                 .await
             {
-                Ok((appended, trace)) => {
-                    for envelope in &appended.events {
-                        order.state = D::evolve(std::mem::take(&mut order.state), envelope);
-                    }
-                    order.last_sequence = appended.last_sequence;
-                    order.events.extend(appended.events.iter().cloned());
-                    order.trace = trace;
-                    self.cache.put(&subject, &order);
-                    return Ok(Executed {
-                        order,
-                        appended: appended.events,
-                    });
-                }
+                Ok(appended) => return Ok(Executed { order, appended }),
                 Err(Error::Conflict { .. }) => {
                     giro_telemetry::metrics::append_conflict(D::KIND.as_str());
                     tracing::debug!(%subject, attempt, "append lost a race; reloading");

@@ -48,6 +48,24 @@ fn config_with(t: &TestLog, provider: &str, timings: Timings) -> ExecutorConfig 
     c
 }
 
+/// One executor instance of `provider` on the test's stream with `timings`.
+async fn run_payouts(
+    t: &TestLog,
+    client: Arc<dyn PayoutProvider>,
+    provider: &str,
+    timings: Timings,
+    prefunded: bool,
+) -> giro_executor::ExecutorHandle {
+    giro_executor::start(
+        t.log.clone(),
+        client,
+        config_with(t, provider, timings),
+        prefunded,
+    )
+    .await
+    .unwrap()
+}
+
 const KILLB_EMAIL: &str = "ops@giro.test";
 const KILLB_PASSWORD: &str = "kb-password";
 const KILLB_SECRET: &str = "kb-webhook-secret";
@@ -536,14 +554,7 @@ async fn cashy_busy_refusals_are_waited_out_as_announced_and_spend_no_attempts()
     let mut timings = fast_timings();
     timings.max_attempts = 2;
     let client = CashyClient::new(cashy_tz_config(sandbox.cashy_url().unwrap())).unwrap();
-    let exec = giro_executor::start(
-        t.log.clone(),
-        Arc::new(client),
-        config_with(&t, "cashy-tz", timings),
-        false,
-    )
-    .await
-    .unwrap();
+    let exec = run_payouts(&t, Arc::new(client), "cashy-tz", timings, false).await;
     let id = create(&t.log, "busy-tz", "cashy-tz", "60000").await;
     eventually(Duration::from_secs(30), "three busy refusals", || async {
         (payout_failures(&t.log, id).await >= 3).then_some(())
@@ -586,14 +597,7 @@ async fn cashy_maintenance_is_waited_out_for_its_minute_and_the_payout_completes
     let mut timings = fast_timings();
     timings.max_attempts = 1;
     let client = CashyClient::new(cashy_tz_config(sandbox.cashy_url().unwrap())).unwrap();
-    let exec = giro_executor::start(
-        t.log.clone(),
-        Arc::new(client),
-        config_with(&t, "cashy-tz", timings),
-        false,
-    )
-    .await
-    .unwrap();
+    let exec = run_payouts(&t, Arc::new(client), "cashy-tz", timings, false).await;
     let id = create(&t.log, "maintenance-tz", "cashy-tz", "60000").await;
     eventually(Duration::from_secs(20), "a maintenance refusal", || async {
         (payout_failures(&t.log, id).await >= 1).then_some(())
@@ -625,14 +629,7 @@ async fn killb_rate_limits_are_waited_out_until_the_announced_reset() {
     );
     let mut timings = fast_timings();
     timings.max_attempts = 2;
-    let exec = giro_executor::start(
-        t.log.clone(),
-        killb(&sandbox),
-        config_with(&t, "killb", timings),
-        false,
-    )
-    .await
-    .unwrap();
+    let exec = run_payouts(&t, killb(&sandbox), "killb", timings, false).await;
     let id = create(&t.log, "limited-kb", "killb", "500000").await;
     eventually(Duration::from_secs(30), "three 429s", || async {
         (payout_failures(&t.log, id).await >= 3).then_some(())
@@ -675,14 +672,7 @@ async fn a_maintenance_window_longer_than_the_attempt_budget_is_waited_out() {
     timings.retry_base = Duration::from_millis(50);
     timings.retry_max = Duration::from_millis(100);
     let provider: Arc<dyn PayoutProvider> = fake.clone();
-    let exec = giro_executor::start(
-        t.log.clone(),
-        provider,
-        config_with(&t, "cashy-co", timings),
-        false,
-    )
-    .await
-    .unwrap();
+    let exec = run_payouts(&t, provider, "cashy-co", timings, false).await;
     let id = create(&t.log, "maintenance", "cashy-co", "150000").await;
     let statuses = wait_terminal(&t.log, &[id], Duration::from_secs(30)).await;
     assert_eq!(statuses, vec![PayoutStatus::Succeeded]);
@@ -709,14 +699,7 @@ async fn a_provider_that_keeps_asking_to_come_back_later_fails_the_order_after_h
     timings.max_attempts = 2;
     timings.hold_timeout = Duration::from_secs(2);
     let provider: Arc<dyn PayoutProvider> = fake.clone();
-    let exec = giro_executor::start(
-        t.log.clone(),
-        provider,
-        config_with(&t, "cashy-co", timings),
-        false,
-    )
-    .await
-    .unwrap();
+    let exec = run_payouts(&t, provider, "cashy-co", timings, false).await;
     let started = Instant::now();
     let id = create(&t.log, "endless-maintenance", "cashy-co", "150000").await;
     let statuses = wait_terminal(&t.log, &[id], Duration::from_secs(30)).await;
@@ -757,14 +740,7 @@ async fn resends_after_a_lookup_finds_nothing_are_counted_and_end_in_the_provide
     timings.max_attempts = 3;
     timings.claim_timeout = Duration::from_millis(500);
     let provider: Arc<dyn PayoutProvider> = fake.clone();
-    let exec = giro_executor::start(
-        t.log.clone(),
-        provider,
-        config_with(&t, "cashy-co", timings.clone()),
-        false,
-    )
-    .await
-    .unwrap();
+    let exec = run_payouts(&t, provider, "cashy-co", timings.clone(), false).await;
     let id = create(&t.log, "always-5xx", "cashy-co", "150000").await;
     let statuses = wait_terminal(&t.log, &[id], Duration::from_secs(30)).await;
     assert_eq!(statuses, vec![PayoutStatus::Failed]);
@@ -820,14 +796,7 @@ async fn an_unknown_outcome_the_provider_cannot_be_asked_about_is_never_failed_n
     let mut timings = fast_timings();
     timings.max_attempts = 1;
     let provider: Arc<dyn PayoutProvider> = fake.clone();
-    let exec = giro_executor::start(
-        t.log.clone(),
-        provider,
-        config_with(&t, "cashy-co", timings),
-        false,
-    )
-    .await
-    .unwrap();
+    let exec = run_payouts(&t, provider, "cashy-co", timings, false).await;
     let id = create(&t.log, "unaskable", "cashy-co", "150000").await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     let p = t
@@ -1003,14 +972,7 @@ async fn a_payout_held_past_hold_timeout_fails_for_funds_and_keeps_no_reservatio
     let funds = ledger(&t, "killb").await;
     let mut timings = fast_timings();
     timings.hold_timeout = Duration::from_secs(1);
-    let exec = giro_executor::start(
-        t.log.clone(),
-        killb(&sandbox),
-        config_with(&t, "killb", timings),
-        true,
-    )
-    .await
-    .unwrap();
+    let exec = run_payouts(&t, killb(&sandbox), "killb", timings, true).await;
     let id = create(&t.log, "too-big", "killb", "500000").await;
     let statuses = wait_terminal(&t.log, &[id], Duration::from_secs(20)).await;
     assert_eq!(statuses, vec![PayoutStatus::Failed]);
@@ -1103,14 +1065,7 @@ async fn an_unreachable_provider_fails_the_payout_after_max_attempts_with_its_re
     let client = CashyClient::new(cashy_tz_config(format!("http://127.0.0.1:{port}"))).unwrap();
     let mut timings = fast_timings();
     timings.max_attempts = 3;
-    let exec = giro_executor::start(
-        t.log.clone(),
-        Arc::new(client),
-        config_with(&t, "cashy-tz", timings),
-        false,
-    )
-    .await
-    .unwrap();
+    let exec = run_payouts(&t, Arc::new(client), "cashy-tz", timings, false).await;
     let id = create(&t.log, "unreachable", "cashy-tz", "60000").await;
     let statuses = wait_terminal(&t.log, &[id], Duration::from_secs(20)).await;
     assert_eq!(statuses, vec![PayoutStatus::Failed]);
