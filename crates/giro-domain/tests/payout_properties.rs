@@ -452,7 +452,7 @@ fn any_event() -> impl Strategy<Value = E> {
                 if !fingerprint.is_empty() {
                     r.fingerprint = fingerprint;
                 }
-                E::Requested(Box::new(r))
+                E::Requested(std::sync::Arc::new(r))
             }),
         text().prop_map(|reason| E::Held(Held { reason })),
         (attempt(), text()).prop_map(|(attempt, handle)| E::SubmissionStarted(SubmissionStarted {
@@ -600,7 +600,7 @@ fn check_any_step(
             (None, _) => {}
             (Some(a), E::Requested(r)) if env.version == 1 => {
                 prop_assert_eq!(a.id, env.order_id);
-                prop_assert_eq!(&a.request, &**r);
+                prop_assert_eq!(&*a.request, &**r);
                 prop_assert_eq!((a.status, a.version), (S::Requested, 1));
             }
             (Some(_), other) => {

@@ -190,7 +190,9 @@ async fn streams_consumers_and_subjects_exist() {
     });
     for name in &mentioned {
         assert!(
-            consumers.contains(name) || name == "giro-executor-<provider>",
+            consumers.contains(name)
+                || name == "giro-executor-<provider>"
+                || name == giro_executor::SHARED_PAYOUT_CONSUMER,
             "the runbook names consumer {name}; executors create {consumers:?}"
         );
     }

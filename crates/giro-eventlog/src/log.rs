@@ -21,7 +21,8 @@ const MAX_CONFLICT_RETRIES: usize = 16;
 /// An order rebuilt from its events.
 #[derive(Debug)]
 pub struct Loaded<D: Decider> {
-    pub events: Vec<Envelope<D::Event>>,
+    /// Shared, so that handing an order from the cache to a step copies no event.
+    pub events: Vec<Arc<Envelope<D::Event>>>,
     pub state: D::State,
     /// The stream sequence of the order's last event (0 for an order with no events): what the
     /// next append must expect.
@@ -61,7 +62,7 @@ impl<D: Decider> Loaded<D> {
     fn push(&mut self, envelope: Envelope<D::Event>, sequence: u64, headers: Option<&HeaderMap>) {
         self.last_sequence = sequence;
         self.state = D::evolve(std::mem::take(&mut self.state), &envelope);
-        self.events.push(envelope);
+        self.events.push(Arc::new(envelope));
         self.trace = headers.and_then(trace_headers);
     }
 
@@ -239,6 +240,26 @@ impl EventLog {
             cache: Arc::new(OrderCache {
                 orders: Mutex::new(HashMap::new()),
             }),
+        })
+    }
+
+    /// The same log over another connection, sharing this handle's cache of recent orders: the
+    /// components of one process (intake, executors, ingress) each keep their own connection
+    /// but see the orders the others loaded or appended, so an order handed from one to the
+    /// next is not read from the stream again.
+    pub async fn share(&self, client: async_nats::Client) -> Result<Self, Error> {
+        let js = jetstream::ContextBuilder::new()
+            .timeout(self.config.ack_timeout)
+            .build(client);
+        let stream = js
+            .get_stream_no_info(&self.config.stream)
+            .await
+            .map_err(|e| Error::Provision(e.to_string()))?;
+        Ok(EventLog {
+            js,
+            stream,
+            config: self.config.clone(),
+            cache: self.cache.clone(),
         })
     }
 
@@ -579,7 +600,9 @@ impl EventLog {
             order.state = D::evolve(std::mem::take(&mut order.state), envelope);
         }
         order.last_sequence = appended.last_sequence;
-        order.events.extend(appended.events.iter().cloned());
+        order
+            .events
+            .extend(appended.events.iter().cloned().map(Arc::new));
         order.trace = trace;
         self.cache.put(subject, order);
         Ok(appended.events)

@@ -345,3 +345,56 @@ async fn a_cached_order_reads_on_from_where_it_was_and_sees_other_writers() {
         Ok(_) => panic!("a payout being submitted was cancelled"),
     }
 }
+
+#[tokio::test]
+async fn handles_of_one_process_share_their_cache_of_orders() {
+    let t = TestLog::new().await;
+    let other = t
+        .log
+        .share(
+            async_nats::connect(giro_eventlog::test_support::nats_url())
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let stranger = EventLog::open(t.client.clone(), t.config.clone())
+        .await
+        .unwrap();
+    let (id, cmd) = create("shared-1");
+    t.log
+        .execute::<PayoutDecider>(id, &cmd, &meta(), true)
+        .await
+        .unwrap();
+    // The sharing handle knows the order without reading it; an unrelated handle reads it.
+    let (seen, read) = other.load_cached::<PayoutDecider>(id).await.unwrap();
+    assert!(!read, "a handle sharing the cache reads nothing");
+    assert_eq!(seen.version(), 1);
+    let (_, read) = stranger.load_cached::<PayoutDecider>(id).await.unwrap();
+    assert!(read, "a handle of its own reads the log");
+    // What the sharing handle appends (on its own connection) is known to the first at once.
+    other
+        .execute::<PayoutDecider>(id, &PayoutCommand::StartSubmission, &meta(), false)
+        .await
+        .unwrap();
+    let (seen, read) = t.log.load_cached::<PayoutDecider>(id).await.unwrap();
+    assert!(!read);
+    assert_eq!(seen.version(), 2);
+    assert_eq!(seen.state.unwrap().status, PayoutStatus::Submitting);
+    // The stranger's view is behind (requested): its cancel is decided on it, stores nothing
+    // stale, and is refused once decided again on the order as it is (submitting).
+    let cancel = PayoutCommand::Cancel {
+        reason: Some("test".into()),
+    };
+    let refused = stranger
+        .execute::<PayoutDecider>(id, &cancel, &meta(), false)
+        .await;
+    assert!(
+        matches!(refused, Err(ExecuteError::Rejected(_))),
+        "{:?}",
+        refused.map(|done| done.appended)
+    );
+    let truth = stranger.load_from_start::<PayoutDecider>(id).await.unwrap();
+    assert_eq!(truth.version(), 2);
+    assert_eq!(truth.state.unwrap().status, PayoutStatus::Submitting);
+}

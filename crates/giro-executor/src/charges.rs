@@ -55,7 +55,7 @@ fn age(at: DateTime<Utc>) -> Duration {
 }
 
 /// What a charge's log says about its attempts.
-fn attempts_of(events: &[Envelope<ChargeEvent>]) -> Attempts {
+fn attempts_of(events: &[Arc<Envelope<ChargeEvent>>]) -> Attempts {
     let mut attempts = Attempts::default();
     for env in events {
         match &env.event {
@@ -80,7 +80,7 @@ struct RefundAttempt {
 
 /// The prefix of the pending refund's attempt reports, and its latest attempt.
 fn refund_attempts(
-    events: &[Envelope<ChargeEvent>],
+    events: &[Arc<Envelope<ChargeEvent>>],
     uuid: &str,
 ) -> (String, Option<RefundAttempt>) {
     let k = events
@@ -170,7 +170,7 @@ impl Steps for ChargeWorker {
     fn step_with_events<'a>(
         &'a self,
         order: &'a Charge,
-        events: &'a [Envelope<ChargeEvent>],
+        events: &'a [Arc<Envelope<ChargeEvent>>],
         deliveries: u64,
     ) -> BoxFuture<'a, Result<Next, ExecuteError>> {
         Box::pin(self.step_with(order, events, deliveries))
@@ -206,7 +206,7 @@ impl ChargeWorker {
     pub async fn step_with(
         &self,
         c: &Charge,
-        events: &[Envelope<ChargeEvent>],
+        events: &[Arc<Envelope<ChargeEvent>>],
         deliveries: u64,
     ) -> Result<Next, ExecuteError> {
         let t = &self.timings;
@@ -489,7 +489,7 @@ impl ChargeWorker {
     async fn refund(
         &self,
         c: &Charge,
-        events: &[Envelope<ChargeEvent>],
+        events: &[Arc<Envelope<ChargeEvent>>],
         deliveries: u64,
     ) -> Result<Next, ExecuteError> {
         let t = &self.timings;

@@ -7,13 +7,20 @@
 //! (the provider took the payout, refused it, or the order ended). The step that sees the outcome
 //! releases it; a reservation whose step died is released by the executors' sweep, which keeps
 //! only the reservations of orders still `requested`, `held` or `submitting`.
+//!
+//! Within one executor instance every reserve and release goes through one committer task that
+//! decides all those waiting at once and stores them in one compare-and-set (group commit): the
+//! ledger is one key, so deciding them one by one would queue every payout of the instance
+//! behind the previous one's two round trips (and one balance call at the provider each).
 
 use std::collections::BTreeMap;
 
 use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMessage};
+use futures::future::BoxFuture;
 use giro_domain::OrderId;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
 
 /// The amounts reserved by payouts being submitted, by order.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -28,7 +35,7 @@ impl Reservations {
 }
 
 /// Why a reservation could not be decided.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum FundsError {
     #[error("funds ledger unavailable: {0}")]
     Ledger(String),
@@ -36,24 +43,48 @@ pub enum FundsError {
     Balance(String),
 }
 
+/// Reads the provider's balance; called after the ledger entry it is checked against was read.
+type BalanceReader = Box<dyn Fn() -> BoxFuture<'static, Result<Decimal, String>> + Send + Sync>;
+
+/// One request waiting for the committer.
+enum Op {
+    Reserve {
+        order: OrderId,
+        amount: Decimal,
+        balance: BalanceReader,
+        reply: oneshot::Sender<Result<bool, FundsError>>,
+    },
+    Release {
+        order: OrderId,
+        reply: oneshot::Sender<Result<(), FundsError>>,
+    },
+}
+
+/// The most requests one commit decides.
+const MAX_BATCH: usize = 1024;
+const MAX_CAS_RETRIES: usize = 32;
+
 /// The reservations of one pre-funded account: the latest message on one subject of a small
 /// stream, replaced with compare-and-set (`Nats-Expected-Last-Subject-Sequence`), the same
 /// optimistic concurrency the event log uses.
 #[derive(Clone)]
 pub struct Funds {
+    ledger: Ledger,
+    ops: mpsc::Sender<Op>,
+}
+
+/// The ledger entry itself: read and compare-and-set.
+#[derive(Clone)]
+struct Ledger {
     js: jetstream::Context,
     stream: jetstream::stream::Stream<()>,
     subject: String,
-    /// Steps of one instance take turns on the ledger, so compare-and-set only ever races other
-    /// instances instead of every in-flight payout of this one.
-    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
-
-const MAX_CAS_RETRIES: usize = 32;
 
 impl Funds {
     /// Opens (creating if needed) the ledger stream `stream` (subjects `<prefix>.funds.>`) and the
-    /// entry of `account` (e.g. the provider instance id).
+    /// entry of `account` (e.g. the provider instance id), and starts this handle's committer,
+    /// which ends when the last clone of the handle is dropped.
     pub async fn open(
         js: &jetstream::Context,
         stream: &str,
@@ -76,14 +107,72 @@ impl Funds {
             .get_stream_no_info(stream)
             .await
             .map_err(|e| FundsError::Ledger(e.to_string()))?;
-        Ok(Funds {
+        let ledger = Ledger {
             js: js.clone(),
             stream: handle,
             subject: format!("{prefix}.funds.{account}"),
-            turn: Default::default(),
-        })
+        };
+        let (ops, queue) = mpsc::channel(MAX_BATCH * 4);
+        tokio::spawn(commit_loop(ledger.clone(), queue));
+        Ok(Funds { ledger, ops })
     }
 
+    /// Reserves `amount` for `order` if the balance minus what is already reserved covers it.
+    /// `balance` is read after the reservations it is checked against: a reservation is released
+    /// only after the provider has debited the payout, so a balance read after seeing it released
+    /// includes the debit. Returns whether the order holds a reservation now.
+    pub async fn reserve<F, Fut>(
+        &self,
+        order: OrderId,
+        amount: Decimal,
+        balance: F,
+    ) -> Result<bool, FundsError>
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Decimal, String>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let balance: BalanceReader = Box::new(move || Box::pin(balance()));
+        self.submit(
+            Op::Reserve {
+                order,
+                amount,
+                balance,
+                reply,
+            },
+            answer,
+        )
+        .await
+    }
+
+    /// Drops `order`'s reservation (after the provider debited it, or refused it). Idempotent.
+    pub async fn release(&self, order: OrderId) -> Result<(), FundsError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Op::Release { order, reply }, answer).await
+    }
+
+    async fn submit<T>(
+        &self,
+        op: Op,
+        answer: oneshot::Receiver<Result<T, FundsError>>,
+    ) -> Result<T, FundsError> {
+        let stopped = || FundsError::Ledger("the funds committer stopped".into());
+        self.ops.send(op).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Every reservation, by order.
+    pub async fn reservations(&self) -> Result<BTreeMap<OrderId, Decimal>, FundsError> {
+        Ok(self.ledger.read().await?.0.by_order)
+    }
+
+    /// The sum of every reservation.
+    pub async fn reserved_total(&self) -> Result<Decimal, FundsError> {
+        Ok(self.ledger.read().await?.0.total())
+    }
+}
+
+impl Ledger {
     async fn read(&self) -> Result<(Reservations, u64), FundsError> {
         match self
             .stream
@@ -119,65 +208,100 @@ impl Funds {
             Err(e) => Err(FundsError::Ledger(e.to_string())),
         }
     }
+}
 
-    /// Reserves `amount` for `order` if the balance minus what is already reserved covers it.
-    /// `balance` is read after the reservations, every try: a reservation is released only after
-    /// the provider has debited the payout, so a balance read after seeing it released includes
-    /// the debit. Returns whether the order holds a reservation now.
-    pub async fn reserve<F, Fut>(
-        &self,
-        order: OrderId,
-        amount: Decimal,
-        balance: F,
-    ) -> Result<bool, FundsError>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<Decimal, String>>,
-    {
-        let _turn = self.turn.lock().await;
-        for _ in 0..MAX_CAS_RETRIES {
-            let (mut r, revision) = self.read().await?;
-            if r.by_order.contains_key(&order) {
-                return Ok(true);
-            }
-            let available = balance().await.map_err(FundsError::Balance)? - r.total();
-            if available < amount {
-                return Ok(false);
-            }
-            r.by_order.insert(order, amount);
-            if self.write(&r, revision).await? {
-                return Ok(true);
+/// Takes every request waiting (up to [`MAX_BATCH`]) and commits them together, until every
+/// handle is gone.
+async fn commit_loop(ledger: Ledger, mut queue: mpsc::Receiver<Op>) {
+    let mut batch = Vec::new();
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        commit(&ledger, std::mem::take(&mut batch)).await;
+    }
+}
+
+/// Decides a batch on the ledger as it is now, releases first (their debits are in any balance
+/// read after they were asked), then reservations in arrival order while the balance covers
+/// them, and stores the result in one compare-and-set, deciding again from a fresh read when
+/// another instance wrote first. Every request is answered once the outcome is stored.
+async fn commit(ledger: &Ledger, ops: Vec<Op>) {
+    let mut releases = Vec::new();
+    let mut reserves = Vec::new();
+    let mut balance = None;
+    for op in ops {
+        match op {
+            Op::Release { order, reply } => releases.push((order, reply)),
+            Op::Reserve {
+                order,
+                amount,
+                balance: reader,
+                reply,
+            } => {
+                // One account, one currency: any waiting reservation's reader reads the balance.
+                balance.get_or_insert(reader);
+                reserves.push((order, amount, reply));
             }
         }
-        Err(FundsError::Ledger(
-            "too much contention on the funds ledger".into(),
-        ))
     }
-
-    /// Every reservation, by order.
-    pub async fn reservations(&self) -> Result<BTreeMap<OrderId, Decimal>, FundsError> {
-        Ok(self.read().await?.0.by_order)
+    let released: Vec<OrderId> = releases.iter().map(|(order, _)| *order).collect();
+    let wanted: Vec<(OrderId, Decimal)> = reserves.iter().map(|(o, a, _)| (*o, *a)).collect();
+    let outcome = decide_and_store(ledger, &released, &wanted, balance.as_ref()).await;
+    let (granted, released) = match outcome {
+        Ok(granted) => (granted, Ok(())),
+        Err(e) => (vec![Err(e.clone()); reserves.len()], Err(e)),
+    };
+    for ((_, _, reply), held) in reserves.into_iter().zip(granted) {
+        let _ = reply.send(held);
     }
-
-    /// The sum of every reservation.
-    pub async fn reserved_total(&self) -> Result<Decimal, FundsError> {
-        Ok(self.read().await?.0.total())
+    for (_, reply) in releases {
+        let _ = reply.send(released.clone());
     }
+}
 
-    /// Drops `order`'s reservation (after the provider debited it, or refused it). Idempotent.
-    pub async fn release(&self, order: OrderId) -> Result<(), FundsError> {
-        let _turn = self.turn.lock().await;
-        for _ in 0..MAX_CAS_RETRIES {
-            let (mut r, revision) = self.read().await?;
-            if r.by_order.remove(&order).is_none() {
-                return Ok(());
-            }
-            if self.write(&r, revision).await? {
-                return Ok(());
-            }
+/// One group commit: the answer to each of `wanted`, in order, once stored.
+async fn decide_and_store(
+    ledger: &Ledger,
+    released: &[OrderId],
+    wanted: &[(OrderId, Decimal)],
+    balance: Option<&BalanceReader>,
+) -> Result<Vec<Result<bool, FundsError>>, FundsError> {
+    for _ in 0..MAX_CAS_RETRIES {
+        let (mut r, revision) = ledger.read().await?;
+        let mut changed = false;
+        for order in released {
+            changed |= r.by_order.remove(order).is_some();
         }
-        Err(FundsError::Ledger(
-            "too much contention on the funds ledger".into(),
-        ))
+        // Read after the ledger entry, on every try: a retry follows another instance's write,
+        // maybe a release whose debit an earlier read would miss.
+        let new = wanted
+            .iter()
+            .any(|(order, _)| !r.by_order.contains_key(order));
+        let mut available = match balance {
+            Some(read) if new => Some(read().await.map(|b| b - r.total())),
+            _ => None,
+        };
+        let mut granted = Vec::with_capacity(wanted.len());
+        for (order, amount) in wanted {
+            if r.by_order.contains_key(order) {
+                granted.push(Ok(true));
+                continue;
+            }
+            granted.push(match &mut available {
+                Some(Ok(left)) if *left >= *amount => {
+                    *left -= *amount;
+                    r.by_order.insert(*order, *amount);
+                    changed = true;
+                    Ok(true)
+                }
+                Some(Ok(_)) => Ok(false),
+                Some(Err(e)) => Err(FundsError::Balance(e.clone())),
+                None => Err(FundsError::Balance("no balance reader".into())),
+            });
+        }
+        if !changed || ledger.write(&r, revision).await? {
+            return Ok(granted);
+        }
     }
+    Err(FundsError::Ledger(
+        "too much contention on the funds ledger".into(),
+    ))
 }

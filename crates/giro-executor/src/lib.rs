@@ -19,4 +19,7 @@ pub use provider::{
     BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView, Lookup,
     PayoutOrder, PayoutProvider, Submission,
 };
-pub use runtime::{ExecutorHandle, Next, StartError, start, start_beneficiaries, start_charges};
+pub use runtime::{
+    ExecutorHandle, Next, PayoutInstance, SHARED_PAYOUT_CONSUMER, StartError, start,
+    start_beneficiaries, start_charges, start_payouts,
+};

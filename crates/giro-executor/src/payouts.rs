@@ -69,7 +69,7 @@ struct History {
 }
 
 impl History {
-    fn of(events: &[Envelope<PayoutEvent>]) -> Self {
+    fn of(events: &[Arc<Envelope<PayoutEvent>>]) -> Self {
         let mut h = History::default();
         for env in events {
             match &env.event {
@@ -135,7 +135,7 @@ impl Steps for PayoutWorker {
     fn step_with_events<'a>(
         &'a self,
         order: &'a Payout,
-        events: &'a [Envelope<PayoutEvent>],
+        events: &'a [Arc<Envelope<PayoutEvent>>],
         deliveries: u64,
     ) -> BoxFuture<'a, Result<Next, ExecuteError>> {
         Box::pin(self.step_with(order, events, deliveries))
@@ -193,7 +193,7 @@ impl PayoutWorker {
     pub async fn step_with(
         &self,
         p: &Payout,
-        events: &[Envelope<PayoutEvent>],
+        events: &[Arc<Envelope<PayoutEvent>>],
         deliveries: u64,
     ) -> Result<Next, ExecuteError> {
         let t = &self.timings;
@@ -297,7 +297,7 @@ impl PayoutWorker {
         let money = p.request.money;
         let provider = self.provider.clone();
         funds
-            .reserve(p.id, money.amount(), || {
+            .reserve(p.id, money.amount(), move || {
                 let provider = provider.clone();
                 async move {
                     match provider.balance(money.currency()).await {

@@ -269,21 +269,24 @@ pub(crate) trait Steps: Send + Sync + 'static {
     fn step_with_events<'a>(
         &'a self,
         order: &'a Self::Order,
-        _events: &'a [Envelope<<Self::Decider as Decider>::Event>],
+        _events: &'a [Arc<Envelope<<Self::Decider as Decider>::Event>>],
         deliveries: u64,
     ) -> BoxFuture<'a, Result<Next, ExecuteError>> {
         self.step(order, deliveries)
     }
 }
 
-/// The durable consumer every instance of `config.provider` shares on orders of `kind`.
+/// The durable consumer `name` on orders of `kind`, shared by every instance serving the same
+/// providers (`serves`, for its description).
 async fn open_consumer(
     log: &EventLog,
     config: &ExecutorConfig,
+    name: &str,
+    serves: &str,
     kind: OrderKind,
 ) -> Result<consumer::Consumer<pull::Config>, StartError> {
     let js = log.context();
-    let name = config.consumer_name();
+    let name = name.to_string();
     let stream = js
         .get_stream(&log.config().stream)
         .await
@@ -294,8 +297,7 @@ async fn open_consumer(
             pull::Config {
                 durable_name: Some(name.clone()),
                 description: Some(format!(
-                    "Giro executor of {} ({})",
-                    config.provider,
+                    "Giro executor of {serves} ({})",
                     match kind {
                         OrderKind::Payout => "payouts",
                         OrderKind::Charge => "charges",
@@ -315,17 +317,47 @@ async fn open_consumer(
         .map_err(|e| StartError::Consumer(name.clone(), e.to_string()))
 }
 
-/// Runs `worker` on `consumer` until the handle is stopped.
+/// The workers one consumer feeds, by the provider instance their events are routed to
+/// (`Giro-Provider` header); events of other providers are acknowledged and left alone.
+struct Routes<W> {
+    by_provider: Vec<(Arc<W>, Arc<ExecutorConfig>)>,
+}
+
+impl<W> Routes<W> {
+    fn of(&self, message: &jetstream::Message) -> Option<&(Arc<W>, Arc<ExecutorConfig>)> {
+        let provider = message.headers.as_ref()?.get(PROVIDER_HEADER)?;
+        self.by_provider
+            .iter()
+            .find(|(_, c)| c.provider.as_str() == provider.as_str())
+    }
+}
+
+/// Runs `routes` on `consumer` (named `name`) until the handle is stopped.
 fn run<W: Steps>(
     consumer: consumer::Consumer<pull::Config>,
-    worker: Arc<W>,
-    config: ExecutorConfig,
+    name: String,
+    routes: Routes<W>,
     js: jetstream::Context,
 ) -> ExecutorHandle {
     let mut tasks = JoinSet::new();
-    tasks.spawn(report_lag(consumer.clone(), config.consumer_name()));
-    tasks.spawn(consume(consumer, worker, Arc::new(config), js));
+    tasks.spawn(report_lag(consumer.clone(), name));
+    tasks.spawn(consume(consumer, Arc::new(routes), js));
     ExecutorHandle { tasks }
+}
+
+/// Runs one worker of one provider instance on its own consumer `giro-executor-<provider>`.
+async fn run_one<W: Steps>(
+    log: &EventLog,
+    worker: Arc<W>,
+    config: ExecutorConfig,
+    kind: OrderKind,
+) -> Result<ExecutorHandle, StartError> {
+    let name = config.consumer_name();
+    let consumer = open_consumer(log, &config, &name, config.provider.as_str(), kind).await?;
+    let routes = Routes {
+        by_provider: vec![(worker, Arc::new(config))],
+    };
+    Ok(run(consumer, name, routes, log.context().clone()))
 }
 
 /// Starts one beneficiary-account executor instance (`config.provider` is `killb-accounts`):
@@ -335,14 +367,12 @@ pub async fn start_beneficiaries(
     provider: Arc<dyn crate::beneficiaries::AccountProvider>,
     config: ExecutorConfig,
 ) -> Result<ExecutorHandle, StartError> {
-    let consumer = open_consumer(&log, &config, OrderKind::Beneficiary).await?;
-    let js = log.context().clone();
     let worker = Arc::new(crate::beneficiaries::BeneficiaryWorker {
-        log,
+        log: log.clone(),
         provider,
         timings: config.timings.clone(),
     });
-    Ok(run(consumer, worker, config, js))
+    run_one(&log, worker, config, OrderKind::Beneficiary).await
 }
 
 /// Starts one charge executor instance for `config.provider` (A55): consumer
@@ -352,15 +382,24 @@ pub async fn start_charges(
     provider: Arc<dyn ChargeProvider>,
     config: ExecutorConfig,
 ) -> Result<ExecutorHandle, StartError> {
-    let consumer = open_consumer(&log, &config, OrderKind::Charge).await?;
-    let js = log.context().clone();
     let worker = Arc::new(ChargeWorker {
-        log,
+        log: log.clone(),
         provider,
         timings: config.timings.clone(),
     });
-    Ok(run(consumer, worker, config, js))
+    run_one(&log, worker, config, OrderKind::Charge).await
 }
+
+/// One payout provider instance an executor drives.
+pub struct PayoutInstance {
+    pub provider: Arc<dyn PayoutProvider>,
+    pub config: ExecutorConfig,
+    /// Paid from a pre-funded balance (KillB): payouts reserve their amount on the funds ledger.
+    pub prefunded: bool,
+}
+
+/// The consumer of an executor process that drives several payout provider instances at once.
+pub const SHARED_PAYOUT_CONSUMER: &str = "giro-executor-payouts";
 
 /// Starts one payout executor instance for `config.provider`: consumer
 /// `giro-executor-<provider>` on `<prefix>.evt.payout.>`.
@@ -370,28 +409,74 @@ pub async fn start(
     config: ExecutorConfig,
     prefunded: bool,
 ) -> Result<ExecutorHandle, StartError> {
-    let js = log.context().clone();
-    let consumer = open_consumer(&log, &config, OrderKind::Payout).await?;
-    let funds = if prefunded {
-        let ledger = format!("{}_FUNDS", log.config().stream);
-        Some(
-            Funds::open(&js, &ledger, &config.prefix, config.provider.as_str())
-                .await
-                .map_err(|e| StartError::Funds(e.to_string()))?,
-        )
-    } else {
-        None
-    };
-    let sweep = funds.is_some();
-    let worker = Arc::new(PayoutWorker {
-        log,
+    let instance = PayoutInstance {
         provider,
-        funds,
-        timings: config.timings.clone(),
-    });
-    let every = config.timings.claim_timeout.max(Duration::from_millis(200));
-    let mut handle = run(consumer, worker.clone(), config, js);
-    if sweep {
+        config,
+        prefunded,
+    };
+    start_payouts(log, vec![instance]).await
+}
+
+/// Starts the payout executors of several provider instances in one process on one consumer:
+/// `giro-executor-<provider>` for one instance, [`SHARED_PAYOUT_CONSUMER`] for several. Every
+/// payout event is delivered once to the process instead of once per provider instance (a
+/// consumer filters by subject, and an order's subject names no provider), and handed to the
+/// instance it is routed to. Every process serving the same instances shares the consumer.
+pub async fn start_payouts(
+    log: EventLog,
+    instances: Vec<PayoutInstance>,
+) -> Result<ExecutorHandle, StartError> {
+    let Some(first) = instances.first() else {
+        return Err(StartError::Consumer(
+            SHARED_PAYOUT_CONSUMER.into(),
+            "no provider instance to serve".into(),
+        ));
+    };
+    let js = log.context().clone();
+    let (name, serves) = match instances.as_slice() {
+        [one] => (one.config.consumer_name(), one.config.provider.to_string()),
+        several => (
+            SHARED_PAYOUT_CONSUMER.to_string(),
+            several
+                .iter()
+                .map(|i| i.config.provider.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    };
+    let consumer = open_consumer(&log, &first.config, &name, &serves, OrderKind::Payout).await?;
+    let mut by_provider = Vec::new();
+    let mut sweepers = Vec::new();
+    for PayoutInstance {
+        provider,
+        config,
+        prefunded,
+    } in instances
+    {
+        let funds = if prefunded {
+            let ledger = format!("{}_FUNDS", log.config().stream);
+            Some(
+                Funds::open(&js, &ledger, &config.prefix, config.provider.as_str())
+                    .await
+                    .map_err(|e| StartError::Funds(e.to_string()))?,
+            )
+        } else {
+            None
+        };
+        let worker = Arc::new(PayoutWorker {
+            log: log.clone(),
+            provider,
+            funds,
+            timings: config.timings.clone(),
+        });
+        if worker.funds.is_some() {
+            let every = config.timings.claim_timeout.max(Duration::from_millis(200));
+            sweepers.push((worker.clone(), every));
+        }
+        by_provider.push((worker, Arc::new(config)));
+    }
+    let mut handle = run(consumer, name, Routes { by_provider }, js);
+    for (worker, every) in sweepers {
         // Reservations follow their orders' lives: whatever a step could not release (it died, the
         // ledger was unavailable) is released here once its order has moved on.
         handle.tasks.spawn(async move {
@@ -422,11 +507,15 @@ async fn report_lag(mut consumer: consumer::Consumer<pull::Config>, name: String
 
 async fn consume<W: Steps>(
     consumer: consumer::Consumer<pull::Config>,
-    worker: Arc<W>,
-    config: Arc<ExecutorConfig>,
+    routes: Arc<Routes<W>>,
     js: jetstream::Context,
 ) {
-    let permits = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
+    let in_flight_limit = routes
+        .by_provider
+        .iter()
+        .map(|(_, c)| c.max_in_flight)
+        .sum();
+    let permits = Arc::new(Semaphore::new(usize::max(in_flight_limit, 1)));
     let mut in_flight = JoinSet::new();
     loop {
         let mut messages = match consumer.messages().await {
@@ -444,6 +533,11 @@ async fn consume<W: Steps>(
                     tracing::warn!(error = %e, "event stream interrupted; resuming");
                     break;
                 }
+            };
+            let Some((worker, config)) = routes.of(&message) else {
+                // Another provider's order (or none): not this consumer's to drive.
+                ack(&message, AckKind::Ack).await;
+                continue;
             };
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 return;
@@ -467,15 +561,6 @@ async fn handle<W: Steps>(
     js: &jetstream::Context,
     message: jetstream::Message,
 ) {
-    let ours = message
-        .headers
-        .as_ref()
-        .and_then(|h| h.get(PROVIDER_HEADER))
-        .is_some_and(|p| p.as_str() == config.provider.as_str());
-    if !ours {
-        ack(&message, AckKind::Ack).await;
-        return;
-    }
     let (sequence, deliveries) = match message.info() {
         Ok(info) => (info.stream_sequence, info.delivered.max(1) as u64),
         Err(e) => {

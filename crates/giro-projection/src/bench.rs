@@ -144,7 +144,7 @@ fn event(template: &CreatePayout, order: usize, version: usize) -> Result<Payout
             requested.idempotency_key =
                 IdempotencyKey::try_from(format!("bench-{order}")).map_err(Error::Config)?;
             requested.external_id = Some(format!("b{order}"));
-            PayoutEvent::Requested(Box::new(requested))
+            PayoutEvent::Requested(std::sync::Arc::new(requested))
         }
         2 => PayoutEvent::SubmissionStarted(SubmissionStarted {
             attempt: 1,

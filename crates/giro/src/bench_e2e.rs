@@ -23,13 +23,18 @@ pub struct E2eBenchArgs {
     /// Payouts to send.
     #[arg(long, default_value_t = 2_000)]
     pub count: usize,
+    /// Payouts offered per second, at a steady pace (open loop: latency counts from each
+    /// payout's scheduled time, so a late send is not hidden); 0 sends them as fast as intake
+    /// takes them, which measures the engine's backlog instead.
+    #[arg(long, default_value_t = 1_000)]
+    pub rate: u32,
     /// Creates in flight at once.
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
-    /// Executor instances per provider instance.
+    /// Executor processes, each driving every payout provider instance on one shared consumer.
     #[arg(long, default_value_t = 1)]
     pub executors: usize,
-    /// Orders each executor instance steps at once.
+    /// Orders each executor process steps at once, per provider instance.
     #[arg(long, default_value_t = 256)]
     pub executor_in_flight: usize,
     #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
@@ -103,11 +108,10 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     let mut ingress_config = giro_ingress::IngressConfig::new(any, config.prefix.clone());
     ingress_config.killb = Some(killb_hook);
     ingress_config.cashy = cashy_hooks;
-    let ingress = giro_ingress::start(
-        EventLog::open(connect("ingress").await?, config.clone()).await?,
-        ingress_config,
-    )
-    .await?;
+    // One process, as `giro up` runs it: every component has its own connection and they share
+    // the log's cache of recent orders.
+    let ingress =
+        giro_ingress::start(log.share(connect("ingress").await?).await?, ingress_config).await?;
     let mut killb = KillbConfig::new(
         settings.killb_email.clone(),
         settings.killb_password.clone(),
@@ -158,14 +162,19 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     providers.killb_rate_limit = 0;
     let mut executors = Vec::new();
     for _ in 0..args.executors.max(1) {
+        let mut instances = Vec::new();
         for instance in providers.instances(Arc::new(providers.killb()?))? {
-            let log = EventLog::open(connect("executors").await?, config.clone()).await?;
             let mut c =
                 giro_executor::ExecutorConfig::new(instance.id.clone(), config.prefix.clone());
             c.max_in_flight = args.executor_in_flight.max(1);
-            executors
-                .push(giro_executor::start(log, instance.client, c, instance.prefunded).await?);
+            instances.push(giro_executor::PayoutInstance {
+                provider: instance.client,
+                config: c,
+                prefunded: instance.prefunded,
+            });
         }
+        let log = log.share(connect("executors").await?).await?;
+        executors.push(giro_executor::start_payouts(log, instances).await?);
     }
     let intake_conn = connect("intake").await?;
     let intake = Intake::start(
@@ -209,12 +218,20 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
         Duration::from_secs(30),
     );
     let started = Instant::now();
+    let pace = (args.rate > 0).then(|| Duration::from_secs(1) / args.rate);
     let sent: Vec<(Option<String>, Instant, usize)> = futures::stream::iter(0..args.count)
         .map(|i| {
             let client = client.clone();
             let body = body(i, run);
             async move {
-                let t = Instant::now();
+                let t = match pace {
+                    Some(pace) => {
+                        let due = started + pace * u32::try_from(i).unwrap_or(u32::MAX);
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    None => Instant::now(),
+                };
                 let reply = client.create_payout(body).await;
                 (reply.str("order_id").map(str::to_string), t, i % 3)
             }
@@ -244,8 +261,12 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     let terminal = latencies.len();
     let elapsed = last.duration_since(started).as_secs_f64().max(f64::EPSILON);
     let (p50, p99, max) = percentiles(latencies);
+    let offered = match args.rate {
+        0 => "as fast as intake takes them".to_string(),
+        rate => format!("offered at {rate}/s"),
+    };
     println!(
-        "giro bench e2e: intake, {} executor(s) per provider, sandboxes with zero latency, ingress",
+        "giro bench e2e: intake, {} payout executor process(es), sandboxes with zero latency, ingress; payouts {offered}",
         args.executors.max(1)
     );
     println!(

@@ -321,11 +321,17 @@ async fn wait_for_shutdown() {
     tracing::info!("shutting down");
 }
 
-async fn run_intake(args: &NatsArgs, name: &str) -> anyhow::Result<giro_intake::IntakeHandle> {
+async fn run_intake(
+    args: &NatsArgs,
+    name: &str,
+    shared: Option<&EventLog>,
+) -> anyhow::Result<giro_intake::IntakeHandle> {
     let client = args.connect_service(name).await?;
-    let log = EventLog::open(client.clone(), args.log_config())
-        .await
-        .context("opening the event stream")?;
+    let log = match shared {
+        Some(log) => log.share(client.clone()).await,
+        None => EventLog::open(client.clone(), args.log_config()).await,
+    }
+    .context("opening the event stream")?;
     let config = IntakeConfig {
         prefix: args.prefix.clone(),
         ..IntakeConfig::default()
@@ -352,34 +358,57 @@ async fn serve_ops(args: &NatsArgs, name: &str, addr: std::net::SocketAddr) -> a
     Ok(())
 }
 
-async fn open_log(args: &NatsArgs, name: &str) -> anyhow::Result<EventLog> {
+/// The event log on a connection of its own named `name`; sharing `shared`'s cache of recent
+/// orders when the components run in one process (`giro up`).
+async fn open_log(
+    args: &NatsArgs,
+    name: &str,
+    shared: Option<&EventLog>,
+) -> anyhow::Result<EventLog> {
     let client = args.connect_service(name).await?;
-    EventLog::open(client, args.log_config())
-        .await
-        .context("opening the event stream")
+    match shared {
+        Some(log) => log.share(client).await,
+        None => EventLog::open(client, args.log_config()).await,
+    }
+    .context("opening the event stream")
 }
 
-async fn run_executor(
+/// The payout executors of `instances`, in this process on one consumer (see
+/// `giro_executor::start_payouts`).
+async fn run_payout_executor(
     args: &NatsArgs,
-    instance: crate::providers::Instance,
+    instances: Vec<crate::providers::Instance>,
+    shared: Option<&EventLog>,
 ) -> anyhow::Result<giro_executor::ExecutorHandle> {
-    let name = format!("giro-executor-{}", instance.id);
-    let log = open_log(args, &name).await?;
-    let config = giro_executor::ExecutorConfig::new(instance.id.clone(), args.prefix.clone());
-    let handle = giro_executor::start(log, instance.client, config, instance.prefunded)
+    let ids: Vec<String> = instances.iter().map(|i| i.id.to_string()).collect();
+    let name = match ids.as_slice() {
+        [one] => format!("giro-executor-{one}"),
+        _ => giro_executor::SHARED_PAYOUT_CONSUMER.to_string(),
+    };
+    let log = open_log(args, &name, shared).await?;
+    let instances = instances
+        .into_iter()
+        .map(|instance| giro_executor::PayoutInstance {
+            config: giro_executor::ExecutorConfig::new(instance.id, args.prefix.clone()),
+            provider: instance.client,
+            prefunded: instance.prefunded,
+        })
+        .collect();
+    let handle = giro_executor::start_payouts(log, instances)
         .await
-        .with_context(|| format!("starting the executor of {}", instance.id))?;
-    tracing::info!(provider = %instance.id, "executor running");
+        .with_context(|| format!("starting the payout executor of {}", ids.join(", ")))?;
+    tracing::info!(providers = %ids.join(", "), consumer = %name, "payout executor running");
     Ok(handle)
 }
 
 async fn run_charge_executor(
     args: &NatsArgs,
     providers: &ProviderArgs,
+    shared: Option<&EventLog>,
 ) -> anyhow::Result<giro_executor::ExecutorHandle> {
     let id = giro_domain::ProviderId::try_from("a55".to_string())
         .map_err(|e| anyhow::anyhow!("provider id a55: {e}"))?;
-    let log = open_log(args, "giro-executor-a55").await?;
+    let log = open_log(args, "giro-executor-a55", shared).await?;
     let config = giro_executor::ExecutorConfig::new(id, args.prefix.clone());
     let handle = giro_executor::start_charges(log, providers.a55()?, config)
         .await
@@ -391,11 +420,12 @@ async fn run_charge_executor(
 async fn run_beneficiary_executor(
     args: &NatsArgs,
     killb: std::sync::Arc<giro_executor::providers::killb::KillbClient>,
+    shared: Option<&EventLog>,
 ) -> anyhow::Result<giro_executor::ExecutorHandle> {
     let provider = giro_domain::beneficiary::ACCOUNTS_PROVIDER;
     let id = giro_domain::ProviderId::try_from(provider.to_string())
         .map_err(|e| anyhow::anyhow!("provider id {provider}: {e}"))?;
-    let log = open_log(args, &format!("giro-executor-{provider}")).await?;
+    let log = open_log(args, &format!("giro-executor-{provider}"), shared).await?;
     let config = giro_executor::ExecutorConfig::new(id, args.prefix.clone());
     let handle = giro_executor::start_beneficiaries(log, killb, config)
         .await
@@ -408,8 +438,9 @@ async fn run_ingress(
     args: &NatsArgs,
     providers: &ProviderArgs,
     listen: std::net::SocketAddr,
+    shared: Option<&EventLog>,
 ) -> anyhow::Result<giro_ingress::IngressHandle> {
-    let log = open_log(args, "giro-ingress").await?;
+    let log = open_log(args, "giro-ingress", shared).await?;
     let (killb, cashy) = providers.hooks()?;
     let mut config = giro_ingress::IngressConfig::new(listen, args.prefix.clone());
     config.killb = Some(killb);
@@ -461,19 +492,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Some(sandbox)
             };
-            let intake = run_intake(&up.nats, "giro-up").await?;
+            // One process: each component on its own connection, all sharing one cache of
+            // recent orders, so an order handed from one to the next is not read again.
+            let shared = open_log(&up.nats, "giro-up", None).await?;
+            let shared = Some(&shared);
+            let intake = run_intake(&up.nats, "giro-intake", shared).await?;
             let providers = match &sandbox {
                 Some(s) => settings.for_sandbox(s, &up.sandbox),
                 None => settings,
             };
-            let ingress = run_ingress(&up.nats, &providers, up.ingress_addr).await?;
-            let mut executors = Vec::new();
+            let ingress = run_ingress(&up.nats, &providers, up.ingress_addr, shared).await?;
             let killb = std::sync::Arc::new(providers.killb()?);
-            for instance in providers.instances(killb.clone())? {
-                executors.push(run_executor(&up.nats, instance).await?);
-            }
-            executors.push(run_beneficiary_executor(&up.nats, killb).await?);
-            executors.push(run_charge_executor(&up.nats, &providers).await?);
+            let instances = providers.instances(killb.clone())?;
+            let executors = vec![
+                run_payout_executor(&up.nats, instances, shared).await?,
+                run_beneficiary_executor(&up.nats, killb, shared).await?,
+                run_charge_executor(&up.nats, &providers, shared).await?,
+            ];
             let projection = if up.no_projection {
                 None
             } else {
@@ -520,7 +555,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Executor(args) if args.provider == "a55" => {
-            let executor = run_charge_executor(&args.nats, &args.providers).await?;
+            let executor = run_charge_executor(&args.nats, &args.providers, None).await?;
             serve_ops(&args.nats, "giro-executor-ops", args.metrics_addr).await?;
             wait_for_shutdown().await;
             executor.stop().await;
@@ -528,7 +563,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Executor(args) if args.provider == giro_domain::beneficiary::ACCOUNTS_PROVIDER => {
             let killb = std::sync::Arc::new(args.providers.killb()?);
-            let executor = run_beneficiary_executor(&args.nats, killb).await?;
+            let executor = run_beneficiary_executor(&args.nats, killb, None).await?;
             serve_ops(&args.nats, "giro-executor-ops", args.metrics_addr).await?;
             wait_for_shutdown().await;
             executor.stop().await;
@@ -547,14 +582,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         args.provider
                     )
                 })?;
-            let executor = run_executor(&args.nats, instance).await?;
+            let executor = run_payout_executor(&args.nats, vec![instance], None).await?;
             serve_ops(&args.nats, "giro-executor-ops", args.metrics_addr).await?;
             wait_for_shutdown().await;
             executor.stop().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingress(args) => {
-            let ingress = run_ingress(&args.nats, &args.providers, args.listen).await?;
+            let ingress = run_ingress(&args.nats, &args.providers, args.listen, None).await?;
             eprintln!("webhook ingress on {}", ingress.url());
             wait_for_shutdown().await;
             ingress.stop().await;
@@ -579,7 +614,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Intake(args) => {
-            let intake = run_intake(&args.nats, "giro-intake").await?;
+            let intake = run_intake(&args.nats, "giro-intake", None).await?;
             serve_ops(&args.nats, "giro-intake-ops", args.metrics_addr).await?;
             wait_for_shutdown().await;
             intake.stop().await;

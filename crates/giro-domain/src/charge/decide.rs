@@ -66,7 +66,7 @@ pub fn decide(
 ) -> Result<Vec<ChargeEvent>, Rejection> {
     let c = match (state, command) {
         (None, ChargeCommand::Create(create)) => {
-            return Ok(vec![ChargeEvent::Requested(Box::new(
+            return Ok(vec![ChargeEvent::Requested(std::sync::Arc::new(
                 create.requested.clone(),
             ))]);
         }

@@ -2,6 +2,8 @@
 //! submission records are the payout's own types: both aggregates follow one submission protocol
 //! (claim an attempt, then submitted, failed, or answer lost).
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -17,7 +19,7 @@ pub use crate::payout::{Failure, OutcomeUnknown, SubmissionFailed, SubmissionSta
 #[serde(tag = "type", content = "data")]
 pub enum ChargeEvent {
     #[serde(rename = "charge.requested")]
-    Requested(Box<ChargeRequested>),
+    Requested(Arc<ChargeRequested>),
     #[serde(rename = "charge.submission_started")]
     SubmissionStarted(SubmissionStarted),
     #[serde(rename = "charge.submitted")]

@@ -36,7 +36,7 @@ pub struct DecisiveReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Charge {
     pub id: OrderId,
-    pub request: ChargeRequested,
+    pub request: std::sync::Arc<ChargeRequested>,
     pub status: ChargeStatus,
     /// The current or last submission attempt (0 before the first).
     pub attempt: u32,
@@ -69,7 +69,7 @@ pub struct Charge {
 }
 
 impl Charge {
-    fn new(env: &Envelope<ChargeEvent>, request: &ChargeRequested) -> Charge {
+    fn new(env: &Envelope<ChargeEvent>, request: &std::sync::Arc<ChargeRequested>) -> Charge {
         Charge {
             id: env.order_id,
             request: request.clone(),

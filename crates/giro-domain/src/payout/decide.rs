@@ -1,5 +1,7 @@
 //! The payout decider: what each command means for a payout in its current state.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::event::*;
@@ -100,7 +102,7 @@ pub fn decide(
     use PayoutStatus as S;
     let p = match (state, command) {
         (None, PayoutCommand::Create(c)) => {
-            return Ok(vec![PayoutEvent::Requested(Box::new(c.requested.clone()))]);
+            return Ok(vec![PayoutEvent::Requested(Arc::new(c.requested.clone()))]);
         }
         (Some(p), PayoutCommand::Create(c)) => {
             return if p.request.fingerprint == c.requested.fingerprint {

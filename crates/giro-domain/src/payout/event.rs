@@ -1,5 +1,7 @@
 //! Payout events (CONTRACT.md §2). Each variant's serde name is its public event type.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -16,7 +18,7 @@ use crate::rail::PayoutBeneficiary;
 #[serde(tag = "type", content = "data")]
 pub enum PayoutEvent {
     #[serde(rename = "payout.requested")]
-    Requested(Box<PayoutRequested>),
+    Requested(Arc<PayoutRequested>),
     #[serde(rename = "payout.held")]
     Held(Held),
     #[serde(rename = "payout.submission_started")]

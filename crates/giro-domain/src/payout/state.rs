@@ -1,6 +1,8 @@
 //! A payout's state, rebuilt by folding `evolve` over its events, and the one table of allowed
 //! status transitions that both `decide` and `evolve` obey.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -107,7 +109,7 @@ impl std::fmt::Display for PayoutStatus {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Payout {
     pub id: OrderId,
-    pub request: PayoutRequested,
+    pub request: Arc<PayoutRequested>,
     pub status: PayoutStatus,
     /// The current or last submission attempt (0 before the first).
     pub attempt: u32,
@@ -164,7 +166,7 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
         return match &env.event {
             PayoutEvent::Requested(r) if env.version == 1 => Some(Payout {
                 id: env.order_id,
-                request: (**r).clone(),
+                request: r.clone(),
                 status: PayoutStatus::Requested,
                 attempt: 0,
                 handle: None,

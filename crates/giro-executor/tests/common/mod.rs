@@ -100,12 +100,20 @@ pub fn sandbox_timing() -> giro_sandbox::Timing {
 
 /// A payout's events, oldest first.
 pub async fn payout_events(log: &EventLog, id: OrderId) -> Vec<Envelope<PayoutEvent>> {
-    log.load::<PayoutDecider>(id).await.unwrap().events
+    let events = log.load::<PayoutDecider>(id).await.unwrap().events;
+    events
+        .into_iter()
+        .map(std::sync::Arc::unwrap_or_clone)
+        .collect()
 }
 
 /// A charge's events, oldest first.
 pub async fn charge_events(log: &EventLog, id: OrderId) -> Vec<Envelope<ChargeEvent>> {
-    log.load::<ChargeDecider>(id).await.unwrap().events
+    let events = log.load::<ChargeDecider>(id).await.unwrap().events;
+    events
+        .into_iter()
+        .map(std::sync::Arc::unwrap_or_clone)
+        .collect()
 }
 
 /// The event types of a list of events.
