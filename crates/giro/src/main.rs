@@ -9,6 +9,12 @@ mod providers;
 
 use clap::Parser;
 
+/// Giro allocates and frees many small, short-lived values per event (envelopes, headers, JSON);
+/// mimalloc does that with less CPU and less fragmentation than the system allocator
+/// (`giro bench e2e` measures the difference).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // reqwest is built with `rustls-no-provider`: the process picks TLS's crypto provider, before
