@@ -908,3 +908,39 @@ async fn the_dashboard_reads_tables_and_metrics_the_code_has() {
     );
     projection.stop().await;
 }
+
+/// `ops/dev` asks NATS for JetStream before it runs anything; the probe must leave the script's
+/// standard error alone, where cargo and nextest report (a bare `exec … 2>/dev/null` once
+/// silenced it for the rest of the run, and CI saw no test at all).
+#[test]
+fn the_dev_script_keeps_its_standard_error_after_probing_nats() {
+    let dev = ops_dir().join("dev");
+    let nats_port = giro_eventlog::test_support::nats_url()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok())
+        .unwrap_or(4222);
+    for (port, answers) in [(nats_port, true), (free_port(), false)] {
+        let script = format!(
+            "source <(sed -n '/^jetstream_on()/,/^}}/p' {dev}); NATS_PORT={port}; \
+             if jetstream_on; then echo on; else echo off; fi; echo still-here >&2",
+            dev = dev.display()
+        );
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stdout.trim(),
+            if answers { "on" } else { "off" },
+            "port {port}"
+        );
+        assert!(
+            stderr.contains("still-here"),
+            "port {port}: stderr was {stderr:?}"
+        );
+    }
+}
