@@ -1,6 +1,8 @@
 //! The executor runtime: a durable pull consumer on one kind of order's events (payouts, charges),
-//! shared by every instance of one provider, and the timer discipline that keeps each non-terminal
-//! order awake. What a step does for an order is the [`Steps`] of its kind (`payouts`, `charges`).
+//! shared by every instance of one provider (or, for payouts, of one set of providers served by
+//! one process, each event handed to the provider it is routed to), and the timer discipline that
+//! keeps each non-terminal order awake. What a step does for an order is the [`Steps`] of its kind
+//! (`payouts`, `charges`).
 //!
 //! Each order is driven by the message of its **latest** event. Handling it either finishes the
 //! order's current step (appending a newer event, whose message takes over, and acking this one)
@@ -444,6 +446,7 @@ pub async fn start_payouts(
                 .join(", "),
         ),
     };
+    // The consumer's own settings (prefix, ack wait) are the first instance's.
     let consumer = open_consumer(&log, &first.config, &name, &serves, OrderKind::Payout).await?;
     let mut by_provider = Vec::new();
     let mut sweepers = Vec::new();
