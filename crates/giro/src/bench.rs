@@ -82,14 +82,43 @@ pub async fn intake(args: IntakeBenchArgs) -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!(e))?;
-    let result = measure(&args, &run, &config, &log).await;
-    handle.stop().await;
-    // The event stream and the dead-letter stream EventLog::open provisioned beside it.
-    let js = async_nats::jetstream::new(async_nats::connect(&args.nats_url).await?);
-    for stream in [config.stream.clone(), config.dead_letter_stream()] {
+    let cleanup = async {
+        handle.stop().await;
+        // The event stream and the dead-letter stream EventLog::open provisioned beside it.
+        delete_streams(
+            &args.nats_url,
+            [config.stream.clone(), config.dead_letter_stream()],
+        )
+        .await;
+    };
+    with_cleanup(measure(&args, &run, &config, &log), cleanup).await
+}
+
+/// Runs `measure`, then `cleanup` whatever came of it, a panic included (`println!` panics once
+/// stdout is closed, e.g. piped into `head`), so that a bench never leaves its streams behind.
+pub async fn with_cleanup<T>(
+    measure: impl std::future::Future<Output = anyhow::Result<T>>,
+    cleanup: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<T> {
+    use futures::FutureExt;
+    let outcome = std::panic::AssertUnwindSafe(measure).catch_unwind().await;
+    cleanup.await;
+    match outcome {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Deletes a bench's private streams (best effort: a stream already gone is fine).
+pub async fn delete_streams(nats_url: &str, streams: impl IntoIterator<Item = String>) {
+    let Ok(client) = async_nats::connect(nats_url).await else {
+        eprintln!("giro bench: cannot connect to {nats_url} to delete the bench's streams");
+        return;
+    };
+    let js = async_nats::jetstream::new(client);
+    for stream in streams {
         js.delete_stream(&stream).await.ok();
     }
-    result
 }
 
 async fn measure(

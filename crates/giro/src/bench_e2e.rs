@@ -75,16 +75,13 @@ pub async fn run(args: E2eBenchArgs) -> anyhow::Result<()> {
         prefix: format!("bench{run}"),
         ..EventLogConfig::default()
     };
-    let result = measure(&args, &run, &config).await;
-    let js = async_nats::jetstream::new(async_nats::connect(&args.nats_url).await?);
-    for name in [
+    let streams = [
         config.stream.clone(),
         config.dead_letter_stream(),
         format!("{}_FUNDS", config.stream),
-    ] {
-        let _ = js.delete_stream(&name).await;
-    }
-    result
+    ];
+    let cleanup = crate::bench::delete_streams(&args.nats_url, streams);
+    crate::bench::with_cleanup(measure(&args, &run, &config), cleanup).await
 }
 
 async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> anyhow::Result<()> {
