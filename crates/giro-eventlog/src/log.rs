@@ -178,6 +178,23 @@ impl OrderCache {
     }
 }
 
+/// The JetStream context of a log handle on `client`: acks awaited up to `config.ack_timeout`.
+fn context(client: async_nats::Client, config: &EventLogConfig) -> jetstream::Context {
+    jetstream::ContextBuilder::new()
+        .timeout(config.ack_timeout)
+        .build(client)
+}
+
+/// The handle on the event stream (no round trip).
+async fn events_stream(
+    js: &jetstream::Context,
+    config: &EventLogConfig,
+) -> Result<stream::Stream<()>, Error> {
+    js.get_stream_no_info(&config.stream)
+        .await
+        .map_err(|e| Error::Provision(e.to_string()))
+}
+
 impl std::fmt::Debug for EventLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventLog")
@@ -190,9 +207,7 @@ impl EventLog {
     /// Connects to the stream, creating or updating it first (idempotent: any number of instances
     /// may do this at once).
     pub async fn open(client: async_nats::Client, config: EventLogConfig) -> Result<Self, Error> {
-        let js = jetstream::ContextBuilder::new()
-            .timeout(config.ack_timeout)
-            .build(client);
+        let js = context(client, &config);
         let stream_config = stream::Config {
             name: config.stream.clone(),
             subjects: vec![config.stream_subjects()],
@@ -233,10 +248,7 @@ impl EventLog {
         js.create_or_update_stream(dead_letters)
             .await
             .map_err(|e| Error::Provision(e.to_string()))?;
-        let stream = js
-            .get_stream_no_info(&config.stream)
-            .await
-            .map_err(|e| Error::Provision(e.to_string()))?;
+        let stream = events_stream(&js, &config).await?;
         Ok(EventLog {
             js,
             stream,
@@ -252,13 +264,8 @@ impl EventLog {
     /// but see the orders the others loaded or appended, so an order handed from one to the
     /// next is not read from the stream again.
     pub async fn share(&self, client: async_nats::Client) -> Result<Self, Error> {
-        let js = jetstream::ContextBuilder::new()
-            .timeout(self.config.ack_timeout)
-            .build(client);
-        let stream = js
-            .get_stream_no_info(&self.config.stream)
-            .await
-            .map_err(|e| Error::Provision(e.to_string()))?;
+        let js = context(client, &self.config);
+        let stream = events_stream(&js, &self.config).await?;
         Ok(EventLog {
             js,
             stream,

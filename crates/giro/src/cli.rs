@@ -327,11 +327,7 @@ async fn run_intake(
     shared: Option<&EventLog>,
 ) -> anyhow::Result<giro_intake::IntakeHandle> {
     let client = args.connect_service(name).await?;
-    let log = match shared {
-        Some(log) => log.share(client.clone()).await,
-        None => EventLog::open(client.clone(), args.log_config()).await,
-    }
-    .context("opening the event stream")?;
+    let log = log_on(args, client.clone(), shared).await?;
     let config = IntakeConfig {
         prefix: args.prefix.clone(),
         ..IntakeConfig::default()
@@ -365,7 +361,15 @@ async fn open_log(
     name: &str,
     shared: Option<&EventLog>,
 ) -> anyhow::Result<EventLog> {
-    let client = args.connect_service(name).await?;
+    log_on(args, args.connect_service(name).await?, shared).await
+}
+
+/// The event log over `client`: sharing `shared`'s cache when given, else a handle of its own.
+async fn log_on(
+    args: &NatsArgs,
+    client: async_nats::Client,
+    shared: Option<&EventLog>,
+) -> anyhow::Result<EventLog> {
     match shared {
         Some(log) => log.share(client).await,
         None => EventLog::open(client, args.log_config()).await,
