@@ -140,9 +140,15 @@ pub struct EventLog {
 /// the stream denies deletes, so a cached order is a correct prefix: a load reads on from its
 /// last sequence instead of from the start (one round trip for an order nobody else touched,
 /// instead of one per event).
+///
+/// It also serializes the writers of each order within the process (see [`OrderCache::writer`]).
 struct OrderCache {
     orders: Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>,
+    writers: Box<[tokio::sync::Mutex<()>]>,
 }
+
+/// Stripes of the per-order write lock: orders hashed to one stripe share it.
+const WRITER_STRIPES: usize = 4096;
 
 /// Orders kept per process (handles made with [`EventLog::share`] share them): about a minute of
 /// orders at 1,000 a second, a KiB or two each (requests are shared with their events, not
@@ -152,9 +158,37 @@ struct OrderCache {
 const CACHED_ORDERS: usize = 65_536;
 
 impl OrderCache {
+    fn new() -> Self {
+        OrderCache {
+            orders: Mutex::new(HashMap::new()),
+            writers: (0..WRITER_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+        }
+    }
+
+    /// The lock a decision on the order at `subject` is made and appended under. Components of
+    /// one process (an executor's step, an ingress taking concurrent callbacks for one order)
+    /// then take turns instead of racing each other's appends: the later one decides on what
+    /// the earlier one stored, found in the cache, where a race would have cost it a refused
+    /// publish, a read and a second publish. Across processes the append's expected sequence
+    /// still decides; this only keeps one process from losing races to itself.
+    fn writer(&self, subject: &str) -> &tokio::sync::Mutex<()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(subject);
+        &self.writers[(hash % WRITER_STRIPES as u64) as usize]
+    }
+
     fn get<D: Decider>(&self, subject: &str) -> Option<Loaded<D>> {
         let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
         orders.get(subject)?.downcast_ref::<Loaded<D>>().cloned()
+    }
+
+    /// The stream sequence of the order's last event as cached, if it is.
+    fn last_sequence<D: Decider>(&self, subject: &str) -> Option<u64> {
+        let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        let order = orders.get(subject)?.downcast_ref::<Loaded<D>>()?;
+        Some(order.last_sequence)
     }
 
     fn put<D: Decider>(&self, subject: &str, order: &Loaded<D>) {
@@ -253,9 +287,7 @@ impl EventLog {
             js,
             stream,
             config,
-            cache: Arc::new(OrderCache {
-                orders: Mutex::new(HashMap::new()),
-            }),
+            cache: Arc::new(OrderCache::new()),
         })
     }
 
@@ -396,6 +428,15 @@ impl EventLog {
             return Ok(Delivered::Superseded);
         }
         Ok(Delivered::Known(order))
+    }
+
+    /// Whether this process knows an event of order `id` stored after stream `sequence`: what the
+    /// components sharing this handle's cache appended, loaded or were delivered. No read: the
+    /// log may hold newer events this process has not seen.
+    pub fn known_after<D: Decider>(&self, id: OrderId, sequence: u64) -> bool {
+        self.cache
+            .last_sequence::<D>(&self.subject::<D>(id))
+            .is_some_and(|last| last > sequence)
     }
 
     /// Order `id` as `order` knew it, with whatever events were appended after it (one read
@@ -556,6 +597,7 @@ impl EventLog {
         meta: &EventMeta,
     ) -> Result<Option<Executed<D>>, ExecuteError> {
         let subject = self.subject::<D>(id);
+        let _writer = self.cache.writer(&subject).lock().await;
         let (mut order, read) = self.load_cached::<D>(id).await?;
         if order.version() < version && !read {
             order = self.confirm::<D>(id, order).await?;
@@ -631,6 +673,15 @@ impl EventLog {
         meta: &EventMeta,
     ) -> Result<Executed<D>, ExecuteError> {
         let subject = self.subject::<D>(id);
+        let _writer = self.cache.writer(&subject).lock().await;
+        // What another writer of this process stored while this one waited for its turn.
+        if let Some(newer) = self
+            .cache
+            .get::<D>(&subject)
+            .filter(|cached| cached.last_sequence > order.last_sequence)
+        {
+            order = newer;
+        }
         let mut attempt = 0;
         while attempt < MAX_CONFLICT_RETRIES {
             let now = Utc::now();

@@ -18,6 +18,14 @@ fn create(key: &str) -> (OrderId, PayoutCommand) {
     (cmd.order_id, PayoutCommand::Create(Box::new(cmd)))
 }
 
+/// Another handle of the test's process: its own connection, the test log's cache.
+async fn sharing(t: &TestLog) -> EventLog {
+    let client = async_nats::connect(giro_eventlog::test_support::nats_url())
+        .await
+        .unwrap();
+    t.log.share(client).await.unwrap()
+}
+
 fn meta() -> EventMeta {
     EventMeta {
         correlation_id: "test".into(),
@@ -349,15 +357,7 @@ async fn a_cached_order_reads_on_from_where_it_was_and_sees_other_writers() {
 #[tokio::test]
 async fn handles_of_one_process_share_their_cache_of_orders() {
     let t = TestLog::new().await;
-    let other = t
-        .log
-        .share(
-            async_nats::connect(giro_eventlog::test_support::nats_url())
-                .await
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let other = sharing(&t).await;
     let stranger = EventLog::open(t.client.clone(), t.config.clone())
         .await
         .unwrap();
@@ -397,4 +397,66 @@ async fn handles_of_one_process_share_their_cache_of_orders() {
     let truth = stranger.load_from_start::<PayoutDecider>(id).await.unwrap();
     assert_eq!(truth.version(), 2);
     assert_eq!(truth.state.unwrap().status, PayoutStatus::Submitting);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_of_one_process_take_turns_instead_of_racing() {
+    use giro_domain::payout::{ProviderReport, ReportSource, ReportedOutcome};
+    let t = TestLog::new().await;
+    let other = sharing(&t).await;
+    let (id, cmd) = create("turns-1");
+    let setup = [
+        cmd,
+        PayoutCommand::StartSubmission,
+        PayoutCommand::RecordSubmitted {
+            attempt: 1,
+            provider_ref: Some("ref-1".into()),
+            raw_status: None,
+        },
+    ];
+    for command in &setup {
+        t.log
+            .execute::<PayoutDecider>(id, command, &meta(), false)
+            .await
+            .unwrap();
+    }
+    let conflicts = giro_telemetry::metrics::append_conflicts("payout");
+    // Twelve reports at once on one order, through two handles of one process (an ingress taking
+    // a provider's burst of callbacks, an executor recording a poll): each decided on what the
+    // one before stored, none losing a race.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let log = if i % 2 == 0 {
+            t.log.clone()
+        } else {
+            other.clone()
+        };
+        let report = ProviderReport {
+            source: ReportSource::Webhook,
+            raw_status: "PROCESSING".into(),
+            outcome: ReportedOutcome::InFlight,
+            report_id: format!("ref-1:PROCESSING:{i}"),
+            provider_ref: Some("ref-1".into()),
+            reason: None,
+            fee: None,
+            reported_at: None,
+        };
+        tasks.spawn(async move {
+            log.execute::<PayoutDecider>(id, &PayoutCommand::RecordReport(report), &meta(), false)
+                .await
+                .map(|done| done.appended.len())
+        });
+    }
+    while let Some(stored) = tasks.join_next().await {
+        assert_eq!(stored.unwrap().unwrap(), 1);
+    }
+    assert_eq!(
+        giro_telemetry::metrics::append_conflicts("payout") - conflicts,
+        0,
+        "a writer of this process lost a race to another"
+    );
+    let truth = t.log.load_from_start::<PayoutDecider>(id).await.unwrap();
+    let versions: Vec<u64> = truth.events.iter().map(|e| e.version).collect();
+    assert_eq!(versions, (1..=15).collect::<Vec<_>>());
+    assert_eq!(truth.state.unwrap().status, PayoutStatus::Processing);
 }

@@ -7,12 +7,21 @@
 //! Each order is driven by the message of its **latest** event. Handling it either finishes the
 //! order's current step (appending a newer event, whose message takes over, and acking this one)
 //! or asks JetStream to redeliver this message later (`NAK` with a delay): the order's deadline.
-//! A message that is not its order's latest is acked at once. So every non-terminal order has
-//! exactly one pending timer, it survives crashes and restarts, and any instance may fire it.
+//! A message that is not its order's latest is acked at once. So every non-terminal order has a
+//! pending timer, it survives crashes and restarts, and any instance may fire it.
+//!
+//! A timer is cancelled (acked) as soon as its order moves on: the process that set it acks it
+//! when it handles a newer event of the order (see [`Timers`]). Without that, every order would
+//! keep a message pending for the whole of its timer's delay (a minute or two) after it ended,
+//! and a busy engine would reach the consumer's `max_ack_pending` and stop being delivered
+//! anything. A timer whose newer event went to another instance is acked when it fires: a
+//! redelivered message is always checked against the log before its step.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_nats::Subject;
 use async_nats::jetstream::consumer::{self, pull};
 use async_nats::jetstream::{self, AckKind};
 use chrono::{DateTime, Utc};
@@ -519,6 +528,7 @@ async fn consume<W: Steps>(
         .map(|(_, c)| c.max_in_flight)
         .sum();
     let permits = Arc::new(Semaphore::new(usize::max(in_flight_limit, 1)));
+    let timers = Arc::new(Timers::new(js.client()));
     let mut in_flight = JoinSet::new();
     loop {
         let mut messages = match consumer.messages().await {
@@ -548,8 +558,9 @@ async fn consume<W: Steps>(
             let worker = worker.clone();
             let config = config.clone();
             let js = js.clone();
+            let timers = timers.clone();
             in_flight.spawn(async move {
-                handle(worker.as_ref(), &config, &js, message).await;
+                handle(worker.as_ref(), &config, &js, &timers, message).await;
                 drop(permit);
             });
             while in_flight.try_join_next().is_some() {}
@@ -562,6 +573,7 @@ async fn handle<W: Steps>(
     worker: &W,
     config: &ExecutorConfig,
     js: &jetstream::Context,
+    timers: &Timers,
     message: jetstream::Message,
 ) {
     let (sequence, deliveries) = match message.info() {
@@ -597,6 +609,7 @@ async fn handle<W: Steps>(
     let mut order = match delivered {
         Ok(Delivered::Known(order)) => order,
         Ok(Delivered::Superseded) => {
+            timers.delivered(id, sequence).await;
             ack(&message, AckKind::Ack).await;
             return;
         }
@@ -604,14 +617,15 @@ async fn handle<W: Steps>(
             return cannot_load(js, config, &message, id, unreadable(e)).await;
         }
     };
-    // Whether the order is known to have no event after the delivered one.
-    let mut latest = false;
-    if !order.state.as_ref().is_some_and(W::trusts) {
+    timers.delivered(id, sequence).await;
+    // A first delivery is stepped on what this process knows when the step allows it; a
+    // redelivery (a timer firing, a step that died) reads the log first: its order may have moved
+    // on in another process long ago.
+    if deliveries > 1 || !order.state.as_ref().is_some_and(W::trusts) {
         order = match log.confirm::<W::Decider>(id, order).await {
             Ok(order) => order,
             Err(e) => return cannot_load(js, config, &message, id, unreadable(e)).await,
         };
-        latest = true;
     }
     if order.last_sequence != sequence {
         ack(&message, AckKind::Ack).await;
@@ -642,13 +656,11 @@ async fn handle<W: Steps>(
     match next {
         Ok(Next::Ack) => ack(&message, AckKind::Ack).await,
         Ok(Next::After(delay)) => {
-            // The timer goes on the order's latest event only: a step made on what this
-            // process knew may have been overtaken by events not delivered yet.
-            if !latest && !still_latest::<W::Decider>(log, id, sequence).await {
-                ack(&message, AckKind::Ack).await;
-            } else {
-                ack(&message, AckKind::Nak(Some(delay))).await;
-            }
+            // The timer goes on the order's latest event as this process knows it. A newer event
+            // this process has not seen yet cancels it when it is delivered here, or finds it
+            // superseded when it fires.
+            let moved_on = || log.known_after::<W::Decider>(id, sequence);
+            timers.set(id, sequence, &message, delay, moved_on).await;
         }
         Err(e) => {
             tracing::warn!(order_id = %id, error = %e, "step failed; will retry");
@@ -657,18 +669,83 @@ async fn handle<W: Steps>(
     }
 }
 
-/// Whether the event at `sequence` is still order `id`'s latest: false only when the log (or
-/// this process) knows a newer one. Unreadable or unavailable logs count as true, so that the
-/// order keeps its timer.
-async fn still_latest<D: Decider>(log: &EventLog, id: OrderId, sequence: u64) -> bool {
-    let order = match log.load_delivered::<D>(id, sequence, &[], None).await {
-        Ok(Delivered::Known(order)) => order,
-        Ok(Delivered::Superseded) => return false,
-        Err(_) => return true,
-    };
-    match log.confirm::<D>(id, order).await {
-        Ok(order) => order.last_sequence <= sequence,
-        Err(_) => true,
+/// The timers this process has set, by order: the ack subject of the message each waits on, so
+/// that a timer is cancelled as soon as its order moves on instead of staying pending for its
+/// whole delay. A timer is JetStream's redelivery of an unacknowledged message; acking the
+/// message after its `NAK` takes it off the consumer's pending list.
+struct Timers {
+    client: async_nats::Client,
+    set: Mutex<HashMap<OrderId, (u64, Subject)>>,
+}
+
+impl Timers {
+    fn new(client: async_nats::Client) -> Self {
+        Timers {
+            client,
+            set: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<OrderId, (u64, Subject)>> {
+        self.set.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Order `id`'s event at stream `sequence` is being handled: a timer set here on an older
+    /// event of the order is cancelled, and one set on this very event is forgotten (it fired).
+    async fn delivered(&self, id: OrderId, sequence: u64) {
+        let older = {
+            let mut set = self.lock();
+            match set.get(&id) {
+                Some((timer, _)) if *timer <= sequence => set
+                    .remove(&id)
+                    .filter(|(timer, _)| *timer < sequence)
+                    .map(|(_, reply)| reply),
+                _ => None,
+            }
+        };
+        if let Some(reply) = older {
+            self.cancel(reply).await;
+        }
+    }
+
+    /// Sets a timer of `delay` on `message`, order `id`'s event at `sequence`, unless the order
+    /// has moved on (`moved_on`, or a timer set here on a newer event): then the message is
+    /// acked. Deciding under the lock that `delivered` takes closes the race with a newer event
+    /// handled at the same time: either it finds this timer and cancels it, or this finds it.
+    async fn set(
+        &self,
+        id: OrderId,
+        sequence: u64,
+        message: &jetstream::Message,
+        delay: Duration,
+        moved_on: impl FnOnce() -> bool,
+    ) {
+        let (kind, replaced) = {
+            let mut set = self.lock();
+            let newer_timer = set.get(&id).is_some_and(|(timer, _)| *timer > sequence);
+            match &message.reply {
+                _ if newer_timer || moved_on() => (AckKind::Ack, None),
+                Some(reply) => {
+                    let replaced = set
+                        .insert(id, (sequence, reply.clone()))
+                        .filter(|(timer, _)| *timer != sequence)
+                        .map(|(_, reply)| reply);
+                    (AckKind::Nak(Some(delay)), replaced)
+                }
+                None => (AckKind::Nak(Some(delay)), None),
+            }
+        };
+        if let Some(reply) = replaced {
+            self.cancel(reply).await;
+        }
+        ack(message, kind).await;
+    }
+
+    /// Acks the message a timer waits on: its order has moved on.
+    async fn cancel(&self, reply: Subject) {
+        if let Err(e) = self.client.publish(reply, AckKind::Ack.into()).await {
+            tracing::debug!(error = %e, "timer not cancelled; it will be acked when it fires");
+        }
     }
 }
 

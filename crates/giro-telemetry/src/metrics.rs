@@ -181,6 +181,17 @@ pub fn append_conflict(kind: &str) {
     });
 }
 
+/// Appends of orders of `kind` that lost a race in this process so far (for benches).
+pub fn append_conflicts(kind: &str) -> u64 {
+    with(|m| {
+        m.conflicts
+            .get_or_create(&KindLabels {
+                kind: kind.to_string(),
+            })
+            .get()
+    })
+}
+
 /// One provider HTTP call and how it ended (`2xx`, `4xx`, `5xx`, `not_sent`, `lost`).
 pub fn provider_call(provider: &str, operation: &str, outcome: &str, took: Duration) {
     with(|m| {
