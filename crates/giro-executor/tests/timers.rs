@@ -1,85 +1,91 @@
 //! An order's timer (its latest event's message, redelivered after a delay) lasts only as long
 //! as the order waits on it: once the order moves on, the message is acked, so an engine that has
-//! finished its orders holds no pending messages, whatever its timers' delays.
+//! finished its orders holds no pending messages, whatever its timers' delays, with one executor
+//! instance or several sharing a consumer.
 
 mod common;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use common::fake::{Behaviour, FakeProvider};
 use common::*;
+use futures::StreamExt;
 use giro_domain::payout::{
     PayoutCommand, PayoutDecider, PayoutStatus, ProviderReport, ReportSource, ReportedOutcome,
 };
 use giro_domain::{EventMeta, OrderId, ProviderId};
 use giro_eventlog::EventLog;
 use giro_eventlog::test_support::{TestLog, nats_url};
-use giro_executor::{ExecutorConfig, PayoutProvider};
+use giro_executor::{ExecutorConfig, ExecutorHandle, PayoutProvider};
 
-/// The executor's consumer: (undelivered, delivered and not acknowledged).
-async fn consumer(t: &TestLog, name: &str) -> (u64, usize) {
-    let js = async_nats::jetstream::new(t.client.clone());
-    let stream = js.get_stream(&t.config.stream).await.unwrap();
-    let info = stream.consumer_info(name).await.unwrap();
-    (info.num_pending, info.num_ack_pending)
-}
-
-async fn status(log: &EventLog, id: OrderId) -> PayoutStatus {
-    let order = log.load::<PayoutDecider>(id).await.unwrap();
-    order.state.unwrap().status
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_timer_is_cancelled_when_its_order_moves_on_not_when_it_fires() {
-    let t = TestLog::new().await;
+/// Cashy Colombia's executor config, with timers far longer than the test: only a cancellation
+/// can take them off the consumer.
+fn patient(t: &TestLog) -> ExecutorConfig {
     let provider = ProviderId::try_from("cashy-co".to_string()).unwrap();
     let mut config = ExecutorConfig::new(provider, t.config.prefix.clone());
-    // Timers far longer than the test: only a cancellation can take them off the consumer.
     config.timings = giro_executor::Timings {
         poll_after: Duration::from_secs(600),
         poll_max: Duration::from_secs(600),
         claim_timeout: Duration::from_secs(600),
         ..fast_timings()
     };
-    let name = config.consumer_name();
-    let fake: Arc<dyn PayoutProvider> = Arc::new(FakeProvider::new(Behaviour::default()));
-    let exec = giro_executor::start(t.log.clone(), fake, config, false)
+    config
+}
+
+/// A handle on the test's log as another process has it: a connection and a cache of its own.
+async fn process(t: &TestLog) -> EventLog {
+    let client = async_nats::connect(nats_url()).await.unwrap();
+    EventLog::open(client, t.config.clone()).await.unwrap()
+}
+
+/// An executor instance in a process of its own.
+async fn instance(t: &TestLog, fake: &Arc<FakeProvider>) -> ExecutorHandle {
+    let provider: Arc<dyn PayoutProvider> = fake.clone();
+    giro_executor::start(process(t).await, provider, patient(t), false)
+        .await
+        .unwrap()
+}
+
+/// The executor's consumer: (undelivered, delivered and not acknowledged).
+async fn consumer(t: &TestLog) -> (u64, usize) {
+    let js = async_nats::jetstream::new(t.client.clone());
+    let stream = js.get_stream(&t.config.stream).await.unwrap();
+    let info = stream
+        .consumer_info(patient(t).consumer_name())
         .await
         .unwrap();
-    let ids: Vec<OrderId> = {
-        let mut ids = Vec::new();
-        for i in 0..5 {
-            ids.push(create(&t.log, &format!("timer-{i}"), "cashy-co", "150000").await);
-        }
-        ids
-    };
-    // Each payout submitted, its `submitted` event waiting on a timer: five pending messages.
-    eventually(
-        Duration::from_secs(20),
-        "five payouts waiting on timers",
-        || {
-            let (t, ids, name) = (&t, &ids, &name);
-            async move {
-                for id in ids {
-                    if status(&t.log, *id).await != PayoutStatus::Submitted {
-                        return None;
-                    }
+    (info.num_pending, info.num_ack_pending)
+}
+
+/// Creates `n` payouts and waits until each is submitted and waits on one timer.
+async fn submitted(t: &TestLog, n: usize) -> Vec<OrderId> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        ids.push(create(&t.log, &format!("timer-{i}"), "cashy-co", "150000").await);
+    }
+    eventually(Duration::from_secs(20), "payouts waiting on timers", || {
+        let (t, ids) = (t, &ids);
+        async move {
+            for id in ids {
+                let order = t.log.load::<PayoutDecider>(*id).await.unwrap();
+                if order.state.unwrap().status != PayoutStatus::Submitted {
+                    return None;
                 }
-                (consumer(t, name).await == (0, 5)).then_some(())
             }
-        },
-    )
+            (consumer(t).await == (0, ids.len())).then_some(())
+        }
+    })
     .await;
-    // The provider's callbacks arrive at an ingress in another process: a handle on the log with
-    // a cache of its own, which the executor's process does not see.
-    let ingress = EventLog::open(
-        async_nats::connect(nats_url()).await.unwrap(),
-        t.config.clone(),
-    )
-    .await
-    .unwrap();
-    for id in &ids {
+    ids
+}
+
+/// The provider's callbacks reach an ingress in another process; then every payout has ended
+/// and, long before any timer would fire, nothing is left pending.
+async fn succeed_and_settle(t: &TestLog, ids: &[OrderId]) {
+    let ingress = process(t).await;
+    for id in ids {
         let order = ingress.load::<PayoutDecider>(*id).await.unwrap();
         let handle = order.state.unwrap().handle.unwrap();
         let report = ProviderReport {
@@ -92,28 +98,60 @@ async fn a_timer_is_cancelled_when_its_order_moves_on_not_when_it_fires() {
             fee: None,
             reported_at: None,
         };
+        let command = PayoutCommand::RecordReport(report);
         ingress
-            .execute::<PayoutDecider>(
-                *id,
-                &PayoutCommand::RecordReport(report),
-                &EventMeta::default(),
-                false,
-            )
+            .execute::<PayoutDecider>(*id, &command, &EventMeta::default(), false)
             .await
             .unwrap();
     }
-    let statuses = wait_terminal(&t.log, &ids, Duration::from_secs(10)).await;
-    assert_eq!(statuses, vec![PayoutStatus::Succeeded; 5]);
-    // Ten minutes before any timer would fire, nothing is pending any more.
+    let statuses = wait_terminal(&t.log, ids, Duration::from_secs(10)).await;
+    assert_eq!(statuses, vec![PayoutStatus::Succeeded; ids.len()]);
     eventually(
         Duration::from_secs(10),
         "the ended payouts' timers cancelled",
-        || {
-            let t = &t;
-            let name = &name;
-            async move { (consumer(t, name).await == (0, 0)).then_some(()) }
-        },
+        || async { (consumer(t).await == (0, 0)).then_some(()) },
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timer_is_cancelled_when_its_order_moves_on_not_when_it_fires() {
+    let t = TestLog::new().await;
+    let fake = Arc::new(FakeProvider::new(Behaviour::default()));
+    let exec = instance(&t, &fake).await;
+    let ids = submitted(&t, 5).await;
+    succeed_and_settle(&t, &ids).await;
     exec.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_sharing_a_consumer_cancel_each_others_timers() {
+    let t = TestLog::new().await;
+    // Where the instances of the consumer tell each other they are there, and which orders moved
+    // on: both must have been heard before the payouts come.
+    let subject = format!(
+        "{}.executor.timers.{}",
+        t.config.prefix,
+        patient(&t).consumer_name()
+    );
+    let mut words = t.client.subscribe(subject).await.unwrap();
+    t.client.flush().await.unwrap();
+    let fake = Arc::new(FakeProvider::new(Behaviour::default()));
+    let (a, b) = (instance(&t, &fake).await, instance(&t, &fake).await);
+    let mut heard = HashSet::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while heard.len() < 2 {
+            let word = words.next().await.unwrap();
+            let text = String::from_utf8_lossy(&word.payload).to_string();
+            heard.insert(text.split(' ').next().unwrap_or_default().to_string());
+        }
+    })
+    .await
+    .expect("the two instances did not say they were there");
+    // Each order's events are spread over both instances: whichever handles a newer event has
+    // the timer the other set cancelled.
+    let ids = submitted(&t, 12).await;
+    succeed_and_settle(&t, &ids).await;
+    a.stop().await;
+    b.stop().await;
 }
