@@ -10,12 +10,13 @@
 //! A message that is not its order's latest is acked at once. So every non-terminal order has a
 //! pending timer, it survives crashes and restarts, and any instance may fire it.
 //!
-//! A timer is cancelled (acked) as soon as its order moves on: the process that set it acks it
-//! when it handles a newer event of the order (see [`Timers`]). Without that, every order would
-//! keep a message pending for the whole of its timer's delay (a minute or two) after it ended,
-//! and a busy engine would reach the consumer's `max_ack_pending` and stop being delivered
-//! anything. A timer whose newer event went to another instance is acked when it fires: a
-//! redelivered message is always checked against the log before its step.
+//! A timer is cancelled (acked) as soon as its order moves on: the instance that set it acks it
+//! when it handles a newer event of the order, or hears from another instance of the consumer
+//! that it did (see [`Timers`]). Without that, every order would keep a message pending for the
+//! whole of its timer's delay (a minute or two) after it ended, and a busy engine would reach the
+//! consumer's `max_ack_pending` and stop being delivered anything. A timer that escapes both
+//! (an instance that died, word lost) is acked when it fires: a redelivered message is always
+//! checked against the log before its step.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
