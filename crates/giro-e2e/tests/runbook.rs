@@ -232,6 +232,9 @@ async fn streams_consumers_and_subjects_exist() {
             patterns.insert(format!("{PREFIX}.funds.{p}"));
         }
     }
+    // Word between the executor instances of one consumer (core NATS, no stream).
+    patterns.insert(giro_executor::timers_subject(PREFIX, "*"));
+    patterns.insert(giro_executor::timers_subject(PREFIX, ">"));
     patterns.insert(format!("{PREFIX}.dlq.executor.*"));
     patterns.insert(format!("{PREFIX}.dlq.ingress.*"));
     let mentioned = words(&text, "giro.", |c| {

@@ -21,5 +21,5 @@ pub use provider::{
 };
 pub use runtime::{
     ExecutorHandle, Next, PayoutInstance, SHARED_PAYOUT_CONSUMER, StartError, start,
-    start_beneficiaries, start_charges, start_payouts,
+    start_beneficiaries, start_charges, start_payouts, timers_subject,
 };

@@ -698,6 +698,12 @@ struct Timers {
     heard: Mutex<Option<std::time::Instant>>,
 }
 
+/// Where the instances of consumer `consumer` tell each other they are there and which orders
+/// moved on (core NATS: `<prefix>.executor.timers.<consumer>`).
+pub fn timers_subject(prefix: &str, consumer: &str) -> String {
+    format!("{prefix}.executor.timers.{consumer}")
+}
+
 /// How often an instance says it is there, and how long after the last word from another it
 /// keeps announcing.
 const TIMERS_HEARTBEAT: Duration = Duration::from_secs(5);
@@ -728,7 +734,7 @@ impl Timers {
     fn new(client: async_nats::Client, prefix: &str, consumer: &str) -> Self {
         Timers {
             client,
-            subject: Subject::from(format!("{prefix}.executor.timers.{consumer}")),
+            subject: Subject::from(timers_subject(prefix, consumer)),
             me: uuid::Uuid::new_v4().simple().to_string(),
             set: Mutex::new(HashMap::new()),
             heard: Mutex::new(None),

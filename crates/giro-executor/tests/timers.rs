@@ -129,11 +129,7 @@ async fn instances_sharing_a_consumer_cancel_each_others_timers() {
     let t = TestLog::new().await;
     // Where the instances of the consumer tell each other they are there, and which orders moved
     // on: both must have been heard before the payouts come.
-    let subject = format!(
-        "{}.executor.timers.{}",
-        t.config.prefix,
-        patient(&t).consumer_name()
-    );
+    let subject = giro_executor::timers_subject(&t.config.prefix, &patient(&t).consumer_name());
     let mut words = t.client.subscribe(subject).await.unwrap();
     t.client.flush().await.unwrap();
     let fake = Arc::new(FakeProvider::new(Behaviour::default()));
