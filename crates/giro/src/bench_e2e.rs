@@ -325,15 +325,27 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
             }
         }
         let per = |n: u64| n as f64 / terminal as f64;
-        let stored = match log.context().get_stream(&config.stream).await {
-            Ok(mut stream) => stream.info().await.map(|i| i.state.messages).unwrap_or(0),
-            Err(_) => 0,
-        };
+        // One look at the stream serves both figures: the events it holds, and what the
+        // executors' consumer still has pending.
+        let stream = log.context().get_stream(&config.stream).await.ok();
+        let stored = stream
+            .as_ref()
+            .map_or(0, |s| s.cached_info().state.messages);
         println!(
             "  events stored per payout: {:.2}; appends that lost a race and were decided again: {:.3} per payout",
             per(stored),
             per(giro_telemetry::metrics::append_conflicts("payout") - conflicts_before)
         );
+        if let Some(stream) = &stream
+            && let Ok(info) = stream
+                .consumer_info(giro_executor::SHARED_PAYOUT_CONSUMER)
+                .await
+        {
+            println!(
+                "  executor consumer at the end: {} events waiting on a timer or in a step, {} undelivered",
+                info.num_ack_pending, info.num_pending
+            );
+        }
         let (out, r#in) = by_role
             .iter()
             .fold((0, 0), |(o, i), (_, out, r#in)| (o + out, i + r#in));
@@ -349,19 +361,6 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
                 per(r#in)
             );
         }
-    }
-    if let Ok(stream) = log.context().get_stream(&config.stream).await
-        && let Ok(mut consumer) = stream
-            .get_consumer::<async_nats::jetstream::consumer::pull::Config>(
-                giro_executor::SHARED_PAYOUT_CONSUMER,
-            )
-            .await
-        && let Ok(info) = consumer.info().await
-    {
-        println!(
-            "  executor consumer at the end: {} events waiting on a timer or in a step, {} undelivered",
-            info.num_ack_pending, info.num_pending
-        );
     }
     let summary = sandbox.registry().summary();
     for (provider, p) in &summary.providers {
