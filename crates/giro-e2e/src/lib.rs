@@ -11,13 +11,12 @@ use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutStatus};
 use giro_domain::provider::Catalog;
 use giro_domain::{EventMeta, OrderId, ProviderId, Secret};
 use giro_eventlog::test_support::TestLog;
-use giro_executor::providers::a55::{A55Client, A55Config as A55ClientConfig};
-use giro_executor::providers::cashy::{
-    CashyClient, CashyConfig as CashyClientConfig, CashyCountry,
-};
-use giro_executor::providers::killb::{KillbClient, KillbConfig as KillbClientConfig};
-use giro_executor::{ExecutorConfig, ExecutorHandle, PayoutProvider, Timings};
+use giro_executor::{ExecutorConfig, ExecutorHandle, Timings};
 use giro_ingress::{A55Hook, CashyHook, IngressConfig, IngressHandle, KillbHook};
+use giro_providers::PayoutProvider;
+use giro_providers::a55::{A55Client, A55Config as A55ClientConfig};
+use giro_providers::cashy::{CashyClient, CashyConfig as CashyClientConfig, CashyCountry};
+use giro_providers::killb::{KillbClient, KillbConfig as KillbClientConfig};
 use giro_sandbox::a55::A55Config;
 use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
 use giro_sandbox::killb::KillbConfig;

@@ -536,7 +536,7 @@ proptest! {
         body in proptest::collection::vec(any::<u8>(), 0..512),
         header in ".{0,80}",
     ) {
-        use giro_executor::providers::{cashy, killb};
+        use giro_providers::{cashy, killb};
         let _ = killb::sign::verify_signature("secret", &body, &header);
         let _ = cashy::verify_sign(&body, "key", &header);
         if let Ok(envelope) = killb::wire::WebhookEnvelope::parse(&body) {
@@ -549,7 +549,7 @@ proptest! {
 
         // A55: arbitrary signature and timestamp headers (text or raw bytes) are refused or
         // accepted, never a panic; a valid signature over arbitrary bytes parses or is malformed.
-        use giro_executor::providers::a55;
+        use giro_providers::a55;
         use reqwest::header::{HeaderMap, HeaderValue};
         let now = chrono::Utc::now();
         let mut headers = HeaderMap::new();

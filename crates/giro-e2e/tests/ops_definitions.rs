@@ -24,12 +24,11 @@ use giro_e2e::{
 };
 use giro_eventlog::test_support::TestLog;
 use giro_eventlog::{EventLog, EventLogConfig};
-use giro_executor::providers::a55::{A55Client, A55Config as A55ClientConfig};
-use giro_executor::providers::cashy::{
-    CashyClient, CashyConfig as CashyClientConfig, CashyCountry,
-};
-use giro_executor::providers::killb::{KillbClient, KillbConfig as KillbClientConfig};
-use giro_executor::{ExecutorConfig, PayoutProvider, Timings};
+use giro_executor::{ExecutorConfig, Timings};
+use giro_providers::PayoutProvider;
+use giro_providers::a55::{A55Client, A55Config as A55ClientConfig};
+use giro_providers::cashy::{CashyClient, CashyConfig as CashyClientConfig, CashyCountry};
+use giro_providers::killb::{KillbClient, KillbConfig as KillbClientConfig};
 use serde_json::{Value, json};
 
 /// The default stream name and subject prefix the files are written with (CONTRACT.md §2).

@@ -10,9 +10,9 @@ use giro_domain::{EventMeta, ProviderId, Secret};
 use giro_e2e::{CO_KEY, CO_MERCHANT};
 use giro_eventlog::test_support::PrivateNats;
 use giro_eventlog::{EventLog, EventLogConfig};
-use giro_executor::providers::cashy::{CashyClient, CashyConfig as ClientConfig, CashyCountry};
-use giro_executor::{PayoutOrder, PayoutProvider, Submission};
 use giro_ingress::{CashyHook, IngressConfig};
+use giro_providers::cashy::{CashyClient, CashyConfig as ClientConfig, CashyCountry};
+use giro_providers::{PayoutOrder, PayoutProvider, Submission};
 use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
 use giro_sandbox::{Sandbox, SandboxConfig, Timing};
 

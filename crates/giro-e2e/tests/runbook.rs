@@ -15,7 +15,7 @@ use giro_domain::{OrderId, OrderKind, ProviderId, Secret};
 use giro_e2e::{KILLB_ACCOUNT, KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET};
 use giro_eventlog::test_support::TestLog;
 use giro_executor::ExecutorConfig;
-use giro_executor::providers::killb::{KillbClient, KillbConfig};
+use giro_providers::killb::{KillbClient, KillbConfig};
 use serde_json::Value;
 
 const PREFIX: &str = "giro";

@@ -8,46 +8,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use giro_domain::EventMeta;
 use giro_domain::beneficiary::{
-    Beneficiary, BeneficiaryCommand, BeneficiaryDecider, BeneficiaryRegistered, BeneficiaryStatus,
+    Beneficiary, BeneficiaryCommand, BeneficiaryDecider, BeneficiaryStatus,
     BeneficiaryStatusChanged,
 };
-use giro_domain::{EventMeta, OrderId};
 use giro_eventlog::{EventLog, ExecuteError};
 
 use crate::config::Timings;
-use crate::provider::BoxFuture;
 use crate::runtime::{Next, Steps, backoff};
-
-/// What the provider says of an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccountAnswer {
-    /// The provider has the account, in this status.
-    Account {
-        provider_ref: String,
-        status: BeneficiaryStatus,
-    },
-    /// The provider looked at the account and refused it (a validation Giro's own missed).
-    Refused { reason: String },
-    /// The provider could not be asked now; try again later.
-    Failed {
-        reason: String,
-        retry_after: Option<Duration>,
-    },
-}
-
-/// A provider that keeps beneficiary accounts (KillB).
-pub trait AccountProvider: Send + Sync {
-    /// Creates (or finds, by `id` as its external id) the account of `registration`.
-    fn create_account<'a>(
-        &'a self,
-        id: OrderId,
-        registration: &'a BeneficiaryRegistered,
-    ) -> BoxFuture<'a, AccountAnswer>;
-
-    /// Reads the account the provider knows as `provider_ref`.
-    fn read_account<'a>(&'a self, provider_ref: &'a str) -> BoxFuture<'a, AccountAnswer>;
-}
+pub use giro_providers::{AccountAnswer, AccountProvider, BoxFuture};
 
 /// Everything a beneficiary step needs.
 pub struct BeneficiaryWorker {

@@ -15,12 +15,12 @@ use giro_domain::{Envelope, EventMeta, OrderId};
 use giro_eventlog::{EventLog, ExecuteError};
 
 use crate::config::Timings;
-use crate::provider::{
-    BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView,
-};
 use crate::runtime::{
     Attempts, Next, Retry, Steps, backoff, come_back_later, come_back_wait, is_come_back_later,
     retry_decision,
+};
+use giro_providers::{
+    BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView,
 };
 
 /// The raw statuses of the reports that record a refund's attempts, so that whichever instance

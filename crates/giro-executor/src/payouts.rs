@@ -19,9 +19,9 @@ use giro_eventlog::{EventLog, ExecuteError};
 
 use crate::config::Timings;
 use crate::funds::Funds;
-use crate::provider::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
 use crate::runtime::{Attempts, Retry, Steps, come_back_later, is_come_back_later, retry_decision};
 pub use crate::runtime::{Next, backoff};
+use giro_providers::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
 
 /// The raw status of the report that records a lookup finding nothing under the current
 /// attempt's handle, after which the attempt was sent again under the same handle and its

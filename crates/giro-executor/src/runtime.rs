@@ -38,7 +38,7 @@ use crate::config::{ExecutorConfig, Timings};
 use crate::dlq;
 use crate::funds::Funds;
 use crate::payouts::PayoutWorker;
-use crate::provider::{BoxFuture, ChargeProvider, PayoutProvider};
+use giro_providers::{BoxFuture, ChargeProvider, PayoutProvider};
 
 /// Why the executor could not start.
 #[derive(Debug, thiserror::Error)]

@@ -20,16 +20,14 @@ use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutEvent, PayoutStatu
 use giro_domain::{Envelope, OrderId, ProviderId, Secret, SubmissionHandle};
 use giro_eventlog::test_support::TestLog;
 use giro_executor::funds::Funds;
-use giro_executor::providers::a55::{A55Client, A55Config};
-use giro_executor::providers::cashy::{CashyClient, CashyConfig, CashyCountry};
-use giro_executor::providers::killb::{KillbClient, KillbConfig};
 use giro_executor::runtime::{
     Attempts, Retry, backoff, come_back_later, come_back_wait, retry_decision, without_mark,
 };
-use giro_executor::{
-    BoxFuture, ChargeProvider, ExecutorConfig, Lookup, PayoutOrder, PayoutProvider, Submission,
-    Timings,
-};
+use giro_executor::{ExecutorConfig, Timings};
+use giro_providers::a55::{A55Client, A55Config};
+use giro_providers::cashy::{CashyClient, CashyConfig, CashyCountry};
+use giro_providers::killb::{KillbClient, KillbConfig};
+use giro_providers::{BoxFuture, ChargeProvider, Lookup, PayoutOrder, PayoutProvider, Submission};
 use giro_sandbox::cashy::{CashyConfig as CashySimulator, CashyMerchant};
 use giro_sandbox::killb::{KillbConfig as KillbSimulator, PrefundAccount};
 use giro_sandbox::{FaultSettings, Sandbox, SandboxConfig};
@@ -276,7 +274,7 @@ async fn a_claim_whose_executor_died_is_resolved_by_lookup_not_resent() {
         .await
         .unwrap();
     let p = claimed.order.state.unwrap();
-    let order = giro_executor::PayoutOrder {
+    let order = giro_providers::PayoutOrder {
         id,
         handle: p.handle.as_deref().unwrap(),
         request: &p.request,
@@ -284,7 +282,7 @@ async fn a_claim_whose_executor_died_is_resolved_by_lookup_not_resent() {
     };
     assert!(matches!(
         fake.submit(order).await,
-        giro_executor::Submission::Accepted { .. }
+        giro_providers::Submission::Accepted { .. }
     ));
 
     let provider: Arc<dyn PayoutProvider> = fake.clone();

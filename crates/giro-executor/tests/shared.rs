@@ -13,7 +13,8 @@ use giro_domain::payout::{PayoutDecider, PayoutStatus};
 use giro_domain::{OrderId, ProviderId};
 use giro_eventlog::test_support::TestLog;
 use giro_executor::funds::Funds;
-use giro_executor::{ExecutorConfig, PayoutInstance, PayoutProvider, SHARED_PAYOUT_CONSUMER};
+use giro_executor::{ExecutorConfig, PayoutInstance, SHARED_PAYOUT_CONSUMER};
+use giro_providers::PayoutProvider;
 use rust_decimal::Decimal;
 
 fn instance(t: &TestLog, provider: &str, fake: &Arc<FakeProvider>) -> PayoutInstance {

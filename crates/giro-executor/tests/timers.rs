@@ -18,7 +18,8 @@ use giro_domain::payout::{
 use giro_domain::{EventMeta, OrderId, ProviderId};
 use giro_eventlog::EventLog;
 use giro_eventlog::test_support::{TestLog, nats_url};
-use giro_executor::{ExecutorConfig, ExecutorHandle, PayoutProvider};
+use giro_executor::{ExecutorConfig, ExecutorHandle};
+use giro_providers::PayoutProvider;
 
 /// Cashy Colombia's executor config, with timers far longer than the test: only a cancellation
 /// can take them off the consumer.

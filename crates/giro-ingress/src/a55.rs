@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::Utc;
 use giro_domain::charge::{ChargeCommand, ChargeDecider, ChargeReport, ReportSource};
-use giro_executor::providers::a55::sign::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use giro_executor::providers::a55::wire::{Charge, LegacyWebhook};
-use giro_executor::providers::a55::{A55Error, MAX_AGE, SignatureError, verify_signature};
+use giro_providers::a55::sign::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use giro_providers::a55::wire::{Charge, LegacyWebhook};
+use giro_providers::a55::{A55Error, MAX_AGE, SignatureError, verify_signature};
 
 use crate::handlers::{App, refuse};
 use crate::record::{self, Callback};

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use giro_domain::{ProviderId, Secret};
-use giro_executor::providers::a55::A55Client;
-use giro_executor::providers::cashy::CashyCountry;
+use giro_providers::a55::A55Client;
+use giro_providers::cashy::CashyCountry;
 
 /// KillB's webhook: the instance it reports for and the registered webhook secret.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use giro_domain::beneficiary::{BeneficiaryCommand, BeneficiaryDecider, BeneficiaryStatusChanged};
 use giro_domain::payout::{PayoutCommand, PayoutDecider, ReportSource};
 use giro_eventlog::EventLog;
-use giro_executor::providers::{cashy, killb};
+use giro_providers::{cashy, killb};
 
 use crate::config::IngressConfig;
 use crate::metrics::IngressMetrics;

@@ -4,10 +4,12 @@
 //!   dead letters, consumer lag) that every component's `/metrics` serves;
 //! - [`init`]: logs (plain or JSON, filtered by `RUST_LOG`) and traces, exported over OTLP when the
 //!   standard `OTEL_*` variables name an endpoint, with the W3C propagator for NATS and HTTP headers;
+//! - [`trace`]: W3C trace headers for outgoing HTTP requests;
 //! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for components without an HTTP server of their own.
 
 pub mod metrics;
 pub mod ops;
 mod setup;
+pub mod trace;
 
 pub use setup::{Telemetry, init, otlp_configured};

@@ -423,7 +423,7 @@ async fn run_charge_executor(
 
 async fn run_beneficiary_executor(
     args: &NatsArgs,
-    killb: std::sync::Arc<giro_executor::providers::killb::KillbClient>,
+    killb: std::sync::Arc<giro_providers::killb::KillbClient>,
     shared: Option<&EventLog>,
 ) -> anyhow::Result<giro_executor::ExecutorHandle> {
     let provider = giro_domain::beneficiary::ACCOUNTS_PROVIDER;

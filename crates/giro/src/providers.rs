@@ -8,12 +8,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use giro_domain::{ProviderId, Secret};
-use giro_executor::PayoutProvider;
-use giro_executor::providers::a55::{A55Client, A55Config};
-use giro_executor::providers::cashy::{CashyClient, CashyConfig, CashyCountry};
-use giro_executor::providers::killb::{KillbClient, KillbConfig};
-use giro_executor::providers::ratelimit::RateLimit;
 use giro_ingress::{A55Hook, CashyHook, KillbHook};
+use giro_providers::PayoutProvider;
+use giro_providers::a55::{A55Client, A55Config};
+use giro_providers::cashy::{CashyClient, CashyConfig, CashyCountry};
+use giro_providers::killb::{KillbClient, KillbConfig};
+use giro_providers::ratelimit::RateLimit;
 
 /// Where the providers are and how Giro authenticates (flags, `GIRO_*` variables).
 #[derive(Args, Clone, Debug)]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use giro_domain::Currency;
 use giro_domain::payout::{ProviderReport, ReportSource, ReportedOutcome};
-use giro_executor::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
+use giro_providers::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
 use rust_decimal::Decimal;
 
 #[derive(Default)]

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use giro_domain::charge::{ChargeOutcome, ChargeReport, PaymentDetails, ReportSource};
-use giro_executor::{
+use giro_providers::{
     BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView,
 };
 use rust_decimal::Decimal;

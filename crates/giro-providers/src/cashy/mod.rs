@@ -20,7 +20,7 @@ pub use client::{CashyClient, CashyError};
 pub use sign::{sign, verify_sign};
 pub use status::CashyStatus;
 
-use crate::provider::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
+use crate::capability::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
 use wire::{OrderData, PayOutData, PayOutRequest};
 
 /// Cashy's refusal of a `mchOrderNo` it already has (and of a malformed one; Giro's handles are

@@ -16,9 +16,9 @@ use super::wire::{
     Account, Balance, CreatePayout, ErrorBody, LoginRequest, Payout, PayoutPage, RefreshRequest,
     TokenResponse,
 };
-use crate::providers::http::{self, Answer, BuildError, CallError};
-use crate::providers::ratelimit::RateLimiter;
-use crate::providers::token::{Token, TokenCache};
+use crate::http::{self, Answer, BuildError, CallError};
+use crate::ratelimit::RateLimiter;
+use crate::token::{Token, TokenCache};
 
 /// Token lifetime assumed when KillB does not say (`expiresIn` missing).
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);

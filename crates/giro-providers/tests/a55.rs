@@ -7,8 +7,8 @@ use chrono::Utc;
 use giro_domain::charge::ChargeRequested;
 use giro_domain::provider::Catalog;
 use giro_domain::{Currency, Money, Secret};
-use giro_executor::providers::a55::wire::{Charge, CreateCharge, LegacyWebhook};
-use giro_executor::providers::a55::{
+use giro_providers::a55::wire::{Charge, CreateCharge, LegacyWebhook};
+use giro_providers::a55::{
     A55Client, A55Config, A55Error, A55Status, MAX_AGE, SignatureError, verify_signature,
 };
 use giro_sandbox::a55::{A55Config as Simulator, a55_signature};

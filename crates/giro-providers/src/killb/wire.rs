@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::status::KillbStatus;
-use crate::providers::http::mask_text;
-use crate::providers::json;
-use crate::providers::report::report_id;
+use crate::http::mask_text;
+use crate::json;
+use crate::report::report_id;
 
 /// `POST /api/v2/auth/login`.
 #[derive(Serialize)]

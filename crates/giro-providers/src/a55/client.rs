@@ -15,8 +15,8 @@ use serde::de::DeserializeOwned;
 
 use super::A55Config;
 use super::wire::{Charge, CreateCharge, ErrorBody, RefundRequest, TokenResponse, Unsupported};
-use crate::providers::http::{self, Answer, BuildError, CallError};
-use crate::providers::token::{Token, TokenCache};
+use crate::http::{self, Answer, BuildError, CallError};
+use crate::token::{Token, TokenCache};
 
 /// Token lifetime assumed when A55 does not say (`expires_in` missing; the docs say 3600).
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);

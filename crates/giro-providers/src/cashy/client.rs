@@ -19,7 +19,7 @@ use super::sign::{SIGN_HEADER, sign};
 use super::wire::{
     Bank, Envelope, NonceRequest, OrderData, PayOutData, PayOutRequest, QueryRequest,
 };
-use crate::providers::http::{self, Answer, BuildError, CallError};
+use crate::http::{self, Answer, BuildError, CallError};
 
 /// Cashy gives no hint of how long to wait: Giro's choices for `System_busy` and maintenance.
 const BUSY_RETRY_AFTER: Duration = Duration::from_secs(2);

@@ -19,8 +19,8 @@ pub use client::{KillbClient, KillbError};
 pub use sign::verify_signature;
 pub use status::KillbStatus;
 
-use crate::provider::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
-use crate::providers::ratelimit::RateLimit;
+use crate::capability::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
+use crate::ratelimit::RateLimit;
 use wire::{CreatePayout, Payout};
 
 /// How to reach one KillB account.
@@ -193,12 +193,12 @@ fn submission(result: Result<Payout, KillbError>) -> Submission {
     }
 }
 
-impl crate::beneficiaries::AccountProvider for KillbClient {
+impl crate::capability::AccountProvider for KillbClient {
     fn create_account<'a>(
         &'a self,
         id: giro_domain::OrderId,
         registration: &'a giro_domain::beneficiary::BeneficiaryRegistered,
-    ) -> BoxFuture<'a, crate::beneficiaries::AccountAnswer> {
+    ) -> BoxFuture<'a, crate::capability::AccountAnswer> {
         Box::pin(async move {
             let body = wire::account_body(&id.to_string(), registration);
             account_answer(KillbClient::create_account(self, &body).await)
@@ -208,17 +208,15 @@ impl crate::beneficiaries::AccountProvider for KillbClient {
     fn read_account<'a>(
         &'a self,
         provider_ref: &'a str,
-    ) -> BoxFuture<'a, crate::beneficiaries::AccountAnswer> {
+    ) -> BoxFuture<'a, crate::capability::AccountAnswer> {
         Box::pin(async move { account_answer(self.account(provider_ref).await) })
     }
 }
 
 /// What an accounts call came to. A creation is idempotent by `externalId`, so anything but a
 /// refusal is simply tried again.
-fn account_answer(
-    result: Result<wire::Account, KillbError>,
-) -> crate::beneficiaries::AccountAnswer {
-    use crate::beneficiaries::AccountAnswer;
+fn account_answer(result: Result<wire::Account, KillbError>) -> crate::capability::AccountAnswer {
+    use crate::capability::AccountAnswer;
     match result {
         Ok(account) => match account.beneficiary_status() {
             Some(status) => AccountAnswer::Account {

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::client::{A55Client, A55Error};
 use super::wire::Charge;
-use crate::provider::{
+use crate::capability::{
     BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView,
 };
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 use giro_domain::payout::{PayoutRequested, ProviderReport, ReportSource, ReportedOutcome};
 use giro_domain::provider::Catalog;
 use giro_domain::{Currency, OrderId, Secret, SubmissionHandle};
-use giro_executor::providers::killb::wire::{CreatePayout, WebhookEnvelope};
-use giro_executor::providers::killb::{KillbClient, KillbConfig, verify_signature};
-use giro_executor::providers::ratelimit::RateLimit;
-use giro_executor::{Lookup, PayoutOrder, PayoutProvider, Submission};
+use giro_providers::killb::wire::{CreatePayout, WebhookEnvelope};
+use giro_providers::killb::{KillbClient, KillbConfig, verify_signature};
+use giro_providers::ratelimit::RateLimit;
+use giro_providers::{Lookup, PayoutOrder, PayoutProvider, Submission};
 use giro_sandbox::killb::{
     KillbConfig as Simulator, KillbSignature, PrefundAccount, killb_signature,
 };

@@ -14,9 +14,9 @@ use serde_json::value::RawValue;
 
 use super::status::CashyStatus;
 use super::{CashyConfig, CashyCountry};
-use crate::provider::PayoutOrder;
-use crate::providers::json;
-use crate::providers::report::report_id;
+use crate::capability::PayoutOrder;
+use crate::json;
+use crate::report::report_id;
 
 /// Colombian e-wallets (Nequi, Daviplata): Cashy wants accountType 1 for them whatever the holder
 /// calls the account.

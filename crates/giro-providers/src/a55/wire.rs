@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::A55Config;
 use super::status::A55Status;
-use crate::providers::json;
-use crate::providers::report::report_id;
+use crate::json;
+use crate::report::report_id;
 
 /// The OAuth2 token answer; `expires_in` is in seconds. Its `Debug` masks the token.
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use giro_domain::beneficiary::{BeneficiaryRegistered, BeneficiaryStatus};
 use giro_domain::charge::{ChargeReport, ChargeRequested, PaymentDetails};
 use giro_domain::payout::{PayoutRequested, ProviderReport};
 use giro_domain::{Currency, OrderId};
@@ -144,4 +145,34 @@ pub trait ChargeProvider: Send + Sync {
         amount: Option<Decimal>,
         reason: Option<&'a str>,
     ) -> BoxFuture<'a, ChargeOperation>;
+}
+
+/// What the provider says of an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountAnswer {
+    /// The provider has the account, in this status.
+    Account {
+        provider_ref: String,
+        status: BeneficiaryStatus,
+    },
+    /// The provider looked at the account and refused it (a validation Giro's own missed).
+    Refused { reason: String },
+    /// The provider could not be asked now; try again later.
+    Failed {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// A provider that keeps beneficiary accounts (KillB).
+pub trait AccountProvider: Send + Sync {
+    /// Creates (or finds, by `id` as its external id) the account of `registration`.
+    fn create_account<'a>(
+        &'a self,
+        id: OrderId,
+        registration: &'a BeneficiaryRegistered,
+    ) -> BoxFuture<'a, AccountAnswer>;
+
+    /// Reads the account the provider knows as `provider_ref`.
+    fn read_account<'a>(&'a self, provider_ref: &'a str) -> BoxFuture<'a, AccountAnswer>;
 }

@@ -187,7 +187,7 @@ fn operation(method: &reqwest::Method, url: &Url) -> String {
 
 /// Writes `span`'s W3C trace context into the outgoing request's headers.
 fn inject_trace(span: &tracing::Span, headers: &mut HeaderMap) {
-    for (name, value) in giro_eventlog::trace::w3c_headers(span) {
+    for (name, value) in giro_telemetry::trace::w3c_headers(span) {
         if let (Ok(name), Ok(value)) = (
             reqwest::header::HeaderName::from_bytes(name.as_bytes()),
             reqwest::header::HeaderValue::from_str(&value),
