@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::envelope::{Envelope, EventType};
+use crate::envelope::{Envelope, EventType, Upcast};
 use crate::ids::OrderKind;
 use crate::rejection::Rejection;
 
@@ -20,6 +20,7 @@ pub trait Decider: 'static {
         + Clone
         + std::fmt::Debug
         + EventType
+        + Upcast
         + Send
         + Sync
         + 'static;

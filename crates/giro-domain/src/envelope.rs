@@ -2,7 +2,7 @@
 //! `{"id", "type", "order_id", "version", "at", "data", "meta": {"correlation_id", "causation_id"}}`.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ids::{EventId, OrderId};
 
@@ -19,7 +19,9 @@ pub struct EventMeta {
 }
 
 /// One event of one order. `E` is an adjacently tagged enum (`type` + `data`), flattened in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Reading one upcasts its event ([`Upcast`]), so events stored in an older form are read as
+/// today's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Envelope<E> {
     pub id: EventId,
@@ -35,4 +37,40 @@ pub struct Envelope<E> {
 /// An event type's public name, e.g. `payout.requested`; also the `Giro-Event-Type` header.
 pub trait EventType {
     fn event_type(&self) -> &'static str;
+}
+
+/// How an event stored in an older form is read as today's (an upcaster, as Marten and Axon call
+/// it): schemas evolve by mapping old events when they are loaded, never by rewriting the stream.
+/// Every read of an [`Envelope`] applies it.
+pub trait Upcast: Sized {
+    /// The event as today's schema has it; the identity for events that never changed.
+    fn upcast(self) -> Self {
+        self
+    }
+}
+
+/// The stored form, read field by field before its event is upcast.
+#[derive(Deserialize)]
+struct Stored<E> {
+    id: EventId,
+    #[serde(flatten)]
+    event: E,
+    order_id: OrderId,
+    version: u64,
+    at: DateTime<Utc>,
+    meta: EventMeta,
+}
+
+impl<'de, E: Deserialize<'de> + Upcast> Deserialize<'de> for Envelope<E> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let stored = Stored::<E>::deserialize(deserializer)?;
+        Ok(Envelope {
+            id: stored.id,
+            event: stored.event.upcast(),
+            order_id: stored.order_id,
+            version: stored.version,
+            at: stored.at,
+            meta: stored.meta,
+        })
+    }
 }

@@ -2,6 +2,7 @@
 //! the order deciders (`decide(state, command) -> events`, `evolve(state, event) -> state`).
 //! Pure: nothing here sees NATS, HTTP, SQL, the clock or randomness.
 
+pub mod attempts;
 pub mod beneficiary;
 pub mod charge;
 pub mod checks;
@@ -20,7 +21,7 @@ pub mod secret;
 pub mod wire;
 
 pub use decider::Decider;
-pub use envelope::{Envelope, EventMeta, EventType};
+pub use envelope::{Envelope, EventMeta, EventType, Upcast};
 pub use ids::{EventId, IdempotencyKey, OrderId, OrderKind, ProviderId, SubmissionHandle};
 pub use money::{AmountRule, Currency, Money};
 pub use rejection::{ErrorCode, Rejection};

@@ -81,6 +81,15 @@ fn command() -> impl Strategy<Value = C> {
             retryable,
         }),
         1 => (0u32..4).prop_map(|attempt| C::RecordOutcomeUnknown { attempt, reason: "t".into() }),
+        1 => (0u32..4, prop::option::of(0u64..5000)).prop_map(|(attempt, wait_ms)| {
+            C::RecordProviderWait(giro_domain::payout::ProviderWaitAnnounced {
+                attempt,
+                code: "System_busy".into(),
+                message: "busy".into(),
+                wait_ms,
+            })
+        }),
+        1 => (0u32..4).prop_map(|attempt| C::RecordResent { attempt, reason: "lost".into() }),
         6 => provider_report().prop_map(C::RecordReport),
         1 => prop::option::of(Just("caller withdrew".to_string()))
             .prop_map(|reason| C::Cancel { reason }),
@@ -132,6 +141,8 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
             }
         }
         C::Fail { .. } => S::Failed,
+        C::RecordProviderWait(_) => S::Requested,
+        C::RecordResent { .. } => p.status,
         C::RecordReport(r) if p.report_ids.contains(&r.report_id) => return None,
         C::RecordReport(r) => match r.outcome {
             O::InFlight if matches!(p.status, S::Submitting | S::Submitted) => S::Processing,
@@ -160,7 +171,13 @@ fn contract_accepts(p: &Payout, cmd: &C) -> Option<bool> {
 
 /// Commands whose repeat, right after they were accepted, is "already done".
 fn idempotent(cmd: &C) -> bool {
-    !matches!(cmd, C::StartSubmission | C::RecordSubmissionFailure { .. })
+    !matches!(
+        cmd,
+        C::StartSubmission
+            | C::RecordSubmissionFailure { .. }
+            | C::RecordProviderWait(_)
+            | C::RecordResent { .. }
+    )
 }
 
 /// What an event decided by the decider must have done to the state, besides its version: its
@@ -208,6 +225,17 @@ fn check_effect(before: &Option<Payout>, after: &Payout, event: &E) -> Result<()
         }
         E::OutcomeUnknown(_) => {
             prop_assert!(after.outcome_unknown && !b.outcome_unknown);
+        }
+        E::ProviderWaitAnnounced(w) => {
+            status(S::Requested)?;
+            prop_assert_eq!(after.attempts.deferred, b.attempts.deferred + 1);
+            prop_assert_eq!(after.attempts.announced_wait, Some(w.wait()));
+            prop_assert!(!after.outcome_unknown);
+        }
+        E::Resent(r) => {
+            prop_assert_eq!(after.attempts.resends, b.attempts.resends + 1);
+            prop_assert_eq!(after.attempts.current_resends, r.resend);
+            prop_assert!(after.outcome_unknown);
         }
         E::ProviderStatus(r) => {
             prop_assert_eq!(after.report_ids.len(), b.report_ids.len() + 1);

@@ -16,7 +16,8 @@ use giro_domain::beneficiary::{
 use giro_eventlog::{EventLog, ExecuteError};
 
 use crate::config::Timings;
-use crate::runtime::{Next, Steps, backoff};
+use crate::retry::backoff;
+use crate::runtime::{Next, Steps};
 pub use giro_providers::{AccountAnswer, AccountProvider, BoxFuture};
 
 /// Everything a beneficiary step needs.

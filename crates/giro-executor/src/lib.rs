@@ -5,11 +5,12 @@
 //! provider; each provider lives in its own folder of the `giro-providers` crate.
 
 pub mod beneficiaries;
-pub mod charges;
+pub mod charge;
 pub mod config;
 pub mod dlq;
 pub mod funds;
-pub mod payouts;
+pub mod payout;
+pub mod retry;
 pub mod runtime;
 
 pub use config::{ExecutorConfig, Timings};

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use common::fake::{Behaviour, FakeProvider};
 use common::fake_charges::{FakeCharges, RefundAnswer};
 use common::*;
@@ -20,9 +19,6 @@ use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutEvent, PayoutStatu
 use giro_domain::{Envelope, OrderId, ProviderId, Secret, SubmissionHandle};
 use giro_eventlog::test_support::TestLog;
 use giro_executor::funds::Funds;
-use giro_executor::runtime::{
-    Attempts, Retry, backoff, come_back_later, come_back_wait, retry_decision, without_mark,
-};
 use giro_executor::{ExecutorConfig, Timings};
 use giro_providers::a55::{A55Client, A55Config};
 use giro_providers::cashy::{CashyClient, CashyConfig, CashyCountry};
@@ -188,12 +184,10 @@ fn provider_orders(sandbox: &Sandbox, provider: &str, order: OrderId) -> usize {
 fn waits_after_refusals(events: &[Envelope<PayoutEvent>]) -> Vec<(Duration, Option<Duration>)> {
     let mut out = Vec::new();
     for (i, env) in events.iter().enumerate() {
-        let PayoutEvent::SubmissionFailed(f) = &env.event else {
+        let PayoutEvent::ProviderWaitAnnounced(w) = &env.event else {
             continue;
         };
-        let Some(asked) = come_back_wait(&f.message) else {
-            continue;
-        };
+        let asked = w.wait();
         let next = events[i..].iter().find_map(|e| match e.event {
             PayoutEvent::SubmissionStarted(_) => (e.at - env.at).to_std().ok(),
             _ => None,
@@ -207,7 +201,12 @@ async fn payout_failures(log: &giro_eventlog::EventLog, id: OrderId) -> usize {
     payout_events(log, id)
         .await
         .iter()
-        .filter(|e| matches!(e.event, PayoutEvent::SubmissionFailed(_)))
+        .filter(|e| {
+            matches!(
+                e.event,
+                PayoutEvent::SubmissionFailed(_) | PayoutEvent::ProviderWaitAnnounced(_)
+            )
+        })
         .count()
 }
 
@@ -423,119 +422,6 @@ async fn a_poison_event_is_dead_lettered_and_the_consumer_keeps_going() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     exec.stop().await;
-}
-
-#[test]
-fn backoff_doubles_with_at_most_a_quarter_of_jitter_and_is_capped() {
-    let base = Duration::from_millis(100);
-    let max = Duration::from_secs(10);
-    for n in 0..7u32 {
-        let exp = base * 2u32.pow(n);
-        for _ in 0..200 {
-            let d = backoff(base, max, n);
-            assert!(d >= exp && d <= exp.mul_f64(1.25), "n={n}: {d:?}");
-        }
-    }
-    for n in [7, 8, 20, 64, u32::MAX] {
-        for _ in 0..50 {
-            assert_eq!(backoff(base, max, n), max, "n={n}");
-        }
-    }
-    // Just under the cap, the jitter never crosses it.
-    let near = Duration::from_millis(7000);
-    for _ in 0..200 {
-        let d = backoff(base, near, 6);
-        assert!(d >= Duration::from_millis(6400) && d <= near, "{d:?}");
-    }
-}
-
-#[test]
-fn the_retry_policy_honours_announced_waits_and_counts_only_ordinary_attempts() {
-    let mut t = fast_timings();
-    t.max_attempts = 2;
-    let now = Utc::now();
-    let reason = "Cashy is not taking payouts now (System_Maintenance)";
-    let marked = come_back_later(reason, Some(Duration::from_secs(60)));
-    assert_eq!(come_back_wait(&marked), Some(Duration::from_secs(60)));
-    assert_eq!(without_mark(&marked), reason);
-    let ms = come_back_later("x", Some(Duration::from_millis(1500)));
-    assert_eq!(come_back_wait(&ms), Some(Duration::from_millis(1500)));
-    assert_eq!(
-        come_back_wait(&come_back_later("x", None)),
-        Some(Duration::ZERO)
-    );
-    assert_eq!(come_back_wait("Cashy failed: HTTP 500 System_error"), None);
-    assert_eq!(without_mark("plain [brackets]"), "plain [brackets]");
-
-    // Five maintenance refusals in a row, more than max_attempts: the provider's wait decides.
-    let turned_away = Attempts {
-        deferred: 5,
-        deferred_run: 5,
-        deferred_since: Some(now - chrono::Duration::seconds(10)),
-        resends: 0,
-    };
-    let failure = Some(("System_Maintenance", marked.as_str()));
-    assert_eq!(
-        retry_decision(&t, 5, &turned_away, failure, Duration::from_secs(1), now),
-        Retry::After(Duration::from_secs(59))
-    );
-    // Turned away for longer than hold_timeout: the order fails with the provider's reason.
-    let too_long = Attempts {
-        deferred_since: Some(now - chrono::Duration::seconds(121)),
-        ..turned_away.clone()
-    };
-    match retry_decision(&t, 5, &too_long, failure, Duration::from_secs(61), now) {
-        Retry::GiveUp { code, message } => {
-            assert_eq!(code, "System_Maintenance");
-            assert!(message.starts_with("gave up after 5 attempts"), "{message}");
-            assert!(message.ends_with(&format!(": {reason}")), "{message}");
-        }
-        other => panic!("expected to give up, got {other:?}"),
-    }
-    // The last handle an order has ends it whatever the reason.
-    assert!(matches!(
-        retry_decision(&t, 99, &turned_away, failure, Duration::from_secs(61), now),
-        Retry::GiveUp { .. }
-    ));
-
-    // Ordinary refusals spend attempts, with backoff in between.
-    let plain = Attempts::default();
-    let failure = Some(("http_502", "Cashy answered HTTP 502: bad gateway"));
-    match retry_decision(&t, 1, &plain, failure, Duration::ZERO, now) {
-        Retry::After(d) => assert!(
-            d >= t.retry_base && d <= t.retry_base.mul_f64(1.25),
-            "{d:?}"
-        ),
-        other => panic!("expected a backoff, got {other:?}"),
-    }
-    assert_eq!(
-        retry_decision(&t, 1, &plain, failure, Duration::from_secs(1), now),
-        Retry::Now
-    );
-    assert_eq!(
-        retry_decision(&t, 2, &plain, failure, Duration::from_secs(1), now),
-        Retry::GiveUp {
-            code: "http_502".into(),
-            message: "gave up after 2 attempts: Cashy answered HTTP 502: bad gateway".into()
-        }
-    );
-    // A resend after a lookup found nothing is an attempt too; deferred attempts are not.
-    let resent = Attempts {
-        resends: 1,
-        ..Attempts::default()
-    };
-    assert!(matches!(
-        retry_decision(&t, 1, &resent, failure, Duration::from_secs(1), now),
-        Retry::GiveUp { .. }
-    ));
-    let one_deferred = Attempts {
-        deferred: 1,
-        ..Attempts::default()
-    };
-    assert_eq!(
-        retry_decision(&t, 2, &one_deferred, failure, Duration::from_secs(1), now),
-        Retry::Now
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -774,9 +660,7 @@ async fn resends_after_a_lookup_finds_nothing_are_counted_and_end_in_the_provide
     let events = payout_events(&t.log, id).await;
     let not_found = events
         .iter()
-        .filter(|e| {
-            matches!(&e.event, PayoutEvent::ProviderStatus(r) if r.raw_status == giro_executor::payouts::NOT_FOUND)
-        })
+        .filter(|e| matches!(&e.event, PayoutEvent::Resent(_)))
         .count();
     assert_eq!(not_found, 2, "{:?}", types(&events));
     assert_gapless(&t.log, id).await;
@@ -1241,20 +1125,12 @@ async fn a_later_partial_refund_whose_answer_was_lost_is_read_back_and_never_sen
     );
     let events = charge_events(&t.log, id).await;
     let unresolved = events.iter().find_map(|e| match &e.event {
-        ChargeEvent::ProviderStatus(r) if r.report_id.ends_with(":unresolved") => Some(r.clone()),
+        ChargeEvent::RefundFailed(f) if f.code == "refund_unknown" => Some(f.clone()),
         _ => None,
     });
     let unresolved = unresolved.expect("the refund is closed as unresolved");
-    assert_eq!(
-        unresolved.raw_status,
-        giro_executor::charges::REFUND_UNKNOWN
-    );
     assert!(
-        unresolved
-            .reason
-            .as_deref()
-            .unwrap_or_default()
-            .contains("not sent again"),
+        unresolved.reason.contains("not sent again"),
         "{unresolved:?}"
     );
     exec.stop().await;
@@ -1318,13 +1194,17 @@ async fn a_first_refund_whose_answer_was_lost_is_read_back_not_sent_again() {
         },
     )
     .await;
-    eventually(Duration::from_secs(20), "the refund's outcome unknown", || async {
-        charge_events(&t.log, id)
-            .await
-            .iter()
-            .any(|e| matches!(&e.event, ChargeEvent::ProviderStatus(r) if r.raw_status == giro_executor::charges::REFUND_UNKNOWN))
-            .then_some(())
-    })
+    eventually(
+        Duration::from_secs(20),
+        "the refund's outcome unknown",
+        || async {
+            charge_events(&t.log, id)
+                .await
+                .iter()
+                .any(|e| matches!(&e.event, ChargeEvent::RefundAttemptUnknown(_)))
+                .then_some(())
+        },
+    )
     .await;
     faults(&sandbox, FaultSettings::default());
     let c = wait_charge(&t.log, id, "the charge refunded", |c| {
@@ -1335,13 +1215,15 @@ async fn a_first_refund_whose_answer_was_lost_is_read_back_not_sent_again() {
     let events = charge_events(&t.log, id).await;
     // A second refund call would have been refused (A55 does not refund a refunded charge).
     assert!(
-        events.iter().all(|e| !matches!(&e.event, ChargeEvent::ProviderStatus(r) if r.raw_status == "refund_error")),
+        events
+            .iter()
+            .all(|e| !matches!(&e.event, ChargeEvent::RefundFailed(_))),
         "{:?}",
         types(&events)
     );
     let sent = events
         .iter()
-        .filter(|e| matches!(&e.event, ChargeEvent::ProviderStatus(r) if r.raw_status == giro_executor::charges::REFUND_SENT))
+        .filter(|e| matches!(&e.event, ChargeEvent::RefundAttemptStarted(_)))
         .count();
     assert_eq!(sent, 1, "sent once");
     exec.stop().await;

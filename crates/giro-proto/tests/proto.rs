@@ -348,7 +348,9 @@ fn serde_event_types<T: DeserializeOwned + std::fmt::Debug>() -> BTreeSet<String
 /// Every event type of one kind (as both the schema and serde read the enum, and at least
 /// `contract_types`) is named in the AsyncAPI document and has a valid example that its schema
 /// accepts and that round-trips exactly through the event type.
-fn every_event_type_has_an_example<E: DeserializeOwned + Serialize + std::fmt::Debug>(
+fn every_event_type_has_an_example<
+    E: DeserializeOwned + Serialize + std::fmt::Debug + giro_domain::Upcast,
+>(
     kind: &str,
     contract_types: &[&str],
 ) {

@@ -27,6 +27,50 @@ pub struct PayoutOrder<'a> {
     pub provider_ref: Option<&'a str>,
 }
 
+/// Why a provider did not take (or may not have taken) a request, as the one kind the executor
+/// acts on, with the provider's own code and reason. Each provider module maps every wire error
+/// to exactly one kind; nothing outside the provider's folder reads a provider's codes or text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub kind: RefusalKind,
+    /// The provider's code (or Giro's, when the request never reached it: `not_sent`).
+    pub code: String,
+    /// The provider's reason, for people.
+    pub message: String,
+}
+
+/// What a refusal means for the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// Judged and refused for good (validation, compliance): another attempt cannot succeed.
+    Final,
+    /// Certainly not taken, and a later attempt may succeed (not sent, a 5xx before processing).
+    Retryable,
+    /// Certainly not taken: the provider asked to come back later (busy, maintenance, rate
+    /// limited), after this long when it said.
+    ComeBackAfter(Option<Duration>),
+    /// Certainly not taken: the balance the provider pays from is short; wait for funds.
+    InsufficientFunds,
+    /// It may or may not have reached the provider (time-out, dropped connection, 5xx after
+    /// sending, a duplicate-handle refusal): only a lookup may resolve it, never a blind resend.
+    OutcomeUnknown,
+}
+
+impl Refusal {
+    pub fn new(kind: RefusalKind, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Refusal {
+            kind,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// An outcome that only a lookup may resolve.
+    pub fn unknown(reason: impl Into<String>) -> Self {
+        Refusal::new(RefusalKind::OutcomeUnknown, "outcome_unknown", reason)
+    }
+}
+
 /// What a submission attempt came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Submission {
@@ -37,18 +81,8 @@ pub enum Submission {
         /// The status in the response, when it already says more than "received".
         report: Option<ProviderReport>,
     },
-    /// The provider certainly did not take it (validation error, busy, rate limited, maintenance).
-    Refused {
-        code: String,
-        message: String,
-        /// Whether a later attempt may succeed.
-        retryable: bool,
-        /// How long the provider asked to wait (e.g. from `X-RateLimit-Reset`).
-        retry_after: Option<Duration>,
-    },
-    /// It may or may not have reached the provider (time-out, dropped connection, 5xx, a
-    /// duplicate-handle refusal): only a lookup may resolve it, never a blind resend.
-    Unknown { reason: String },
+    /// The provider did not take it, or may not have (see [`RefusalKind`]).
+    Refused(Refusal),
 }
 
 /// What a provider says about a payout it was asked about.
@@ -98,20 +132,12 @@ pub struct ChargeView {
     pub report: ChargeReport,
 }
 
-/// What a charge creation came to. As for payouts, `Unknown` is resolved by asking the provider
-/// (or, when its id is not known, by its webhook), never by sending again.
+/// What a charge creation came to. As for payouts, an unknown outcome is resolved by asking the
+/// provider (or, when its id is not known, by its webhook), never by sending again.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChargeSubmission {
     Accepted(Box<ChargeView>),
-    Refused {
-        code: String,
-        message: String,
-        retryable: bool,
-        retry_after: Option<Duration>,
-    },
-    Unknown {
-        reason: String,
-    },
+    Refused(Refusal),
 }
 
 /// What an operation on an existing charge (cancel, refund, read) came to.
@@ -119,15 +145,10 @@ pub enum ChargeSubmission {
 pub enum ChargeOperation {
     /// Done (or read): the charge as the provider now has it.
     Done(Box<ChargeView>),
-    /// The provider looked at it and said no (`not cancellable`, `not refundable`, not found).
-    Refused { code: String, message: String },
-    /// The request certainly did not happen; may be tried again.
-    Failed {
-        reason: String,
-        retry_after: Option<Duration>,
-    },
-    /// The request may have happened: read the charge before trying again.
-    Unknown { reason: String },
+    /// Not done: refused for good (`not cancellable`, `not refundable`, not found), certainly not
+    /// done and worth trying again (retryable, come back later), or perhaps done (unknown: read
+    /// the charge before trying again).
+    Refused(Refusal),
 }
 
 /// A charge (pay-in) provider (A55). Cheap to share and safe to call concurrently.

@@ -20,5 +20,6 @@ mod token;
 
 pub use capability::{
     AccountAnswer, AccountProvider, BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider,
-    ChargeSubmission, ChargeView, Lookup, PayoutOrder, PayoutProvider, Submission,
+    ChargeSubmission, ChargeView, Lookup, PayoutOrder, PayoutProvider, Refusal, RefusalKind,
+    Submission,
 };

@@ -9,7 +9,7 @@ use giro_domain::provider::Catalog;
 use giro_domain::{Currency, OrderId, Secret, SubmissionHandle};
 use giro_providers::cashy::wire::{Callback, PayOutRequest};
 use giro_providers::cashy::{CashyClient, CashyConfig, CashyCountry, sign, verify_sign};
-use giro_providers::{Lookup, PayoutOrder, PayoutProvider, Submission};
+use giro_providers::{Lookup, PayoutOrder, PayoutProvider, Refusal, RefusalKind, Submission};
 use giro_sandbox::cashy::{AmountStyle, CashyConfig as Simulator, CashyMerchant};
 use giro_sandbox::{FaultSettings, HandleRecord, Sandbox, SandboxConfig, Timing};
 use serde_json::{Value, json};
@@ -241,7 +241,16 @@ async fn a_reused_mch_order_no_is_unknown_and_one_order() {
     let payout = Payout::co("20000");
     let id = accepted(client.submit(payout.order(None)).await);
     let again = client.submit(payout.order(None)).await;
-    assert!(matches!(again, Submission::Unknown { .. }), "{again:?}");
+    assert!(
+        matches!(
+            again,
+            Submission::Refused(Refusal {
+                kind: RefusalKind::OutcomeUnknown,
+                ..
+            })
+        ),
+        "{again:?}"
+    );
     let record = handle_record(&sandbox, "cashy-co", &payout.handle);
     assert_eq!(
         (record.orders.len(), record.submissions, record.refused),
@@ -269,14 +278,29 @@ async fn a_lost_answer_is_unknown_and_the_query_finds_the_order() {
     let payout = Payout::co("40000");
     let submission = client.submit(payout.order(None)).await;
     assert!(
-        matches!(submission, Submission::Unknown { .. }),
+        matches!(
+            submission,
+            Submission::Refused(Refusal {
+                kind: RefusalKind::OutcomeUnknown,
+                ..
+            })
+        ),
         "{submission:?}"
     );
     sandbox.faults().set(FaultSettings::default()).unwrap();
     let report = settle(&client, payout.order(None), "SUCCESS").await;
     assert!(report.provider_ref.is_some());
     let resend = client.submit(payout.order(None)).await;
-    assert!(matches!(resend, Submission::Unknown { .. }), "{resend:?}");
+    assert!(
+        matches!(
+            resend,
+            Submission::Refused(Refusal {
+                kind: RefusalKind::OutcomeUnknown,
+                ..
+            })
+        ),
+        "{resend:?}"
+    );
     assert_eq!(
         handle_record(&sandbox, "cashy-co", &payout.handle)
             .orders
@@ -309,12 +333,11 @@ async fn busy_maintenance_and_system_errors() {
     ] {
         faults(settings);
         match client.submit(payout.order(None)).await {
-            Submission::Refused {
+            Submission::Refused(Refusal {
                 code: got,
-                retryable: true,
-                retry_after: Some(_),
+                kind: RefusalKind::ComeBackAfter(Some(_)),
                 ..
-            } => {
+            }) => {
                 assert_eq!(got, code)
             }
             other => panic!("expected a retryable refusal, got {other:?}"),
@@ -337,7 +360,13 @@ async fn busy_maintenance_and_system_errors() {
     });
     let submission = client.submit(payout.order(None)).await;
     assert!(
-        matches!(submission, Submission::Unknown { .. }),
+        matches!(
+            submission,
+            Submission::Refused(Refusal {
+                kind: RefusalKind::OutcomeUnknown,
+                ..
+            })
+        ),
         "{submission:?}"
     );
     faults(FaultSettings::default());
@@ -360,11 +389,11 @@ async fn a_wrong_key_is_a_final_refusal() {
             CashyCountry::Tz => Payout::tz("5000"),
         };
         match client.submit(payout.order(None)).await {
-            Submission::Refused {
+            Submission::Refused(Refusal {
                 code,
-                retryable: false,
+                kind: RefusalKind::Final,
                 ..
-            } => {
+            }) => {
                 assert_eq!(code, "Sign_verify_error")
             }
             other => panic!("expected a final refusal, got {other:?}"),
@@ -393,10 +422,10 @@ async fn unreachable_cashy_is_a_retryable_refusal() {
     assert!(
         matches!(
             submission,
-            Submission::Refused {
-                retryable: true,
+            Submission::Refused(Refusal {
+                kind: RefusalKind::Retryable,
                 ..
-            }
+            })
         ),
         "{submission:?}"
     );

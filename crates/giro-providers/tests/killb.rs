@@ -10,7 +10,7 @@ use giro_domain::{Currency, OrderId, Secret, SubmissionHandle};
 use giro_providers::killb::wire::{CreatePayout, WebhookEnvelope};
 use giro_providers::killb::{KillbClient, KillbConfig, verify_signature};
 use giro_providers::ratelimit::RateLimit;
-use giro_providers::{Lookup, PayoutOrder, PayoutProvider, Submission};
+use giro_providers::{Lookup, PayoutOrder, PayoutProvider, Refusal, RefusalKind, Submission};
 use giro_sandbox::killb::{
     KillbConfig as Simulator, KillbSignature, PrefundAccount, killb_signature,
 };
@@ -229,7 +229,13 @@ async fn a_lost_answer_is_unknown_and_the_lookup_finds_the_payout() {
     let lost = Payout::bank("500000");
     let submission = client.submit(lost.order(None)).await;
     assert!(
-        matches!(submission, Submission::Unknown { .. }),
+        matches!(
+            submission,
+            Submission::Refused(Refusal {
+                kind: RefusalKind::OutcomeUnknown,
+                ..
+            })
+        ),
         "{submission:?}"
     );
 
@@ -242,7 +248,13 @@ async fn a_lost_answer_is_unknown_and_the_lookup_finds_the_payout() {
     let hung = Payout::bank("400000");
     let submission = impatient.submit(hung.order(None)).await;
     assert!(
-        matches!(submission, Submission::Unknown { .. }),
+        matches!(
+            submission,
+            Submission::Refused(Refusal {
+                kind: RefusalKind::OutcomeUnknown,
+                ..
+            })
+        ),
         "{submission:?}"
     );
 
@@ -269,11 +281,10 @@ async fn rate_limits_and_outages_are_sorted_by_what_they_prove() {
         ..FaultSettings::default()
     });
     match client.submit(payout.order(None)).await {
-        Submission::Refused {
-            retryable: true,
-            retry_after: Some(wait),
+        Submission::Refused(Refusal {
+            kind: RefusalKind::ComeBackAfter(Some(wait)),
             ..
-        } => {
+        }) => {
             assert!(wait <= Duration::from_secs(2), "{wait:?}")
         }
         other => panic!("expected a retryable refusal with a wait, got {other:?}"),
@@ -303,7 +314,13 @@ async fn rate_limits_and_outages_are_sorted_by_what_they_prove() {
         faults(settings);
         let submission = client.submit(payout.order(None)).await;
         assert!(
-            matches!(submission, Submission::Unknown { .. }),
+            matches!(
+                submission,
+                Submission::Refused(Refusal {
+                    kind: RefusalKind::OutcomeUnknown,
+                    ..
+                })
+            ),
             "{submission:?}"
         );
         assert!(matches!(
@@ -330,13 +347,13 @@ async fn the_client_keeps_under_the_rate_and_a_429_is_a_retryable_refusal() {
     let mut refusals = 0;
     for _ in 0..6 {
         let payout = Payout::bank("100000");
-        if let Submission::Refused {
-            retryable,
-            retry_after,
-            ..
-        } = unlimited.submit(payout.order(None)).await
+        if let Submission::Refused(Refusal { kind, .. }) =
+            unlimited.submit(payout.order(None)).await
         {
-            assert!(retryable && retry_after.is_some());
+            assert!(
+                matches!(kind, RefusalKind::ComeBackAfter(Some(_))),
+                "{kind:?}"
+            );
             refusals += 1;
         }
     }
@@ -366,7 +383,7 @@ async fn unreachable_killb_is_a_retryable_refusal() {
     let payout = Payout::bank("500000");
     let submission = client.submit(payout.order(None)).await;
     assert!(
-        matches!(&submission, Submission::Refused { code, retryable: true, .. } if code == "not_sent"),
+        matches!(&submission, Submission::Refused(Refusal { code, kind: RefusalKind::Retryable, .. }) if code == "not_sent"),
         "{submission:?}"
     );
     assert!(matches!(
@@ -397,7 +414,7 @@ async fn the_api_key_is_sent_when_configured() {
     let without = client(&sandbox);
     let submission = without.submit(Payout::bank("500000").order(None)).await;
     assert!(
-        matches!(&submission, Submission::Refused { code, retryable: true, .. } if code == "auth_failed"),
+        matches!(&submission, Submission::Refused(Refusal { code, kind: RefusalKind::Retryable, .. }) if code == "auth_failed"),
         "{submission:?}"
     );
     let mut with = config(&sandbox.killb_url().unwrap());
@@ -419,12 +436,11 @@ async fn refusals_carry_killb_codes_and_are_final() {
     .await;
     let client = client(&sandbox);
     match client.submit(Payout::bank("500000").order(None)).await {
-        Submission::Refused {
+        Submission::Refused(Refusal {
             code,
             message,
-            retryable: false,
-            ..
-        } => {
+            kind: RefusalKind::InsufficientFunds,
+        }) => {
             assert_eq!(code, "BALANCE.0001");
             assert!(message.contains("Insufficient balance"), "{message}");
         }
@@ -440,7 +456,7 @@ async fn refusals_carry_killb_codes_and_are_final() {
     let elsewhere = KillbClient::new(elsewhere).unwrap();
     let submission = elsewhere.submit(Payout::bank("50").order(None)).await;
     assert!(
-        matches!(&submission, Submission::Refused { code, retryable: false, .. } if code == "PREFUND.0001"),
+        matches!(&submission, Submission::Refused(Refusal { code, kind: RefusalKind::Final, .. }) if code == "PREFUND.0001"),
         "{submission:?}"
     );
     assert!(matches!(

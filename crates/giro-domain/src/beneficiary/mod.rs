@@ -71,6 +71,8 @@ impl EventType for BeneficiaryEvent {
     }
 }
 
+impl crate::envelope::Upcast for BeneficiaryEvent {}
+
 impl BeneficiaryEvent {
     /// The event's data with personal fields masked.
     pub fn masked_data(&self) -> Value {

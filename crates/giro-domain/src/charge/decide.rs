@@ -5,6 +5,8 @@ use rust_decimal::Decimal;
 
 use super::consequence::decide_report;
 use super::event::*;
+use super::record::{record_failure, record_submitted, record_unknown, record_wait};
+use super::refunds::{fail_refund, refund_record, start_refund_attempt};
 use super::report::ChargeReport;
 use super::request::CreateCharge;
 use super::state::Charge;
@@ -42,8 +44,30 @@ pub enum ChargeCommand {
         attempt: u32,
         reason: String,
     },
+    /// The provider turned the attempt away with "come back later".
+    RecordProviderWait(ProviderWaitAnnounced),
     /// A provider report from a webhook or a poll.
     RecordReport(ChargeReport),
+    /// Claim attempt `attempt` at the pending refund, before the provider is asked.
+    StartRefundAttempt {
+        attempt: u32,
+    },
+    /// The refund attempt certainly did not happen.
+    RecordRefundNotSent {
+        attempt: u32,
+        reason: String,
+        wait_ms: Option<u64>,
+    },
+    /// The refund attempt may have reached the provider.
+    RecordRefundUnknown {
+        attempt: u32,
+        reason: String,
+    },
+    /// Stop trying the pending refund (refused, attempts spent, or not resolvable).
+    FailRefund {
+        code: String,
+        reason: String,
+    },
     /// Give up on a charge no provider has (attempts exhausted).
     Fail {
         code: String,
@@ -51,7 +75,7 @@ pub enum ChargeCommand {
     },
 }
 
-fn invalid_state(c: &Charge, what: &str) -> Rejection {
+pub(super) fn invalid_state(c: &Charge, what: &str) -> Rejection {
     Rejection::new(
         ErrorCode::InvalidState,
         format!("cannot {what}: charge is {}", c.status),
@@ -71,15 +95,14 @@ pub fn decide(
             ))]);
         }
         (Some(c), ChargeCommand::Create(create)) => {
-            return if c.request.fingerprint == create.requested.fingerprint {
-                Ok(vec![])
-            } else {
-                Err(Rejection::at(
-                    ErrorCode::IdempotencyConflict,
-                    "idempotency_key",
-                    "was already used for a charge with a different body",
-                ))
-            };
+            if c.request.fingerprint == create.requested.fingerprint {
+                return Ok(vec![]);
+            }
+            return Err(Rejection::at(
+                ErrorCode::IdempotencyConflict,
+                "idempotency_key",
+                "was already used for a charge with a different body",
+            ));
         }
         (None, _) => return Err(Rejection::new(ErrorCode::NotFound, "no such charge")),
         (Some(c), _) => c,
@@ -89,62 +112,42 @@ pub fn decide(
         ChargeCommand::Cancel { reason } => cancel(c, reason),
         ChargeCommand::Refund { amount, reason } => refund(c, *amount, reason),
         ChargeCommand::StartSubmission => start_submission(c),
-        ChargeCommand::RecordSubmitted(s) => {
-            if s.attempt != c.attempt {
-                Err(invalid_state(c, "record a submission of another attempt"))
-            } else if c.submitted_attempt == Some(s.attempt) {
-                Ok(vec![])
-            } else {
-                Ok(vec![ChargeEvent::Submitted(s.clone())])
-            }
-        }
+        ChargeCommand::RecordSubmitted(s) => record_submitted(c, s),
         ChargeCommand::RecordSubmissionFailure {
             attempt,
             code,
             message,
             retryable,
-        } => {
-            if *attempt != c.attempt || c.status != ChargeStatus::Submitting {
-                return Err(invalid_state(c, "record a submission failure"));
-            }
-            let mut events = vec![ChargeEvent::SubmissionFailed(SubmissionFailed {
-                attempt: *attempt,
-                code: code.clone(),
-                message: message.clone(),
-                retryable: *retryable,
-            })];
-            if !retryable {
-                events.push(ChargeEvent::Failed(Failure {
-                    code: code.clone(),
-                    message: message.clone(),
-                }));
-            } else if let Some(cancel) = &c.cancel_requested {
-                // The provider definitely does not have it: the pending cancellation completes.
-                events.push(ChargeEvent::Cancelled(cancel.clone()));
-            }
-            Ok(events)
-        }
+        } => record_failure(c, *attempt, code, message, *retryable),
         ChargeCommand::RecordOutcomeUnknown { attempt, reason } => {
-            match (c.status, *attempt == c.attempt, c.outcome_unknown) {
-                (ChargeStatus::Submitting, true, false) => {
-                    Ok(vec![ChargeEvent::OutcomeUnknown(OutcomeUnknown {
-                        attempt: *attempt,
-                        reason: reason.clone(),
-                    })])
-                }
-                (ChargeStatus::Submitting, true, true) => Ok(vec![]),
-                _ => Err(invalid_state(c, "record an unknown outcome")),
-            }
+            record_unknown(c, *attempt, reason)
         }
+        ChargeCommand::RecordProviderWait(wait) => record_wait(c, wait),
         ChargeCommand::RecordReport(report) => Ok(decide_report(c, report)),
-        ChargeCommand::Fail { code, message } => match c.status {
-            ChargeStatus::Requested => Ok(vec![ChargeEvent::Failed(Failure {
-                code: code.clone(),
-                message: message.clone(),
-            })]),
-            ChargeStatus::Failed => Ok(vec![]),
-            _ => Err(invalid_state(c, "fail a charge a provider may have")),
-        },
+        ChargeCommand::StartRefundAttempt { attempt } => start_refund_attempt(c, *attempt),
+        ChargeCommand::RecordRefundNotSent {
+            attempt,
+            reason,
+            wait_ms,
+        } => Ok(refund_record(c, *attempt, |refund| {
+            ChargeEvent::RefundAttemptNotSent(RefundAttemptNotSent {
+                refund,
+                attempt: *attempt,
+                reason: reason.clone(),
+                wait_ms: *wait_ms,
+            })
+        })),
+        ChargeCommand::RecordRefundUnknown { attempt, reason } => {
+            Ok(refund_record(c, *attempt, |refund| {
+                ChargeEvent::RefundAttemptUnknown(RefundAttemptUnknown {
+                    refund,
+                    attempt: *attempt,
+                    reason: reason.clone(),
+                })
+            }))
+        }
+        ChargeCommand::FailRefund { code, reason } => Ok(fail_refund(c, code, reason)),
+        ChargeCommand::Fail { code, message } => fail(c, code, message),
     }
 }
 
@@ -239,4 +242,15 @@ fn start_submission(c: &Charge) -> Result<Vec<ChargeEvent>, Rejection> {
         attempt,
         handle,
     })])
+}
+
+fn fail(c: &Charge, code: &str, message: &str) -> Result<Vec<ChargeEvent>, Rejection> {
+    match c.status {
+        ChargeStatus::Requested => Ok(vec![ChargeEvent::Failed(Failure {
+            code: code.to_string(),
+            message: message.to_string(),
+        })]),
+        ChargeStatus::Failed => Ok(vec![]),
+        _ => Err(invalid_state(c, "fail a charge a provider may have")),
+    }
 }

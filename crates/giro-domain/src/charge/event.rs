@@ -9,9 +9,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::order::ChargeRequested;
+pub use super::refunds::{
+    RefundAttemptNotSent, RefundAttemptStarted, RefundAttemptUnknown, RefundFailed,
+};
 use super::report::ChargeReport;
 use crate::envelope::EventType;
-pub use crate::payout::{Failure, OutcomeUnknown, SubmissionFailed, SubmissionStarted};
+pub use crate::payout::{
+    Failure, OutcomeUnknown, ProviderWaitAnnounced, SubmissionFailed, SubmissionStarted,
+};
 
 /// Everything that can happen to a charge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +33,8 @@ pub enum ChargeEvent {
     SubmissionFailed(SubmissionFailed),
     #[serde(rename = "charge.outcome_unknown")]
     OutcomeUnknown(OutcomeUnknown),
+    #[serde(rename = "charge.provider_wait_announced")]
+    ProviderWaitAnnounced(ProviderWaitAnnounced),
     #[serde(rename = "charge.provider_status")]
     ProviderStatus(ChargeReport),
     #[serde(rename = "charge.authorized")]
@@ -44,6 +51,14 @@ pub enum ChargeEvent {
     Cancelled(ChargeCancelled),
     #[serde(rename = "charge.refund_requested")]
     RefundRequested(RefundRequested),
+    #[serde(rename = "charge.refund_attempt_started")]
+    RefundAttemptStarted(RefundAttemptStarted),
+    #[serde(rename = "charge.refund_attempt_not_sent")]
+    RefundAttemptNotSent(RefundAttemptNotSent),
+    #[serde(rename = "charge.refund_attempt_unknown")]
+    RefundAttemptUnknown(RefundAttemptUnknown),
+    #[serde(rename = "charge.refund_failed")]
+    RefundFailed(RefundFailed),
     #[serde(rename = "charge.refunded")]
     Refunded(ChargeRefunded),
     #[serde(rename = "charge.chargeback_opened")]
@@ -62,6 +77,11 @@ impl EventType for ChargeEvent {
             ChargeEvent::Submitted(_) => "charge.submitted",
             ChargeEvent::SubmissionFailed(_) => "charge.submission_failed",
             ChargeEvent::OutcomeUnknown(_) => "charge.outcome_unknown",
+            ChargeEvent::ProviderWaitAnnounced(_) => "charge.provider_wait_announced",
+            ChargeEvent::RefundAttemptStarted(_) => "charge.refund_attempt_started",
+            ChargeEvent::RefundAttemptNotSent(_) => "charge.refund_attempt_not_sent",
+            ChargeEvent::RefundAttemptUnknown(_) => "charge.refund_attempt_unknown",
+            ChargeEvent::RefundFailed(_) => "charge.refund_failed",
             ChargeEvent::ProviderStatus(_) => "charge.provider_status",
             ChargeEvent::Authorized(_) => "charge.authorized",
             ChargeEvent::Confirmed(_) => "charge.confirmed",

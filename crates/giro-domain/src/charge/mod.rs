@@ -8,14 +8,18 @@ mod consequence;
 mod decide;
 mod event;
 mod order;
+mod record;
+mod refunds;
 mod report;
 mod request;
 mod state;
 mod status;
+mod upcast;
 
 pub use decide::{ChargeCommand, decide};
 pub use event::*;
 pub use order::*;
+pub use refunds::RefundAttempt;
 pub use report::{ChargeOutcome, ChargeReport, ReportSource};
 pub use request::{CreateCharge, parse_create};
 pub use state::{Charge, DecisiveReport, Dispute, evolve};

@@ -6,8 +6,10 @@ use serde::Serialize;
 
 use super::event::{ChargeCancelled, ChargeEvent, Failure, PaymentDetails, RefundRequested};
 use super::order::ChargeRequested;
+use super::refunds::RefundAttempt;
 use super::report::ChargeOutcome;
 use super::status::{ChargeStatus, fits, is_status_change, next_status};
+use crate::attempts::AttemptLog;
 use crate::envelope::Envelope;
 use crate::ids::OrderId;
 
@@ -55,6 +57,10 @@ pub struct Charge {
     pub cancel_requested: Option<ChargeCancelled>,
     /// A refund asked of the provider and not yet reported done or failed.
     pub refund_requested: Option<RefundRequested>,
+    /// Giro's attempts at the pending refund.
+    pub refund_attempt: RefundAttempt,
+    /// What the executor remembers of the submission attempts.
+    pub attempts: AttemptLog,
     /// The sum of every refund the provider reported.
     pub refunded: Decimal,
     pub dispute: Option<Dispute>,
@@ -83,6 +89,8 @@ impl Charge {
             failure: None,
             cancel_requested: None,
             refund_requested: None,
+            refund_attempt: RefundAttempt::default(),
+            attempts: AttemptLog::default(),
             refunded: Decimal::ZERO,
             dispute: None,
             report_ids: Vec::new(),
@@ -119,7 +127,7 @@ pub fn evolve(state: Option<Charge>, env: &Envelope<ChargeEvent>) -> Option<Char
         }
         c.outcome_unknown = false;
     }
-    apply(&mut c, &env.event);
+    apply(&mut c, &env.event, env);
     if let Some(to) = next {
         c.status = to;
         c.status_since = env.at;
@@ -130,7 +138,7 @@ pub fn evolve(state: Option<Charge>, env: &Envelope<ChargeEvent>) -> Option<Char
 }
 
 /// The fields an event sets, beyond the status.
-fn apply(c: &mut Charge, event: &ChargeEvent) {
+fn apply(c: &mut Charge, event: &ChargeEvent, env: &Envelope<ChargeEvent>) {
     match event {
         ChargeEvent::Requested(_)
         | ChargeEvent::Authorized(_)
@@ -140,8 +148,10 @@ fn apply(c: &mut Charge, event: &ChargeEvent) {
             c.attempt = s.attempt;
             c.handle = Some(s.handle.clone());
             c.outcome_unknown = false;
+            c.attempts.claimed(env.at);
         }
         ChargeEvent::Submitted(s) => {
+            c.attempts.ended_run();
             c.submitted_attempt = Some(s.attempt);
             if c.charge_uuid.is_none() {
                 c.charge_uuid = Some(s.charge_uuid.clone());
@@ -153,12 +163,24 @@ fn apply(c: &mut Charge, event: &ChargeEvent) {
         }
         ChargeEvent::SubmissionFailed(f) => {
             c.outcome_unknown = false;
+            c.attempts.ended_run();
             c.failure = Some(Failure {
                 code: f.code.clone(),
                 message: f.message.clone(),
             });
         }
-        ChargeEvent::OutcomeUnknown(_) => c.outcome_unknown = c.status == ChargeStatus::Submitting,
+        ChargeEvent::ProviderWaitAnnounced(w) => {
+            c.outcome_unknown = false;
+            c.attempts.deferred(w, env.at);
+            c.failure = Some(Failure {
+                code: w.code.clone(),
+                message: w.message.clone(),
+            });
+        }
+        ChargeEvent::OutcomeUnknown(u) => {
+            c.outcome_unknown = c.status == ChargeStatus::Submitting;
+            c.attempts.unknown(&u.reason);
+        }
         ChargeEvent::ProviderStatus(r) => {
             c.report_ids.push(r.report_id.clone());
             if r.outcome.is_decisive() {
@@ -181,7 +203,17 @@ fn apply(c: &mut Charge, event: &ChargeEvent) {
         ChargeEvent::Failed(f) => c.failure = Some(f.clone()),
         ChargeEvent::CancelRequested(r) => c.cancel_requested = Some(r.clone()),
         ChargeEvent::Cancelled(_) => c.cancel_requested = None,
-        ChargeEvent::RefundRequested(r) => c.refund_requested = Some(r.clone()),
+        ChargeEvent::RefundRequested(r) => {
+            c.refund_requested = Some(r.clone());
+            c.refund_attempt = RefundAttempt {
+                refund: env.version,
+                ..RefundAttempt::default()
+            };
+        }
+        ChargeEvent::RefundAttemptStarted(e) => c.refund_attempt.started(e, env.at),
+        ChargeEvent::RefundAttemptNotSent(e) => c.refund_attempt.not_sent(e, env.at),
+        ChargeEvent::RefundAttemptUnknown(e) => c.refund_attempt.unknown(e),
+        ChargeEvent::RefundFailed(_) => c.refund_requested = None,
         ChargeEvent::Refunded(r) => {
             c.refunded += r.amount;
             c.refund_requested = None;

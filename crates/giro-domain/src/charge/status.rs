@@ -143,7 +143,12 @@ fn target(status: ChargeStatus, event: &ChargeEvent) -> Option<ChargeStatus> {
         ChargeEvent::Requested(_)
         | ChargeEvent::OutcomeUnknown(_)
         | ChargeEvent::CancelRequested(_)
-        | ChargeEvent::RefundRequested(_) => None,
+        | ChargeEvent::RefundRequested(_)
+        | ChargeEvent::RefundAttemptStarted(_)
+        | ChargeEvent::RefundAttemptNotSent(_)
+        | ChargeEvent::RefundAttemptUnknown(_)
+        | ChargeEvent::RefundFailed(_) => None,
+        ChargeEvent::ProviderWaitAnnounced(_) => (status == S::Submitting).then_some(S::Requested),
         ChargeEvent::SubmissionStarted(_) => Some(S::Submitting),
         ChargeEvent::Submitted(_) => (status == S::Submitting).then_some(S::Pending),
         ChargeEvent::SubmissionFailed(f) => {

@@ -45,6 +45,15 @@ pub enum PayoutCommand {
         attempt: u32,
         reason: String,
     },
+    /// The provider turned the attempt away with "come back later" (see
+    /// [`ProviderWaitAnnounced`]).
+    RecordProviderWait(ProviderWaitAnnounced),
+    /// The current attempt, whose outcome was unknown and which a lookup did not find, was sent
+    /// again under its handle, and the resend's outcome is unknown too.
+    RecordResent {
+        attempt: u32,
+        reason: String,
+    },
     /// A provider report from a webhook or a poll.
     RecordReport(ProviderReport),
     /// Give up on a payout no provider has (held too long, attempts exhausted).
@@ -99,130 +108,186 @@ pub fn decide(
     command: &PayoutCommand,
     _now: DateTime<Utc>,
 ) -> Result<Vec<PayoutEvent>, Rejection> {
-    use PayoutStatus as S;
     let p = match (state, command) {
         (None, PayoutCommand::Create(c)) => {
             return Ok(vec![PayoutEvent::Requested(Arc::new(c.requested.clone()))]);
         }
-        (Some(p), PayoutCommand::Create(c)) => {
-            return if p.request.fingerprint == c.requested.fingerprint {
-                Ok(vec![])
-            } else {
-                Err(Rejection::at(
-                    ErrorCode::IdempotencyConflict,
-                    "idempotency_key",
-                    "was already used for a payout with a different body",
-                ))
-            };
-        }
+        (Some(p), PayoutCommand::Create(c)) => return repeat_create(p, c),
         (None, _) => return Err(not_found()),
         (Some(p), _) => p,
     };
-    let events = match command {
-        PayoutCommand::Create(_) => vec![],
-        PayoutCommand::Cancel { reason } => match p.status {
-            S::Requested | S::Held => {
-                vec![PayoutEvent::Cancelled(Cancelled {
-                    reason: reason.clone(),
-                })]
-            }
-            S::Cancelled => vec![],
-            other => {
-                return Err(Rejection::new(
-                    ErrorCode::NotCancellable,
-                    format!(
-                        "payout is {other}; only requested or held payouts, which no provider has \
-                         yet, can be cancelled"
-                    ),
-                ));
-            }
-        },
-        PayoutCommand::Hold { reason } => match p.status {
-            S::Requested => vec![PayoutEvent::Held(Held {
-                reason: reason.clone(),
-            })],
-            S::Held => vec![],
-            _ => return Err(invalid_state(p, "hold")),
-        },
-        PayoutCommand::StartSubmission => match p.status {
-            S::Requested | S::Held if p.attempt < SubmissionHandle::MAX_ATTEMPT => {
-                let attempt = p.attempt + 1;
-                let handle = SubmissionHandle {
-                    order_id: p.id,
-                    attempt,
-                }
-                .to_string();
-                vec![PayoutEvent::SubmissionStarted(SubmissionStarted {
-                    attempt,
-                    handle,
-                })]
-            }
-            _ => return Err(invalid_state(p, "start a submission")),
-        },
+    match command {
+        PayoutCommand::Create(_) => Ok(vec![]),
+        PayoutCommand::Cancel { reason } => cancel(p, reason),
+        PayoutCommand::Hold { reason } => hold(p, reason),
+        PayoutCommand::StartSubmission => start_submission(p),
         PayoutCommand::RecordSubmitted {
             attempt,
             provider_ref,
             raw_status,
-        } => {
-            if *attempt != p.attempt {
-                return Err(invalid_state(p, "record a submission of another attempt"));
-            }
-            if p.submitted_attempt == Some(*attempt) {
-                vec![]
-            } else {
-                vec![PayoutEvent::Submitted(Submitted {
-                    attempt: *attempt,
-                    provider_ref: provider_ref.clone(),
-                    raw_status: raw_status.clone(),
-                })]
-            }
-        }
+        } => record_submitted(p, *attempt, provider_ref, raw_status),
         PayoutCommand::RecordSubmissionFailure {
             attempt,
             code,
             message,
             retryable,
-        } => {
-            if *attempt != p.attempt || p.status != S::Submitting {
-                return Err(invalid_state(p, "record a submission failure"));
-            }
-            let mut events = vec![PayoutEvent::SubmissionFailed(SubmissionFailed {
-                attempt: *attempt,
-                code: code.clone(),
-                message: message.clone(),
-                retryable: *retryable,
-            })];
-            if !retryable {
-                events.push(PayoutEvent::Failed(Failure {
-                    code: code.clone(),
-                    message: message.clone(),
-                }));
-            }
-            events
-        }
+        } => record_failure(p, *attempt, code, message, *retryable),
         PayoutCommand::RecordOutcomeUnknown { attempt, reason } => {
-            match (p.status, *attempt == p.attempt, p.outcome_unknown) {
-                (S::Submitting, true, false) => vec![PayoutEvent::OutcomeUnknown(OutcomeUnknown {
-                    attempt: *attempt,
-                    reason: reason.clone(),
-                })],
-                (S::Submitting, true, true) => vec![],
-                _ => return Err(invalid_state(p, "record an unknown outcome")),
-            }
+            record_unknown(p, *attempt, reason)
         }
-        PayoutCommand::RecordReport(report) => decide_report(p, report),
-        PayoutCommand::Fail { code, message } => match p.status {
-            S::Requested | S::Held => {
-                vec![PayoutEvent::Failed(Failure {
-                    code: code.clone(),
-                    message: message.clone(),
-                })]
-            }
-            S::Failed => vec![],
-            _ => return Err(invalid_state(p, "fail a payout a provider may have")),
-        },
-    };
+        PayoutCommand::RecordProviderWait(wait) => {
+            in_attempt(p, wait.attempt, "record a provider's wait")?;
+            Ok(vec![PayoutEvent::ProviderWaitAnnounced(wait.clone())])
+        }
+        PayoutCommand::RecordResent { attempt, reason } => record_resent(p, *attempt, reason),
+        PayoutCommand::RecordReport(report) => Ok(decide_report(p, report)),
+        PayoutCommand::Fail { code, message } => fail(p, code, message),
+    }
+}
+
+/// The same key again: the same body is a repeat, another body a conflict.
+fn repeat_create(p: &Payout, c: &CreatePayout) -> Result<Vec<PayoutEvent>, Rejection> {
+    if p.request.fingerprint == c.requested.fingerprint {
+        Ok(vec![])
+    } else {
+        Err(Rejection::at(
+            ErrorCode::IdempotencyConflict,
+            "idempotency_key",
+            "was already used for a payout with a different body",
+        ))
+    }
+}
+
+/// Refuses a record about an attempt that is not the current one, or a payout not submitting.
+fn in_attempt(p: &Payout, attempt: u32, what: &str) -> Result<(), Rejection> {
+    if attempt != p.attempt || p.status != PayoutStatus::Submitting {
+        return Err(invalid_state(p, what));
+    }
+    Ok(())
+}
+
+fn cancel(p: &Payout, reason: &Option<String>) -> Result<Vec<PayoutEvent>, Rejection> {
+    match p.status {
+        PayoutStatus::Requested | PayoutStatus::Held => {
+            Ok(vec![PayoutEvent::Cancelled(Cancelled {
+                reason: reason.clone(),
+            })])
+        }
+        PayoutStatus::Cancelled => Ok(vec![]),
+        other => Err(Rejection::new(
+            ErrorCode::NotCancellable,
+            format!(
+                "payout is {other}; only requested or held payouts, which no provider has yet, \
+                 can be cancelled"
+            ),
+        )),
+    }
+}
+
+fn hold(p: &Payout, reason: &str) -> Result<Vec<PayoutEvent>, Rejection> {
+    match p.status {
+        PayoutStatus::Requested => Ok(vec![PayoutEvent::Held(Held {
+            reason: reason.to_string(),
+        })]),
+        PayoutStatus::Held => Ok(vec![]),
+        _ => Err(invalid_state(p, "hold")),
+    }
+}
+
+fn start_submission(p: &Payout) -> Result<Vec<PayoutEvent>, Rejection> {
+    let before_provider = matches!(p.status, PayoutStatus::Requested | PayoutStatus::Held);
+    if !before_provider || p.attempt >= SubmissionHandle::MAX_ATTEMPT {
+        return Err(invalid_state(p, "start a submission"));
+    }
+    let attempt = p.attempt + 1;
+    let handle = SubmissionHandle {
+        order_id: p.id,
+        attempt,
+    }
+    .to_string();
+    Ok(vec![PayoutEvent::SubmissionStarted(SubmissionStarted {
+        attempt,
+        handle,
+    })])
+}
+
+fn record_submitted(
+    p: &Payout,
+    attempt: u32,
+    provider_ref: &Option<String>,
+    raw_status: &Option<String>,
+) -> Result<Vec<PayoutEvent>, Rejection> {
+    if attempt != p.attempt {
+        return Err(invalid_state(p, "record a submission of another attempt"));
+    }
+    if p.submitted_attempt == Some(attempt) {
+        return Ok(vec![]);
+    }
+    Ok(vec![PayoutEvent::Submitted(Submitted {
+        attempt,
+        provider_ref: provider_ref.clone(),
+        raw_status: raw_status.clone(),
+    })])
+}
+
+fn record_failure(
+    p: &Payout,
+    attempt: u32,
+    code: &str,
+    message: &str,
+    retryable: bool,
+) -> Result<Vec<PayoutEvent>, Rejection> {
+    in_attempt(p, attempt, "record a submission failure")?;
+    let mut events = vec![PayoutEvent::SubmissionFailed(SubmissionFailed {
+        attempt,
+        code: code.to_string(),
+        message: message.to_string(),
+        retryable,
+    })];
+    if !retryable {
+        events.push(PayoutEvent::Failed(Failure {
+            code: code.to_string(),
+            message: message.to_string(),
+        }));
+    }
     Ok(events)
+}
+
+fn record_unknown(p: &Payout, attempt: u32, reason: &str) -> Result<Vec<PayoutEvent>, Rejection> {
+    in_attempt(p, attempt, "record an unknown outcome")?;
+    if p.outcome_unknown {
+        return Ok(vec![]);
+    }
+    Ok(vec![PayoutEvent::OutcomeUnknown(OutcomeUnknown {
+        attempt,
+        reason: reason.to_string(),
+    })])
+}
+
+fn record_resent(p: &Payout, attempt: u32, reason: &str) -> Result<Vec<PayoutEvent>, Rejection> {
+    in_attempt(p, attempt, "record a resend")?;
+    if !p.outcome_unknown {
+        return Err(invalid_state(
+            p,
+            "record a resend of an attempt whose outcome is known",
+        ));
+    }
+    Ok(vec![PayoutEvent::Resent(Resent {
+        attempt,
+        resend: p.attempts.current_resends + 1,
+        reason: reason.to_string(),
+    })])
+}
+
+fn fail(p: &Payout, code: &str, message: &str) -> Result<Vec<PayoutEvent>, Rejection> {
+    match p.status {
+        PayoutStatus::Requested | PayoutStatus::Held => Ok(vec![PayoutEvent::Failed(Failure {
+            code: code.to_string(),
+            message: message.to_string(),
+        })]),
+        PayoutStatus::Failed => Ok(vec![]),
+        _ => Err(invalid_state(p, "fail a payout a provider may have")),
+    }
 }
 
 /// A report is recorded once (by its id); its consequence follows when it is new, or when it is a

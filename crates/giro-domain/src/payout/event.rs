@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use crate::attempts::{ProviderWaitAnnounced, Resent};
 use crate::envelope::EventType;
 use crate::ids::{IdempotencyKey, OrderId, ProviderId};
 use crate::money::Money;
@@ -29,6 +30,10 @@ pub enum PayoutEvent {
     SubmissionFailed(SubmissionFailed),
     #[serde(rename = "payout.outcome_unknown")]
     OutcomeUnknown(OutcomeUnknown),
+    #[serde(rename = "payout.provider_wait_announced")]
+    ProviderWaitAnnounced(ProviderWaitAnnounced),
+    #[serde(rename = "payout.resent")]
+    Resent(Resent),
     #[serde(rename = "payout.provider_status")]
     ProviderStatus(ProviderReport),
     #[serde(rename = "payout.succeeded")]
@@ -52,6 +57,8 @@ impl EventType for PayoutEvent {
             PayoutEvent::Submitted(_) => "payout.submitted",
             PayoutEvent::SubmissionFailed(_) => "payout.submission_failed",
             PayoutEvent::OutcomeUnknown(_) => "payout.outcome_unknown",
+            PayoutEvent::ProviderWaitAnnounced(_) => "payout.provider_wait_announced",
+            PayoutEvent::Resent(_) => "payout.resent",
             PayoutEvent::ProviderStatus(_) => "payout.provider_status",
             PayoutEvent::Succeeded(_) => "payout.succeeded",
             PayoutEvent::Failed(_) => "payout.failed",

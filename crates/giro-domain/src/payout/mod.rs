@@ -4,6 +4,7 @@ mod decide;
 mod event;
 mod request;
 mod state;
+mod upcast;
 
 pub use decide::{CreatePayout, PayoutCommand, decide};
 pub use event::*;

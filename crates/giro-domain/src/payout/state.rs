@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::event::{Failure, PayoutEvent, PayoutRequested, ReportedOutcome};
+use crate::attempts::AttemptLog;
 use crate::envelope::Envelope;
 use crate::ids::OrderId;
 
@@ -123,6 +124,8 @@ pub struct Payout {
     pub fee: Option<Decimal>,
     pub hold_reason: Option<String>,
     pub failure: Option<Failure>,
+    /// What the executor remembers of the attempts (deferrals, resends, last send).
+    pub attempts: AttemptLog,
     /// Ids of every provider report recorded, oldest first.
     pub report_ids: Vec<String>,
     /// The latest recorded report with a decisive outcome (succeeded, failed, refunded), for
@@ -140,7 +143,8 @@ pub struct Payout {
 pub fn next_status(status: PayoutStatus, event: &PayoutEvent) -> Option<PayoutStatus> {
     use PayoutStatus as S;
     let to = match event {
-        PayoutEvent::Requested(_) | PayoutEvent::OutcomeUnknown(_) => None,
+        PayoutEvent::Requested(_) | PayoutEvent::OutcomeUnknown(_) | PayoutEvent::Resent(_) => None,
+        PayoutEvent::ProviderWaitAnnounced(_) => (status == S::Submitting).then_some(S::Requested),
         PayoutEvent::Held(_) => Some(S::Held),
         PayoutEvent::SubmissionStarted(_) => Some(S::Submitting),
         PayoutEvent::Submitted(_) => (status == S::Submitting).then_some(S::Submitted),
@@ -176,6 +180,7 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
                 fee: None,
                 hold_reason: None,
                 failure: None,
+                attempts: AttemptLog::default(),
                 report_ids: Vec::new(),
                 last_decisive_report: None,
                 version: 1,
@@ -208,8 +213,10 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
             p.attempt = s.attempt;
             p.handle = Some(s.handle.clone());
             p.outcome_unknown = false;
+            p.attempts.claimed(env.at);
         }
         PayoutEvent::Submitted(s) => {
+            p.attempts.ended_run();
             p.submitted_attempt = Some(s.attempt);
             if p.provider_ref.is_none() {
                 p.provider_ref.clone_from(&s.provider_ref);
@@ -220,12 +227,25 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
         }
         PayoutEvent::SubmissionFailed(f) => {
             p.outcome_unknown = false;
+            p.attempts.ended_run();
             p.failure = Some(Failure {
                 code: f.code.clone(),
                 message: f.message.clone(),
             });
         }
-        PayoutEvent::OutcomeUnknown(_) => p.outcome_unknown = p.status == PayoutStatus::Submitting,
+        PayoutEvent::ProviderWaitAnnounced(w) => {
+            p.outcome_unknown = false;
+            p.attempts.deferred(w, env.at);
+            p.failure = Some(Failure {
+                code: w.code.clone(),
+                message: w.message.clone(),
+            });
+        }
+        PayoutEvent::OutcomeUnknown(u) => {
+            p.outcome_unknown = p.status == PayoutStatus::Submitting;
+            p.attempts.unknown(&u.reason);
+        }
+        PayoutEvent::Resent(r) => p.attempts.resent(r, env.at),
         PayoutEvent::ProviderStatus(r) => {
             p.report_ids.push(r.report_id.clone());
             if matches!(

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use giro_domain::Currency;
 use giro_domain::payout::{ProviderReport, ReportSource, ReportedOutcome};
-use giro_providers::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
+use giro_providers::{
+    BoxFuture, Lookup, PayoutOrder, PayoutProvider, Refusal, RefusalKind, Submission,
+};
 use rust_decimal::Decimal;
 
 #[derive(Default)]
@@ -128,17 +130,14 @@ impl PayoutProvider for FakeProvider {
                 .push((order.handle.to_string(), Instant::now()));
             if n <= self.behaviour.busy_first {
                 let code = self.behaviour.busy_code.unwrap_or("System_busy");
-                return Submission::Refused {
-                    code: code.into(),
-                    message: format!("not taking payouts now ({code})"),
-                    retryable: true,
-                    retry_after: self.behaviour.busy_retry_after,
-                };
+                return Submission::Refused(Refusal::new(
+                    RefusalKind::ComeBackAfter(self.behaviour.busy_retry_after),
+                    code,
+                    format!("not taking payouts now ({code})"),
+                ));
             }
             if self.behaviour.unknown_without_storing {
-                return Submission::Unknown {
-                    reason: "HTTP 500 System_error".into(),
-                };
+                return Submission::Refused(Refusal::unknown("HTTP 500 System_error"));
             }
             let mut st = self.state.lock().unwrap();
             *st.submissions.entry(order.handle.to_string()).or_default() += 1;
@@ -152,12 +151,11 @@ impl PayoutProvider for FakeProvider {
             if self.behaviour.balance.is_some() {
                 let amount = order.request.money.amount();
                 if st.balance < amount {
-                    return Submission::Refused {
-                        code: "insufficient_balance".into(),
-                        message: "balance too low".into(),
-                        retryable: false,
-                        retry_after: None,
-                    };
+                    return Submission::Refused(Refusal::new(
+                        RefusalKind::InsufficientFunds,
+                        "insufficient_balance",
+                        "balance too low",
+                    ));
                 }
                 st.balance -= amount;
                 st.min_balance = st.min_balance.min(st.balance);
@@ -165,9 +163,7 @@ impl PayoutProvider for FakeProvider {
             let r = format!("P-{}", order.handle);
             st.payouts.insert(order.handle.to_string(), (r.clone(), 0));
             if self.behaviour.lose_every > 0 && n.is_multiple_of(self.behaviour.lose_every) {
-                return Submission::Unknown {
-                    reason: "response lost".into(),
-                };
+                return Submission::Refused(Refusal::unknown("response lost"));
             }
             Submission::Accepted {
                 provider_ref: Some(r),

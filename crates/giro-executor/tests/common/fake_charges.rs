@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use giro_domain::charge::{ChargeOutcome, ChargeReport, PaymentDetails, ReportSource};
 use giro_providers::{
-    BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView,
+    BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView, Refusal,
+    RefusalKind,
 };
 use rust_decimal::Decimal;
 
@@ -99,20 +100,22 @@ impl ChargeProvider for FakeCharges {
             let st = self.state.lock().unwrap();
             match st.charges.get(charge_uuid) {
                 Some(status) => ChargeOperation::Done(Box::new(view(charge_uuid, status))),
-                None => ChargeOperation::Refused {
-                    code: "errors.charge.not_found".into(),
-                    message: "no such charge".into(),
-                },
+                None => ChargeOperation::Refused(Refusal::new(
+                    RefusalKind::Final,
+                    "errors.charge.not_found",
+                    "no such charge",
+                )),
             }
         })
     }
 
     fn cancel<'a>(&'a self, _charge_uuid: &'a str) -> BoxFuture<'a, ChargeOperation> {
         Box::pin(async move {
-            ChargeOperation::Refused {
-                code: "errors.charge.already_settled".into(),
-                message: "paid".into(),
-            }
+            ChargeOperation::Refused(Refusal::new(
+                RefusalKind::Final,
+                "errors.charge.already_settled",
+                "paid",
+            ))
         })
     }
 
@@ -138,13 +141,14 @@ impl ChargeProvider for FakeCharges {
                 RefundAnswer::Done => {
                     ChargeOperation::Done(Box::new(view(charge_uuid, "refunded")))
                 }
-                RefundAnswer::Lost => ChargeOperation::Unknown {
-                    reason: "A55's answer was lost: connection closed".into(),
-                },
-                RefundAnswer::NotSent(retry_after) => ChargeOperation::Failed {
-                    reason: "A55 is rate limiting (HTTP 429)".into(),
-                    retry_after,
-                },
+                RefundAnswer::Lost => ChargeOperation::Refused(Refusal::unknown(
+                    "A55's answer was lost: connection closed",
+                )),
+                RefundAnswer::NotSent(retry_after) => ChargeOperation::Refused(Refusal::new(
+                    RefusalKind::ComeBackAfter(retry_after),
+                    "rate_limited",
+                    "A55 is rate limiting (HTTP 429)",
+                )),
             }
         })
     }

@@ -104,6 +104,10 @@ impl Row {
                 self.failure_code = Some(f.code.clone());
                 self.failure_message = Some(f.message.clone());
             }
+            ChargeEvent::ProviderWaitAnnounced(w) => {
+                self.failure_code = Some(w.code.clone());
+                self.failure_message = Some(w.message.clone());
+            }
             ChargeEvent::Failed(f) => {
                 self.failure_code = Some(f.code.clone());
                 self.failure_message = Some(f.message.clone());

@@ -99,6 +99,10 @@ impl Row {
                 self.failure_code = Some(f.code.clone());
                 self.failure_message = Some(f.message.clone());
             }
+            PayoutEvent::ProviderWaitAnnounced(w) => {
+                self.failure_code = Some(w.code.clone());
+                self.failure_message = Some(w.message.clone());
+            }
             PayoutEvent::Failed(f) | PayoutEvent::Reversed(f) => {
                 self.failure_code = Some(f.code.clone());
                 self.failure_message = Some(f.message.clone());

@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use super::client::{A55Client, A55Error};
 use super::wire::Charge;
 use crate::capability::{
-    BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView,
+    BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider, ChargeSubmission, ChargeView, Refusal,
+    RefusalKind,
 };
 
 fn view(charge: &Charge, source: ReportSource) -> ChargeView {
@@ -16,13 +17,6 @@ fn view(charge: &Charge, source: ReportSource) -> ChargeView {
         raw_status: charge.status.clone(),
         payment: charge.payment(),
         report: charge.report(source),
-    }
-}
-
-fn retry_after(e: &A55Error) -> Option<std::time::Duration> {
-    match e {
-        A55Error::RateLimited { retry_after } => *retry_after,
-        _ => None,
     }
 }
 
@@ -35,17 +29,33 @@ fn is_unexpected(e: &A55Error) -> bool {
         if code == UNEXPECTED || message.contains(UNEXPECTED))
 }
 
+/// The one refusal kind an A55 error means: judged (4xx, or refused by Giro before sending),
+/// perhaps done (answer lost, 5xx), rate limited ("come back later", with its wait), or not sent.
+fn refusal(e: &A55Error) -> Refusal {
+    let (kind, code) = match e {
+        A55Error::Refused { code, .. } => (RefusalKind::Final, code.clone()),
+        A55Error::Invalid(u) => (RefusalKind::Final, format!("invalid_{}", u.field)),
+        _ if is_unexpected(e) => (RefusalKind::Retryable, UNEXPECTED.to_string()),
+        _ if e.may_have_happened() => (RefusalKind::OutcomeUnknown, "outcome_unknown".into()),
+        A55Error::RateLimited { retry_after } => (
+            RefusalKind::ComeBackAfter(*retry_after),
+            "rate_limited".into(),
+        ),
+        A55Error::Auth(_) => (RefusalKind::Retryable, "auth".into()),
+        _ => (RefusalKind::Retryable, "not_sent".into()),
+    };
+    Refusal::new(kind, code, e.to_string())
+}
+
 fn operation(result: Result<Charge, A55Error>, source: ReportSource) -> ChargeOperation {
     match result {
         Ok(charge) => ChargeOperation::Done(Box::new(view(&charge, source))),
-        Err(A55Error::Refused { code, message, .. }) => ChargeOperation::Refused { code, message },
-        Err(e) if e.may_have_happened() => ChargeOperation::Unknown {
-            reason: e.to_string(),
-        },
-        Err(e) => ChargeOperation::Failed {
-            retry_after: retry_after(&e),
-            reason: e.to_string(),
-        },
+        // Only a creation has a retryable reading of `errors.unexpected`: for an operation on
+        // an existing charge a 5xx may have been carried out.
+        Err(e) if e.may_have_happened() => {
+            ChargeOperation::Refused(Refusal::unknown(e.to_string()))
+        }
+        Err(e) => ChargeOperation::Refused(refusal(&e)),
     }
 }
 
@@ -57,30 +67,7 @@ impl ChargeProvider for A55Client {
                     &charge,
                     ReportSource::SubmitResponse,
                 ))),
-                Err(e) if is_unexpected(&e) => ChargeSubmission::Refused {
-                    code: UNEXPECTED.into(),
-                    message: e.to_string(),
-                    retryable: true,
-                    retry_after: None,
-                },
-                Err(e) if e.may_have_happened() => ChargeSubmission::Unknown {
-                    reason: e.to_string(),
-                },
-                Err(e) => {
-                    let code = match &e {
-                        A55Error::Refused { code, .. } => code.clone(),
-                        A55Error::Invalid(u) => format!("invalid_{}", u.field),
-                        A55Error::RateLimited { .. } => "rate_limited".into(),
-                        A55Error::Auth(_) => "auth".into(),
-                        _ => "not_sent".into(),
-                    };
-                    ChargeSubmission::Refused {
-                        code,
-                        retryable: e.is_retryable(),
-                        retry_after: retry_after(&e),
-                        message: e.to_string(),
-                    }
-                }
+                Err(e) => ChargeSubmission::Refused(refusal(&e)),
             }
         })
     }

@@ -20,7 +20,9 @@ pub use client::{CashyClient, CashyError};
 pub use sign::{sign, verify_sign};
 pub use status::CashyStatus;
 
-use crate::capability::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
+use crate::capability::{
+    BoxFuture, Lookup, PayoutOrder, PayoutProvider, Refusal, RefusalKind, Submission,
+};
 use wire::{OrderData, PayOutData, PayOutRequest};
 
 /// Cashy's refusal of a `mchOrderNo` it already has (and of a malformed one; Giro's handles are
@@ -96,13 +98,27 @@ impl CashyConfig {
     }
 }
 
-fn refused(code: &str, message: String, retryable: bool) -> Submission {
-    Submission::Refused {
-        code: code.to_string(),
-        message,
-        retryable,
-        retry_after: None,
-    }
+/// Cashy's refusal of a payout its merchant balance cannot cover.
+const BALANCE_SHORT: &str = "Balance_not_enough";
+
+fn refused(code: &str, message: String, kind: RefusalKind) -> Submission {
+    Submission::Refused(Refusal::new(kind, code, message))
+}
+
+/// Cashy's refusal `msg` in its envelope, judged: a short balance waits for funds, anything else
+/// is final.
+fn judged(msg: String, message: String) -> Submission {
+    let kind = if msg == BALANCE_SHORT {
+        RefusalKind::InsufficientFunds
+    } else {
+        RefusalKind::Final
+    };
+    refused(&msg, message, kind)
+}
+
+/// Cashy is busy or in maintenance: "come back later", with its wait.
+fn busy(msg: String, message: String, retry_after: std::time::Duration) -> Submission {
+    refused(&msg, message, RefusalKind::ComeBackAfter(Some(retry_after)))
 }
 
 impl CashyClient {
@@ -120,7 +136,7 @@ impl CashyClient {
                     Ok(None) => {
                         let message =
                             format!("Cashy lists no bank with code {}", account.bank_code);
-                        return refused("bank_not_supported", message, false);
+                        return refused("bank_not_supported", message, RefusalKind::Final);
                     }
                     Err(e) => return bank_list_failure(e),
                 }
@@ -131,7 +147,7 @@ impl CashyClient {
             Ok(body) => body,
             Err(e) => {
                 tracing::warn!(order_id = %order.id, error = %e, "payout cannot be sent to Cashy");
-                return refused("unsupported_beneficiary", e.to_string(), false);
+                return refused("unsupported_beneficiary", e.to_string(), RefusalKind::Final);
             }
         };
         tracing::debug!(
@@ -161,15 +177,17 @@ fn bank_list_failure(e: CashyError) -> Submission {
     match e {
         CashyError::Refused { msg } => {
             let message = format!("Cashy refused the bank list query: {msg}");
-            refused(&msg, message, false)
+            refused(&msg, message, RefusalKind::Final)
         }
-        CashyError::Busy { msg, retry_after } => Submission::Refused {
-            message: format!("Cashy is not taking requests now ({msg})"),
-            code: msg,
-            retryable: true,
-            retry_after: Some(retry_after),
-        },
-        other => refused("bank_list_unavailable", other.to_string(), true),
+        CashyError::Busy { msg, retry_after } => {
+            let message = format!("Cashy is not taking requests now ({msg})");
+            busy(msg, message, retry_after)
+        }
+        other => refused(
+            "bank_list_unavailable",
+            other.to_string(),
+            RefusalKind::Retryable,
+        ),
     }
 }
 
@@ -181,29 +199,30 @@ fn submission(handle: &str, result: Result<PayOutData, CashyError>) -> Submissio
             provider_ref: Some(data.order_no),
             raw_status: data.order_status,
         },
-        Err(CashyError::Refused { msg }) if msg == DUPLICATE_ORDER => Submission::Unknown {
-            reason: format!(
+        Err(CashyError::Refused { msg }) if msg == DUPLICATE_ORDER => {
+            Submission::Refused(Refusal::unknown(format!(
                 "Cashy refused mchOrderNo {handle} as already used ({msg}): the original order may exist"
-            ),
-        },
+            )))
+        }
         Err(CashyError::Refused { msg }) => {
             let message = format!("Cashy refused the payout: {msg}");
-            refused(&msg, message, false)
+            judged(msg, message)
         }
-        Err(CashyError::Busy { msg, retry_after }) => Submission::Refused {
-            message: format!("Cashy is not taking payouts now ({msg})"),
-            code: msg,
-            retryable: true,
-            retry_after: Some(retry_after),
-        },
-        Err(e) if e.may_have_happened() => Submission::Unknown {
-            reason: e.to_string(),
-        },
+        Err(CashyError::Busy { msg, retry_after }) => {
+            let message = format!("Cashy is not taking payouts now ({msg})");
+            busy(msg, message, retry_after)
+        }
+        Err(e) if e.may_have_happened() => Submission::Refused(Refusal::unknown(e.to_string())),
         // Not sent, or an HTTP error outside Cashy's envelope: the payout itself was not judged.
-        Err(e @ CashyError::Http { status, .. }) => {
-            refused(&format!("http_{status}"), e.to_string(), true)
+        Err(e @ CashyError::Http { status: 429, .. }) => {
+            refused("http_429", e.to_string(), RefusalKind::ComeBackAfter(None))
         }
-        Err(e) => refused("not_sent", e.to_string(), true),
+        Err(e @ CashyError::Http { status, .. }) => refused(
+            &format!("http_{status}"),
+            e.to_string(),
+            RefusalKind::Retryable,
+        ),
+        Err(e) => refused("not_sent", e.to_string(), RefusalKind::Retryable),
     }
 }
 

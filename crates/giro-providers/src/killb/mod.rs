@@ -19,7 +19,9 @@ pub use client::{KillbClient, KillbError};
 pub use sign::verify_signature;
 pub use status::KillbStatus;
 
-use crate::capability::{BoxFuture, Lookup, PayoutOrder, PayoutProvider, Submission};
+use crate::capability::{
+    BoxFuture, Lookup, PayoutOrder, PayoutProvider, Refusal, RefusalKind, Submission,
+};
 use crate::ratelimit::RateLimit;
 use wire::{CreatePayout, Payout};
 
@@ -78,12 +80,11 @@ impl KillbClient {
             Ok(body) => body,
             Err(e) => {
                 tracing::warn!(order_id = %order.id, error = %e, "payout cannot be sent to KillB");
-                return Submission::Refused {
-                    code: "unsupported_beneficiary".into(),
-                    message: e.to_string(),
-                    retryable: false,
-                    retry_after: None,
-                };
+                return Submission::Refused(Refusal::new(
+                    RefusalKind::Final,
+                    "unsupported_beneficiary",
+                    e.to_string(),
+                ));
             }
         };
         tracing::debug!(
@@ -161,36 +162,46 @@ fn submission(result: Result<Payout, KillbError>) -> Submission {
             status: 409,
             code,
             message,
-        }) => Submission::Unknown {
-            reason: format!("KillB reports a conflict ({code}): {message}"),
-        },
-        Err(KillbError::Refused { code, message, .. }) => Submission::Refused {
-            code,
-            message,
-            retryable: false,
-            retry_after: None,
-        },
-        Err(e) if e.may_have_happened() => Submission::Unknown {
-            reason: e.to_string(),
-        },
+        }) => Submission::Refused(Refusal::unknown(format!(
+            "KillB reports a conflict ({code}): {message}"
+        ))),
+        Err(KillbError::Refused { code, message, .. }) => {
+            let kind = if code.starts_with(INSUFFICIENT_BALANCE) {
+                RefusalKind::InsufficientFunds
+            } else {
+                RefusalKind::Final
+            };
+            Submission::Refused(Refusal::new(kind, code, message))
+        }
+        Err(e) if e.may_have_happened() => Submission::Refused(Refusal::unknown(e.to_string())),
         // Nothing reached KillB's payout endpoint: a later attempt may succeed.
-        Err(e) => Submission::Refused {
-            code: match &e {
-                KillbError::RateLimited { .. } => "rate_limited",
-                KillbError::Token(inner) => match **inner {
-                    KillbError::RateLimited { .. } => "rate_limited",
-                    KillbError::NotSent(_) | KillbError::Lost(_) => "not_sent",
-                    _ => "auth_failed",
-                },
-                KillbError::Auth(_) => "auth_failed",
-                _ => "not_sent",
-            }
-            .into(),
-            message: e.to_string(),
-            retryable: true,
-            retry_after: e.retry_after(),
-        },
+        Err(e) => Submission::Refused(not_taken(&e)),
     }
+}
+
+/// KillB's error codes for a pre-fund balance that cannot cover the payout (`BALANCE.0001`).
+const INSUFFICIENT_BALANCE: &str = "BALANCE.";
+
+/// A request that never reached KillB's payout endpoint: retryable, or "come back later" when
+/// KillB rate-limited it (with `X-RateLimit-Reset`'s wait).
+fn not_taken(e: &KillbError) -> Refusal {
+    let rate_limited = |inner: &KillbError| matches!(inner, KillbError::RateLimited { .. });
+    let code = match e {
+        KillbError::RateLimited { .. } => "rate_limited",
+        KillbError::Token(inner) if rate_limited(inner) => "rate_limited",
+        KillbError::Token(inner) => match **inner {
+            KillbError::NotSent(_) | KillbError::Lost(_) => "not_sent",
+            _ => "auth_failed",
+        },
+        KillbError::Auth(_) => "auth_failed",
+        _ => "not_sent",
+    };
+    let kind = match (code, e.retry_after()) {
+        ("rate_limited", wait) => RefusalKind::ComeBackAfter(wait),
+        (_, Some(wait)) => RefusalKind::ComeBackAfter(Some(wait)),
+        _ => RefusalKind::Retryable,
+    };
+    Refusal::new(kind, code, e.to_string())
 }
 
 impl crate::capability::AccountProvider for KillbClient {

@@ -1,0 +1,187 @@
+//! The submission protocol's own facts, shared by payouts and charges: a provider asking Giro to
+//! come back later, a resend after the provider affirmed it has nothing, and what the executor
+//! remembers of an order's attempts ([`AttemptLog`]), folded by `evolve` from those events so the
+//! retry policy reads the order's state instead of re-reading its events.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The provider turned the attempt away with "come back later" (maintenance, busy, rate limited):
+/// it certainly did not take it. Such attempts do not count against the attempt budget; their
+/// budget is time (`hold_timeout`), and the next attempt waits at least `wait_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ProviderWaitAnnounced {
+    pub attempt: u32,
+    /// The provider's code (`System_Maintenance`, `http_429`, …).
+    pub code: String,
+    /// The provider's reason, as it gave it.
+    pub message: String,
+    /// How long the provider asked to wait (`Retry-After`, `X-RateLimit-Reset`, Cashy's busy
+    /// wait); absent when it named no time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<u64>,
+}
+
+impl ProviderWaitAnnounced {
+    /// The announced wait (zero when the provider named none).
+    pub fn wait(&self) -> Duration {
+        Duration::from_millis(self.wait_ms.unwrap_or(0))
+    }
+}
+
+/// A lookup found nothing under the current attempt's handle, so the attempt was sent again under
+/// the same handle (the provider's idempotency makes a late original and the resend one payout),
+/// and the resend's outcome is unknown too. Each resend counts as an attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Resent {
+    pub attempt: u32,
+    /// The resend's number within the attempt, from 1.
+    pub resend: u32,
+    /// Why the resend's outcome is unknown.
+    pub reason: String,
+}
+
+/// What an order's events say about its attempts beyond its status: the retry policy's memory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AttemptLog {
+    /// Attempts turned away with "come back later" (they do not count against the budget).
+    pub deferred: u32,
+    /// The run of "come back later" refusals the latest attempts ended in, and when it began.
+    pub deferred_run: u32,
+    pub deferred_since: Option<DateTime<Utc>>,
+    /// The wait the provider announced with the latest "come back later".
+    pub announced_wait: Option<Duration>,
+    /// Resends after lookups found nothing, over the order's life: each counts as an attempt.
+    pub resends: u32,
+    /// Resends of the current attempt.
+    pub current_resends: u32,
+    /// When the current attempt was last sent: its claim, or its latest resend.
+    pub last_send: Option<DateTime<Utc>>,
+    /// Why the current attempt's outcome is unknown (the latest reason given).
+    pub unknown_reason: Option<String>,
+}
+
+impl AttemptLog {
+    /// Attempts that count against the budget out of `attempt` claimed so far.
+    pub fn spent(&self, attempt: u32) -> u32 {
+        (attempt + self.resends).saturating_sub(self.deferred)
+    }
+
+    /// A new attempt was claimed at `at`.
+    pub fn claimed(&mut self, at: DateTime<Utc>) {
+        self.current_resends = 0;
+        self.last_send = Some(at);
+        self.unknown_reason = None;
+    }
+
+    /// The provider turned the attempt away with "come back later".
+    pub fn deferred(&mut self, wait: &ProviderWaitAnnounced, at: DateTime<Utc>) {
+        self.deferred += 1;
+        if self.deferred_run == 0 {
+            self.deferred_since = Some(at);
+        }
+        self.deferred_run += 1;
+        self.announced_wait = Some(wait.wait());
+    }
+
+    /// Anything that shows the provider took (or may have taken) a request, or judged it: the
+    /// run of "come back later" refusals is over.
+    pub fn ended_run(&mut self) {
+        self.deferred_run = 0;
+        self.deferred_since = None;
+        self.announced_wait = None;
+    }
+
+    /// The attempt's outcome is unknown, for `reason`.
+    pub fn unknown(&mut self, reason: &str) {
+        self.ended_run();
+        self.unknown_reason = Some(reason.to_string());
+    }
+
+    /// The attempt was sent again after a lookup found nothing.
+    pub fn resent(&mut self, resent: &Resent, at: DateTime<Utc>) {
+        self.resends += 1;
+        self.current_resends += 1;
+        self.last_send = Some(at);
+        self.unknown_reason = Some(resent.reason.clone());
+    }
+}
+
+/// How the executors of earlier versions wrote a "come back later" refusal into a failure
+/// message: `… [come back after 60s]`, `… [come back after 250ms]` or `… [come back later]`.
+/// Only the upcasting of events stored that way reads it.
+const LEGACY_MARK: &str = " [come back ";
+
+/// Splits a failure message of the old form into the provider's message and the wait it named
+/// (`Some(None)`: marked, no time named); `None` when the message carries no mark.
+pub(crate) fn legacy_wait(message: &str) -> Option<(String, Option<u64>)> {
+    let at = message.rfind(LEGACY_MARK)?;
+    let rest = message[at + LEGACY_MARK.len()..].strip_suffix(']')?;
+    let wait_ms = if rest == "later" {
+        None
+    } else {
+        let wait = rest.strip_prefix("after ")?;
+        Some(match wait.strip_suffix("ms") {
+            Some(ms) => ms.parse().ok()?,
+            None => wait
+                .strip_suffix('s')?
+                .parse::<u64>()
+                .ok()?
+                .checked_mul(1000)?,
+        })
+    };
+    Some((message[..at].to_string(), wait_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_marks_are_read_back() {
+        assert_eq!(
+            legacy_wait("System_busy [come back after 60s]"),
+            Some(("System_busy".into(), Some(60_000)))
+        );
+        assert_eq!(
+            legacy_wait("429 [come back after 250ms]"),
+            Some(("429".into(), Some(250)))
+        );
+        assert_eq!(
+            legacy_wait("maintenance [come back later]"),
+            Some(("maintenance".into(), None))
+        );
+        assert_eq!(legacy_wait("account not found"), None);
+        assert_eq!(legacy_wait("odd [come back after soon]"), None);
+    }
+
+    #[test]
+    fn spent_counts_resends_but_not_deferrals() {
+        let mut log = AttemptLog::default();
+        let at = Utc::now();
+        let wait = ProviderWaitAnnounced {
+            attempt: 1,
+            code: "System_busy".into(),
+            message: "busy".into(),
+            wait_ms: Some(1000),
+        };
+        log.deferred(&wait, at);
+        log.resent(
+            &Resent {
+                attempt: 2,
+                resend: 1,
+                reason: "time-out".into(),
+            },
+            at,
+        );
+        assert_eq!(log.spent(2), 2);
+        assert_eq!(log.deferred_run, 1);
+        log.ended_run();
+        assert_eq!(log.deferred_run, 0);
+        assert_eq!(log.announced_wait, None);
+    }
+}

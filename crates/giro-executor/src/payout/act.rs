@@ -1,0 +1,188 @@
+//! The interpreter of [`super::plan`]'s actions for payouts: the provider calls, the funds
+//! ledger, and the commands that record what came of them. Every step is a command decided
+//! against the current state and appended with optimistic concurrency, so any number of instances
+//! may race on one order and exactly one wins each step.
+
+use std::sync::Arc;
+
+use giro_domain::payout::{
+    Payout, PayoutCommand, PayoutDecider, PayoutStatus, ProviderWaitAnnounced,
+};
+use giro_domain::{EventMeta, OrderId};
+use giro_eventlog::{EventLog, ExecuteError};
+use giro_providers::{BoxFuture, PayoutOrder, PayoutProvider, Refusal, RefusalKind};
+
+use super::plan::{PayoutAction, plan};
+use crate::config::Timings;
+use crate::funds::Funds;
+use crate::retry::Clock;
+use crate::runtime::{Next, Steps};
+
+/// Everything a payout step needs.
+pub struct PayoutWorker {
+    pub log: EventLog,
+    pub provider: Arc<dyn PayoutProvider>,
+    pub funds: Option<Funds>,
+    pub timings: Timings,
+}
+
+pub(super) fn meta(id: OrderId) -> EventMeta {
+    EventMeta {
+        correlation_id: id.to_string(),
+        causation_id: None,
+    }
+}
+
+/// The command that records a refused (or perhaps refused) attempt, by the refusal's kind.
+pub fn refusal_command(attempt: u32, refusal: Refusal) -> PayoutCommand {
+    let Refusal {
+        kind,
+        code,
+        message,
+    } = refusal;
+    match kind {
+        RefusalKind::OutcomeUnknown => PayoutCommand::RecordOutcomeUnknown {
+            attempt,
+            reason: message,
+        },
+        RefusalKind::ComeBackAfter(wait) => {
+            PayoutCommand::RecordProviderWait(ProviderWaitAnnounced {
+                attempt,
+                code,
+                message,
+                wait_ms: wait.map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
+            })
+        }
+        // The provider's own balance check disagreed with ours: the payout goes back to waiting
+        // (a retryable refusal) rather than failing.
+        RefusalKind::Retryable | RefusalKind::InsufficientFunds => {
+            PayoutCommand::RecordSubmissionFailure {
+                attempt,
+                code,
+                message,
+                retryable: true,
+            }
+        }
+        RefusalKind::Final => PayoutCommand::RecordSubmissionFailure {
+            attempt,
+            code,
+            message,
+            retryable: false,
+        },
+    }
+}
+
+impl Steps for PayoutWorker {
+    type Decider = PayoutDecider;
+    type Order = Payout;
+
+    fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    fn status(order: &Payout) -> &'static str {
+        order.status.as_str()
+    }
+
+    /// Every payout step is guarded by its append (the claim before a submission, the record of
+    /// an outcome or report) except resolving an unknown outcome, which may send again after a
+    /// lookup: that one is taken on the order read on to its latest event.
+    fn trusts(order: &Payout) -> bool {
+        !(order.status == PayoutStatus::Submitting && order.outcome_unknown)
+    }
+
+    fn step<'a>(
+        &'a self,
+        order: &'a Payout,
+        deliveries: u64,
+    ) -> BoxFuture<'a, Result<Next, ExecuteError>> {
+        Box::pin(self.act(order, Clock::now(deliveries)))
+    }
+}
+
+impl PayoutWorker {
+    /// Carries out the plan for `p`.
+    pub async fn act(&self, p: &Payout, clock: Clock) -> Result<Next, ExecuteError> {
+        match plan(p, &self.timings, &clock) {
+            PayoutAction::Done => Ok(Next::Ack),
+            PayoutAction::Wait(wait) => Ok(Next::After(wait)),
+            PayoutAction::Submit => self.fund_and_submit(p, &clock).await,
+            PayoutAction::Fail { code, message } => {
+                tracing::warn!(order_id = %p.id, %code, %message, "payout failed without a provider");
+                if self
+                    .decide(p, PayoutCommand::Fail { code, message })
+                    .await?
+                {
+                    self.release(p.id).await;
+                }
+                Ok(Next::Ack)
+            }
+            PayoutAction::ClaimTimedOut => {
+                let reason = "the claiming executor did not report a result in time".to_string();
+                let attempt = p.attempt;
+                self.decide(p, PayoutCommand::RecordOutcomeUnknown { attempt, reason })
+                    .await?;
+                Ok(Next::Ack)
+            }
+            PayoutAction::Resolve { if_not_found } => {
+                self.resolve_unknown(p, if_not_found, &clock).await
+            }
+            PayoutAction::Poll { next } => self.poll(p, next).await,
+        }
+    }
+
+    pub(super) async fn command(
+        &self,
+        id: OrderId,
+        cmd: PayoutCommand,
+    ) -> Result<(), ExecuteError> {
+        match self
+            .log
+            .execute::<PayoutDecider>(id, &cmd, &meta(id), false)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(ExecuteError::Rejected(r)) => {
+                // The order moved on (another instance, a callback); its newest event drives it.
+                tracing::debug!(order_id = %id, rejection = %r, "step no longer applies");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Appends a step's decision `cmd`, made on `p` as the step saw it, only if the payout is
+    /// still there: true when stored (or nothing needed storing), false when the payout moved on
+    /// (a newer event, whose message drives it now) or refuses the command.
+    pub(super) async fn decide(
+        &self,
+        p: &Payout,
+        cmd: PayoutCommand,
+    ) -> Result<bool, ExecuteError> {
+        match self
+            .log
+            .execute_at::<PayoutDecider>(p.id, p.version, &cmd, &meta(p.id))
+            .await
+        {
+            Ok(Some(_)) => Ok(true),
+            Ok(None) => {
+                tracing::debug!(order_id = %p.id, "the payout moved on before its step was stored");
+                Ok(false)
+            }
+            Err(ExecuteError::Rejected(r)) => {
+                tracing::debug!(order_id = %p.id, rejection = %r, "step no longer applies");
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) fn order<'a>(&self, p: &'a Payout) -> Option<PayoutOrder<'a>> {
+        Some(PayoutOrder {
+            id: p.id,
+            handle: p.handle.as_deref()?,
+            request: &p.request,
+            provider_ref: p.provider_ref.as_deref(),
+        })
+    }
+}

@@ -1,0 +1,284 @@
+//! The consumer loop: fetch deliveries, hand each to the worker of the provider instance its
+//! event is routed to, run the order's step, and ack, delay (a timer) or dead-letter the message.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{self, pull};
+use async_nats::jetstream::{self, AckKind};
+use futures::StreamExt;
+use giro_domain::{Decider, OrderId, OrderKind};
+use giro_eventlog::{Delivered, EventLog, PROVIDER_HEADER};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use super::timers::Timers;
+use super::{ExecutorHandle, Next, StartError, Steps};
+use crate::config::ExecutorConfig;
+use crate::dlq;
+
+/// The durable consumer `name` on orders of `kind`, shared by every instance serving the same
+/// providers (`serves`, for its description).
+pub(super) async fn open_consumer(
+    log: &EventLog,
+    config: &ExecutorConfig,
+    name: &str,
+    serves: &str,
+    kind: OrderKind,
+) -> Result<consumer::Consumer<pull::Config>, StartError> {
+    let js = log.context();
+    let name = name.to_string();
+    let stream = js
+        .get_stream(&log.config().stream)
+        .await
+        .map_err(|e| StartError::Consumer(name.clone(), e.to_string()))?;
+    stream
+        .get_or_create_consumer(
+            &name,
+            pull::Config {
+                durable_name: Some(name.clone()),
+                description: Some(format!(
+                    "Giro executor of {serves} ({})",
+                    match kind {
+                        OrderKind::Payout => "payouts",
+                        OrderKind::Charge => "charges",
+                        OrderKind::Beneficiary => "beneficiaries",
+                    }
+                )),
+                filter_subject: format!("{}.evt.{kind}.>", config.prefix),
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: config.timings.ack_wait,
+                max_deliver: -1,
+                max_ack_pending: 100_000,
+                deliver_policy: consumer::DeliverPolicy::All,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| StartError::Consumer(name.clone(), e.to_string()))
+}
+
+/// The workers one consumer feeds, by the provider instance their events are routed to
+/// (`Giro-Provider` header); events of other providers are acknowledged and left alone.
+pub(super) struct Routes<W> {
+    pub(super) by_provider: Vec<(Arc<W>, Arc<ExecutorConfig>)>,
+}
+
+impl<W> Routes<W> {
+    fn of(&self, message: &jetstream::Message) -> Option<&(Arc<W>, Arc<ExecutorConfig>)> {
+        let provider = message.headers.as_ref()?.get(PROVIDER_HEADER)?;
+        self.by_provider
+            .iter()
+            .find(|(_, c)| c.provider.as_str() == provider.as_str())
+    }
+}
+
+/// Runs `routes` on `consumer` (named `name`) until the handle is stopped.
+pub(super) fn run<W: Steps>(
+    consumer: consumer::Consumer<pull::Config>,
+    name: String,
+    routes: Routes<W>,
+    js: jetstream::Context,
+) -> ExecutorHandle {
+    let prefix = routes
+        .by_provider
+        .first()
+        .map(|(_, c)| c.prefix.clone())
+        .unwrap_or_default();
+    let timers = Arc::new(Timers::new(js.client(), &prefix, &name));
+    let mut tasks = JoinSet::new();
+    tasks.spawn(report_lag(consumer.clone(), name));
+    tasks.spawn(timers.clone().listen());
+    tasks.spawn(consume(consumer, Arc::new(routes), js, timers));
+    ExecutorHandle { tasks }
+}
+
+/// Publishes the consumer's lag (`giro_consumer_pending`, `giro_consumer_ack_pending`) as the
+/// server reports it, every few seconds.
+async fn report_lag(mut consumer: consumer::Consumer<pull::Config>, name: String) {
+    loop {
+        match consumer.info().await {
+            Ok(info) => giro_telemetry::metrics::consumer_lag(
+                &name,
+                info.num_pending,
+                u64::try_from(info.num_ack_pending).unwrap_or(0),
+            ),
+            Err(e) => tracing::debug!(error = %e, consumer = %name, "consumer info unavailable"),
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
+
+async fn consume<W: Steps>(
+    consumer: consumer::Consumer<pull::Config>,
+    routes: Arc<Routes<W>>,
+    js: jetstream::Context,
+    timers: Arc<Timers>,
+) {
+    let in_flight_limit = routes
+        .by_provider
+        .iter()
+        .map(|(_, c)| c.max_in_flight)
+        .sum();
+    let permits = Arc::new(Semaphore::new(usize::max(in_flight_limit, 1)));
+    let mut in_flight = JoinSet::new();
+    loop {
+        let mut messages = match consumer.messages().await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot fetch events; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        while let Some(message) = messages.next().await {
+            let message = match message {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(error = %e, "event stream interrupted; resuming");
+                    break;
+                }
+            };
+            let Some((worker, config)) = routes.of(&message) else {
+                // Another provider's order (or none): not this consumer's to drive.
+                ack(&message, AckKind::Ack).await;
+                continue;
+            };
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let worker = worker.clone();
+            let config = config.clone();
+            let js = js.clone();
+            let timers = timers.clone();
+            in_flight.spawn(async move {
+                handle(worker.as_ref(), &config, &js, &timers, message).await;
+                drop(permit);
+            });
+            while in_flight.try_join_next().is_some() {}
+        }
+    }
+}
+
+/// Handles one delivery; never panics, always acks, naks or dead-letters it.
+async fn handle<W: Steps>(
+    worker: &W,
+    config: &ExecutorConfig,
+    js: &jetstream::Context,
+    timers: &Timers,
+    message: jetstream::Message,
+) {
+    let (sequence, deliveries) = match message.info() {
+        Ok(info) => (info.stream_sequence, info.delivered.max(1) as u64),
+        Err(e) => {
+            dlq::dead_letter(js, config, &message, &format!("no JetStream metadata: {e}")).await;
+            return;
+        }
+    };
+    let Some(id) = message
+        .subject
+        .rsplit('.')
+        .next()
+        .and_then(|s| s.parse().ok())
+    else {
+        dlq::dead_letter(js, config, &message, "subject does not end in an order id").await;
+        return;
+    };
+    let log = worker.log();
+    let unreadable = |e: giro_eventlog::Error| match e {
+        giro_eventlog::Error::Corrupt {
+            sequence, reason, ..
+        } => Err(format!(
+            "order's log unreadable at sequence {sequence}: {reason}"
+        )),
+        e => Ok(e),
+    };
+    // The order as this process knows it, up to the delivered event: no read when the message
+    // follows on from what is cached (see `EventLog::load_delivered`).
+    let delivered = log
+        .load_delivered::<W::Decider>(id, sequence, &message.payload, message.headers.as_ref())
+        .await;
+    let mut order = match delivered {
+        Ok(Delivered::Known(order)) => order,
+        Ok(Delivered::Superseded) => {
+            timers.delivered(id, sequence, false).await;
+            ack(&message, AckKind::Ack).await;
+            return;
+        }
+        Err(e) => {
+            return cannot_load(js, config, &message, id, unreadable(e)).await;
+        }
+    };
+    timers.delivered(id, sequence, order.version() > 1).await;
+    // A first delivery is stepped on what this process knows when the step allows it; a
+    // redelivery (a timer firing, a step that died) reads the log first: its order may have moved
+    // on in another process long ago.
+    if deliveries > 1 || !order.state.as_ref().is_some_and(W::trusts) {
+        order = match log.confirm::<W::Decider>(id, order).await {
+            Ok(order) => order,
+            Err(e) => return cannot_load(js, config, &message, id, unreadable(e)).await,
+        };
+    }
+    if order.last_sequence != sequence {
+        ack(&message, AckKind::Ack).await;
+        return;
+    }
+    let Some(state) = order.state else {
+        dlq::dead_letter(
+            js,
+            config,
+            &message,
+            &format!(
+                "event of a {kind} with no {kind}.requested",
+                kind = <W::Decider as Decider>::KIND
+            ),
+        )
+        .await;
+        return;
+    };
+    // The step continues the trace of the event it acts on (W3C context in the message headers).
+    let span = tracing::info_span!("executor.step", order_id = %id, provider = %config.provider, status = W::status(&state));
+    if let Some(headers) = &message.headers {
+        giro_eventlog::trace::continue_from(&span, headers);
+    }
+    let next = worker.step(&state, deliveries).instrument(span).await;
+    match next {
+        Ok(Next::Ack) => ack(&message, AckKind::Ack).await,
+        Ok(Next::After(delay)) => {
+            // The timer goes on the order's latest event as this process knows it. A newer event
+            // this process has not seen yet cancels it when it is delivered here, or finds it
+            // superseded when it fires.
+            let moved_on = || log.known_after::<W::Decider>(id, sequence);
+            timers.set(id, sequence, &message, delay, moved_on).await;
+        }
+        Err(e) => {
+            tracing::warn!(order_id = %id, error = %e, "step failed; will retry");
+            ack(&message, AckKind::Nak(Some(Duration::from_secs(1)))).await;
+        }
+    }
+}
+
+/// A delivery whose order could not be loaded: dead-lettered when its log is unreadable
+/// (`Err(reason)`), else retried shortly.
+async fn cannot_load(
+    js: &jetstream::Context,
+    config: &ExecutorConfig,
+    message: &jetstream::Message,
+    id: OrderId,
+    failure: Result<giro_eventlog::Error, String>,
+) {
+    match failure {
+        Err(reason) => dlq::dead_letter(js, config, message, &reason).await,
+        Ok(e) => {
+            tracing::warn!(order_id = %id, error = %e, "cannot load order; will retry");
+            ack(message, AckKind::Nak(Some(Duration::from_secs(1)))).await;
+        }
+    }
+}
+
+pub(super) async fn ack(message: &jetstream::Message, kind: AckKind) {
+    if let Err(e) = message.ack_with(kind).await {
+        tracing::debug!(error = %e, "ack not sent; the message will be redelivered");
+    }
+}

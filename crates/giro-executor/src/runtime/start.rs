@@ -1,0 +1,160 @@
+//! Starting executors: one worker per provider instance on the consumer of its kind of order.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use giro_domain::OrderKind;
+use giro_eventlog::EventLog;
+use giro_providers::{ChargeProvider, PayoutProvider};
+
+use super::consumer::{Routes, open_consumer, run};
+use super::{ExecutorHandle, StartError, Steps};
+use crate::charge::ChargeWorker;
+use crate::config::ExecutorConfig;
+use crate::funds::Funds;
+use crate::payout::PayoutWorker;
+
+/// Runs one worker of one provider instance on its own consumer `giro-executor-<provider>`.
+async fn run_one<W: Steps>(
+    log: &EventLog,
+    worker: Arc<W>,
+    config: ExecutorConfig,
+    kind: OrderKind,
+) -> Result<ExecutorHandle, StartError> {
+    let name = config.consumer_name();
+    let consumer = open_consumer(log, &config, &name, config.provider.as_str(), kind).await?;
+    let routes = Routes {
+        by_provider: vec![(worker, Arc::new(config))],
+    };
+    Ok(run(consumer, name, routes, log.context().clone()))
+}
+
+/// Starts one beneficiary-account executor instance (`config.provider` is `killb-accounts`):
+/// consumer `giro-executor-killb-accounts` on `<prefix>.evt.beneficiary.>`.
+pub async fn start_beneficiaries(
+    log: EventLog,
+    provider: Arc<dyn crate::beneficiaries::AccountProvider>,
+    config: ExecutorConfig,
+) -> Result<ExecutorHandle, StartError> {
+    let worker = Arc::new(crate::beneficiaries::BeneficiaryWorker {
+        log: log.clone(),
+        provider,
+        timings: config.timings.clone(),
+    });
+    run_one(&log, worker, config, OrderKind::Beneficiary).await
+}
+
+/// Starts one charge executor instance for `config.provider` (A55): consumer
+/// `giro-executor-<provider>` on `<prefix>.evt.charge.>`.
+pub async fn start_charges(
+    log: EventLog,
+    provider: Arc<dyn ChargeProvider>,
+    config: ExecutorConfig,
+) -> Result<ExecutorHandle, StartError> {
+    let worker = Arc::new(ChargeWorker {
+        log: log.clone(),
+        provider,
+        timings: config.timings.clone(),
+    });
+    run_one(&log, worker, config, OrderKind::Charge).await
+}
+
+/// One payout provider instance an executor drives.
+pub struct PayoutInstance {
+    pub provider: Arc<dyn PayoutProvider>,
+    pub config: ExecutorConfig,
+    /// Paid from a pre-funded balance (KillB): payouts reserve their amount on the funds ledger.
+    pub prefunded: bool,
+}
+
+/// The consumer of an executor process that drives several payout provider instances at once.
+pub const SHARED_PAYOUT_CONSUMER: &str = "giro-executor-payouts";
+
+/// Starts one payout executor instance for `config.provider`: consumer
+/// `giro-executor-<provider>` on `<prefix>.evt.payout.>`.
+pub async fn start(
+    log: EventLog,
+    provider: Arc<dyn PayoutProvider>,
+    config: ExecutorConfig,
+    prefunded: bool,
+) -> Result<ExecutorHandle, StartError> {
+    let instance = PayoutInstance {
+        provider,
+        config,
+        prefunded,
+    };
+    start_payouts(log, vec![instance]).await
+}
+
+/// Starts the payout executors of several provider instances in one process on one consumer:
+/// `giro-executor-<provider>` for one instance, [`SHARED_PAYOUT_CONSUMER`] for several. Every
+/// payout event is delivered once to the process instead of once per provider instance (a
+/// consumer filters by subject, and an order's subject names no provider), and handed to the
+/// instance it is routed to. Every process serving the same instances shares the consumer.
+pub async fn start_payouts(
+    log: EventLog,
+    instances: Vec<PayoutInstance>,
+) -> Result<ExecutorHandle, StartError> {
+    let Some(first) = instances.first() else {
+        return Err(StartError::Consumer(
+            SHARED_PAYOUT_CONSUMER.into(),
+            "no provider instance to serve".into(),
+        ));
+    };
+    let js = log.context().clone();
+    let (name, serves) = match instances.as_slice() {
+        [one] => (one.config.consumer_name(), one.config.provider.to_string()),
+        several => (
+            SHARED_PAYOUT_CONSUMER.to_string(),
+            several
+                .iter()
+                .map(|i| i.config.provider.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    };
+    // The consumer's own settings (prefix, ack wait) are the first instance's.
+    let consumer = open_consumer(&log, &first.config, &name, &serves, OrderKind::Payout).await?;
+    let mut by_provider = Vec::new();
+    let mut sweepers = Vec::new();
+    for PayoutInstance {
+        provider,
+        config,
+        prefunded,
+    } in instances
+    {
+        let funds = if prefunded {
+            let ledger = format!("{}_FUNDS", log.config().stream);
+            Some(
+                Funds::open(&js, &ledger, &config.prefix, config.provider.as_str())
+                    .await
+                    .map_err(|e| StartError::Funds(e.to_string()))?,
+            )
+        } else {
+            None
+        };
+        let worker = Arc::new(PayoutWorker {
+            log: log.clone(),
+            provider,
+            funds,
+            timings: config.timings.clone(),
+        });
+        if worker.funds.is_some() {
+            let every = config.timings.claim_timeout.max(Duration::from_millis(200));
+            sweepers.push((worker.clone(), every));
+        }
+        by_provider.push((worker, Arc::new(config)));
+    }
+    let mut handle = run(consumer, name, Routes { by_provider }, js);
+    for (worker, every) in sweepers {
+        // Reservations follow their orders' lives: whatever a step could not release (it died, the
+        // ledger was unavailable) is released here once its order has moved on.
+        handle.tasks.spawn(async move {
+            loop {
+                worker.sweep_reservations().await;
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+    Ok(handle)
+}
