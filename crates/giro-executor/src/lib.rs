@@ -4,6 +4,7 @@
 //! trait) and charges ([`runtime::start_charges`], through `giro_providers::ChargeProvider`) at any
 //! provider; each provider lives in its own folder of the `giro-providers` crate.
 
+pub mod attempt;
 pub mod beneficiaries;
 pub mod charge;
 pub mod config;

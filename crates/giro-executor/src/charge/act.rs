@@ -4,9 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use giro_domain::charge::{
-    Charge, ChargeCommand, ChargeDecider, ChargeSubmitted, ProviderWaitAnnounced,
-};
+use giro_domain::charge::{Charge, ChargeCommand, ChargeDecider, ChargeSubmitted};
 use giro_domain::{EventMeta, OrderId};
 use giro_eventlog::{EventLog, ExecuteError};
 use giro_providers::{
@@ -15,6 +13,7 @@ use giro_providers::{
 };
 
 use super::plan::{ChargeAction, plan};
+use crate::attempt::AttemptRecord;
 use crate::config::Timings;
 use crate::retry::Clock;
 use crate::runtime::{Next, Steps};
@@ -43,37 +42,20 @@ pub(super) fn asked_wait(r: &Refusal) -> Option<Duration> {
 
 /// The command that records a refused (or perhaps refused) creation, by the refusal's kind.
 pub fn refusal_command(attempt: u32, refusal: Refusal) -> ChargeCommand {
-    let Refusal {
-        kind,
-        code,
-        message,
-    } = refusal;
-    match kind {
-        RefusalKind::OutcomeUnknown => ChargeCommand::RecordOutcomeUnknown {
-            attempt,
-            reason: message,
-        },
-        RefusalKind::ComeBackAfter(wait) => {
-            ChargeCommand::RecordProviderWait(ProviderWaitAnnounced {
-                attempt,
-                code,
-                message,
-                wait_ms: wait.map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
-            })
+    match AttemptRecord::of(attempt, refusal) {
+        AttemptRecord::Unknown { reason } => {
+            ChargeCommand::RecordOutcomeUnknown { attempt, reason }
         }
-        RefusalKind::Retryable | RefusalKind::InsufficientFunds => {
-            ChargeCommand::RecordSubmissionFailure {
-                attempt,
-                code,
-                message,
-                retryable: true,
-            }
-        }
-        RefusalKind::Final => ChargeCommand::RecordSubmissionFailure {
+        AttemptRecord::Wait(wait) => ChargeCommand::RecordProviderWait(wait),
+        AttemptRecord::Failed {
+            code,
+            message,
+            retryable,
+        } => ChargeCommand::RecordSubmissionFailure {
             attempt,
             code,
             message,
-            retryable: false,
+            retryable,
         },
     }
 }

@@ -5,14 +5,13 @@
 
 use std::sync::Arc;
 
-use giro_domain::payout::{
-    Payout, PayoutCommand, PayoutDecider, PayoutStatus, ProviderWaitAnnounced,
-};
+use giro_domain::payout::{Payout, PayoutCommand, PayoutDecider, PayoutStatus};
 use giro_domain::{EventMeta, OrderId};
 use giro_eventlog::{EventLog, ExecuteError};
-use giro_providers::{BoxFuture, PayoutOrder, PayoutProvider, Refusal, RefusalKind};
+use giro_providers::{BoxFuture, PayoutOrder, PayoutProvider, Refusal};
 
 use super::plan::{PayoutAction, plan};
+use crate::attempt::AttemptRecord;
 use crate::config::Timings;
 use crate::funds::Funds;
 use crate::retry::Clock;
@@ -35,39 +34,20 @@ pub(super) fn meta(id: OrderId) -> EventMeta {
 
 /// The command that records a refused (or perhaps refused) attempt, by the refusal's kind.
 pub fn refusal_command(attempt: u32, refusal: Refusal) -> PayoutCommand {
-    let Refusal {
-        kind,
-        code,
-        message,
-    } = refusal;
-    match kind {
-        RefusalKind::OutcomeUnknown => PayoutCommand::RecordOutcomeUnknown {
-            attempt,
-            reason: message,
-        },
-        RefusalKind::ComeBackAfter(wait) => {
-            PayoutCommand::RecordProviderWait(ProviderWaitAnnounced {
-                attempt,
-                code,
-                message,
-                wait_ms: wait.map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
-            })
+    match AttemptRecord::of(attempt, refusal) {
+        AttemptRecord::Unknown { reason } => {
+            PayoutCommand::RecordOutcomeUnknown { attempt, reason }
         }
-        // The provider's own balance check disagreed with ours: the payout goes back to waiting
-        // (a retryable refusal) rather than failing.
-        RefusalKind::Retryable | RefusalKind::InsufficientFunds => {
-            PayoutCommand::RecordSubmissionFailure {
-                attempt,
-                code,
-                message,
-                retryable: true,
-            }
-        }
-        RefusalKind::Final => PayoutCommand::RecordSubmissionFailure {
+        AttemptRecord::Wait(wait) => PayoutCommand::RecordProviderWait(wait),
+        AttemptRecord::Failed {
+            code,
+            message,
+            retryable,
+        } => PayoutCommand::RecordSubmissionFailure {
             attempt,
             code,
             message,
-            retryable: false,
+            retryable,
         },
     }
 }
