@@ -414,14 +414,21 @@ fn every_refusal_kind_of_a_charge_and_every_charge_status_has_its_step() {
             ChargeCommand::StartSubmission,
             charge::refusal_command(1, refusal(kind)),
         ]);
-        let later = charge::plan(&c, &t, &clock(Duration::from_secs(60), 2));
-        let expected = match kind {
-            RefusalKind::Final => ChargeAction::Done,
-            // No id: only the provider's webhook can name a charge whose answer was lost.
-            RefusalKind::OutcomeUnknown => ChargeAction::Wait(t.poll_after * 2),
-            _ => ChargeAction::Submit,
-        };
-        assert_eq!(later, expected, "{kind:?}");
+        let soon = charge::plan(&c, &t, &clock(Duration::from_secs(1), 2));
+        let later = charge::plan(&c, &t, &clock(Duration::from_secs(60), 3));
+        match kind {
+            RefusalKind::Final => assert_eq!(later, ChargeAction::Done),
+            // No id: only the provider's webhook can name a charge whose answer was lost; it is
+            // waited for, and the attempt abandoned (never resent) once A55 would have given up.
+            RefusalKind::OutcomeUnknown => {
+                assert_eq!(soon, ChargeAction::Wait(t.poll_after * 2));
+                assert!(
+                    matches!(later, ChargeAction::AbandonUnknown { .. }),
+                    "{later:?}"
+                );
+            }
+            _ => assert_eq!(later, ChargeAction::Submit, "{kind:?}"),
+        }
     }
     let unknown = charge(vec![
         ChargeCommand::StartSubmission,
