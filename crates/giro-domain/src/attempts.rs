@@ -32,17 +32,17 @@ impl ProviderWaitAnnounced {
     }
 }
 
-/// A lookup found nothing under the current attempt's handle, so the attempt was sent again under
-/// the same handle (the provider's idempotency makes a late original and the resend one payout),
-/// and the resend's outcome is unknown too. Each resend counts as an attempt.
+/// The current attempt's outcome was unknown and the provider affirmed it has nothing under the
+/// attempt's handle, so the attempt is sent again under the same handle (the provider's
+/// idempotency makes a late original and the resend one payout). Appended before the resend,
+/// like a claim: of several executors exactly one resends, and the resend is in flight until its
+/// outcome is recorded. Each resend counts as an attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Resent {
     pub attempt: u32,
     /// The resend's number within the attempt, from 1.
     pub resend: u32,
-    /// Why the resend's outcome is unknown.
-    pub reason: String,
 }
 
 /// What an order's events say about its attempts beyond its status: the retry policy's memory.
@@ -102,12 +102,11 @@ impl AttemptLog {
         self.unknown_reason = Some(reason.to_string());
     }
 
-    /// The attempt was sent again after a lookup found nothing.
-    pub fn resent(&mut self, resent: &Resent, at: DateTime<Utc>) {
+    /// The attempt is sent again after a lookup found nothing.
+    pub fn resent(&mut self, at: DateTime<Utc>) {
         self.resends += 1;
         self.current_resends += 1;
         self.last_send = Some(at);
-        self.unknown_reason = Some(resent.reason.clone());
     }
 }
 
@@ -170,14 +169,7 @@ mod tests {
             wait_ms: Some(1000),
         };
         log.deferred(&wait, at);
-        log.resent(
-            &Resent {
-                attempt: 2,
-                resend: 1,
-                reason: "time-out".into(),
-            },
-            at,
-        );
+        log.resent(at);
         assert_eq!(log.spent(2), 2);
         assert_eq!(log.deferred_run, 1);
         log.ended_run();

@@ -89,7 +89,7 @@ fn command() -> impl Strategy<Value = C> {
                 wait_ms,
             })
         }),
-        1 => (0u32..4).prop_map(|attempt| C::RecordResent { attempt, reason: "lost".into() }),
+        1 => (0u32..4).prop_map(|attempt| C::RecordResent { attempt }),
         6 => provider_report().prop_map(C::RecordReport),
         1 => prop::option::of(Just("caller withdrew".to_string()))
             .prop_map(|reason| C::Cancel { reason }),
@@ -233,9 +233,13 @@ fn check_effect(before: &Option<Payout>, after: &Payout, event: &E) -> Result<()
             prop_assert!(!after.outcome_unknown);
         }
         E::Resent(r) => {
+            prop_assert!(
+                b.outcome_unknown,
+                "only an attempt whose outcome is unknown is resent"
+            );
             prop_assert_eq!(after.attempts.resends, b.attempts.resends + 1);
             prop_assert_eq!(after.attempts.current_resends, r.resend);
-            prop_assert!(after.outcome_unknown);
+            prop_assert!(!after.outcome_unknown, "a resend is in flight");
         }
         E::ProviderStatus(r) => {
             prop_assert_eq!(after.report_ids.len(), b.report_ids.len() + 1);

@@ -318,11 +318,27 @@ fn an_unknown_outcome_is_resolved_resent_then_given_up_when_no_send_can_be_in_fl
         attempt: 1,
         reason: "time-out".into(),
     };
-    let resent = PayoutCommand::RecordResent {
+    let resent = PayoutCommand::RecordResent { attempt: 1 };
+    let in_flight = payout(vec![
+        PayoutCommand::StartSubmission,
+        unknown.clone(),
+        resent.clone(),
+    ]);
+    assert_eq!(
+        payout::plan(&in_flight, &t, &clock(Duration::from_millis(200), 2)),
+        PayoutAction::Wait(t.claim_timeout - Duration::from_millis(200)),
+        "a resend in flight is waited for like a claim"
+    );
+    let unknown_again = PayoutCommand::RecordOutcomeUnknown {
         attempt: 1,
         reason: "time-out again".into(),
     };
-    let p = payout(vec![PayoutCommand::StartSubmission, unknown, resent]);
+    let p = payout(vec![
+        PayoutCommand::StartSubmission,
+        unknown,
+        resent,
+        unknown_again,
+    ]);
     assert_eq!(p.attempts.spent(p.attempt), 2);
     assert_eq!(
         payout::plan(&p, &t, &clock(Duration::from_millis(200), 2)),

@@ -48,11 +48,10 @@ pub enum PayoutCommand {
     /// The provider turned the attempt away with "come back later" (see
     /// [`ProviderWaitAnnounced`]).
     RecordProviderWait(ProviderWaitAnnounced),
-    /// The current attempt, whose outcome was unknown and which a lookup did not find, was sent
-    /// again under its handle, and the resend's outcome is unknown too.
+    /// Send the current attempt again under its handle: its outcome was unknown and a lookup
+    /// found nothing. Appended before the resend.
     RecordResent {
         attempt: u32,
-        reason: String,
     },
     /// A provider report from a webhook or a poll.
     RecordReport(ProviderReport),
@@ -139,7 +138,7 @@ pub fn decide(
             in_attempt(p, wait.attempt, "record a provider's wait")?;
             Ok(vec![PayoutEvent::ProviderWaitAnnounced(wait.clone())])
         }
-        PayoutCommand::RecordResent { attempt, reason } => record_resent(p, *attempt, reason),
+        PayoutCommand::RecordResent { attempt } => record_resent(p, *attempt),
         PayoutCommand::RecordReport(report) => Ok(decide_report(p, report)),
         PayoutCommand::Fail { code, message } => fail(p, code, message),
     }
@@ -264,7 +263,7 @@ fn record_unknown(p: &Payout, attempt: u32, reason: &str) -> Result<Vec<PayoutEv
     })])
 }
 
-fn record_resent(p: &Payout, attempt: u32, reason: &str) -> Result<Vec<PayoutEvent>, Rejection> {
+fn record_resent(p: &Payout, attempt: u32) -> Result<Vec<PayoutEvent>, Rejection> {
     in_attempt(p, attempt, "record a resend")?;
     if !p.outcome_unknown {
         return Err(invalid_state(
@@ -275,7 +274,6 @@ fn record_resent(p: &Payout, attempt: u32, reason: &str) -> Result<Vec<PayoutEve
     Ok(vec![PayoutEvent::Resent(Resent {
         attempt,
         resend: p.attempts.current_resends + 1,
-        reason: reason.to_string(),
     })])
 }
 

@@ -245,7 +245,11 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
             p.outcome_unknown = p.status == PayoutStatus::Submitting;
             p.attempts.unknown(&u.reason);
         }
-        PayoutEvent::Resent(r) => p.attempts.resent(r, env.at),
+        PayoutEvent::Resent(_) => {
+            // Sent again: in flight, like a fresh claim, until its outcome is recorded.
+            p.outcome_unknown = false;
+            p.attempts.resent(env.at);
+        }
         PayoutEvent::ProviderStatus(r) => {
             p.report_ids.push(r.report_id.clone());
             if matches!(

@@ -1,7 +1,10 @@
 //! Payout events stored in the forms of earlier versions, read as today's: a "come back later"
 //! refusal was a `payout.submission_failed` whose message ended in ` [come back after 60s]`, and
 //! a resend after a lookup found nothing was a `payout.provider_status` with raw status
-//! `not_found` and id `<handle>:not_found:<n>`.
+//! `not_found` and id `<handle>:not_found:<n>`, recorded after the resend when its outcome was
+//! unknown too. It reads as the resend (`payout.resent`); the outcome it then found unknown is not
+//! replayed, so an order whose log ends there is resolved as a send in flight: after the claim
+//! time-out its outcome is recorded unknown and looked up.
 
 use super::event::{PayoutEvent, ProviderReport, ProviderWaitAnnounced, ReportedOutcome, Resent};
 use crate::attempts::legacy_wait;
@@ -41,6 +44,5 @@ fn legacy_resend(r: &ProviderReport) -> Option<Resent> {
     Some(Resent {
         attempt,
         resend: n.parse().ok()?,
-        reason: r.reason.clone().unwrap_or_default(),
     })
 }

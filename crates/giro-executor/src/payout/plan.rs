@@ -64,8 +64,10 @@ pub fn plan(p: &Payout, t: &Timings, clock: &Clock) -> PayoutAction {
         },
         PayoutStatus::Held => PayoutAction::Submit,
         PayoutStatus::Submitting if !p.outcome_unknown => {
-            if since < t.claim_timeout {
-                PayoutAction::Wait(t.claim_timeout - since)
+            // A claim or a resend in flight: its sender reports, or is taken for gone.
+            let quiet = clock.since(p.attempts.last_send.unwrap_or(p.status_since));
+            if quiet < t.claim_timeout {
+                PayoutAction::Wait(t.claim_timeout - quiet)
             } else {
                 PayoutAction::ClaimTimedOut
             }

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use giro_domain::payout::{Payout, PayoutCommand};
+use giro_domain::payout::{Payout, PayoutCommand, PayoutDecider};
 use giro_eventlog::ExecuteError;
-use giro_providers::{Lookup, RefusalKind, Submission};
+use giro_providers::Lookup;
 
 use super::act::PayoutWorker;
 use super::plan::{NotFound, after_failed_call};
@@ -72,29 +72,38 @@ impl PayoutWorker {
     }
 
     /// Sends the current attempt again under its handle: the provider affirmed it has nothing.
+    /// The resend is recorded first, on the payout as this step saw it, so that of several
+    /// instances exactly one resends; then its outcome is recorded like a submission's.
     async fn resend(&self, p: &Payout) -> Result<Next, ExecuteError> {
-        let Some(order) = self.order(p) else {
+        let claimed = self
+            .log
+            .execute_at::<PayoutDecider>(
+                p.id,
+                p.version,
+                &PayoutCommand::RecordResent { attempt: p.attempt },
+                &super::act::meta(p.id),
+            )
+            .await;
+        let claimed = match claimed {
+            Ok(Some(done)) if !done.appended.is_empty() => done.order.state,
+            Ok(_) | Err(ExecuteError::Rejected(_)) => return Ok(Next::Ack),
+            Err(e) => return Err(e),
+        };
+        let Some(claimed) = claimed else {
             return Ok(Next::Ack);
         };
-        match self.reserve(p).await {
+        let Some(order) = self.order(&claimed) else {
+            return Ok(Next::Ack);
+        };
+        match self.reserve(&claimed).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(order_id = %p.id,
                 "sending again without a reservation: the balance is short (the provider's own check refuses an overdraft)"),
             Err(e) => tracing::warn!(order_id = %p.id, error = %e,
                 "sending again without a reservation: funds unavailable"),
         }
-        match self.provider.submit(order).await {
-            Submission::Refused(r) if r.kind == RefusalKind::OutcomeUnknown => {
-                tracing::info!(order_id = %p.id, reason = %r.message, "resend's outcome unknown too; will look up again");
-                let cmd = PayoutCommand::RecordResent {
-                    attempt: p.attempt,
-                    reason: r.message,
-                };
-                self.command(p.id, cmd).await?;
-                Ok(Next::Ack)
-            }
-            other => self.record_and_release(p, other).await,
-        }
+        let outcome = self.provider.submit(order).await;
+        self.record_and_release(&claimed, outcome).await
     }
 
     /// A submitted payout whose callback is late: poll and record what the provider says.
