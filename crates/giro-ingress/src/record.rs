@@ -306,7 +306,7 @@ mod tests {
         let any: SocketAddr = "127.0.0.1:0".parse().expect("address");
         App {
             log: log.log.clone(),
-            config: IngressConfig::new(any, log.config.prefix.clone()),
+            config: IngressConfig::new(any, log.config.prefix.clone(), Default::default()),
             metrics: IngressMetrics::default(),
         }
     }
