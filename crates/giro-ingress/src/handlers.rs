@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use giro_domain::beneficiary::{BeneficiaryCommand, BeneficiaryDecider};
+use giro_domain::beneficiary::{ACCOUNTS_PROVIDER, BeneficiaryCommand, BeneficiaryDecider};
 use giro_domain::charge::{ChargeCommand, ChargeDecider};
 use giro_domain::payout::{PayoutCommand, PayoutDecider};
 use giro_eventlog::EventLog;
@@ -90,6 +90,15 @@ async fn store(app: &App, received: Received, body: &Bytes) -> Response {
     record::answer(app, provider, stored, ok)
 }
 
+/// Whether `provider` may report on beneficiary accounts: an instance the registry lists without
+/// the accounts capability never vouches for one.
+fn keeps_accounts(app: &App, provider: &giro_domain::ProviderId) -> bool {
+    app.config
+        .providers
+        .instance(provider.as_str())
+        .is_none_or(|i| i.accounts.is_some())
+}
+
 /// Stores one report on the order its handle names (or keeps it on the dead-letter subject).
 async fn store_one(
     app: &App,
@@ -121,6 +130,14 @@ async fn store_one(
             report_id,
             status,
         } => {
+            let order = handle.as_deref().and_then(|h| h.parse().ok());
+            if let (Some(order), false) = (order, keeps_accounts(app, provider)) {
+                return Err(NotStored::WrongProvider {
+                    kind: "beneficiary",
+                    order,
+                    owner: ACCOUNTS_PROVIDER.to_string(),
+                });
+            }
             let callback = callback(handle.as_deref(), &report_id);
             let command = BeneficiaryCommand::RecordStatus(status);
             record::store::<BeneficiaryDecider>(app, callback, command).await
