@@ -11,7 +11,11 @@ use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
 use giro_sandbox::killb::KillbConfig;
 use giro_sandbox::{Sandbox, SandboxConfig, Timing};
 
-use crate::*;
+use crate::{
+    A55_CLIENT_ID, A55_CLIENT_SECRET, A55_MERCHANT, A55_WALLET, A55_WEBHOOK_SECRET, CO_KEY,
+    CO_MERCHANT, KILLB_ACCOUNT, KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET, Stack, StackOptions,
+    TZ_KEY, TZ_MERCHANT,
+};
 
 /// The provider settings of the stack: the sandboxes' addresses and credentials.
 fn settings(sandbox: &Sandbox, ingress_url: &str, a55_legacy: bool) -> Settings {
