@@ -2,26 +2,20 @@
 //! stream, the sandboxes on free ports, the webhook ingress, and executors for every provider
 //! instance, wired the way `giro up` wires them.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use giro_domain::charge::{Charge, ChargeCommand, ChargeDecider};
 use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutStatus};
-use giro_domain::provider::Catalog;
-use giro_domain::{EventMeta, OrderId, ProviderId, Secret};
+use giro_domain::{EventMeta, OrderId, ProviderId};
 use giro_eventlog::test_support::TestLog;
-use giro_executor::{ExecutorConfig, ExecutorHandle, Timings};
-use giro_ingress::{A55Hook, CashyHook, IngressConfig, IngressHandle, KillbHook};
-use giro_providers::PayoutProvider;
-use giro_providers::a55::{A55Client, A55Config as A55ClientConfig};
-use giro_providers::cashy::{CashyClient, CashyConfig as CashyClientConfig, CashyCountry};
-use giro_providers::killb::{KillbClient, KillbConfig as KillbClientConfig};
-use giro_sandbox::a55::A55Config;
-use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
-use giro_sandbox::killb::KillbConfig;
-use giro_sandbox::{FaultSettings, Sandbox, SandboxConfig, Timing};
+use giro_executor::{ExecutorHandle, Timings};
+use giro_ingress::IngressHandle;
+use giro_providers::{Adapter, PayoutProvider, Registry};
+use giro_sandbox::{FaultSettings, Sandbox};
 use serde_json::json;
+
+mod start;
 
 pub const KILLB_EMAIL: &str = "ops@giro.test";
 pub const KILLB_PASSWORD: &str = "pw-123";
@@ -51,6 +45,8 @@ pub struct StackOptions {
     pub seed: u64,
     /// The A55 sandbox sends its older unsigned webhooks, and the ingress confirms them.
     pub a55_legacy: bool,
+    /// Providers registered after the configured ones, with the same settings (tests' own).
+    pub adapters: Vec<Arc<dyn Adapter>>,
 }
 
 impl Default for StackOptions {
@@ -73,6 +69,7 @@ impl Default for StackOptions {
             killb_balance: rust_decimal::Decimal::from(1_000_000_000i64),
             seed: 7,
             a55_legacy: false,
+            adapters: vec![],
         }
     }
 }
@@ -82,12 +79,11 @@ pub struct Stack {
     pub log: TestLog,
     pub sandbox: Sandbox,
     pub ingress: IngressHandle,
+    /// The providers, as the stack's settings configure them (plus `StackOptions::adapters`).
+    pub registry: Arc<Registry>,
+    /// The payout instances: id, client, pre-funded.
     pub providers: Vec<(ProviderId, Arc<dyn PayoutProvider>, bool)>,
     pub executors: Vec<(ProviderId, ExecutorHandle)>,
-    /// The A55 client the charge executor (and the legacy-webhook confirmation) use.
-    pub a55: Arc<A55Client>,
-    /// The KillB client of the payout executors, shared with the beneficiary accounts.
-    pub killb: Arc<KillbClient>,
     pub timings: Timings,
 }
 
@@ -96,166 +92,22 @@ fn pid(s: &str) -> ProviderId {
 }
 
 impl Stack {
-    pub async fn start(options: StackOptions) -> Stack {
-        let log = TestLog::new().await;
-        let any: SocketAddr = "127.0.0.1:0".parse().expect("address");
-        let mut ingress_config = IngressConfig::new(any, log.config.prefix.clone());
-        ingress_config.killb = Some(KillbHook {
-            provider: pid("killb"),
-            secret: Secret::new(KILLB_SECRET.into()),
-        });
-        ingress_config.cashy = vec![
-            CashyHook {
-                provider: pid("cashy-co"),
-                merchant_id: CO_MERCHANT.into(),
-                api_key: Secret::new(CO_KEY.into()),
-                country: CashyCountry::Co,
-            },
-            CashyHook {
-                provider: pid("cashy-tz"),
-                merchant_id: TZ_MERCHANT.into(),
-                api_key: Secret::new(TZ_KEY.into()),
-                country: CashyCountry::Tz,
-            },
-        ];
-        // The ingress must know its A55 client before it starts, and the client the sandbox's
-        // address: bind the sandbox's A55 on a port chosen here. Another test may take that
-        // port between choosing and binding it; then both start again on another.
-        let mut attempt = 0;
-        let (ingress, sandbox, a55) = loop {
-            attempt += 1;
-            let a55_port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-                .port();
-            let a55_addr: SocketAddr = format!("127.0.0.1:{a55_port}").parse().expect("address");
-            let mut a55_client = A55ClientConfig::new(
-                format!("http://{a55_addr}"),
-                A55_CLIENT_ID,
-                Secret::new(A55_CLIENT_SECRET.into()),
-                A55_WALLET,
-                A55_MERCHANT,
-                Secret::new(A55_WEBHOOK_SECRET.into()),
-            );
-            a55_client.timeout = Duration::from_secs(2);
-            let a55 = Arc::new(A55Client::new(a55_client).expect("a55 client"));
-            let mut ingress_config = ingress_config.clone();
-            ingress_config.a55 = Some(A55Hook {
-                provider: pid("a55"),
-                secret: Secret::new(A55_WEBHOOK_SECRET.into()),
-                legacy: options.a55_legacy.then(|| a55.clone()),
-            });
-            let ingress = giro_ingress::start(log.log.clone(), ingress_config)
-                .await
-                .expect("ingress starts");
-            let mut a55_sandbox =
-                A55Config::new(A55_CLIENT_ID, A55_CLIENT_SECRET, A55_WEBHOOK_SECRET);
-            a55_sandbox.bind = a55_addr;
-            a55_sandbox.webhook_url = Some(format!("{}/webhooks/a55", ingress.url()));
-            a55_sandbox.legacy_webhooks = options.a55_legacy;
-
-            let mut killb = KillbConfig::new(KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET);
-            killb.webhook_url = Some(format!("{}/webhooks/killb", ingress.url()));
-            if let Some(account) = killb.accounts.first_mut() {
-                account.amount = options.killb_balance;
-            }
-            let started = Sandbox::start(SandboxConfig {
-                killb: Some(killb),
-                cashy: Some(CashyConfig::new(vec![
-                    CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
-                    CashyMerchant::tanzania(TZ_MERCHANT, TZ_KEY),
-                ])),
-                a55: Some(a55_sandbox),
-                timing: Timing {
-                    time_scale: 0.0005,
-                    step_delay: Duration::from_millis(50),
-                    reversal_delay: Duration::from_millis(300),
-                    callback_timeout: Duration::from_secs(5),
-                },
-                faults: options.faults.clone(),
-                seed: options.seed,
-            })
-            .await;
-            match started {
-                Ok(sandbox) => break (ingress, sandbox, a55),
-                Err(e) if attempt < 5 => {
-                    eprintln!("sandbox did not start ({e}); again on other ports");
-                    ingress.stop().await;
-                }
-                Err(e) => panic!("sandbox starts: {e}"),
-            }
-        };
-
-        let notify = format!("{}/webhooks/cashy", ingress.url());
-        let killb_url = sandbox.killb_url().expect("killb");
-        let cashy_url = sandbox.cashy_url().expect("cashy");
-        let mut killb_client = KillbClientConfig::new(
-            killb_url,
-            KILLB_EMAIL,
-            Secret::new(KILLB_PASSWORD.into()),
-            KILLB_ACCOUNT,
-            Secret::new(KILLB_SECRET.into()),
-        );
-        killb_client.timeout = Duration::from_secs(2);
-        // The client-side limiter stays on (KillB's production rate, below the sandbox's 100/s):
-        // without it a burst of payouts meets 429s and burns its attempts, as it would in production.
-        let mut co = CashyClientConfig::new(
-            cashy_url.clone(),
-            CO_MERCHANT,
-            Secret::new(CO_KEY.into()),
-            CashyCountry::Co,
-            notify.clone(),
-        );
-        co.timeout = Duration::from_secs(2);
-        let mut tz = CashyClientConfig::new(
-            cashy_url,
-            TZ_MERCHANT,
-            Secret::new(TZ_KEY.into()),
-            CashyCountry::Tz,
-            notify,
-        );
-        tz.timeout = Duration::from_secs(2);
-        let killb = Arc::new(KillbClient::new(killb_client).expect("killb client"));
-        let providers: Vec<(ProviderId, Arc<dyn PayoutProvider>, bool)> = vec![
-            (pid("killb"), killb.clone(), true),
-            (
-                pid("cashy-co"),
-                Arc::new(CashyClient::new(co).expect("cashy client")),
-                false,
-            ),
-            (
-                pid("cashy-tz"),
-                Arc::new(CashyClient::new(tz).expect("cashy client")),
-                false,
-            ),
-        ];
-        let mut stack = Stack {
-            log,
-            sandbox,
-            ingress,
-            providers,
-            executors: vec![],
-            a55,
-            killb,
-            timings: options.timings,
-        };
-        for _ in 0..options.executors {
-            for i in 0..stack.providers.len() {
-                stack.start_executor(i).await;
-            }
-            stack.start_charge_executor().await;
-        }
-        stack
+    /// The stack's executor configuration.
+    fn stack_config(&self) -> giro_stack::StackConfig {
+        let mut config = giro_stack::StackConfig::new(self.log.config.prefix.clone(), None);
+        config.timings = Some(self.timings.clone());
+        config.payout_consumers = giro_stack::PayoutConsumers::PerInstance;
+        config
     }
 
-    /// Starts one more A55 charge executor instance.
+    /// Starts one more charge executor instance of every charge provider.
     pub async fn start_charge_executor(&mut self) {
-        let mut config = ExecutorConfig::new(pid("a55"), self.log.config.prefix.clone());
-        config.timings = self.timings.clone();
-        let handle = giro_executor::start_charges(self.log.log.clone(), self.a55.clone(), config)
-            .await
-            .expect("charge executor starts");
-        self.executors.push((pid("a55"), handle));
+        let started =
+            giro_stack::start_charges(&self.registry, &self.log.log, &self.stack_config(), None)
+                .await
+                .expect("charge executor starts");
+        self.executors
+            .extend(started.into_iter().map(|(id, handle)| (pid(&id), handle)));
     }
 
     /// Starts an intake instance on the stack's stream, and a client of it (10 s per request).
@@ -265,6 +117,7 @@ impl Stack {
             self.log.log.clone(),
             giro_intake::IntakeConfig {
                 prefix: self.log.config.prefix.clone(),
+                catalog: self.registry.catalog(),
                 ..giro_intake::IntakeConfig::default()
             },
         )
@@ -280,26 +133,27 @@ impl Stack {
 
     /// Starts one more beneficiary account executor instance (`killb-accounts`).
     pub async fn start_beneficiary_executor(&mut self) {
-        let id = pid(giro_domain::beneficiary::ACCOUNTS_PROVIDER);
-        let mut config = ExecutorConfig::new(id.clone(), self.log.config.prefix.clone());
-        config.timings = self.timings.clone();
-        let handle =
-            giro_executor::start_beneficiaries(self.log.log.clone(), self.killb.clone(), config)
+        let started =
+            giro_stack::start_accounts(&self.registry, &self.log.log, &self.stack_config())
                 .await
-                .expect("beneficiary executor starts");
-        self.executors.push((id, handle));
+                .expect("beneficiary executor starts")
+                .expect("a provider keeps accounts");
+        self.executors.push((pid(&started.0), started.1));
     }
 
-    /// Starts one more executor instance of provider `index` (in `PAYOUT_PROVIDERS` order).
+    /// Starts one more executor instance of payout provider `index` (in `providers` order).
     pub async fn start_executor(&mut self, index: usize) {
-        let (id, provider, prefunded) = &self.providers[index];
-        let mut config = ExecutorConfig::new(id.clone(), self.log.config.prefix.clone());
-        config.timings = self.timings.clone();
-        let handle =
-            giro_executor::start(self.log.log.clone(), provider.clone(), config, *prefunded)
-                .await
-                .expect("executor starts");
-        self.executors.push((id.clone(), handle));
+        let id = self.providers[index].0.clone();
+        let started = giro_stack::start_payouts(
+            &self.registry,
+            &self.log.log,
+            &self.stack_config(),
+            Some(id.as_str()),
+        )
+        .await
+        .expect("executor starts");
+        self.executors
+            .extend(started.into_iter().map(|(_, handle)| (id.clone(), handle)));
     }
 
     /// Stops (kills) the first running executor of `provider`.
@@ -333,7 +187,7 @@ impl Stack {
         let draft =
             giro_domain::payout::parse_create(body.to_string().as_bytes()).expect("valid payout");
         let cmd = draft
-            .into_command(&Catalog::default(), None)
+            .into_command(&self.registry.catalog(), None)
             .expect("routable payout");
         let id = cmd.order_id;
         self.log
@@ -409,9 +263,11 @@ impl Stack {
             "due_date": "2030-12-31", "description": "Order 42",
             "redirect_url": "https://shop.example.com/done"
         });
-        let cmd =
-            giro_domain::charge::parse_create(body.to_string().as_bytes(), &Catalog::default())
-                .expect("valid charge");
+        let cmd = giro_domain::charge::parse_create(
+            body.to_string().as_bytes(),
+            &self.registry.catalog(),
+        )
+        .expect("valid charge");
         let id = cmd.order_id;
         self.charge_command(id, ChargeCommand::Create(Box::new(cmd)))
             .await

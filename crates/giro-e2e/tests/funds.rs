@@ -13,16 +13,14 @@ const BATCH: usize = 10;
 const AMOUNT: i64 = 150_000;
 
 async fn killb_balance(stack: &Stack) -> Decimal {
-    let balances = stack
-        .killb
-        .balances()
+    // The pre-fund account's balance (KILLB_ACCOUNT), as the KillB instance reads it.
+    let killb = stack.registry.instance("killb").expect("killb instance");
+    let payouts = killb.payouts.as_ref().expect("killb pays out");
+    payouts
+        .balance(giro_domain::Currency::COP)
         .await
-        .expect("KillB answers balances");
-    balances
-        .iter()
-        .find(|b| b.account_id == KILLB_ACCOUNT)
-        .map(|b| b.amount)
-        .expect("the pre-fund account")
+        .expect("a pre-funded provider")
+        .expect("KillB answers balances")
 }
 
 async fn count(stack: &Stack, ids: &[giro_domain::OrderId], status: PayoutStatus) -> usize {

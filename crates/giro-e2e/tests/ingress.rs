@@ -557,14 +557,14 @@ proptest! {
         for value in [HeaderValue::from_str(&header), raw].into_iter().flatten() {
             headers.insert("X-Webhook-Signature", value.clone());
             headers.insert("X-Webhook-Timestamp", value);
-            prop_assert!(giro_ingress::a55::verify_signed("secret", &headers, &body, now).is_err());
+            prop_assert!(a55::webhook::verify_signed("secret", &headers, &body, now).is_err());
         }
         let at = now.timestamp();
         let mut signed = HeaderMap::new();
         signed.insert("X-Webhook-Timestamp", HeaderValue::from(at));
         let signature = giro_sandbox::a55::a55_signature("secret", at, &body);
         signed.insert("X-Webhook-Signature", HeaderValue::from_str(&signature).unwrap());
-        match giro_ingress::a55::verify_signed("secret", &signed, &body, now) {
+        match a55::webhook::verify_signed("secret", &signed, &body, now) {
             Ok(Some(v)) => {
                 let _ = v.handle.map(|h| h.parse::<SubmissionHandle>());
             }

@@ -507,18 +507,26 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
 
     // ingress, and the sandboxes calling it back.
     let ingress_log = open(nats.connect("ingress").await).await;
-    let mut ingress_config =
-        giro_ingress::IngressConfig::new("127.0.0.1:0".parse().unwrap(), PREFIX);
-    ingress_config.killb = Some(giro_ingress::KillbHook {
-        provider: pid("killb"),
+    let mut providers = giro_providers::Registry::default();
+    let killb = giro_providers::killb::webhook::KillbWebhook {
+        instance: pid("killb"),
         secret: Secret::new(KILLB_SECRET.into()),
-    });
-    ingress_config.cashy = vec![giro_ingress::CashyHook {
-        provider: pid("cashy-co"),
-        merchant_id: CO_MERCHANT.into(),
-        api_key: Secret::new(CO_KEY.into()),
-        country: CashyCountry::Co,
-    }];
+    };
+    let cashy = giro_providers::cashy::webhook::CashyWebhook {
+        merchants: vec![giro_providers::cashy::webhook::CashyMerchantHook {
+            instance: pid("cashy-co"),
+            merchant_id: CO_MERCHANT.into(),
+            api_key: Secret::new(CO_KEY.into()),
+            country: CashyCountry::Co,
+        }],
+    };
+    providers.webhook("killb", Arc::new(killb)).unwrap();
+    providers.webhook("cashy", Arc::new(cashy)).unwrap();
+    let ingress_config = giro_ingress::IngressConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        PREFIX,
+        Arc::new(providers),
+    );
     let ingress = giro_ingress::start(ingress_log, ingress_config)
         .await
         .expect("ingress starts");

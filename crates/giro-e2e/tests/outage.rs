@@ -10,7 +10,7 @@ use giro_domain::{EventMeta, ProviderId, Secret};
 use giro_e2e::{CO_KEY, CO_MERCHANT};
 use giro_eventlog::test_support::PrivateNats;
 use giro_eventlog::{EventLog, EventLogConfig};
-use giro_ingress::{CashyHook, IngressConfig};
+use giro_ingress::IngressConfig;
 use giro_providers::cashy::{CashyClient, CashyConfig as ClientConfig, CashyCountry};
 use giro_providers::{PayoutOrder, PayoutProvider, Submission};
 use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
@@ -34,13 +34,19 @@ async fn a_callback_refused_while_nats_is_down_is_stored_on_the_providers_retry(
     .await
     .unwrap();
     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let mut config = IngressConfig::new(any, "giro");
-    config.cashy = vec![CashyHook {
-        provider: ProviderId::try_from("cashy-co".to_string()).unwrap(),
-        merchant_id: CO_MERCHANT.into(),
-        api_key: Secret::new(CO_KEY.into()),
-        country: CashyCountry::Co,
-    }];
+    let mut providers = giro_providers::Registry::default();
+    let cashy = giro_providers::cashy::webhook::CashyWebhook {
+        merchants: vec![giro_providers::cashy::webhook::CashyMerchantHook {
+            instance: ProviderId::try_from("cashy-co".to_string()).unwrap(),
+            merchant_id: CO_MERCHANT.into(),
+            api_key: Secret::new(CO_KEY.into()),
+            country: CashyCountry::Co,
+        }],
+    };
+    providers
+        .webhook("cashy", std::sync::Arc::new(cashy))
+        .unwrap();
+    let config = IngressConfig::new(any, "giro", std::sync::Arc::new(providers));
     let ingress = giro_ingress::start(log.clone(), config).await.unwrap();
     // Cashy's schedule scaled so its ten retries span about a minute.
     let sandbox = Sandbox::start(SandboxConfig {

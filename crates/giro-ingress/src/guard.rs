@@ -11,23 +11,16 @@ use axum::http::header::CONTENT_LENGTH;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::handlers::App;
-
-/// The provider a webhook route is for, as the callbacks metric labels refusals made before the
-/// callback is verified.
-fn route_provider(path: &str) -> &'static str {
-    match path {
-        "/webhooks/killb" => "killb",
-        "/webhooks/cashy" => "cashy",
-        "/webhooks/a55" => "a55",
-        _ => "other",
-    }
-}
+use crate::handlers::{App, path_label};
 
 /// Runs the route under the configured time-out; logs and counts oversized and timed-out
 /// requests.
 pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
-    let provider = route_provider(request.uri().path());
+    // The provider a webhook route is for, as the callbacks metric labels refusals made before
+    // the callback is verified.
+    let path = request.uri().path().trim_start_matches("/webhooks/");
+    let provider = path_label(&app, path).to_string();
+    let provider = provider.as_str();
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)

@@ -1,26 +1,39 @@
-//! One handler per payout provider: verify, parse, store, then answer in the provider's success
-//! form (A55's charges are in `a55.rs`).
+//! `POST /webhooks/{path}`, for every provider alike: the receiver registered at `path` verifies
+//! and reads the callback, what it reports is stored, and only then does the provider get its
+//! own success answer.
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use giro_domain::beneficiary::{BeneficiaryCommand, BeneficiaryDecider, BeneficiaryStatusChanged};
-use giro_domain::payout::{PayoutCommand, PayoutDecider, ReportSource};
+use giro_domain::beneficiary::{ACCOUNTS_PROVIDER, BeneficiaryCommand, BeneficiaryDecider};
+use giro_domain::charge::{ChargeCommand, ChargeDecider};
+use giro_domain::payout::{PayoutCommand, PayoutDecider};
 use giro_eventlog::EventLog;
-use giro_providers::{cashy, killb};
+use giro_providers::{Received, WebhookReport};
 
 use crate::config::IngressConfig;
 use crate::metrics::IngressMetrics;
-use crate::record::{self, Callback};
+use crate::record::{self, Callback, NotStored, Stored};
 
 /// What handlers share.
 pub struct App {
     pub log: EventLog,
     pub config: IngressConfig,
     pub metrics: IngressMetrics,
+}
+
+/// The callbacks metric's provider label of a request at `/webhooks/<path>` before it is
+/// verified: the path when a receiver serves it, else `other` (so that stray requests cannot
+/// grow the metric).
+pub(crate) fn path_label<'a>(app: &App, path: &'a str) -> &'a str {
+    if app.config.providers.receiver(path).is_some() {
+        path
+    } else {
+        "other"
+    }
 }
 
 /// Refuses a callback: counted, logged, answered with `status` and the reason; nothing appended.
@@ -36,190 +49,99 @@ pub(crate) fn refuse(
     (status, why.to_string()).into_response()
 }
 
-/// `POST /webhooks/killb`: `x-signature-sha256` over the raw body, either documented reading.
-pub async fn killb(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    const P: &str = "killb";
-    let Some(hook) = &app.config.killb else {
-        return refuse(
-            &app,
-            P,
-            StatusCode::NOT_FOUND,
-            "not_configured",
-            "KillB webhooks are not configured",
-        );
+/// `POST /webhooks/{path}`.
+pub async fn webhook(
+    State(app): State<Arc<App>>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(receiver) = app.config.providers.receiver(&path).cloned() else {
+        let why = format!("no provider's webhooks are served at /webhooks/{path}");
+        return refuse(&app, "other", StatusCode::NOT_FOUND, "not_configured", &why);
     };
-    let Some(signature) = headers
-        .get("x-signature-sha256")
-        .and_then(|v| v.to_str().ok())
-    else {
-        return refuse(
-            &app,
-            P,
-            StatusCode::UNAUTHORIZED,
-            "forged",
-            "missing x-signature-sha256",
-        );
-    };
-    if !killb::sign::verify_signature(hook.secret.expose(), &body, signature) {
-        return refuse(
-            &app,
-            P,
-            StatusCode::UNAUTHORIZED,
-            "forged",
-            "signature does not match",
-        );
-    }
-    let provider = hook.provider.as_str();
-    let envelope = match killb::wire::WebhookEnvelope::parse(&body) {
-        Ok(e) => e,
-        Err(e) => {
-            return refuse(
-                &app,
-                provider,
-                StatusCode::BAD_REQUEST,
-                "malformed",
-                &format!("unreadable webhook: {e}"),
-            );
+    let received = match receiver.receive(&headers, &body, chrono::Utc::now()).await {
+        Ok(received) => received,
+        Err(r) => {
+            let label = r.instance.as_ref().map_or(path.as_str(), |i| i.as_str());
+            return refuse(&app, label, r.status, r.result, &r.reason);
         }
     };
-    if envelope.event == "ACCOUNT" {
-        return killb_account(&app, hook, &envelope, &body).await;
-    }
-    if envelope.event != "PAYOUT" {
-        // Other events (ramps, customers, …) are not Giro's business: acknowledged, not stored.
-        app.metrics.callback(provider, "ignored");
-        return StatusCode::OK.into_response();
-    }
-    let payout = match envelope.payout() {
-        Ok(p) => p,
-        Err(e) => {
-            return refuse(
-                &app,
-                provider,
-                StatusCode::BAD_REQUEST,
-                "malformed",
-                &format!("unreadable payout: {e}"),
-            );
-        }
-    };
-    let report = payout.report(ReportSource::Webhook);
-    let report_id = report.report_id.clone();
-    let callback = Callback {
-        provider: &hook.provider,
-        handle: payout.external_id.as_deref(),
-        report_id: &report_id,
-        body: &body,
-    };
-    let stored =
-        record::store::<PayoutDecider>(&app, callback, PayoutCommand::RecordReport(report)).await;
-    record::answer(&app, &hook.provider, stored, StatusCode::OK.into_response())
+    store(&app, received, &body).await
 }
 
-/// A KillB ACCOUNT webhook: the status of a beneficiary's account (`externalId` is the
-/// beneficiary id), recorded as `beneficiary.status_changed`. A status KillB has not documented
-/// is kept on the dead-letter subject, not guessed at.
-async fn killb_account(
-    app: &App,
-    hook: &crate::config::KillbHook,
-    envelope: &killb::wire::WebhookEnvelope,
-    body: &Bytes,
-) -> Response {
-    let provider = hook.provider.as_str();
-    let account = match envelope.account() {
-        Ok(a) => a,
-        Err(e) => {
-            return refuse(
-                app,
-                provider,
-                StatusCode::BAD_REQUEST,
-                "malformed",
-                &format!("unreadable account: {e}"),
-            );
+/// Stores what a verified callback reports, in order (stopping at the first that cannot be
+/// stored), and answers.
+async fn store(app: &App, received: Received, body: &Bytes) -> Response {
+    let provider = &received.instance;
+    let ok = (received.answer.status, received.answer.body).into_response();
+    if received.reports.is_empty() {
+        // Not Giro's business (KillB ramps, customers, …): acknowledged, not stored.
+        app.metrics.callback(provider.as_str(), "ignored");
+        return ok;
+    }
+    let mut stored: Result<Stored, NotStored> = Ok(Stored::Duplicate);
+    for report in received.reports {
+        stored = store_one(app, &received.instance, report, body).await;
+        if stored.is_err() {
+            break;
         }
-    };
-    let report_id = format!("{}:{}", account.id, account.status);
-    let callback = Callback {
-        provider: &hook.provider,
-        handle: account.external_id.as_deref(),
-        report_id: &report_id,
+    }
+    record::answer(app, provider, stored, ok)
+}
+
+/// Whether `provider` may report on beneficiary accounts: an instance the registry lists without
+/// the accounts capability never vouches for one.
+fn keeps_accounts(app: &App, provider: &giro_domain::ProviderId) -> bool {
+    app.config
+        .providers
+        .instance(provider.as_str())
+        .is_none_or(|i| i.accounts.is_some())
+}
+
+/// Stores one report on the order its handle names (or keeps it on the dead-letter subject).
+async fn store_one(
+    app: &App,
+    provider: &giro_domain::ProviderId,
+    report: WebhookReport,
+    body: &Bytes,
+) -> Result<Stored, NotStored> {
+    let callback = |handle, report_id| Callback {
+        provider,
+        handle,
+        report_id,
         body,
     };
-    let Some(status) = account.beneficiary_status() else {
-        let reason = format!("unknown KillB account status {:?}", account.status);
-        let stored = record::keep(app, &callback, &reason).await;
-        return record::answer(app, &hook.provider, stored, StatusCode::OK.into_response());
-    };
-    let command = BeneficiaryCommand::RecordStatus(BeneficiaryStatusChanged {
-        status,
-        provider_ref: Some(account.id.clone()),
-        reason: None,
-    });
-    let stored = record::store::<BeneficiaryDecider>(app, callback, command).await;
-    record::answer(app, &hook.provider, stored, StatusCode::OK.into_response())
-}
-
-/// `POST /webhooks/cashy`: the merchant in `MerchantId` must be configured, and `Sign` must be
-/// the MD5 of the raw body and that merchant's key. The merchant decides the provider instance
-/// (its orders are the only ones the callback may report on) and the success answer.
-pub async fn cashy(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    const P: &str = "cashy";
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let Some(merchant) = header("MerchantId") else {
-        return refuse(
-            &app,
-            P,
-            StatusCode::UNAUTHORIZED,
-            "forged",
-            "missing MerchantId",
-        );
-    };
-    let Some(hook) = app.config.cashy.iter().find(|h| h.merchant_id == merchant) else {
-        return refuse(
-            &app,
-            P,
-            StatusCode::UNAUTHORIZED,
-            "forged",
-            "unknown MerchantId",
-        );
-    };
-    let Some(sign) = header("Sign") else {
-        return refuse(&app, P, StatusCode::UNAUTHORIZED, "forged", "missing Sign");
-    };
-    if !cashy::verify_sign(&body, hook.api_key.expose(), sign) {
-        return refuse(
-            &app,
-            P,
-            StatusCode::UNAUTHORIZED,
-            "forged",
-            "Sign does not match",
-        );
-    }
-    let provider = hook.provider.as_str();
-    let callback = match cashy::wire::Callback::parse(&body) {
-        Ok(c) => c,
-        Err(e) => {
-            return refuse(
-                &app,
-                provider,
-                StatusCode::BAD_REQUEST,
-                "malformed",
-                &format!("unreadable callback: {e}"),
-            );
+    match report {
+        WebhookReport::Payout { handle, report } => {
+            let report_id = report.report_id.clone();
+            let callback = callback(handle.as_deref(), &report_id);
+            let command = PayoutCommand::RecordReport(report);
+            record::store::<PayoutDecider>(app, callback, command).await
         }
-    };
-    let report = callback.report();
-    let report_id = report.report_id.clone();
-    let stored = record::store::<PayoutDecider>(
-        &app,
-        Callback {
-            provider: &hook.provider,
-            handle: callback.mch_order_no.as_deref(),
-            report_id: &report_id,
-            body: &body,
-        },
-        PayoutCommand::RecordReport(report),
-    )
-    .await;
-    let ok = (StatusCode::OK, hook.country.callback_ack()).into_response();
-    record::answer(&app, &hook.provider, stored, ok)
+        WebhookReport::Charge { handle, report } => {
+            let report_id = report.report_id.clone();
+            let callback = callback(handle.as_deref(), &report_id);
+            let command = ChargeCommand::RecordReport(report);
+            record::store::<ChargeDecider>(app, callback, command).await
+        }
+        WebhookReport::Beneficiary {
+            handle,
+            report_id,
+            status,
+        } => {
+            let order = handle.as_deref().and_then(|h| h.parse().ok());
+            if let (Some(order), false) = (order, keeps_accounts(app, provider)) {
+                return Err(NotStored::WrongProvider {
+                    kind: "beneficiary",
+                    order,
+                    owner: ACCOUNTS_PROVIDER.to_string(),
+                });
+            }
+            let callback = callback(handle.as_deref(), &report_id);
+            let command = BeneficiaryCommand::RecordStatus(status);
+            record::store::<BeneficiaryDecider>(app, callback, command).await
+        }
+        WebhookReport::Keep { reason } => record::keep(app, &callback(None, ""), &reason).await,
+    }
 }

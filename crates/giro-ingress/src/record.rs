@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use giro_domain::beneficiary::{ACCOUNTS_PROVIDER, BeneficiaryDecider};
+use giro_domain::beneficiary::BeneficiaryDecider;
 use giro_domain::charge::ChargeDecider;
 use giro_domain::payout::PayoutDecider;
 use giro_domain::{Decider, ErrorCode, EventMeta, OrderId, ProviderId, SubmissionHandle};
@@ -52,17 +52,12 @@ impl Reported for ChargeDecider {
     }
 }
 
-/// Beneficiaries are KillB accounts: only KillB's webhooks report on them, naming the
-/// beneficiary id they were created under (`externalId`).
+/// Beneficiaries are accounts at the provider that keeps them, named by the beneficiary id they
+/// were created under (`externalId`). Which instances may report on them is the registry's to say
+/// (the accounts capability), checked before the report is stored.
 impl Reported for BeneficiaryDecider {
-    fn owned_by(state: &Self::State, provider: &ProviderId) -> Option<Result<(), String>> {
-        state.as_ref().map(|_| {
-            if provider.as_str().starts_with("killb") {
-                Ok(())
-            } else {
-                Err(ACCOUNTS_PROVIDER.to_string())
-            }
-        })
+    fn owned_by(state: &Self::State, _provider: &ProviderId) -> Option<Result<(), String>> {
+        state.as_ref().map(|_| Ok(()))
     }
 
     fn order_of(handle: &str) -> Option<OrderId> {
@@ -306,7 +301,7 @@ mod tests {
         let any: SocketAddr = "127.0.0.1:0".parse().expect("address");
         App {
             log: log.log.clone(),
-            config: IngressConfig::new(any, log.config.prefix.clone()),
+            config: IngressConfig::new(any, log.config.prefix.clone(), Default::default()),
             metrics: IngressMetrics::default(),
         }
     }

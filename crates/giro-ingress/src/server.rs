@@ -16,7 +16,8 @@ use crate::guard;
 use crate::handlers::{self, App};
 use crate::metrics::IngressMetrics;
 
-/// The ingress's routes over `log`. The webhook routes take bodies up to
+/// The ingress's routes over `log`: `POST /webhooks/{path}` for every webhook receiver of
+/// `config.providers`, health, readiness and metrics. The webhook routes take bodies up to
 /// `config.max_body_bytes` and answer within `config.request_timeout`; what they refuse for
 /// either reason is logged and counted.
 pub fn router(log: EventLog, config: IngressConfig, metrics: IngressMetrics) -> Router {
@@ -27,9 +28,7 @@ pub fn router(log: EventLog, config: IngressConfig, metrics: IngressMetrics) -> 
         metrics,
     });
     let webhooks = Router::new()
-        .route("/webhooks/killb", post(handlers::killb))
-        .route("/webhooks/cashy", post(handlers::cashy))
-        .route("/webhooks/a55", post(crate::a55::webhook))
+        .route("/webhooks/{path}", post(handlers::webhook))
         .layer(DefaultBodyLimit::max(limit))
         .route_layer(from_fn_with_state(app.clone(), guard::guard));
     Router::new()

@@ -4,6 +4,7 @@
 //! never a panic.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -12,8 +13,12 @@ use axum::http::{Request, StatusCode};
 use giro_domain::{OrderId, ProviderId, Secret, SubmissionHandle};
 use giro_eventlog::test_support::{PrivateNats, TestLog};
 use giro_eventlog::{EventLog, EventLogConfig};
-use giro_ingress::{A55Hook, CashyHook, IngressConfig, IngressMetrics, KillbHook};
+use giro_ingress::{IngressConfig, IngressMetrics};
+use giro_providers::Registry;
+use giro_providers::a55::webhook::A55Webhook;
 use giro_providers::cashy::CashyCountry;
+use giro_providers::cashy::webhook::{CashyMerchantHook, CashyWebhook};
+use giro_providers::killb::webhook::KillbWebhook;
 use giro_sandbox::a55::a55_signature;
 use giro_sandbox::cashy::cashy_sign;
 use giro_sandbox::killb::{KillbSignature, killb_signature};
@@ -36,31 +41,32 @@ fn pid(s: &str) -> ProviderId {
 /// Every provider configured, A55's unsigned legacy form refused.
 fn config(prefix: &str) -> IngressConfig {
     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let mut config = IngressConfig::new(any, prefix);
-    config.killb = Some(KillbHook {
-        provider: pid("killb"),
+    let mut providers = Registry::default();
+    let killb = KillbWebhook {
+        instance: pid("killb"),
         secret: Secret::new(KILLB_SECRET.into()),
-    });
-    config.cashy = vec![
-        CashyHook {
-            provider: pid("cashy-co"),
-            merchant_id: CO_MERCHANT.into(),
-            api_key: Secret::new(CO_KEY.into()),
-            country: CashyCountry::Co,
-        },
-        CashyHook {
-            provider: pid("cashy-tz"),
-            merchant_id: TZ_MERCHANT.into(),
-            api_key: Secret::new(TZ_KEY.into()),
-            country: CashyCountry::Tz,
-        },
-    ];
-    config.a55 = Some(A55Hook {
-        provider: pid("a55"),
+    };
+    let merchant = |instance: &str, merchant_id: &str, key: &str, country| CashyMerchantHook {
+        instance: pid(instance),
+        merchant_id: merchant_id.into(),
+        api_key: Secret::new(key.into()),
+        country,
+    };
+    let cashy = CashyWebhook {
+        merchants: vec![
+            merchant("cashy-co", CO_MERCHANT, CO_KEY, CashyCountry::Co),
+            merchant("cashy-tz", TZ_MERCHANT, TZ_KEY, CashyCountry::Tz),
+        ],
+    };
+    let a55 = A55Webhook {
+        instance: pid("a55"),
         secret: Secret::new(A55_SECRET.into()),
         legacy: None,
-    });
-    config
+    };
+    providers.webhook("killb", Arc::new(killb)).unwrap();
+    providers.webhook("cashy", Arc::new(cashy)).unwrap();
+    providers.webhook("a55", Arc::new(a55)).unwrap();
+    IngressConfig::new(any, prefix, Arc::new(providers))
 }
 
 fn router(log: &TestLog) -> Router {

@@ -2,7 +2,6 @@
 //! runs — intake, executors, the sandboxes' callbacks, the ingress — on a private stream.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,13 @@ use giro_sandbox::killb::KillbConfig;
 use giro_sandbox::{Sandbox, SandboxConfig, Timing};
 
 use crate::bench::percentiles;
-use crate::providers::ProviderArgs;
+
+/// The sandbox flags alone, for their credentials (from `GIRO_*` variables and defaults).
+#[derive(clap::Parser)]
+struct SandboxCredentials {
+    #[command(flatten)]
+    sandbox: giro_sandbox::cli::SandboxArgs,
+}
 
 /// Options of `giro bench e2e`.
 #[derive(Args, Debug)]
@@ -98,26 +103,20 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
         }
     };
     let log = EventLog::open(connect("intake").await?, config.clone()).await?;
-    let settings = ProviderArgs::from_env();
-    let any: SocketAddr = "127.0.0.1:0".parse()?;
-    // The ingress first: the sandboxes need its address.
-    let (killb_hook, cashy_hooks) = settings.hooks()?;
-    let mut ingress_config = giro_ingress::IngressConfig::new(any, config.prefix.clone());
-    ingress_config.killb = Some(killb_hook);
-    ingress_config.cashy = cashy_hooks;
-    // One process, as `giro up` runs it: every component has its own connection and they share
-    // the log's cache of recent orders.
-    let ingress =
-        giro_ingress::start(log.share(connect("ingress").await?).await?, ingress_config).await?;
+    // The sandboxes' credentials, from the same GIRO_* variables the providers read.
+    let creds = <SandboxCredentials as clap::Parser>::parse_from(["giro"]).sandbox;
+    // The ingress's address first: the sandboxes need it, and the providers need theirs.
+    let listen = crate::cli::concrete_addr("127.0.0.1:0".parse()?)?;
+    let ingress_url = format!("http://{listen}");
     let mut killb = KillbConfig::new(
-        settings.killb_email.clone(),
-        settings.killb_password.clone(),
-        settings.killb_webhook_secret.clone(),
+        creds.killb_email.clone(),
+        creds.killb_password.clone(),
+        creds.killb_webhook_secret.clone(),
     );
-    killb.webhook_url = Some(format!("{}/webhooks/killb", ingress.url()));
+    killb.webhook_url = Some(format!("{ingress_url}/webhooks/killb"));
     killb.rate_limit = None;
     if let Some(account) = killb.accounts.first_mut() {
-        account.id = settings.killb_prefund_account.clone();
+        account.id = creds.killb_account.clone();
         account.amount = rust_decimal::Decimal::from(1_000_000_000_000i64);
     }
     let sandbox = Sandbox::start(SandboxConfig {
@@ -129,15 +128,15 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
             CashyMerchant {
                 balance: rust_decimal::Decimal::from(1_000_000_000_000_000i64),
                 ..CashyMerchant::colombia(
-                    settings.cashy_co_merchant.clone(),
-                    settings.cashy_co_key.clone(),
+                    creds.cashy_co_merchant.clone(),
+                    creds.cashy_co_key.clone(),
                 )
             },
             CashyMerchant {
                 balance: rust_decimal::Decimal::from(1_000_000_000_000_000i64),
                 ..CashyMerchant::tanzania(
-                    settings.cashy_tz_merchant.clone(),
-                    settings.cashy_tz_key.clone(),
+                    creds.cashy_tz_merchant.clone(),
+                    creds.cashy_tz_key.clone(),
                 )
             },
         ])),
@@ -151,27 +150,26 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
         ..SandboxConfig::default()
     })
     .await?;
-    let mut providers = settings.clone();
-    providers.killb_url = sandbox.killb_url().unwrap_or_default();
-    providers.cashy_url = sandbox.cashy_url().unwrap_or_default();
-    providers.ingress_public_url = ingress.url();
+    let mut settings = giro_providers::Settings::from_env();
+    crate::providers::for_sandbox(&mut settings, &sandbox, &creds);
+    settings.set("GIRO_INGRESS_PUBLIC_URL", ingress_url);
     // The sandbox here does not rate-limit, so neither does the client: the figure is Giro's.
-    providers.killb_rate_limit = 0;
+    settings.set("GIRO_KILLB_RATE_LIMIT", "0");
+    let registry = crate::providers::registry(&settings)?;
+    // One process, as `giro up` runs it: every component has its own connection and they share
+    // the log's cache of recent orders.
+    let mut stack_config = giro_stack::StackConfig::new(config.prefix.clone(), None);
+    stack_config.max_in_flight = Some(args.executor_in_flight);
+    let ingress_log = log.share(connect("ingress").await?).await?;
+    let ingress =
+        giro_stack::start_ingress(registry.clone(), &ingress_log, &stack_config, listen).await?;
     let mut executors = Vec::new();
     for _ in 0..args.executors.max(1) {
-        let mut instances = Vec::new();
-        for instance in providers.instances(Arc::new(providers.killb()?))? {
-            let mut c =
-                giro_executor::ExecutorConfig::new(instance.id.clone(), config.prefix.clone());
-            c.max_in_flight = args.executor_in_flight.max(1);
-            instances.push(giro_executor::PayoutInstance {
-                provider: instance.client,
-                config: c,
-                prefunded: instance.prefunded,
-            });
-        }
         let log = log.share(connect("executors").await?).await?;
-        executors.push(giro_executor::start_payouts(log, instances).await?);
+        for (_, executor) in giro_stack::start_payouts(&registry, &log, &stack_config, None).await?
+        {
+            executors.push(executor);
+        }
     }
     let intake_conn = connect("intake").await?;
     let intake = Intake::start(
@@ -179,6 +177,7 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
         log.clone(),
         IntakeConfig {
             prefix: config.prefix.clone(),
+            catalog: registry.catalog(),
             ..IntakeConfig::default()
         },
     )

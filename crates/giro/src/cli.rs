@@ -10,7 +10,6 @@ use giro_eventlog::{EventLog, EventLogConfig};
 use giro_intake::{Intake, IntakeClient, IntakeConfig, Reply};
 
 use crate::bench;
-use crate::providers::ProviderArgs;
 
 #[derive(Parser)]
 #[command(
@@ -127,8 +126,8 @@ pub struct IntakeArgs {
 /// `giro executor`.
 #[derive(Args, Clone, Debug)]
 pub struct ExecutorArgs {
-    /// The provider instance: killb, cashy-co, cashy-tz (payouts), a55 (charges) or
-    /// killb-accounts (beneficiaries as KillB accounts).
+    /// The provider instance (one the provider registry configures: payouts or charges), or
+    /// killb-accounts (beneficiaries as accounts of the provider that keeps them).
     #[arg(long, env = "GIRO_PROVIDER")]
     pub provider: String,
     #[command(flatten)]
@@ -136,8 +135,6 @@ pub struct ExecutorArgs {
     /// Where /healthz, /readyz and /metrics are served (one port per instance on a host).
     #[arg(long, env = "GIRO_METRICS_ADDR", default_value = "127.0.0.1:9102")]
     pub metrics_addr: std::net::SocketAddr,
-    #[command(flatten)]
-    pub providers: ProviderArgs,
 }
 
 /// `giro ingress`.
@@ -148,8 +145,6 @@ pub struct IngressArgs {
     pub listen: std::net::SocketAddr,
     #[command(flatten)]
     pub nats: NatsArgs,
-    #[command(flatten)]
-    pub providers: ProviderArgs,
 }
 
 /// `giro up`: the engine plus, unless told otherwise, the provider simulators in-process.
@@ -250,7 +245,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// `addr` itself, or with port 0 a free port on its host (found by binding it once).
-fn concrete_addr(addr: std::net::SocketAddr) -> std::io::Result<std::net::SocketAddr> {
+pub(crate) fn concrete_addr(addr: std::net::SocketAddr) -> std::io::Result<std::net::SocketAddr> {
     if addr.port() != 0 {
         return Ok(addr);
     }
@@ -321,15 +316,18 @@ async fn wait_for_shutdown() {
     tracing::info!("shutting down");
 }
 
+/// The intake service, validating and routing orders with `registry`'s catalog.
 async fn run_intake(
     args: &NatsArgs,
     name: &str,
     shared: Option<&EventLog>,
+    registry: &giro_providers::Registry,
 ) -> anyhow::Result<giro_intake::IntakeHandle> {
     let client = args.connect_service(name).await?;
     let log = log_on(args, client.clone(), shared).await?;
     let config = IntakeConfig {
         prefix: args.prefix.clone(),
+        catalog: registry.catalog(),
         ..IntakeConfig::default()
     };
     let handle = Intake::start(client, log, config)
@@ -377,89 +375,102 @@ async fn log_on(
     .context("opening the event stream")
 }
 
-/// The payout executors of `instances`, in this process on one consumer (see
-/// `giro_executor::start_payouts`).
-async fn run_payout_executor(
-    args: &NatsArgs,
-    instances: Vec<crate::providers::Instance>,
-    shared: Option<&EventLog>,
-) -> anyhow::Result<giro_executor::ExecutorHandle> {
-    let ids: Vec<String> = instances.iter().map(|i| i.id.to_string()).collect();
-    let name = match ids.as_slice() {
-        [one] => format!("giro-executor-{one}"),
-        _ => giro_executor::SHARED_PAYOUT_CONSUMER.to_string(),
-    };
-    let log = open_log(args, &name, shared).await?;
-    let instances = instances
-        .into_iter()
-        .map(|instance| giro_executor::PayoutInstance {
-            config: giro_executor::ExecutorConfig::new(instance.id, args.prefix.clone()),
-            provider: instance.client,
-            prefunded: instance.prefunded,
+/// Each component's event log on a connection of its own, named after it; sharing `shared`'s
+/// cache of recent orders when the components run in one process (`giro up`).
+struct ComponentLogs<'a> {
+    nats: &'a NatsArgs,
+    shared: Option<&'a EventLog>,
+}
+
+impl giro_stack::Logs for ComponentLogs<'_> {
+    fn open<'a>(
+        &'a self,
+        component: &'a str,
+    ) -> giro_providers::BoxFuture<'a, Result<EventLog, giro_stack::StackError>> {
+        Box::pin(async move {
+            open_log(self.nats, component, self.shared)
+                .await
+                .map_err(|e| giro_stack::StackError::Log {
+                    component: component.to_string(),
+                    reason: format!("{e:#}"),
+                })
         })
-        .collect();
-    let handle = giro_executor::start_payouts(log, instances)
-        .await
-        .with_context(|| format!("starting the payout executor of {}", ids.join(", ")))?;
-    tracing::info!(providers = %ids.join(", "), consumer = %name, "payout executor running");
-    Ok(handle)
+    }
 }
 
-async fn run_charge_executor(
-    args: &NatsArgs,
-    providers: &ProviderArgs,
-    shared: Option<&EventLog>,
-) -> anyhow::Result<giro_executor::ExecutorHandle> {
-    let id = giro_domain::ProviderId::try_from("a55".to_string())
-        .map_err(|e| anyhow::anyhow!("provider id a55: {e}"))?;
-    let log = open_log(args, "giro-executor-a55", shared).await?;
-    let config = giro_executor::ExecutorConfig::new(id, args.prefix.clone());
-    let handle = giro_executor::start_charges(log, providers.a55()?, config)
-        .await
-        .context("starting the charge executor of a55")?;
-    tracing::info!(provider = "a55", "charge executor running");
-    Ok(handle)
+/// `giro executor --provider <id>`: the executor of one provider instance (payouts or charges)
+/// or of the beneficiary accounts.
+async fn run_executor(args: &ExecutorArgs) -> anyhow::Result<Vec<giro_executor::ExecutorHandle>> {
+    let registry = crate::providers::registry(&giro_providers::Settings::from_env())?;
+    let logs = ComponentLogs {
+        nats: &args.nats,
+        shared: None,
+    };
+    let mut config = giro_stack::StackConfig::new(args.nats.prefix.clone(), None);
+    config.payout_consumers = giro_stack::PayoutConsumers::PerInstance;
+    let id = args.provider.as_str();
+    let mut started = if id == giro_domain::beneficiary::ACCOUNTS_PROVIDER {
+        giro_stack::start_accounts(&registry, &logs, &config)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        let mut started = giro_stack::start_payouts(&registry, &logs, &config, Some(id)).await?;
+        started.extend(giro_stack::start_charges(&registry, &logs, &config, Some(id)).await?);
+        started
+    };
+    if started.is_empty() {
+        let known: Vec<&str> = registry
+            .instances()
+            .iter()
+            .map(|i| i.id().as_str())
+            .collect();
+        anyhow::bail!(
+            "no provider instance {id:?} ({}, {})",
+            known.join(", "),
+            giro_domain::beneficiary::ACCOUNTS_PROVIDER
+        );
+    }
+    Ok(started.drain(..).map(|(_, handle)| handle).collect())
 }
 
-async fn run_beneficiary_executor(
-    args: &NatsArgs,
-    killb: std::sync::Arc<giro_providers::killb::KillbClient>,
-    shared: Option<&EventLog>,
-) -> anyhow::Result<giro_executor::ExecutorHandle> {
-    let provider = giro_domain::beneficiary::ACCOUNTS_PROVIDER;
-    let id = giro_domain::ProviderId::try_from(provider.to_string())
-        .map_err(|e| anyhow::anyhow!("provider id {provider}: {e}"))?;
-    let log = open_log(args, &format!("giro-executor-{provider}"), shared).await?;
-    let config = giro_executor::ExecutorConfig::new(id, args.prefix.clone());
-    let handle = giro_executor::start_beneficiaries(log, killb, config)
+/// Starts the provider sandboxes in-process unless told not to, telling them where the ingress
+/// is, and points `settings` at them.
+async fn start_sandbox(
+    up: &mut UpArgs,
+    settings: &mut giro_providers::Settings,
+) -> anyhow::Result<Option<giro_sandbox::Sandbox>> {
+    let public = settings.ingress_public_url();
+    if up.sandbox.killb_webhook_url.is_none() {
+        up.sandbox.killb_webhook_url = Some(format!("{public}/webhooks/killb"));
+    }
+    if up.sandbox.a55_webhook_url.is_none() {
+        up.sandbox.a55_webhook_url = Some(format!("{public}/webhooks/a55"));
+    }
+    if up.no_sandbox {
+        return Ok(None);
+    }
+    let sandbox = giro_sandbox::Sandbox::start(up.sandbox.config())
         .await
-        .with_context(|| format!("starting the beneficiary executor of {provider}"))?;
-    tracing::info!(provider, "beneficiary account executor running");
-    Ok(handle)
-}
-
-async fn run_ingress(
-    args: &NatsArgs,
-    providers: &ProviderArgs,
-    listen: std::net::SocketAddr,
-    shared: Option<&EventLog>,
-) -> anyhow::Result<giro_ingress::IngressHandle> {
-    let log = open_log(args, "giro-ingress", shared).await?;
-    let (killb, cashy) = providers.hooks()?;
-    let mut config = giro_ingress::IngressConfig::new(listen, args.prefix.clone());
-    config.killb = Some(killb);
-    config.cashy = cashy;
-    config.a55 = Some(providers.a55_hook()?);
-    giro_ingress::start(log, config)
-        .await
-        .with_context(|| format!("binding the ingress to {listen}"))
+        .context("starting the provider sandboxes")?;
+    for (name, url) in [
+        ("KillB", sandbox.killb_url()),
+        ("Cashy", sandbox.cashy_url()),
+        ("A55", sandbox.a55_url()),
+    ] {
+        if let Some(url) = url {
+            eprintln!("{name} sandbox on {url} (introspection: {url}/_sandbox/summary)");
+        }
+    }
+    crate::providers::for_sandbox(settings, &sandbox, &up.sandbox);
+    Ok(Some(sandbox))
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Up(mut up) => {
             // Provider settings come from GIRO_* variables (the sandbox flags share their names).
-            let mut settings = ProviderArgs::from_env();
+            let mut settings = giro_providers::Settings::from_env();
             // The sandboxes are told where to send callbacks before the ingress starts, so a
             // free port (`:0`) is chosen now; and unless a public URL is configured, providers
             // call the ingress where it listens.
@@ -467,52 +478,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format!("choosing a port for the ingress on {}", up.ingress_addr)
             })?;
             if std::env::var_os("GIRO_INGRESS_PUBLIC_URL").is_none_or(|v| v.is_empty()) {
-                settings.ingress_public_url = format!("http://{}", reachable(up.ingress_addr));
+                let url = format!("http://{}", reachable(up.ingress_addr));
+                settings.set("GIRO_INGRESS_PUBLIC_URL", url);
             }
-            if up.sandbox.killb_webhook_url.is_none() {
-                up.sandbox.killb_webhook_url =
-                    Some(format!("{}/webhooks/killb", settings.ingress_public_url));
-            }
-            if up.sandbox.a55_webhook_url.is_none() {
-                up.sandbox.a55_webhook_url =
-                    Some(format!("{}/webhooks/a55", settings.ingress_public_url));
-            }
-            let sandbox = if up.no_sandbox {
-                None
-            } else {
-                let sandbox = giro_sandbox::Sandbox::start(up.sandbox.config())
-                    .await
-                    .context("starting the provider sandboxes")?;
-                for (name, url) in [
-                    ("KillB", sandbox.killb_url()),
-                    ("Cashy", sandbox.cashy_url()),
-                    ("A55", sandbox.a55_url()),
-                ] {
-                    if let Some(url) = url {
-                        eprintln!(
-                            "{name} sandbox on {url} (introspection: {url}/_sandbox/summary)"
-                        );
-                    }
-                }
-                Some(sandbox)
-            };
+            let sandbox = start_sandbox(&mut up, &mut settings).await?;
+            let registry = crate::providers::registry(&settings)?;
             // One process: each component on its own connection, all sharing one cache of
             // recent orders, so an order handed from one to the next is not read again.
             let shared = open_log(&up.nats, "giro-up", None).await?;
             let shared = Some(&shared);
-            let intake = run_intake(&up.nats, "giro-intake", shared).await?;
-            let providers = match &sandbox {
-                Some(s) => settings.for_sandbox(s, &up.sandbox),
-                None => settings,
+            let intake = run_intake(&up.nats, "giro-intake", shared, &registry).await?;
+            let logs = ComponentLogs {
+                nats: &up.nats,
+                shared,
             };
-            let ingress = run_ingress(&up.nats, &providers, up.ingress_addr, shared).await?;
-            let killb = std::sync::Arc::new(providers.killb()?);
-            let instances = providers.instances(killb.clone())?;
-            let executors = vec![
-                run_payout_executor(&up.nats, instances, shared).await?,
-                run_beneficiary_executor(&up.nats, killb, shared).await?,
-                run_charge_executor(&up.nats, &providers, shared).await?,
-            ];
+            let config =
+                giro_stack::StackConfig::new(up.nats.prefix.clone(), Some(up.ingress_addr));
+            let stack = giro_stack::start(registry.clone(), &logs, &config).await?;
             let projection = if up.no_projection {
                 None
             } else {
@@ -533,10 +515,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 Some(handle)
             };
-            eprintln!(
-                "webhook ingress on {} (POST /webhooks/killb, /webhooks/cashy, /webhooks/a55)",
-                ingress.url()
-            );
+            if let Some(ingress) = &stack.ingress {
+                let paths: Vec<String> = registry
+                    .webhook_paths()
+                    .map(|p| format!("/webhooks/{p}"))
+                    .collect();
+                eprintln!(
+                    "webhook ingress on {} (POST {})",
+                    ingress.url(),
+                    paths.join(", ")
+                );
+            }
             eprintln!(
                 "giro is up: commands on {p}.cmd.*, events in stream {s} ({p}.evt.>). Ctrl-C stops.",
                 p = up.nats.prefix,
@@ -544,10 +533,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             wait_for_shutdown().await;
             intake.stop().await;
-            for executor in executors {
-                executor.stop().await;
-            }
-            ingress.stop().await;
+            stack.stop().await;
             if let Some(projection) = projection {
                 projection.stop().await;
             }
@@ -558,42 +544,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             giro_sandbox::cli::run(args).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Executor(args) if args.provider == "a55" => {
-            let executor = run_charge_executor(&args.nats, &args.providers, None).await?;
-            serve_ops(&args.nats, "giro-executor-ops", args.metrics_addr).await?;
-            wait_for_shutdown().await;
-            executor.stop().await;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Executor(args) if args.provider == giro_domain::beneficiary::ACCOUNTS_PROVIDER => {
-            let killb = std::sync::Arc::new(args.providers.killb()?);
-            let executor = run_beneficiary_executor(&args.nats, killb, None).await?;
-            serve_ops(&args.nats, "giro-executor-ops", args.metrics_addr).await?;
-            wait_for_shutdown().await;
-            executor.stop().await;
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Executor(args) => {
-            let killb = std::sync::Arc::new(args.providers.killb()?);
-            let instance = args
-                .providers
-                .instances(killb)?
-                .into_iter()
-                .find(|i| i.id.as_str() == args.provider)
-                .with_context(|| {
-                    format!(
-                        "no provider instance {:?} (killb, cashy-co, cashy-tz, a55, killb-accounts)",
-                        args.provider
-                    )
-                })?;
-            let executor = run_payout_executor(&args.nats, vec![instance], None).await?;
+            let executors = run_executor(&args).await?;
             serve_ops(&args.nats, "giro-executor-ops", args.metrics_addr).await?;
             wait_for_shutdown().await;
-            executor.stop().await;
+            for executor in executors {
+                executor.stop().await;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingress(args) => {
-            let ingress = run_ingress(&args.nats, &args.providers, args.listen, None).await?;
+            let registry = crate::providers::registry(&giro_providers::Settings::from_env())?;
+            let logs = ComponentLogs {
+                nats: &args.nats,
+                shared: None,
+            };
+            let config = giro_stack::StackConfig::new(args.nats.prefix.clone(), None);
+            let ingress = giro_stack::start_ingress(registry, &logs, &config, args.listen).await?;
             eprintln!("webhook ingress on {}", ingress.url());
             wait_for_shutdown().await;
             ingress.stop().await;
@@ -618,7 +585,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Intake(args) => {
-            let intake = run_intake(&args.nats, "giro-intake", None).await?;
+            let registry = crate::providers::registry(&giro_providers::Settings::from_env())?;
+            let intake = run_intake(&args.nats, "giro-intake", None, &registry).await?;
             serve_ops(&args.nats, "giro-intake-ops", args.metrics_addr).await?;
             wait_for_shutdown().await;
             intake.stop().await;

@@ -5,10 +5,12 @@
 //! `reference_external_id`; A55 has no idempotency key, so a creation whose answer was lost is
 //! recognised by its webhook, never resent blindly.
 
+pub mod adapter;
 mod client;
 mod provider;
 pub mod sign;
 pub mod status;
+pub mod webhook;
 pub mod wire;
 
 use std::time::Duration;

@@ -5,9 +5,11 @@
 //! returning the original order, so that refusal is an unknown outcome (the original may exist)
 //! which a `payOutQuery` by `mchOrderNo` resolves.
 
+pub mod adapter;
 mod client;
 pub mod sign;
 pub mod status;
+pub mod webhook;
 pub mod wire;
 
 use std::time::Duration;

@@ -4,9 +4,11 @@
 //! under the same handle returns the original payout and a lost answer is found again by
 //! `GET /api/v2/payouts?externalId=<handle>`.
 
+pub mod adapter;
 mod client;
 pub mod sign;
 pub mod status;
+pub mod webhook;
 pub mod wire;
 
 use std::time::Duration;

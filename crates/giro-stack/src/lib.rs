@@ -1,0 +1,231 @@
+//! The engine's runtime components wired from a provider registry, the one way `giro up`,
+//! `giro bench e2e` and the end-to-end tests start them: a payout executor over every instance
+//! with the payouts capability, a charge executor per instance with the charges capability, the
+//! beneficiary account executor on the instance with the accounts capability, and the webhook
+//! ingress serving every registered receiver. The executors are started with
+//! `giro_executor::start_payouts`, `start_charges` and `start_beneficiaries`, unchanged.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use giro_domain::ProviderId;
+use giro_domain::beneficiary::ACCOUNTS_PROVIDER;
+use giro_eventlog::EventLog;
+use giro_executor::{ExecutorConfig, ExecutorHandle, PayoutInstance, Timings};
+use giro_ingress::{IngressConfig, IngressHandle};
+use giro_providers::{BoxFuture, Registry};
+
+/// Why a component did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("opening the event log for {component}: {reason}")]
+    Log { component: String, reason: String },
+    #[error("starting {component}: {reason}")]
+    Start { component: String, reason: String },
+}
+
+/// Where each component gets its event log: in `giro up` each has a connection of its own
+/// (named after it) sharing one cache of recent orders; in tests they share one handle.
+pub trait Logs: Send + Sync {
+    /// The event log for the component named `component` (e.g. `giro-executor-killb`).
+    fn open<'a>(&'a self, component: &'a str) -> BoxFuture<'a, Result<EventLog, StackError>>;
+}
+
+impl Logs for EventLog {
+    fn open<'a>(&'a self, _component: &'a str) -> BoxFuture<'a, Result<EventLog, StackError>> {
+        Box::pin(async move { Ok(self.clone()) })
+    }
+}
+
+/// How payout executors consume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayoutConsumers {
+    /// One executor driving every payout instance on one shared consumer (`giro up`).
+    Shared,
+    /// One executor (and consumer) per payout instance (`giro executor --provider`).
+    PerInstance,
+}
+
+/// How to run the components.
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    /// Subject prefix of commands and events (`giro`).
+    pub prefix: String,
+    /// Executor timings; the executor's defaults when `None`.
+    pub timings: Option<Timings>,
+    /// Orders each executor steps at once; the executor's default when `None`.
+    pub max_in_flight: Option<usize>,
+    pub payout_consumers: PayoutConsumers,
+    /// Where the ingress listens (port 0 picks one); `None` runs no ingress.
+    pub ingress: Option<SocketAddr>,
+}
+
+impl StackConfig {
+    /// Every component, executors with default timings and one shared payout consumer.
+    pub fn new(prefix: impl Into<String>, ingress: Option<SocketAddr>) -> Self {
+        StackConfig {
+            prefix: prefix.into(),
+            timings: None,
+            max_in_flight: None,
+            payout_consumers: PayoutConsumers::Shared,
+            ingress,
+        }
+    }
+
+    /// The executor configuration of `provider`.
+    pub fn executor(&self, provider: ProviderId) -> ExecutorConfig {
+        let mut config = ExecutorConfig::new(provider, self.prefix.clone());
+        if let Some(timings) = &self.timings {
+            config.timings = timings.clone();
+        }
+        if let Some(n) = self.max_in_flight {
+            config.max_in_flight = n.max(1);
+        }
+        config
+    }
+}
+
+/// The running components.
+pub struct Stack {
+    pub ingress: Option<IngressHandle>,
+    /// Each executor with the provider instance(s) it serves (`a,b` for a shared consumer).
+    pub executors: Vec<(String, ExecutorHandle)>,
+}
+
+impl Stack {
+    /// Stops every executor, then the ingress.
+    pub async fn stop(self) {
+        for (_, executor) in self.executors {
+            executor.stop().await;
+        }
+        if let Some(ingress) = self.ingress {
+            ingress.stop().await;
+        }
+    }
+}
+
+fn start_error(component: &str, e: impl std::fmt::Display) -> StackError {
+    StackError::Start {
+        component: component.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Starts the ingress and every executor of `registry`.
+pub async fn start(
+    registry: Arc<Registry>,
+    logs: &dyn Logs,
+    config: &StackConfig,
+) -> Result<Stack, StackError> {
+    let ingress = match config.ingress {
+        Some(listen) => Some(start_ingress(registry.clone(), logs, config, listen).await?),
+        None => None,
+    };
+    let mut executors = start_payouts(&registry, logs, config, None).await?;
+    executors.extend(start_charges(&registry, logs, config, None).await?);
+    executors.extend(start_accounts(&registry, logs, config).await?);
+    Ok(Stack { ingress, executors })
+}
+
+/// The webhook ingress of `registry`'s receivers on `listen`.
+pub async fn start_ingress(
+    registry: Arc<Registry>,
+    logs: &dyn Logs,
+    config: &StackConfig,
+    listen: SocketAddr,
+) -> Result<IngressHandle, StackError> {
+    let log = logs.open("giro-ingress").await?;
+    let ingress = IngressConfig::new(listen, config.prefix.clone(), registry);
+    giro_ingress::start(log, ingress)
+        .await
+        .map_err(|e| start_error(&format!("the ingress on {listen}"), e))
+}
+
+/// The payout executors of `registry`'s payout instances (only `only` when given).
+pub async fn start_payouts(
+    registry: &Registry,
+    logs: &dyn Logs,
+    config: &StackConfig,
+    only: Option<&str>,
+) -> Result<Vec<(String, ExecutorHandle)>, StackError> {
+    let instances: Vec<PayoutInstance> = registry
+        .payout_instances()
+        .filter(|i| only.is_none_or(|id| i.id().as_str() == id))
+        .filter_map(|i| {
+            i.payouts.clone().map(|provider| PayoutInstance {
+                provider,
+                config: config.executor(i.id().clone()),
+                prefunded: i.prefunded,
+            })
+        })
+        .collect();
+    let groups = match config.payout_consumers {
+        PayoutConsumers::Shared if instances.len() > 1 => vec![instances],
+        _ => instances.into_iter().map(|i| vec![i]).collect(),
+    };
+    let mut started = Vec::new();
+    for group in groups {
+        let ids: Vec<String> = group
+            .iter()
+            .map(|i| i.config.provider.to_string())
+            .collect();
+        let name = match ids.as_slice() {
+            [one] => format!("giro-executor-{one}"),
+            _ => giro_executor::SHARED_PAYOUT_CONSUMER.to_string(),
+        };
+        let log = logs.open(&name).await?;
+        let served = ids.join(",");
+        let handle = giro_executor::start_payouts(log, group)
+            .await
+            .map_err(|e| start_error(&format!("the payout executor of {served}"), e))?;
+        tracing::info!(providers = %served, consumer = %name, "payout executor running");
+        started.push((served, handle));
+    }
+    Ok(started)
+}
+
+/// A charge executor per charge instance of `registry` (only `only` when given).
+pub async fn start_charges(
+    registry: &Registry,
+    logs: &dyn Logs,
+    config: &StackConfig,
+    only: Option<&str>,
+) -> Result<Vec<(String, ExecutorHandle)>, StackError> {
+    let mut started = Vec::new();
+    for instance in registry.instances() {
+        let Some(provider) = instance.charges.clone() else {
+            continue;
+        };
+        let id = instance.id().clone();
+        if only.is_some_and(|o| o != id.as_str()) {
+            continue;
+        }
+        let log = logs.open(&format!("giro-executor-{id}")).await?;
+        let handle = giro_executor::start_charges(log, provider, config.executor(id.clone()))
+            .await
+            .map_err(|e| start_error(&format!("the charge executor of {id}"), e))?;
+        tracing::info!(provider = %id, "charge executor running");
+        started.push((id.to_string(), handle));
+    }
+    Ok(started)
+}
+
+/// The beneficiary account executor (`killb-accounts` orders), on the first instance of
+/// `registry` that keeps accounts; none when no instance does.
+pub async fn start_accounts(
+    registry: &Registry,
+    logs: &dyn Logs,
+    config: &StackConfig,
+) -> Result<Option<(String, ExecutorHandle)>, StackError> {
+    let Some(provider) = registry.instances().iter().find_map(|i| i.accounts.clone()) else {
+        return Ok(None);
+    };
+    let id = giro_providers::provider_id(ACCOUNTS_PROVIDER)
+        .map_err(|e| start_error("the beneficiary executor", e))?;
+    let log = logs.open(&format!("giro-executor-{id}")).await?;
+    let handle = giro_executor::start_beneficiaries(log, provider, config.executor(id.clone()))
+        .await
+        .map_err(|e| start_error(&format!("the beneficiary executor of {id}"), e))?;
+    tracing::info!(provider = %id, "beneficiary account executor running");
+    Ok(Some((id.to_string(), handle)))
+}
