@@ -33,7 +33,7 @@ pub use capability::{
 };
 pub use registry::{Adapter, ProviderInstance, Registry, RegistryError, provider_id};
 pub use settings::Settings;
-pub use webhook::{Answer, Received, Refusal, WebhookReceiver, WebhookReport};
+pub use webhook::{Answer, Received, WebhookReceiver, WebhookRefusal, WebhookReport};
 
 /// Every provider adapter, in registration order (which is also the order of the routing rules
 /// they add: the first matching rule wins).

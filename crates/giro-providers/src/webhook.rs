@@ -17,7 +17,7 @@ use crate::capability::BoxFuture;
 /// `result` label of the callbacks metric, and a reason fit for the answer and the log (never a
 /// secret or personal data).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
+pub struct WebhookRefusal {
     pub status: StatusCode,
     /// `forged`, `stale`, `malformed`, `not_configured`, `unconfirmed`, `unavailable`, …
     pub result: &'static str,
@@ -27,10 +27,10 @@ pub struct Refusal {
     pub instance: Option<ProviderId>,
 }
 
-impl Refusal {
+impl WebhookRefusal {
     /// A refusal before the callback is known to come from any instance.
     pub fn new(status: StatusCode, result: &'static str, reason: impl Into<String>) -> Self {
-        Refusal {
+        WebhookRefusal {
             status,
             result,
             reason: reason.into(),
@@ -46,12 +46,12 @@ impl Refusal {
 
     /// A verified body that cannot be read: 400 `malformed`.
     pub fn malformed(reason: impl Into<String>) -> Self {
-        Refusal::new(StatusCode::BAD_REQUEST, "malformed", reason)
+        WebhookRefusal::new(StatusCode::BAD_REQUEST, "malformed", reason)
     }
 
     /// A signature that is missing or does not match: 401 `forged`.
     pub fn forged(reason: impl Into<String>) -> Self {
-        Refusal::new(StatusCode::UNAUTHORIZED, "forged", reason)
+        WebhookRefusal::new(StatusCode::UNAUTHORIZED, "forged", reason)
     }
 }
 
@@ -118,7 +118,7 @@ pub trait WebhookReceiver: Send + Sync {
         headers: &'a HeaderMap,
         body: &'a [u8],
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Received, Refusal>>;
+    ) -> BoxFuture<'a, Result<Received, WebhookRefusal>>;
 }
 
 /// A header's text, when present and readable.

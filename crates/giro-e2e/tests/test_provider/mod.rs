@@ -18,7 +18,7 @@ use giro_domain::{AmountRule, Currency, Secret};
 use giro_providers::webhook::HeaderMap;
 use giro_providers::{
     Adapter, Answer, BoxFuture, Lookup, PayoutOrder, PayoutProvider, ProviderInstance, Received,
-    Refusal, Registry, RegistryError, Settings, Submission, WebhookReceiver, WebhookReport,
+    Registry, RegistryError, Settings, Submission, WebhookReceiver, WebhookRefusal, WebhookReport,
     provider_id,
 };
 use rust_decimal::Decimal;
@@ -156,7 +156,7 @@ impl PayoutProvider for TestPayClient {
                     report: None,
                 },
                 // Any failure may have reached TestPay: only a lookup resolves it.
-                Err(reason) => Submission::Unknown { reason },
+                Err(reason) => Submission::Refused(giro_providers::Refusal::unknown(reason)),
             }
         })
     }
@@ -189,16 +189,16 @@ impl WebhookReceiver for TestPayWebhook {
         headers: &'a HeaderMap,
         body: &'a [u8],
         _now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Received, Refusal>> {
+    ) -> BoxFuture<'a, Result<Received, WebhookRefusal>> {
         Box::pin(async move {
             let token = headers
                 .get(TOKEN_HEADER)
-                .ok_or_else(|| Refusal::forged("missing x-testpay-token"))?;
+                .ok_or_else(|| WebhookRefusal::forged("missing x-testpay-token"))?;
             if !same(token.as_bytes(), self.token.expose().as_bytes()) {
-                return Err(Refusal::forged("x-testpay-token does not match"));
+                return Err(WebhookRefusal::forged("x-testpay-token does not match"));
             }
             let shown: Shown = serde_json::from_slice(body).map_err(|e| {
-                Refusal::malformed(format!("unreadable webhook: {e}")).of(&self.instance)
+                WebhookRefusal::malformed(format!("unreadable webhook: {e}")).of(&self.instance)
             })?;
             Ok(Received {
                 instance: self.instance.clone(),

@@ -15,7 +15,7 @@ use crate::a55::wire::{Charge, LegacyWebhook};
 use crate::a55::{A55Client, A55Error, MAX_AGE, SignatureError, verify_signature};
 use crate::capability::BoxFuture;
 use crate::webhook::{
-    Answer, HeaderMap, Received, Refusal, StatusCode, WebhookReceiver, WebhookReport,
+    Answer, HeaderMap, Received, StatusCode, WebhookReceiver, WebhookRefusal, WebhookReport,
 };
 
 /// What a webhook turned out to say, once verified (or confirmed).
@@ -43,13 +43,13 @@ pub fn verify_signed(
     headers: &HeaderMap,
     body: &[u8],
     now: DateTime<Utc>,
-) -> Result<Option<Verified>, Refusal> {
+) -> Result<Option<Verified>, WebhookRefusal> {
     let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or(""));
     let (signature, timestamp) = match (header(SIGNATURE_HEADER), header(TIMESTAMP_HEADER)) {
         (None, None) => return Ok(None),
         (Some(s), Some(t)) => (s, t),
         _ => {
-            return Err(Refusal::forged(
+            return Err(WebhookRefusal::forged(
                 "X-Webhook-Signature and X-Webhook-Timestamp come together",
             ));
         }
@@ -57,16 +57,16 @@ pub fn verify_signed(
     match verify_signature(secret, timestamp, body, signature, now, MAX_AGE) {
         Ok(()) => {}
         Err(e @ SignatureError::Stale { .. }) => {
-            return Err(Refusal::new(
+            return Err(WebhookRefusal::new(
                 StatusCode::UNAUTHORIZED,
                 "stale",
                 e.to_string(),
             ));
         }
-        Err(e) => return Err(Refusal::forged(e.to_string())),
+        Err(e) => return Err(WebhookRefusal::forged(e.to_string())),
     }
-    let charge =
-        Charge::parse(body).map_err(|e| Refusal::malformed(format!("unreadable charge: {e}")))?;
+    let charge = Charge::parse(body)
+        .map_err(|e| WebhookRefusal::malformed(format!("unreadable charge: {e}")))?;
     Ok(Some(Verified {
         report: charge.report(ReportSource::Webhook),
         handle: charge.reference_external_id,
@@ -76,25 +76,25 @@ pub fn verify_signed(
 impl A55Webhook {
     /// Confirms an unsigned webhook by reading its charge from A55: the report is what A55
     /// answers, not what the webhook claims.
-    async fn confirm_legacy(&self, body: &[u8]) -> Result<Verified, Refusal> {
+    async fn confirm_legacy(&self, body: &[u8]) -> Result<Verified, WebhookRefusal> {
         let Some(client) = &self.legacy else {
-            return Err(Refusal::forged(
+            return Err(WebhookRefusal::forged(
                 "missing X-Webhook-Signature (unsigned webhooks are not accepted)",
             ));
         };
         let legacy = LegacyWebhook::parse(body)
-            .map_err(|e| Refusal::malformed(format!("unreadable webhook: {e}")))?;
+            .map_err(|e| WebhookRefusal::malformed(format!("unreadable webhook: {e}")))?;
         match client.get_charge(&legacy.charge_uuid).await {
             Ok(charge) => Ok(Verified {
                 report: charge.report(ReportSource::Webhook),
                 handle: charge.reference_external_id,
             }),
-            Err(A55Error::Refused { status: 404, .. }) => Err(Refusal::new(
+            Err(A55Error::Refused { status: 404, .. }) => Err(WebhookRefusal::new(
                 StatusCode::UNAUTHORIZED,
                 "unconfirmed",
                 "A55 does not know the charge the unsigned webhook names",
             )),
-            Err(e) => Err(Refusal::new(
+            Err(e) => Err(WebhookRefusal::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 format!("cannot confirm the unsigned webhook with A55 now: {e}"),
@@ -108,7 +108,7 @@ impl A55Webhook {
         headers: &HeaderMap,
         body: &[u8],
         now: DateTime<Utc>,
-    ) -> Result<Received, Refusal> {
+    ) -> Result<Received, WebhookRefusal> {
         let verified = match verify_signed(self.secret.expose(), headers, body, now)? {
             Some(v) => v,
             None => self.confirm_legacy(body).await?,
@@ -130,7 +130,7 @@ impl WebhookReceiver for A55Webhook {
         headers: &'a HeaderMap,
         body: &'a [u8],
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Received, Refusal>> {
+    ) -> BoxFuture<'a, Result<Received, WebhookRefusal>> {
         Box::pin(self.verify(headers, body, now))
     }
 }

@@ -11,7 +11,7 @@ use crate::cashy::CashyCountry;
 use crate::cashy::sign::verify_sign;
 use crate::cashy::wire::Callback;
 use crate::webhook::{
-    Answer, HeaderMap, Received, Refusal, StatusCode, WebhookReceiver, WebhookReport, header,
+    Answer, HeaderMap, Received, StatusCode, WebhookReceiver, WebhookRefusal, WebhookReport, header,
 };
 
 /// One Cashy merchant: callbacks name it in `MerchantId` and are signed with its key.
@@ -32,20 +32,20 @@ pub struct CashyWebhook {
 
 impl CashyWebhook {
     /// Verifies and reads one callback.
-    pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<Received, Refusal> {
-        let merchant =
-            header(headers, "MerchantId").ok_or_else(|| Refusal::forged("missing MerchantId"))?;
+    pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<Received, WebhookRefusal> {
+        let merchant = header(headers, "MerchantId")
+            .ok_or_else(|| WebhookRefusal::forged("missing MerchantId"))?;
         let hook = self
             .merchants
             .iter()
             .find(|h| h.merchant_id == merchant)
-            .ok_or_else(|| Refusal::forged("unknown MerchantId"))?;
-        let sign = header(headers, "Sign").ok_or_else(|| Refusal::forged("missing Sign"))?;
+            .ok_or_else(|| WebhookRefusal::forged("unknown MerchantId"))?;
+        let sign = header(headers, "Sign").ok_or_else(|| WebhookRefusal::forged("missing Sign"))?;
         if !verify_sign(body, hook.api_key.expose(), sign) {
-            return Err(Refusal::forged("Sign does not match"));
+            return Err(WebhookRefusal::forged("Sign does not match"));
         }
         let callback = Callback::parse(body).map_err(|e| {
-            Refusal::malformed(format!("unreadable callback: {e}")).of(&hook.instance)
+            WebhookRefusal::malformed(format!("unreadable callback: {e}")).of(&hook.instance)
         })?;
         Ok(Received {
             instance: hook.instance.clone(),
@@ -67,7 +67,7 @@ impl WebhookReceiver for CashyWebhook {
         headers: &'a HeaderMap,
         body: &'a [u8],
         _now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Received, Refusal>> {
+    ) -> BoxFuture<'a, Result<Received, WebhookRefusal>> {
         Box::pin(async move { self.verify(headers, body) })
     }
 }

@@ -12,7 +12,7 @@ use crate::capability::BoxFuture;
 use crate::killb::sign::verify_signature;
 use crate::killb::wire::WebhookEnvelope;
 use crate::webhook::{
-    Answer, HeaderMap, Received, Refusal, WebhookReceiver, WebhookReport, header,
+    Answer, HeaderMap, Received, WebhookReceiver, WebhookRefusal, WebhookReport, header,
 };
 
 /// The header KillB signs its webhooks in.
@@ -27,20 +27,20 @@ pub struct KillbWebhook {
 
 impl KillbWebhook {
     /// Verifies and reads one webhook.
-    pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<Received, Refusal> {
+    pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<Received, WebhookRefusal> {
         let signature = header(headers, SIGNATURE_HEADER)
-            .ok_or_else(|| Refusal::forged("missing x-signature-sha256"))?;
+            .ok_or_else(|| WebhookRefusal::forged("missing x-signature-sha256"))?;
         if !verify_signature(self.secret.expose(), body, signature) {
-            return Err(Refusal::forged("signature does not match"));
+            return Err(WebhookRefusal::forged("signature does not match"));
         }
         let envelope = WebhookEnvelope::parse(body).map_err(|e| {
-            Refusal::malformed(format!("unreadable webhook: {e}")).of(&self.instance)
+            WebhookRefusal::malformed(format!("unreadable webhook: {e}")).of(&self.instance)
         })?;
         let reports = match envelope.event.as_str() {
             "ACCOUNT" => vec![self.account(&envelope)?],
             "PAYOUT" => {
                 let payout = envelope.payout().map_err(|e| {
-                    Refusal::malformed(format!("unreadable payout: {e}")).of(&self.instance)
+                    WebhookRefusal::malformed(format!("unreadable payout: {e}")).of(&self.instance)
                 })?;
                 vec![WebhookReport::Payout {
                     report: payout.report(ReportSource::Webhook),
@@ -59,9 +59,9 @@ impl KillbWebhook {
 
     /// An `ACCOUNT` event: the status of a beneficiary's account, recorded as
     /// `beneficiary.status_changed`. A status KillB has not documented is kept, not guessed at.
-    fn account(&self, envelope: &WebhookEnvelope) -> Result<WebhookReport, Refusal> {
+    fn account(&self, envelope: &WebhookEnvelope) -> Result<WebhookReport, WebhookRefusal> {
         let account = envelope.account().map_err(|e| {
-            Refusal::malformed(format!("unreadable account: {e}")).of(&self.instance)
+            WebhookRefusal::malformed(format!("unreadable account: {e}")).of(&self.instance)
         })?;
         let Some(status) = account.beneficiary_status() else {
             return Ok(WebhookReport::Keep {
@@ -86,7 +86,7 @@ impl WebhookReceiver for KillbWebhook {
         headers: &'a HeaderMap,
         body: &'a [u8],
         _now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Received, Refusal>> {
+    ) -> BoxFuture<'a, Result<Received, WebhookRefusal>> {
         Box::pin(async move { self.verify(headers, body) })
     }
 }
