@@ -9,15 +9,6 @@ use crate::money::{AmountRule, Currency, Money};
 use crate::rail::{PayoutBeneficiary, Rail};
 use crate::rejection::{ErrorCode, Rejection};
 
-/// Which provider API an instance speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProviderKind {
-    KillB,
-    Cashy,
-    A55,
-}
-
 /// One payout corridor of a provider instance: a rail, a currency and its amount rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayoutCorridor {
@@ -34,7 +25,8 @@ pub struct PayoutCorridor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderProfile {
     pub id: ProviderId,
-    pub kind: ProviderKind,
+    /// The adapter that speaks this instance's API: its folder in `giro-providers`.
+    pub adapter: String,
     pub payouts: Vec<PayoutCorridor>,
     /// Charge currencies with their amount rule (A55).
     pub charges: Vec<(Currency, AmountRule)>,
@@ -89,7 +81,7 @@ impl Default for Catalog {
             providers: vec![
                 ProviderProfile {
                     id: pid("killb"),
-                    kind: ProviderKind::KillB,
+                    adapter: "killb".into(),
                     payouts: [Rail::CoBank, Rail::CoAlias]
                         .map(|rail| PayoutCorridor {
                             rail,
@@ -103,7 +95,7 @@ impl Default for Catalog {
                 },
                 ProviderProfile {
                     id: pid("cashy-co"),
-                    kind: ProviderKind::Cashy,
+                    adapter: "cashy".into(),
                     payouts: vec![PayoutCorridor {
                         rail: Rail::CoBank,
                         currency: Currency::COP,
@@ -119,7 +111,7 @@ impl Default for Catalog {
                 },
                 ProviderProfile {
                     id: pid("cashy-tz"),
-                    kind: ProviderKind::Cashy,
+                    adapter: "cashy".into(),
                     payouts: vec![PayoutCorridor {
                         rail: Rail::TzMobile,
                         currency: Currency::TZS,
@@ -135,7 +127,7 @@ impl Default for Catalog {
                 },
                 ProviderProfile {
                     id: pid("a55"),
-                    kind: ProviderKind::A55,
+                    adapter: "a55".into(),
                     payouts: vec![],
                     charges: Currency::ALL
                         .into_iter()

@@ -15,19 +15,6 @@ pub struct RateLimit {
     pub burst: u32,
 }
 
-impl RateLimit {
-    /// KillB production (public docs).
-    pub const KILLB_PRODUCTION: RateLimit = RateLimit {
-        per_second: 50,
-        burst: 100,
-    };
-    /// KillB sandbox (public docs).
-    pub const KILLB_SANDBOX: RateLimit = RateLimit {
-        per_second: 100,
-        burst: 200,
-    };
-}
-
 /// A token bucket shared by every request of one client. Waiting callers reserve their token
 /// before sleeping, so they are served in arrival order and the rate holds under any concurrency.
 #[derive(Debug)]

@@ -48,7 +48,7 @@ fn config(base_url: &str) -> KillbConfig {
         ACCOUNT,
         Secret::new(WEBHOOK_SECRET.into()),
     );
-    config.rate_limit = Some(RateLimit::KILLB_SANDBOX);
+    config.rate_limit = Some(giro_providers::killb::SANDBOX_RATE);
     config.timeout = Duration::from_secs(5);
     config
 }

@@ -266,6 +266,33 @@ pub struct SandboxArgs {
 
 impl SandboxArgs {
     /// The library configuration these options describe.
+    /// The engine's provider settings (`GIRO_*` names, as the adapters read them) that point it
+    /// at `sandbox`'s simulators, with the credentials these arguments started them with.
+    pub fn engine_settings(&self, sandbox: &crate::Sandbox) -> Vec<(&'static str, String)> {
+        let mut settings = Vec::new();
+        if let Some(url) = sandbox.killb_url() {
+            settings.extend(crate::killb::engine::engine_settings(self, url));
+        }
+        if let Some(url) = sandbox.cashy_url() {
+            settings.extend(crate::cashy::engine::engine_settings(self, url));
+        }
+        if let Some(url) = sandbox.a55_url() {
+            settings.extend(crate::a55::engine::engine_settings(self, url));
+        }
+        settings
+    }
+
+    /// Tells the simulators that call back to one configured URL (KillB's registered webhook,
+    /// A55's account default) to call the ingress at `public`, unless set already. Cashy is told
+    /// with each payout (`notifyUrl`).
+    pub fn call_back_to(&mut self, public: &str) {
+        let public = public.trim_end_matches('/');
+        self.killb_webhook_url
+            .get_or_insert_with(|| format!("{public}/webhooks/killb"));
+        self.a55_webhook_url
+            .get_or_insert_with(|| format!("{public}/webhooks/a55"));
+    }
+
     pub fn config(&self) -> SandboxConfig {
         let killb = (!self.no_killb).then(|| KillbConfig {
             bind: self.killb_addr,

@@ -131,6 +131,18 @@ impl Sandbox {
         self.a55.map(|a| format!("http://{a}"))
     }
 
+    /// Every simulator started, by provider name, with its `http://<addr>`.
+    pub fn urls(&self) -> Vec<(&'static str, String)> {
+        [
+            ("KillB", self.killb_url()),
+            ("Cashy", self.cashy_url()),
+            ("A55", self.a55_url()),
+        ]
+        .into_iter()
+        .filter_map(|(name, url)| Some((name, url?)))
+        .collect()
+    }
+
     /// The journal of submissions, orders and callbacks.
     pub fn registry(&self) -> &Registry {
         &self.common.registry

@@ -441,26 +441,15 @@ async fn start_sandbox(
     settings: &mut giro_providers::Settings,
 ) -> anyhow::Result<Option<giro_sandbox::Sandbox>> {
     let public = settings.ingress_public_url();
-    if up.sandbox.killb_webhook_url.is_none() {
-        up.sandbox.killb_webhook_url = Some(format!("{public}/webhooks/killb"));
-    }
-    if up.sandbox.a55_webhook_url.is_none() {
-        up.sandbox.a55_webhook_url = Some(format!("{public}/webhooks/a55"));
-    }
+    up.sandbox.call_back_to(&public);
     if up.no_sandbox {
         return Ok(None);
     }
     let sandbox = giro_sandbox::Sandbox::start(up.sandbox.config())
         .await
         .context("starting the provider sandboxes")?;
-    for (name, url) in [
-        ("KillB", sandbox.killb_url()),
-        ("Cashy", sandbox.cashy_url()),
-        ("A55", sandbox.a55_url()),
-    ] {
-        if let Some(url) = url {
-            eprintln!("{name} sandbox on {url} (introspection: {url}/_sandbox/summary)");
-        }
+    for (name, url) in sandbox.urls() {
+        eprintln!("{name} sandbox on {url} (introspection: {url}/_sandbox/summary)");
     }
     crate::providers::for_sandbox(settings, &sandbox, &up.sandbox);
     Ok(Some(sandbox))

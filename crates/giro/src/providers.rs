@@ -21,36 +21,7 @@ pub fn for_sandbox(
     sandbox: &giro_sandbox::Sandbox,
     args: &giro_sandbox::cli::SandboxArgs,
 ) {
-    if let Some(url) = sandbox.killb_url() {
-        settings.set("GIRO_KILLB_URL", url);
-    }
-    if let Some(url) = sandbox.cashy_url() {
-        settings.set("GIRO_CASHY_URL", url);
-    }
-    if let Some(url) = sandbox.a55_url() {
-        settings.set("GIRO_A55_URL", url.clone());
-        settings.set("GIRO_A55_AUTH_URL", url);
-    }
-    settings
-        .set("GIRO_A55_CLIENT_ID", args.a55_client_id.clone())
-        .set("GIRO_A55_CLIENT_SECRET", args.a55_client_secret.clone())
-        .set("GIRO_A55_WEBHOOK_SECRET", args.a55_webhook_secret.clone())
-        .set(
-            "GIRO_A55_LEGACY_WEBHOOKS",
-            args.a55_legacy_webhooks.to_string(),
-        )
-        .set("GIRO_KILLB_EMAIL", args.killb_email.clone())
-        .set("GIRO_KILLB_PASSWORD", args.killb_password.clone())
-        .set("GIRO_KILLB_PREFUND_ACCOUNT", args.killb_account.clone())
-        .set(
-            "GIRO_KILLB_WEBHOOK_SECRET",
-            args.killb_webhook_secret.clone(),
-        )
-        .set("GIRO_CASHY_CO_MERCHANT", args.cashy_co_merchant.clone())
-        .set("GIRO_CASHY_CO_KEY", args.cashy_co_key.clone())
-        .set("GIRO_CASHY_TZ_MERCHANT", args.cashy_tz_merchant.clone())
-        .set("GIRO_CASHY_TZ_KEY", args.cashy_tz_key.clone());
-    if let Some(wallet) = args.a55_wallets.first() {
-        settings.set("GIRO_A55_WALLET", wallet.clone());
+    for (name, value) in args.engine_settings(sandbox) {
+        settings.set(name, value);
     }
 }

@@ -11,7 +11,7 @@ use crate::payout::{
     amount_rejection, parse_amount, parse_currency, parse_external_id, parse_key, parse_metadata,
     parse_provider,
 };
-use crate::provider::{Catalog, ProviderKind};
+use crate::provider::Catalog;
 use crate::rejection::{ErrorCode, Rejection};
 use crate::wire;
 
@@ -110,7 +110,7 @@ pub fn parse_create(body: &[u8], catalog: &Catalog) -> Result<CreateCharge, Reje
         None => catalog
             .providers
             .iter()
-            .find(|p| p.kind == ProviderKind::A55 && p.charges.iter().any(|(c, _)| *c == currency))
+            .find(|p| p.charges.iter().any(|(c, _)| *c == currency))
             .ok_or_else(|| {
                 Rejection::new(
                     ErrorCode::NoRoute,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use giro_domain::payout::{ProviderReport, ReportSource, ReportedOutcome};
-use giro_domain::provider::{PayoutCorridor, ProviderKind, ProviderProfile};
+use giro_domain::provider::{PayoutCorridor, ProviderProfile};
 use giro_domain::rail::Rail;
 use giro_domain::{AmountRule, Currency, Secret};
 use giro_providers::webhook::HeaderMap;
@@ -73,8 +73,7 @@ impl Adapter for TestPayAdapter {
         let id = provider_id(NAME)?;
         let profile = ProviderProfile {
             id: id.clone(),
-            // The domain's closed list of provider APIs; KillB's is the payout-only one.
-            kind: ProviderKind::KillB,
+            adapter: "testpay".into(),
             payouts: vec![PayoutCorridor {
                 rail: Rail::CoBank,
                 currency: Currency::COP,

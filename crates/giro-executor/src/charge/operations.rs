@@ -120,8 +120,8 @@ impl ChargeWorker {
 
     /// A refund attempt may have reached the provider: read the charge. A first refund shows in
     /// its status (`refunded`: it happened; still `paid` or `confirmed`: it did not, and may be
-    /// sent again); anything else cannot be told apart, and is not sent again: A55 shows one
-    /// `refunded` status whatever the amount, so the refund is closed as `refund_unknown` for a
+    /// sent again); anything else cannot be told apart, and is not sent again: the provider shows
+    /// one `refunded` status whatever the amount, so the refund is closed as `refund_unknown` for a
     /// person to decide.
     pub(super) async fn resolve_refund(
         &self,
@@ -161,9 +161,10 @@ impl ChargeWorker {
             }
         }
         let reason = format!(
-            "refund attempt {attempt} may have reached A55 ({why}) and reading the charge ({}) \
-             cannot tell whether it happened: A55 shows one refunded status whatever the amount. \
-             It is not sent again; check the charge at A55 before asking for this refund again",
+            "refund attempt {attempt} may have reached the provider ({why}) and reading the charge ({}) \
+             cannot tell whether it happened: the provider shows one refunded status whatever the \
+             amount. It is not sent again; check the charge at the provider before asking for this \
+             refund again",
             view.raw_status
         );
         tracing::error!(order_id = %c.id, %reason, "refund outcome cannot be resolved");

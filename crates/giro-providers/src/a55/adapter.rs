@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use giro_domain::provider::{ProviderKind, ProviderProfile};
+use giro_domain::provider::ProviderProfile;
 use giro_domain::{AmountRule, Currency, ProviderId};
 use rust_decimal::Decimal;
 
@@ -29,7 +29,7 @@ pub fn profile(id: ProviderId) -> ProviderProfile {
     };
     ProviderProfile {
         id,
-        kind: ProviderKind::A55,
+        adapter: "a55".into(),
         payouts: vec![],
         charges: Currency::ALL
             .into_iter()

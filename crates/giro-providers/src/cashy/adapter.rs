@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use giro_domain::provider::{PayoutCorridor, ProviderKind, ProviderProfile, RouteRule};
+use giro_domain::provider::{PayoutCorridor, ProviderProfile, RouteRule};
 use giro_domain::rail::Rail;
 use giro_domain::{AmountRule, ProviderId, Secret};
 use rust_decimal::Decimal;
@@ -83,7 +83,7 @@ pub fn profile(id: ProviderId, country: CashyCountry) -> ProviderProfile {
     };
     ProviderProfile {
         id,
-        kind: ProviderKind::Cashy,
+        adapter: "cashy".into(),
         payouts: vec![corridor],
         charges: vec![],
     }

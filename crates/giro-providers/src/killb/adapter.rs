@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use giro_domain::provider::{PayoutCorridor, ProviderKind, ProviderProfile, RouteRule};
+use giro_domain::provider::{PayoutCorridor, ProviderProfile, RouteRule};
 use giro_domain::rail::Rail;
 use giro_domain::{AmountRule, Currency, ProviderId};
 use rust_decimal::Decimal;
@@ -31,7 +31,7 @@ pub fn profile(id: ProviderId) -> ProviderProfile {
     };
     ProviderProfile {
         id,
-        kind: ProviderKind::KillB,
+        adapter: "killb".into(),
         payouts: [Rail::CoBank, Rail::CoAlias]
             .map(|rail| PayoutCorridor {
                 rail,

@@ -27,6 +27,18 @@ use crate::capability::{
 use crate::ratelimit::RateLimit;
 use wire::{CreatePayout, Payout};
 
+/// KillB's production rate limit (public docs): 50 requests a second, bursts of 100.
+pub const PRODUCTION_RATE: RateLimit = RateLimit {
+    per_second: 50,
+    burst: 100,
+};
+
+/// KillB's sandbox rate limit (public docs): 100 requests a second, bursts of 200.
+pub const SANDBOX_RATE: RateLimit = RateLimit {
+    per_second: 100,
+    burst: 200,
+};
+
 /// How to reach one KillB account.
 #[derive(Debug, Clone)]
 pub struct KillbConfig {
@@ -63,7 +75,7 @@ impl KillbConfig {
             pre_fund_account_id: pre_fund_account_id.into(),
             webhook_secret,
             timeout: Duration::from_secs(30),
-            rate_limit: Some(RateLimit::KILLB_PRODUCTION),
+            rate_limit: Some(PRODUCTION_RATE),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod auth;
 mod config;
+pub(crate) mod engine;
 mod errors;
 mod handlers;
 mod lifecycle;

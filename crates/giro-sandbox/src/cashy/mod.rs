@@ -4,6 +4,7 @@
 
 mod banks;
 mod config;
+pub(crate) mod engine;
 mod envelope;
 mod handlers;
 mod lifecycle;

@@ -10,6 +10,7 @@ mod auth;
 mod banks;
 mod checks;
 mod config;
+pub(crate) mod engine;
 mod errors;
 mod lifecycle;
 mod payouts;
