@@ -5,10 +5,9 @@
 
 mod tables;
 
+use giro_domain::ErrorCode;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
-
-use giro_domain::ErrorCode;
 
 use crate::{GENERATED_NOTE, SchemaFile, event_types};
 use tables::{
@@ -24,10 +23,12 @@ struct Sections {
     messages: Map<String, Value>,
 }
 
+/// A reference to the schema file at `path` (relative to `proto/`).
 fn schema_ref(path: &str) -> Value {
     json!({"$ref": format!("./{path}")})
 }
 
+/// Every error code a reply may carry, as the generated schema of [`ErrorCode`] names them.
 fn error_codes() -> Vec<String> {
     let generator = SchemaSettings::draft07().into_generator();
     let schema = generator.into_root_schema_for::<ErrorCode>().to_value();
