@@ -199,20 +199,44 @@ pub async fn run(args: &DemoArgs) -> ExitCode {
         "giro demo: sending {} orders on {}.cmd.* (keys demo-{run}-*)",
         args.count, args.nats.prefix
     );
-    let bodies: Vec<_> = (0..args.count).map(|i| body(i, &run)).collect();
+    let Some((mut sent, refused)) = send_all(&client, args, &run).await else {
+        return ExitCode::from(1);
+    };
+    println!(
+        "{} accepted, {} refused in {:.1}s; waiting up to {}s for final statuses",
+        sent.len(),
+        refused.len(),
+        started.elapsed().as_secs_f64(),
+        args.wait.as_secs()
+    );
+    for r in &refused {
+        println!("  refused: {r}");
+    }
+    wait_for_final(&client, &mut sent, Instant::now() + args.wait).await;
+    report(args, &sent, &refused, started)
+}
+
+/// Sends the demo's orders, the first alone: the accepted ones and why the others were refused;
+/// `None` when no engine answers.
+async fn send_all(
+    client: &IntakeClient,
+    args: &DemoArgs,
+    run: &str,
+) -> Option<(Vec<Sent>, Vec<String>)> {
+    let bodies: Vec<_> = (0..args.count).map(|i| body(i, run)).collect();
     let mut sent = Vec::with_capacity(args.count);
     let mut refused: Vec<String> = vec![];
     let mut rest = bodies.into_iter();
     // The first alone: when no engine answers, say so once instead of once per order.
     if let Some((kind, provider, body)) = rest.next() {
-        let reply = send(&client, kind, &body).await;
+        let reply = send(client, kind, &body).await;
         if reply.code() == Some(giro_domain::ErrorCode::Unavailable) {
             let message = reply.error.map(|e| e.message).unwrap_or_default();
             eprintln!(
                 "giro: {message} (is `giro up` running with prefix {}?)",
                 args.nats.prefix
             );
-            return ExitCode::from(1);
+            return None;
         }
         record(kind, provider, reply, &mut sent, &mut refused);
     }
@@ -227,18 +251,11 @@ pub async fn run(args: &DemoArgs) -> ExitCode {
     for (kind, provider, reply) in replies {
         record(kind, provider, reply, &mut sent, &mut refused);
     }
-    println!(
-        "{} accepted, {} refused in {:.1}s; waiting up to {}s for final statuses",
-        sent.len(),
-        refused.len(),
-        started.elapsed().as_secs_f64(),
-        args.wait.as_secs()
-    );
-    for r in &refused {
-        println!("  refused: {r}");
-    }
+    Some((sent, refused))
+}
 
-    let deadline = Instant::now() + args.wait;
+/// Follows the open orders' statuses until every one is final or `deadline` passes.
+async fn wait_for_final(client: &IntakeClient, sent: &mut [Sent], deadline: Instant) {
     loop {
         let open: Vec<usize> = (0..sent.len())
             .filter(|&i| !terminal(sent[i].kind, &sent[i].status))
@@ -274,8 +291,11 @@ pub async fn run(args: &DemoArgs) -> ExitCode {
             tokio::time::sleep(left.min(Duration::from_millis(500))).await;
         }
     }
+}
 
-    print!("{}", summary(&sent));
+/// Prints the summary and what is still open or refused; the exit code of the run.
+fn report(args: &DemoArgs, sent: &[Sent], refused: &[String], started: Instant) -> ExitCode {
+    print!("{}", summary(sent));
     let open: Vec<&Sent> = sent
         .iter()
         .filter(|s| !terminal(s.kind, &s.status))

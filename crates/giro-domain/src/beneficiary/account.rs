@@ -151,6 +151,14 @@ impl AccountData {
 
     /// KillB's validation for an account of type `t`; paths are relative to `data`.
     pub fn validate(&self, t: AccountType) -> Result<(), Rejection> {
+        self.validate_holder()?;
+        self.validate_no_unused_fields(t)?;
+        self.validate_type_specific(t)
+    }
+
+    /// The checks every account type shares: a person's names or a company name, the email and
+    /// the country code.
+    fn validate_holder(&self) -> Result<(), Rejection> {
         let person = self
             .first_name
             .as_deref()
@@ -179,6 +187,11 @@ impl AccountData {
                 "must be an ISO 3166-1 alpha-2 code like CO",
             ));
         }
+        Ok(())
+    }
+
+    /// Refuses a field that accounts of type `t` do not use.
+    fn validate_no_unused_fields(&self, t: AccountType) -> Result<(), Rejection> {
         let set: [(&str, bool); 10] = [
             ("account_number", self.account_number.is_some()),
             ("bank_code", self.bank_code.is_some()),
@@ -201,6 +214,11 @@ impl AccountData {
                 format!("is not used by {t:?} accounts"),
             ));
         }
+        Ok(())
+    }
+
+    /// The rules of accounts of type `t`: their required fields and how each must look.
+    fn validate_type_specific(&self, t: AccountType) -> Result<(), Rejection> {
         match t {
             AccountType::Pse => {
                 checks::co_phone(self.phone.expose()).map_err(|e| bad("phone", e))?;

@@ -6,12 +6,13 @@ use serde_json::{Value, json};
 
 use super::{ChargeMethod, ChargeRequested, Payer, Subscription};
 use crate::checks;
-use crate::ids::{OrderId, OrderKind};
+use crate::ids::{OrderId, OrderKind, ProviderId};
+use crate::money::{Currency, Money};
 use crate::payout::{
     amount_rejection, parse_amount, parse_currency, parse_external_id, parse_key, parse_metadata,
     parse_provider,
 };
-use crate::provider::Catalog;
+use crate::provider::{Catalog, ProviderProfile};
 use crate::rejection::{ErrorCode, Rejection};
 use crate::wire;
 
@@ -85,7 +86,45 @@ fn find_card_data(value: &Value, path: &str) -> Option<String> {
 /// Parses, validates and routes a charge command.
 pub fn parse_create(body: &[u8], catalog: &Catalog) -> Result<CreateCharge, Rejection> {
     let object = Value::Object(wire::parse_object(body)?);
-    if let Some(field) = find_card_data(&object, "") {
+    refuse_card_data(&object)?;
+    let canonical = wire::fingerprint(&object);
+    let input: Input = wire::typed(object, "")?;
+    let idempotency_key = parse_key(input.idempotency_key)?;
+    let currency = parse_currency(&input.currency)?;
+    let money = parse_amount(&input.amount, currency)?;
+    let named = parse_provider(input.provider)?;
+    let profile = route(catalog, named.as_ref(), currency, &money)?;
+    check_details(
+        input.installment_count,
+        &input.payer,
+        &input.description,
+        input.redirect_url.as_deref(),
+    )?;
+    let requested = ChargeRequested {
+        fingerprint: wire::fingerprint(&json!({"request": canonical})),
+        idempotency_key,
+        provider: profile.id.clone(),
+        money,
+        installment_count: input.installment_count,
+        method: input.method,
+        payer: input.payer,
+        due_date: input.due_date,
+        description: input.description,
+        capture: input.capture,
+        redirect_url: input.redirect_url,
+        subscription: input.subscription,
+        external_id: parse_external_id(input.external_id)?,
+        metadata: parse_metadata(input.metadata)?,
+    };
+    Ok(CreateCharge {
+        order_id: OrderId::for_idempotency_key(OrderKind::Charge, &requested.idempotency_key),
+        requested,
+    })
+}
+
+/// Refuses raw card data anywhere in the command, naming where it was found.
+fn refuse_card_data(object: &Value) -> Result<(), Rejection> {
+    if let Some(field) = find_card_data(object, "") {
         return Err(Rejection::at(
             ErrorCode::CardDataNotAccepted,
             field,
@@ -93,13 +132,18 @@ pub fn parse_create(body: &[u8], catalog: &Catalog) -> Result<CreateCharge, Reje
              checkout (charge_payment_url)",
         ));
     }
-    let canonical = wire::fingerprint(&object);
-    let input: Input = wire::typed(object, "")?;
-    let idempotency_key = parse_key(input.idempotency_key)?;
-    let currency = parse_currency(&input.currency)?;
-    let money = parse_amount(&input.amount, currency)?;
-    let named = parse_provider(input.provider)?;
-    let profile = match &named {
+    Ok(())
+}
+
+/// The provider instance that takes the charge: the one `named`, or the first A55 instance that
+/// takes charges in the amount's currency; and the amount within its rule for that currency.
+fn route<'c>(
+    catalog: &'c Catalog,
+    named: Option<&ProviderId>,
+    currency: Currency,
+    money: &Money,
+) -> Result<&'c ProviderProfile, Rejection> {
+    let profile = match named {
         Some(id) => catalog.provider(id).ok_or_else(|| {
             Rejection::at(
                 ErrorCode::UnknownProvider,
@@ -130,27 +174,38 @@ pub fn parse_create(body: &[u8], catalog: &Catalog) -> Result<CreateCharge, Reje
                 format!("{} does not take charges in {currency}", profile.id),
             )
         })?;
-    rule.check(&money).map_err(amount_rejection)?;
-    if !(1..=24).contains(&input.installment_count) {
+    rule.check(money).map_err(amount_rejection)?;
+    Ok(profile)
+}
+
+/// The rules of a charge's other fields: installments, the payer's details, the description and
+/// the redirect URL.
+fn check_details(
+    installment_count: u32,
+    payer: &Payer,
+    description: &str,
+    redirect_url: Option<&str>,
+) -> Result<(), Rejection> {
+    if !(1..=24).contains(&installment_count) {
         return Err(Rejection::at(
             ErrorCode::InvalidField,
             "installment_count",
             "must be between 1 and 24",
         ));
     }
-    checks::email(input.payer.email.expose())
+    checks::email(payer.email.expose())
         .map_err(|e| Rejection::at(ErrorCode::InvalidField, "payer.email", e.to_string()))?;
     for (field, value) in [
-        ("payer.name", input.payer.name.expose()),
-        ("payer.tax_id", input.payer.tax_id.expose()),
-        ("payer.phone", input.payer.phone.expose()),
-        ("description", input.description.as_str()),
+        ("payer.name", payer.name.expose()),
+        ("payer.tax_id", payer.tax_id.expose()),
+        ("payer.phone", payer.phone.expose()),
+        ("description", description),
     ] {
         if value.trim().is_empty() {
             return Err(Rejection::at(ErrorCode::MissingField, field, "is empty"));
         }
     }
-    if let Some(url) = &input.redirect_url
+    if let Some(url) = redirect_url
         && !(url.starts_with("https://") || url.starts_with("http://"))
     {
         return Err(Rejection::at(
@@ -159,24 +214,5 @@ pub fn parse_create(body: &[u8], catalog: &Catalog) -> Result<CreateCharge, Reje
             "must be an http(s) URL",
         ));
     }
-    let requested = ChargeRequested {
-        fingerprint: wire::fingerprint(&json!({"request": canonical})),
-        idempotency_key,
-        provider: profile.id.clone(),
-        money,
-        installment_count: input.installment_count,
-        method: input.method,
-        payer: input.payer,
-        due_date: input.due_date,
-        description: input.description,
-        capture: input.capture,
-        redirect_url: input.redirect_url,
-        subscription: input.subscription,
-        external_id: parse_external_id(input.external_id)?,
-        metadata: parse_metadata(input.metadata)?,
-    };
-    Ok(CreateCharge {
-        order_id: OrderId::for_idempotency_key(OrderKind::Charge, &requested.idempotency_key),
-        requested,
-    })
+    Ok(())
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::event::{ChargeCancelled, ChargeEvent, Failure, PaymentDetails, RefundRequested};
 use super::order::ChargeRequested;
 use super::refunds::RefundAttempt;
-use super::report::ChargeOutcome;
+use super::report::{ChargeOutcome, ChargeReport};
 use super::status::{ChargeStatus, fits, is_status_change, next_status};
 use crate::attempts::AttemptLog;
 use crate::envelope::Envelope;
@@ -181,25 +181,7 @@ fn apply(c: &mut Charge, event: &ChargeEvent, env: &Envelope<ChargeEvent>) {
             c.outcome_unknown = c.status == ChargeStatus::Submitting;
             c.attempts.unknown(&u.reason);
         }
-        ChargeEvent::ProviderStatus(r) => {
-            c.report_ids.push(r.report_id.clone());
-            if r.outcome.is_decisive() {
-                c.last_decisive_report = Some(DecisiveReport {
-                    report_id: r.report_id.clone(),
-                    outcome: r.outcome,
-                    applied: false,
-                });
-            }
-            if r.outcome == ChargeOutcome::RefundFailed {
-                c.refund_requested = None;
-            }
-            if c.charge_uuid.is_none() {
-                c.charge_uuid.clone_from(&r.charge_uuid);
-            }
-            if r.outcome != ChargeOutcome::Unknown {
-                c.outcome_unknown = false;
-            }
-        }
+        ChargeEvent::ProviderStatus(r) => record_report(c, r),
         ChargeEvent::Failed(f) => c.failure = Some(f.clone()),
         ChargeEvent::CancelRequested(r) => c.cancel_requested = Some(r.clone()),
         ChargeEvent::Cancelled(_) => c.cancel_requested = None,
@@ -221,5 +203,27 @@ fn apply(c: &mut Charge, event: &ChargeEvent, env: &Envelope<ChargeEvent>) {
         ChargeEvent::ChargebackOpened(_) => c.dispute = Some(Dispute::Open),
         ChargeEvent::ChargebackLost(_) => c.dispute = Some(Dispute::Lost),
         ChargeEvent::ChargebackWon(_) => c.dispute = Some(Dispute::Won),
+    }
+}
+
+/// What a provider's report tells besides the status: its id (for de-duplication), whether it
+/// decides the charge, and the provider's reference.
+fn record_report(c: &mut Charge, r: &ChargeReport) {
+    c.report_ids.push(r.report_id.clone());
+    if r.outcome.is_decisive() {
+        c.last_decisive_report = Some(DecisiveReport {
+            report_id: r.report_id.clone(),
+            outcome: r.outcome,
+            applied: false,
+        });
+    }
+    if r.outcome == ChargeOutcome::RefundFailed {
+        c.refund_requested = None;
+    }
+    if c.charge_uuid.is_none() {
+        c.charge_uuid.clone_from(&r.charge_uuid);
+    }
+    if r.outcome != ChargeOutcome::Unknown {
+        c.outcome_unknown = false;
     }
 }

@@ -167,29 +167,7 @@ pub fn next_status(status: PayoutStatus, event: &PayoutEvent) -> Option<PayoutSt
 /// corrupt log cannot move a terminal payout off the documented paths.
 pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payout> {
     let Some(mut p) = state else {
-        return match &env.event {
-            PayoutEvent::Requested(r) if env.version == 1 => Some(Payout {
-                id: env.order_id,
-                request: r.clone(),
-                status: PayoutStatus::Requested,
-                attempt: 0,
-                handle: None,
-                submitted_attempt: None,
-                outcome_unknown: false,
-                provider_ref: None,
-                fee: None,
-                hold_reason: None,
-                failure: None,
-                attempts: AttemptLog::default(),
-                report_ids: Vec::new(),
-                last_decisive_report: None,
-                version: 1,
-                created_at: env.at,
-                updated_at: env.at,
-                status_since: env.at,
-            }),
-            _ => None,
-        };
+        return created(env);
     };
     let next = next_status(p.status, &env.event);
     let moves_status = matches!(
@@ -206,6 +184,18 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
         // An event whose whole point is a transition the table forbids: a corrupt log.
         return Some(p);
     }
+    record(&mut p, env);
+    if let Some(to) = next {
+        p.status = to;
+        p.status_since = env.at;
+    }
+    p.version = env.version;
+    p.updated_at = env.at;
+    Some(p)
+}
+
+/// What `env` tells about the payout besides its status: attempts, references, fee, failure.
+fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
     match &env.event {
         PayoutEvent::Requested(_) => {}
         PayoutEvent::Held(h) => p.hold_reason = Some(h.reason.clone()),
@@ -278,11 +268,31 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
         }
         PayoutEvent::Refunded(_) | PayoutEvent::Cancelled(_) => p.outcome_unknown = false,
     }
-    if let Some(to) = next {
-        p.status = to;
-        p.status_since = env.at;
+}
+
+/// The payout a first event creates: only `payout.requested` at version 1 does.
+fn created(env: &Envelope<PayoutEvent>) -> Option<Payout> {
+    match &env.event {
+        PayoutEvent::Requested(r) if env.version == 1 => Some(Payout {
+            id: env.order_id,
+            request: r.clone(),
+            status: PayoutStatus::Requested,
+            attempt: 0,
+            handle: None,
+            submitted_attempt: None,
+            outcome_unknown: false,
+            provider_ref: None,
+            fee: None,
+            hold_reason: None,
+            failure: None,
+            attempts: AttemptLog::default(),
+            report_ids: Vec::new(),
+            last_decisive_report: None,
+            version: 1,
+            created_at: env.at,
+            updated_at: env.at,
+            status_since: env.at,
+        }),
+        _ => None,
     }
-    p.version = env.version;
-    p.updated_at = env.at;
-    Some(p)
 }

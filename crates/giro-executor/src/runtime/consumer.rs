@@ -169,11 +169,36 @@ async fn handle<W: Steps>(
     timers: &Timers,
     message: jetstream::Message,
 ) {
+    let Some(delivery) = addressed(js, config, &message).await else {
+        return;
+    };
+    let Some(order) = order_to_step(worker, config, js, timers, &delivery).await else {
+        return;
+    };
+    step(worker, config, timers, &delivery, &order).await;
+}
+
+/// A delivery and where it stands in the log: its order, the stream sequence of its event, and
+/// how often that event has been delivered.
+struct Delivery<'m> {
+    message: &'m jetstream::Message,
+    id: OrderId,
+    sequence: u64,
+    deliveries: u64,
+}
+
+/// The delivery's order and position, read from its JetStream metadata and subject; `None`
+/// (the message dead-lettered) when it has neither.
+async fn addressed<'m>(
+    js: &jetstream::Context,
+    config: &ExecutorConfig,
+    message: &'m jetstream::Message,
+) -> Option<Delivery<'m>> {
     let (sequence, deliveries) = match message.info() {
         Ok(info) => (info.stream_sequence, info.delivered.max(1) as u64),
         Err(e) => {
-            dlq::dead_letter(js, config, &message, &format!("no JetStream metadata: {e}")).await;
-            return;
+            dlq::dead_letter(js, config, message, &format!("no JetStream metadata: {e}")).await;
+            return None;
         }
     };
     let Some(id) = message
@@ -182,18 +207,46 @@ async fn handle<W: Steps>(
         .next()
         .and_then(|s| s.parse().ok())
     else {
-        dlq::dead_letter(js, config, &message, "subject does not end in an order id").await;
-        return;
+        dlq::dead_letter(js, config, message, "subject does not end in an order id").await;
+        return None;
     };
-    let log = worker.log();
-    let unreadable = |e: giro_eventlog::Error| match e {
+    Some(Delivery {
+        message,
+        id,
+        sequence,
+        deliveries,
+    })
+}
+
+/// A log that cannot be read as `Err(why)`, for the dead letter; any other failure as `Ok`, to
+/// be retried.
+fn unreadable(e: giro_eventlog::Error) -> Result<giro_eventlog::Error, String> {
+    match e {
         giro_eventlog::Error::Corrupt {
             sequence, reason, ..
         } => Err(format!(
             "order's log unreadable at sequence {sequence}: {reason}"
         )),
         e => Ok(e),
-    };
+    }
+}
+
+/// The order to step on, when the delivered event is still its latest; `None` when the
+/// delivery has been acked (superseded), retried or dead-lettered instead.
+async fn order_to_step<W: Steps>(
+    worker: &W,
+    config: &ExecutorConfig,
+    js: &jetstream::Context,
+    timers: &Timers,
+    delivery: &Delivery<'_>,
+) -> Option<W::Order> {
+    let Delivery {
+        message,
+        id,
+        sequence,
+        deliveries,
+    } = *delivery;
+    let log = worker.log();
     // The order as this process knows it, up to the delivered event: no read when the message
     // follows on from what is cached (see `EventLog::load_delivered`).
     let delivered = log
@@ -203,11 +256,12 @@ async fn handle<W: Steps>(
         Ok(Delivered::Known(order)) => order,
         Ok(Delivered::Superseded) => {
             timers.delivered(id, sequence, false).await;
-            ack(&message, AckKind::Ack).await;
-            return;
+            ack(message, AckKind::Ack).await;
+            return None;
         }
         Err(e) => {
-            return cannot_load(js, config, &message, id, unreadable(e)).await;
+            cannot_load(js, config, message, id, unreadable(e)).await;
+            return None;
         }
     };
     timers.delivered(id, sequence, order.version() > 1).await;
@@ -217,44 +271,65 @@ async fn handle<W: Steps>(
     if deliveries > 1 || !order.state.as_ref().is_some_and(W::trusts) {
         order = match log.confirm::<W::Decider>(id, order).await {
             Ok(order) => order,
-            Err(e) => return cannot_load(js, config, &message, id, unreadable(e)).await,
+            Err(e) => {
+                cannot_load(js, config, message, id, unreadable(e)).await;
+                return None;
+            }
         };
     }
     if order.last_sequence != sequence {
-        ack(&message, AckKind::Ack).await;
-        return;
+        ack(message, AckKind::Ack).await;
+        return None;
     }
     let Some(state) = order.state else {
         dlq::dead_letter(
             js,
             config,
-            &message,
+            message,
             &format!(
                 "event of a {kind} with no {kind}.requested",
                 kind = <W::Decider as Decider>::KIND
             ),
         )
         .await;
-        return;
+        return None;
     };
+    Some(state)
+}
+
+/// Runs the order's step on `order` and acks the delivery, sets its timer or retries it.
+async fn step<W: Steps>(
+    worker: &W,
+    config: &ExecutorConfig,
+    timers: &Timers,
+    delivery: &Delivery<'_>,
+    order: &W::Order,
+) {
+    let Delivery {
+        message,
+        id,
+        sequence,
+        deliveries,
+    } = *delivery;
+    let log = worker.log();
     // The step continues the trace of the event it acts on (W3C context in the message headers).
-    let span = tracing::info_span!("executor.step", order_id = %id, provider = %config.provider, status = W::status(&state));
+    let span = tracing::info_span!("executor.step", order_id = %id, provider = %config.provider, status = W::status(order));
     if let Some(headers) = &message.headers {
         giro_eventlog::trace::continue_from(&span, headers);
     }
-    let next = worker.step(&state, deliveries).instrument(span).await;
+    let next = worker.step(order, deliveries).instrument(span).await;
     match next {
-        Ok(Next::Ack) => ack(&message, AckKind::Ack).await,
+        Ok(Next::Ack) => ack(message, AckKind::Ack).await,
         Ok(Next::After(delay)) => {
             // The timer goes on the order's latest event as this process knows it. A newer event
             // this process has not seen yet cancels it when it is delivered here, or finds it
             // superseded when it fires.
             let moved_on = || log.known_after::<W::Decider>(id, sequence);
-            timers.set(id, sequence, &message, delay, moved_on).await;
+            timers.set(id, sequence, message, delay, moved_on).await;
         }
         Err(e) => {
             tracing::warn!(order_id = %id, error = %e, "step failed; will retry");
-            ack(&message, AckKind::Nak(Some(Duration::from_secs(1)))).await;
+            ack(message, AckKind::Nak(Some(Duration::from_secs(1)))).await;
         }
     }
 }

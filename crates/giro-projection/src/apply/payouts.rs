@@ -204,7 +204,7 @@ async fn insert_new(
     tx: &mut Transaction<'_, Postgres>,
     rows: &HashMap<Uuid, Row>,
 ) -> Result<(), Error> {
-    let new: Vec<(&Uuid, &Row, &Creation)> = rows
+    let new: Vec<NewRow> = rows
         .iter()
         .filter_map(|(id, r)| r.creation.as_deref().map(|c| (id, r, c)))
         .collect();
@@ -220,70 +220,34 @@ async fn insert_new(
          $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], \
          $17::int8[])",
     )
-    .bind(new.iter().map(|(id, _, _)| **id).collect::<Vec<_>>())
-    .bind(
-        new.iter()
-            .map(|(_, _, c)| c.provider.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        new.iter()
-            .map(|(_, r, _)| r.status.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(new.iter().map(|(_, _, c)| c.amount).collect::<Vec<_>>())
-    .bind(new.iter().map(|(_, _, c)| c.currency).collect::<Vec<_>>())
-    .bind(new.iter().map(|(_, _, c)| c.rail).collect::<Vec<_>>())
-    .bind(
-        new.iter()
-            .map(|(_, _, c)| c.external_id.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        new.iter()
-            .map(|(_, _, c)| c.idempotency_key.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        new.iter()
-            .map(|(_, r, _)| r.provider_ref.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        new.iter()
-            .map(|(_, r, _)| r.failure_code.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        new.iter()
-            .map(|(_, r, _)| r.failure_message.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        new.iter()
-            .map(|(_, _, c)| &c.beneficiary_masked)
-            .collect::<Vec<_>>(),
-    )
-    .bind(new.iter().map(|(_, _, c)| c.created_at).collect::<Vec<_>>())
-    .bind(new.iter().map(|(_, r, _)| r.updated_at).collect::<Vec<_>>())
-    .bind(
-        new.iter()
-            .map(|(_, r, _)| r.status_since)
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        new.iter()
-            .map(|(_, r, _)| r.terminal_at)
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        new.iter()
-            .map(|(_, r, _)| bigint(r.version))
-            .collect::<Vec<_>>(),
-    )
+    .bind(column(&new, |(id, _, _)| *id))
+    .bind(column(&new, |(_, _, c)| c.provider.as_str()))
+    .bind(column(&new, |(_, r, _)| r.status.as_str()))
+    .bind(column(&new, |(_, _, c)| c.amount))
+    .bind(column(&new, |(_, _, c)| c.currency))
+    .bind(column(&new, |(_, _, c)| c.rail))
+    .bind(column(&new, |(_, _, c)| c.external_id.as_deref()))
+    .bind(column(&new, |(_, _, c)| c.idempotency_key.as_str()))
+    .bind(column(&new, |(_, r, _)| r.provider_ref.as_deref()))
+    .bind(column(&new, |(_, r, _)| r.failure_code.as_deref()))
+    .bind(column(&new, |(_, r, _)| r.failure_message.as_deref()))
+    .bind(column(&new, |(_, _, c)| &c.beneficiary_masked))
+    .bind(column(&new, |(_, _, c)| c.created_at))
+    .bind(column(&new, |(_, r, _)| r.updated_at))
+    .bind(column(&new, |(_, r, _)| r.status_since))
+    .bind(column(&new, |(_, r, _)| r.terminal_at))
+    .bind(column(&new, |(_, r, _)| bigint(r.version)))
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A payout first seen in this batch: its id, its row and how it was created.
+type NewRow<'a> = (&'a Uuid, &'a Row, &'a Creation);
+
+/// One column of the new rows, bound as an array for `UNNEST`.
+fn column<'a, T>(new: &[NewRow<'a>], value: impl Fn(NewRow<'a>) -> T) -> Vec<T> {
+    new.iter().map(|&row| value(row)).collect()
 }
 
 async fn update_existing(

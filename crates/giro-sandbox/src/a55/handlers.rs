@@ -15,7 +15,7 @@ use super::errors::A55Error;
 use super::lifecycle::{Move, Mover, plan, webhooks};
 use super::payloads::{boleto, pix_code};
 use super::state::{A55, Charge, Instructions, PROVIDER, Status};
-use super::validate;
+use super::validate::{self, ChargeRequest};
 use super::wire::{ChargeOut, exponent};
 use crate::faults::{ForcedFaults, OrderFaults};
 use crate::introspect::{NewOrder, Truncation};
@@ -52,17 +52,7 @@ pub(crate) async fn create(
         .round_dp_with_strategy(exponent(&request.currency), RoundingStrategy::ToZero);
     let faults = a55.common.faults.draw_order(&forced);
     let (initial, steps) = plan(&a55, &request, &faults);
-    let instructions = match request.type_charge.as_str() {
-        "pix" => Instructions::Pix(pix_code(&uuid, kept)),
-        "boleto" => {
-            let (barcode, digitable_line) = boleto(&a55.common.random, kept);
-            Instructions::Boleto {
-                barcode,
-                digitable_line,
-            }
-        }
-        _ => Instructions::None,
-    };
+    let instructions = instructions(&a55, &request.type_charge, &uuid, kept);
     let charge = Charge {
         uuid: uuid.clone(),
         wallet_uuid: request.wallet_uuid.clone(),
@@ -89,26 +79,14 @@ pub(crate) async fn create(
     };
     let out = a55.render(&charge);
     a55.charges().push(charge);
-    let handle = reference.clone().unwrap_or_else(|| uuid.clone());
-    if reference.is_none() {
-        registry.submitted(PROVIDER, &handle);
-    }
-    registry.created(NewOrder {
-        provider: PROVIDER,
-        order_id: &uuid,
-        handle: &handle,
-        external_id: reference.as_deref(),
-        amount: kept.to_string(),
-        currency: &request.currency,
-        status: initial.status.as_str(),
-    });
-    if kept != request.installment_value {
-        let truncation = Truncation {
-            sent: request.installment_value.to_string(),
-            kept: kept.to_string(),
-        };
-        registry.truncated(PROVIDER, &uuid, truncation);
-    }
+    announce(
+        &a55,
+        &uuid,
+        reference.as_ref(),
+        &request,
+        kept,
+        initial.status,
+    );
     let mover = Mover {
         a55: Arc::clone(&a55),
         uuid,
@@ -116,6 +94,55 @@ pub(crate) async fn create(
     };
     lifecycle::spawn(a55.common.clone(), mover, steps, faults);
     Ok(Json(out))
+}
+
+/// How the payer pays a charge of `type_charge` outside a card: a PIX code or a boleto, else
+/// nothing (the hosted page).
+fn instructions(a55: &A55, type_charge: &str, uuid: &str, kept: Decimal) -> Instructions {
+    match type_charge {
+        "pix" => Instructions::Pix(pix_code(uuid, kept)),
+        "boleto" => {
+            let (barcode, digitable_line) = boleto(&a55.common.random, kept);
+            Instructions::Boleto {
+                barcode,
+                digitable_line,
+            }
+        }
+        _ => Instructions::None,
+    }
+}
+
+/// Tells the registry of the new charge: its handle (submitted now when it had no reference),
+/// what it is, and whether its amount was truncated.
+fn announce(
+    a55: &A55,
+    uuid: &str,
+    reference: Option<&String>,
+    request: &ChargeRequest,
+    kept: Decimal,
+    status: Status,
+) {
+    let registry = &a55.common.registry;
+    let handle = reference.cloned().unwrap_or_else(|| uuid.to_string());
+    if reference.is_none() {
+        registry.submitted(PROVIDER, &handle);
+    }
+    registry.created(NewOrder {
+        provider: PROVIDER,
+        order_id: uuid,
+        handle: &handle,
+        external_id: reference.map(String::as_str),
+        amount: kept.to_string(),
+        currency: &request.currency,
+        status: status.as_str(),
+    });
+    if kept != request.installment_value {
+        let truncation = Truncation {
+            sent: request.installment_value.to_string(),
+            kept: kept.to_string(),
+        };
+        registry.truncated(PROVIDER, uuid, truncation);
+    }
 }
 
 /// `GET /api/v1/bank/wallet/charge/{charge_uuid}/`.

@@ -99,6 +99,41 @@ pub(crate) fn charge(body: &[u8]) -> Result<ChargeRequest, A55Error> {
     let obj = RawObject::parse(body)
         .map_err(|e| A55Error::invalid("body", format!("body is not a JSON object: {e}")))?;
     let wallet_uuid = required(&obj, "wallet_uuid")?;
+    check_payer(&obj)?;
+    let (value, installment_count, currency) = installments(&obj)?;
+    let due_date = date(&obj, "due_date")?.ok_or_else(|| A55Error::required("due_date"))?;
+    let description = required(&obj, "description")?;
+    string(&obj, "reference_external_id")?;
+    let type_charge = type_charge(&obj, &currency)?;
+    check_address(&obj)?;
+    let flag = |field: &str| {
+        obj.boolean(field)
+            .map_err(|_| A55Error::invalid(field, format!("{field} must be a boolean")))
+    };
+    let threeds = flag("threeds_authentication")?.unwrap_or(false);
+    let card = card(&obj, &type_charge)?;
+    if threeds && card.is_some() && !obj.has("device_info") {
+        return Err(A55Error::required("device_info"));
+    }
+    let subscription = subscription(&obj)?;
+    Ok(ChargeRequest {
+        wallet_uuid,
+        installment_value: value,
+        installment_count,
+        currency,
+        due_date,
+        description,
+        type_charge,
+        webhook_url: http_url(&obj, "webhook_url")?,
+        capture: flag("capture")?.unwrap_or(true),
+        threeds,
+        card,
+        subscription,
+    })
+}
+
+/// The merchant and the payer: each required, the email an address.
+fn check_payer(obj: &RawObject) -> Result<(), A55Error> {
     for field in [
         "merchant_id",
         "payer_name",
@@ -106,14 +141,19 @@ pub(crate) fn charge(body: &[u8]) -> Result<ChargeRequest, A55Error> {
         "payer_tax_id",
         "payer_cell_phone",
     ] {
-        required(&obj, field)?;
+        required(obj, field)?;
     }
-    if !required(&obj, "payer_email")?.contains('@') {
+    if !required(obj, "payer_email")?.contains('@') {
         return Err(A55Error::invalid(
             "payer_email",
             "payer_email must be an email address",
         ));
     }
+    Ok(())
+}
+
+/// The installments' value and count, and the currency, whose decimals bound the value.
+fn installments(obj: &RawObject) -> Result<(Decimal, u32, String), A55Error> {
     let value = obj
         .decimal("installment_value")
         .map_err(|_| A55Error::invalid("installment_value", "installment_value must be a number"))?
@@ -130,7 +170,7 @@ pub(crate) fn charge(body: &[u8]) -> Result<ChargeRequest, A55Error> {
         .ok_or_else(|| {
             A55Error::invalid("installment_count", "installment_count must be 1 to 24")
         })?;
-    let currency = required(&obj, "currency")?;
+    let currency = required(obj, "currency")?;
     if !CURRENCIES.contains(&currency.as_str()) {
         return Err(A55Error::invalid(
             "currency",
@@ -144,10 +184,12 @@ pub(crate) fn charge(body: &[u8]) -> Result<ChargeRequest, A55Error> {
             "installment_value must be positive with at most 2 decimals",
         ));
     }
-    let due_date = date(&obj, "due_date")?.ok_or_else(|| A55Error::required("due_date"))?;
-    let description = required(&obj, "description")?;
-    string(&obj, "reference_external_id")?;
-    let type_charge = required(&obj, "type_charge")?;
+    Ok((value, installment_count, currency))
+}
+
+/// The payment method, one the sandbox knows and available in `currency`.
+fn type_charge(obj: &RawObject, currency: &str) -> Result<String, A55Error> {
+    let type_charge = required(obj, "type_charge")?;
     if !METHODS.contains(&type_charge.as_str()) {
         return Err(A55Error::new(
             axum::http::StatusCode::BAD_REQUEST,
@@ -164,6 +206,11 @@ pub(crate) fn charge(body: &[u8]) -> Result<ChargeRequest, A55Error> {
             format!("{type_charge} is only available in BRL"),
         ));
     }
+    Ok(type_charge)
+}
+
+/// The payer's address: an object with every field of [`ADDRESS`].
+fn check_address(obj: &RawObject) -> Result<(), A55Error> {
     let address = obj
         .object("payer_address")
         .map_err(|_| A55Error::invalid("payer_address", "payer_address must be an object"))?
@@ -173,45 +220,25 @@ pub(crate) fn charge(body: &[u8]) -> Result<ChargeRequest, A55Error> {
             return Err(A55Error::required(&format!("payer_address.{field}")));
         }
     }
-    let flag = |field: &str| {
-        obj.boolean(field)
-            .map_err(|_| A55Error::invalid(field, format!("{field} must be a boolean")))
-    };
-    let threeds = flag("threeds_authentication")?.unwrap_or(false);
-    let card = card(&obj, &type_charge)?;
-    if threeds && card.is_some() && !obj.has("device_info") {
-        return Err(A55Error::required("device_info"));
-    }
-    let subscription = match obj
+    Ok(())
+}
+
+/// The optional subscription: its cycle, one of [`CYCLES`], and its end date.
+fn subscription(obj: &RawObject) -> Result<Option<(String, Option<NaiveDate>)>, A55Error> {
+    let Some(sub) = obj
         .object("subscription")
         .map_err(|_| A55Error::invalid("subscription", "subscription must be an object"))?
-    {
-        None => None,
-        Some(sub) => {
-            let cycle = required(&sub, "cycle")?;
-            if !CYCLES.contains(&cycle.as_str()) {
-                return Err(A55Error::invalid(
-                    "subscription.cycle",
-                    format!("cycle must be one of {}", CYCLES.join(", ")),
-                ));
-            }
-            Some((cycle, date(&sub, "end_date")?))
-        }
+    else {
+        return Ok(None);
     };
-    Ok(ChargeRequest {
-        wallet_uuid,
-        installment_value: value,
-        installment_count,
-        currency,
-        due_date,
-        description,
-        type_charge,
-        webhook_url: http_url(&obj, "webhook_url")?,
-        capture: flag("capture")?.unwrap_or(true),
-        threeds,
-        card,
-        subscription,
-    })
+    let cycle = required(&sub, "cycle")?;
+    if !CYCLES.contains(&cycle.as_str()) {
+        return Err(A55Error::invalid(
+            "subscription.cycle",
+            format!("cycle must be one of {}", CYCLES.join(", ")),
+        ));
+    }
+    Ok(Some((cycle, date(&sub, "end_date")?)))
 }
 
 fn card(obj: &RawObject, type_charge: &str) -> Result<Option<Card>, A55Error> {

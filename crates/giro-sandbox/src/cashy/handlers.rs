@@ -10,12 +10,12 @@ use axum::response::Response;
 use rust_decimal::Decimal;
 
 use super::banks::banks;
-use super::config::Country;
+use super::config::{CashyMerchant, Country};
 use super::envelope::{CashyError, success};
 use super::lifecycle::{Mover, plan};
 use super::request::authenticate;
 use super::state::{Cashy, Order, Status};
-use super::validate;
+use super::validate::{self, PayOut};
 use super::wire::{BalanceData, CreatedData};
 use crate::faults::ForcedFaults;
 use crate::introspect::NewOrder;
@@ -65,42 +65,7 @@ pub(crate) async fn pay_out(
         cashy.config.require_public_notify_url,
     )
     .map_err(refuse)?;
-    let fee_scale = if merchant.country == Country::Co {
-        2
-    } else {
-        0
-    };
-    let order = {
-        let mut books = cashy.books();
-        let key = (merchant.merchant_id.clone(), request.mch_order_no.clone());
-        if books.by_mch_order.contains_key(&key) {
-            return Err(refuse(CashyError::invalid("mchOrderNo")));
-        }
-        let funds = books.funds.entry(merchant.merchant_id.clone()).or_default();
-        if funds.balance < request.amount {
-            return Err(refuse(CashyError::msg("Balance_not_enough")));
-        }
-        funds.balance -= request.amount;
-        funds.un_balance += request.amount;
-        let order = Order {
-            merchant_id: merchant.merchant_id.clone(),
-            country: merchant.country,
-            mch_order_no: request.mch_order_no.clone(),
-            order_no: format!("PAYOUT{}", cashy.common.random.digits(19)),
-            channel_order_no: format!("CH{}", cashy.common.random.digits(16)),
-            amount: request.amount,
-            fee: (merchant.fee_fixed + request.amount * merchant.fee_rate).round_dp(fee_scale),
-            status: Status::Processing,
-            result_desc: None,
-            completion_time: None,
-            notify_url: request.notify_url.clone(),
-        };
-        books.orders.push(order.clone());
-        let index = books.orders.len() - 1;
-        books.by_mch_order.insert(key, index);
-        books.by_order_no.insert(order.order_no.clone(), index);
-        order
-    };
+    let order = book(&cashy, &merchant, &request, refuse)?;
     registry.created(NewOrder {
         provider,
         order_id: &order.order_no,
@@ -130,6 +95,50 @@ pub(crate) async fn pay_out(
         fee: Cashy::amount(text, Decimal::ZERO, 0),
         order_status: order.status.as_str(),
     }))
+}
+
+/// Books the order under the books' lock: moves its amount from the merchant's balance to its
+/// unsettled balance and records it, unless the merchant already used its `mchOrderNo`.
+fn book(
+    cashy: &Cashy,
+    merchant: &CashyMerchant,
+    request: &PayOut,
+    refuse: impl Fn(CashyError) -> CashyError,
+) -> Result<Order, CashyError> {
+    let fee_scale = if merchant.country == Country::Co {
+        2
+    } else {
+        0
+    };
+    let mut books = cashy.books();
+    let key = (merchant.merchant_id.clone(), request.mch_order_no.clone());
+    if books.by_mch_order.contains_key(&key) {
+        return Err(refuse(CashyError::invalid("mchOrderNo")));
+    }
+    let funds = books.funds.entry(merchant.merchant_id.clone()).or_default();
+    if funds.balance < request.amount {
+        return Err(refuse(CashyError::msg("Balance_not_enough")));
+    }
+    funds.balance -= request.amount;
+    funds.un_balance += request.amount;
+    let order = Order {
+        merchant_id: merchant.merchant_id.clone(),
+        country: merchant.country,
+        mch_order_no: request.mch_order_no.clone(),
+        order_no: format!("PAYOUT{}", cashy.common.random.digits(19)),
+        channel_order_no: format!("CH{}", cashy.common.random.digits(16)),
+        amount: request.amount,
+        fee: (merchant.fee_fixed + request.amount * merchant.fee_rate).round_dp(fee_scale),
+        status: Status::Processing,
+        result_desc: None,
+        completion_time: None,
+        notify_url: request.notify_url.clone(),
+    };
+    books.orders.push(order.clone());
+    let index = books.orders.len() - 1;
+    books.by_mch_order.insert(key, index);
+    books.by_order_no.insert(order.order_no.clone(), index);
+    Ok(order)
 }
 
 /// `POST /api/payOutQuery {mchOrderNo?, orderNo?, nonceStr}`; `orderNo` wins when both are given.

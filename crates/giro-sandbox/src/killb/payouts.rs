@@ -12,7 +12,7 @@ use chrono::Utc;
 use super::errors::KillbError;
 use super::lifecycle::{Mover, plan};
 use super::state::{Killb, PROVIDER, Payout, Status};
-use super::validate;
+use super::validate::{self, PayoutRequest};
 use super::wire::{PayoutOut, PayoutPage};
 use crate::faults::ForcedFaults;
 use crate::introspect::NewOrder;
@@ -32,16 +32,7 @@ pub(crate) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Created, KillbError> {
-    let key = match headers.get("idempotency-key").map(|v| v.to_str()) {
-        None => None,
-        Some(Ok(key)) if !key.trim().is_empty() => Some(key.trim().to_owned()),
-        Some(_) => {
-            return Err(KillbError::invalid(
-                "Idempotency-Key",
-                "Idempotency-Key must be a non-empty ASCII string",
-            ));
-        }
-    };
+    let key = idempotency_key(&headers)?;
     let external_id = RawObject::parse(&body)
         .ok()
         .and_then(|o| o.string("externalId").ok().flatten());
@@ -57,11 +48,7 @@ pub(crate) async fn create(
         };
         if let Some(existing) = existing {
             registry.replayed(PROVIDER, key);
-            return Ok((
-                StatusCode::CREATED,
-                [("idempotent-replayed", "true")],
-                Json(existing),
-            ));
+            return Ok(replayed(existing));
         }
     }
     let refuse = |error: KillbError| {
@@ -71,58 +58,12 @@ pub(crate) async fn create(
         error
     };
     let request = validate::payout(&body).map_err(refuse)?;
-    let now = Utc::now();
-    let payout = {
-        let mut books = killb.books();
-        if let Some(existing) = key
-            .as_ref()
-            .and_then(|k| books.by_key.get(k))
-            .map(|&i| books.payouts[i].wire())
-        {
-            drop(books);
+    let payout = match book(&killb, key.as_ref(), request, refuse)? {
+        Booked::New(payout) => payout,
+        Booked::Replayed(existing) => {
             registry.replayed(PROVIDER, key.as_deref().unwrap_or_default());
-            return Ok((
-                StatusCode::CREATED,
-                [("idempotent-replayed", "true")],
-                Json(existing),
-            ));
+            return Ok(replayed(existing));
         }
-        let account = books
-            .account_mut(&request.pre_fund_account_id)
-            .ok_or_else(|| {
-                refuse(KillbError::not_found(
-                    "PREFUND.0001",
-                    format!("Pre-fund account {} not found", request.pre_fund_account_id),
-                ))
-            })?;
-        if account.amount < request.amount {
-            return Err(refuse(KillbError::new(
-                StatusCode::BAD_REQUEST,
-                "BALANCE.0001",
-                format!(
-                    "Insufficient balance: available {}, required {}",
-                    account.amount, request.amount
-                ),
-            )));
-        }
-        account.amount -= request.amount;
-        let payout = Payout {
-            id: killb.common.random.uuid().to_string(),
-            amount: request.amount,
-            currency: account.currency.clone(),
-            status: Status::Pending,
-            external_id: request.external_id,
-            account_id: request.pre_fund_account_id,
-            beneficiary: request.beneficiary,
-            created_at: now,
-            updated_at: now,
-        };
-        books.payouts.push(payout.clone());
-        if let Some(key) = &key {
-            let index = books.payouts.len() - 1;
-            books.by_key.insert(key.clone(), index);
-        }
-        payout
     };
     registry.created(NewOrder {
         provider: PROVIDER,
@@ -145,6 +86,89 @@ pub(crate) async fn create(
         [("idempotent-replayed", "false")],
         Json(payout.wire()),
     ))
+}
+
+/// The request's Idempotency-Key, trimmed; refused when present but blank or not ASCII.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, KillbError> {
+    match headers.get("idempotency-key").map(|v| v.to_str()) {
+        None => Ok(None),
+        Some(Ok(key)) if !key.trim().is_empty() => Ok(Some(key.trim().to_owned())),
+        Some(_) => Err(KillbError::invalid(
+            "Idempotency-Key",
+            "Idempotency-Key must be a non-empty ASCII string",
+        )),
+    }
+}
+
+/// The answer to a repeated Idempotency-Key: the original payout.
+fn replayed(existing: PayoutOut) -> Created {
+    (
+        StatusCode::CREATED,
+        [("idempotent-replayed", "true")],
+        Json(existing),
+    )
+}
+
+/// What booking a validated payout did.
+enum Booked {
+    /// Another request with the same key booked it first: its payout as it is now.
+    Replayed(PayoutOut),
+    /// The new payout, its amount taken from the pre-fund account.
+    New(Payout),
+}
+
+/// Books the payout under the books' lock: debits its pre-fund account and records it (under
+/// its Idempotency-Key, if any), unless a request with the same key got there first.
+fn book(
+    killb: &Killb,
+    key: Option<&String>,
+    request: PayoutRequest,
+    refuse: impl Fn(KillbError) -> KillbError,
+) -> Result<Booked, KillbError> {
+    let now = Utc::now();
+    let mut books = killb.books();
+    if let Some(existing) = key
+        .and_then(|k| books.by_key.get(k))
+        .map(|&i| books.payouts[i].wire())
+    {
+        return Ok(Booked::Replayed(existing));
+    }
+    let account = books
+        .account_mut(&request.pre_fund_account_id)
+        .ok_or_else(|| {
+            refuse(KillbError::not_found(
+                "PREFUND.0001",
+                format!("Pre-fund account {} not found", request.pre_fund_account_id),
+            ))
+        })?;
+    if account.amount < request.amount {
+        return Err(refuse(KillbError::new(
+            StatusCode::BAD_REQUEST,
+            "BALANCE.0001",
+            format!(
+                "Insufficient balance: available {}, required {}",
+                account.amount, request.amount
+            ),
+        )));
+    }
+    account.amount -= request.amount;
+    let payout = Payout {
+        id: killb.common.random.uuid().to_string(),
+        amount: request.amount,
+        currency: account.currency.clone(),
+        status: Status::Pending,
+        external_id: request.external_id,
+        account_id: request.pre_fund_account_id,
+        beneficiary: request.beneficiary,
+        created_at: now,
+        updated_at: now,
+    };
+    books.payouts.push(payout.clone());
+    if let Some(key) = key {
+        let index = books.payouts.len() - 1;
+        books.by_key.insert(key.clone(), index);
+    }
+    Ok(Booked::New(payout))
 }
 
 /// `GET /api/v2/payouts/{id}`.

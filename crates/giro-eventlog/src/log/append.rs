@@ -1,0 +1,110 @@
+//! Appending events to an order's subject, each publish naming the sequence it expects to follow.
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{context::PublishErrorKind, message::PublishMessage};
+use chrono::{DateTime, Utc};
+use giro_domain::{Envelope, EventId, EventMeta, EventType, OrderId};
+use serde::Serialize;
+
+use super::EventLog;
+use super::order::{Appended, Tail, trace_headers};
+use crate::error::Error;
+use crate::{EVENT_TYPE_HEADER, PROVIDER_HEADER, trace};
+
+impl EventLog {
+    /// Appends events after `tail` (the order's log as loaded), numbering them on from its
+    /// version. On a lost race returns [`Error::Conflict`] having stored nothing; a multi-event
+    /// append that loses a race midway leaves the stored prefix, which the next decision sees.
+    pub async fn append<E: Serialize + EventType + Clone>(
+        &self,
+        subject: &str,
+        id: OrderId,
+        tail: Tail,
+        events: Vec<(E, Option<String>)>,
+        meta: &EventMeta,
+        now: DateTime<Utc>,
+    ) -> Result<Appended<E>, Error> {
+        Ok(self
+            .append_traced(subject, id, tail, events, meta, now)
+            .await?
+            .0)
+    }
+
+    /// [`EventLog::append`], with the trace headers stored with the last event.
+    pub(super) async fn append_traced<E: Serialize + EventType + Clone>(
+        &self,
+        subject: &str,
+        id: OrderId,
+        tail: Tail,
+        events: Vec<(E, Option<String>)>,
+        meta: &EventMeta,
+        now: DateTime<Utc>,
+    ) -> Result<(Appended<E>, Option<HeaderMap>), Error> {
+        let mut trace = None;
+        let mut expected = tail.last_sequence;
+        let first_version = tail.version + 1;
+        let mut stored = Vec::with_capacity(events.len());
+        for (i, (event, route)) in events.into_iter().enumerate() {
+            let envelope = Envelope {
+                id: EventId::new(),
+                event,
+                order_id: id,
+                version: first_version + i as u64,
+                at: now,
+                meta: meta.clone(),
+            };
+            (expected, trace) = self
+                .publish(subject, expected, &envelope, route.as_deref())
+                .await?;
+            stored.push(envelope);
+        }
+        Ok((
+            Appended {
+                events: stored,
+                last_sequence: expected,
+            },
+            trace,
+        ))
+    }
+
+    async fn publish<E: Serialize + EventType>(
+        &self,
+        subject: &str,
+        expected: u64,
+        envelope: &Envelope<E>,
+        route: Option<&str>,
+    ) -> Result<(u64, Option<HeaderMap>), Error> {
+        let payload = serde_json::to_vec(envelope)
+            .map_err(|e| Error::Unavailable(format!("encoding an event: {e}")))?;
+        let mut headers = HeaderMap::new();
+        headers.insert(EVENT_TYPE_HEADER, envelope.event.event_type());
+        if let Some(provider) = route {
+            headers.insert(PROVIDER_HEADER, provider);
+        }
+        trace::inject(&mut headers);
+        let trace = trace_headers(&headers);
+        let message = PublishMessage::build()
+            .payload(payload.into())
+            .headers(headers)
+            .message_id(envelope.id.to_string())
+            .expected_last_subject_sequence(expected);
+        let unavailable = |e: &dyn std::fmt::Display| Error::Unavailable(format!("{subject}: {e}"));
+        let ack = self
+            .js
+            .send_publish(subject.to_string(), message)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        match ack.await {
+            Ok(ack) => {
+                let event_type = envelope.event.event_type();
+                let kind = event_type.split('.').next().unwrap_or(event_type);
+                giro_telemetry::metrics::event_appended(kind, event_type);
+                Ok((ack.sequence, trace))
+            }
+            Err(e) if e.kind() == PublishErrorKind::WrongLastSequence => {
+                Err(Error::Conflict { expected })
+            }
+            Err(e) => Err(unavailable(&e)),
+        }
+    }
+}

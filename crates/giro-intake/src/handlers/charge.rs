@@ -1,0 +1,126 @@
+//! `giro.cmd.charge.create`, `giro.cmd.charge.cancel` and `giro.cmd.charge.refund`.
+
+use giro_domain::charge::{self, ChargeCommand, ChargeDecider};
+use giro_domain::{ErrorCode, EventMeta, OrderId, Rejection, wire};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{about_order, executed, order_reply, parse_order_ref, with_correlation};
+use crate::reply::Reply;
+use crate::service::Intake;
+
+pub(super) async fn create_charge(
+    intake: &Intake,
+    body: &[u8],
+    meta: EventMeta,
+) -> Result<Reply, Rejection> {
+    let create = charge::parse_create(body, &intake.catalog)?;
+    let id = create.order_id;
+    tracing::Span::current().record("order_id", tracing::field::display(id));
+    let meta = with_correlation(meta, id);
+    let done = executed(
+        intake
+            .log
+            .execute::<ChargeDecider>(id, &ChargeCommand::Create(Box::new(create)), &meta, true)
+            .await,
+    )?;
+    let status = done
+        .order
+        .state
+        .as_ref()
+        .map(|c| c.status.as_str())
+        .unwrap_or("requested");
+    Ok(order_reply(id, &done, status))
+}
+
+/// Carries out a command on an existing charge and replies with its status afterwards.
+async fn on_charge(
+    intake: &Intake,
+    id: OrderId,
+    command: ChargeCommand,
+    meta: EventMeta,
+) -> Result<Reply, Rejection> {
+    tracing::Span::current().record("order_id", tracing::field::display(id));
+    let meta = with_correlation(meta, id);
+    let done = executed(
+        intake
+            .log
+            .execute::<ChargeDecider>(id, &command, &meta, false)
+            .await,
+    )
+    .map_err(about_order)?;
+    let status = done
+        .order
+        .state
+        .as_ref()
+        .map(|c| c.status.as_str())
+        .unwrap_or("requested");
+    Ok(order_reply(id, &done, status))
+}
+
+/// `giro.cmd.charge.cancel {"order_id", "reason"?}`: at once while no provider has the charge,
+/// else asked of the provider (the reply's status is then still the charge's current one).
+pub(super) async fn cancel_charge(
+    intake: &Intake,
+    body: &[u8],
+    meta: EventMeta,
+) -> Result<Reply, Rejection> {
+    let (id, reason) = parse_order_ref(body)?;
+    on_charge(intake, id, ChargeCommand::Cancel { reason }, meta).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundRef {
+    order_id: String,
+    #[serde(default)]
+    amount: Option<Value>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `giro.cmd.charge.refund {"order_id", "amount"?, "reason"?}`: a paid charge, at most what is
+/// still refundable; no amount is all of it. The provider is asked by the executor.
+pub(super) async fn refund_charge(
+    intake: &Intake,
+    body: &[u8],
+    meta: EventMeta,
+) -> Result<Reply, Rejection> {
+    let r: RefundRef = wire::typed(Value::Object(wire::parse_object(body)?), "")?;
+    let id = r
+        .order_id
+        .parse()
+        .map_err(|_| Rejection::at(ErrorCode::InvalidField, "order_id", "must be a UUID"))?;
+    let invalid = |why: String| Rejection::at(ErrorCode::InvalidField, "amount", why);
+    let amount = match r.amount {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(_) => {
+            return Err(invalid(
+                "must be a decimal string like \"50.00\" (a JSON number is accepted too)".into(),
+            ));
+        }
+    };
+    let amount = match amount {
+        None => None,
+        Some(text) => match text.strip_prefix('-') {
+            Some(_) => {
+                return Err(Rejection::at(
+                    ErrorCode::AmountOutOfRange,
+                    "amount",
+                    "must be positive",
+                ));
+            }
+            None => Some(
+                giro_domain::money::parse_plain_decimal(&text)
+                    .map_err(|e| invalid(e.to_string()))?,
+            ),
+        },
+    };
+    let command = ChargeCommand::Refund {
+        amount,
+        reason: r.reason,
+    };
+    on_charge(intake, id, command, meta).await
+}

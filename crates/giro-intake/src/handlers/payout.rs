@@ -1,0 +1,93 @@
+//! `giro.cmd.payout.create` and `giro.cmd.payout.cancel`.
+
+use giro_domain::beneficiary::{BeneficiaryDecider, BeneficiaryStatus};
+use giro_domain::payout::{self, BeneficiarySource, PayoutCommand, PayoutDecider};
+use giro_domain::{ErrorCode, EventMeta, OrderId, Rejection};
+
+use super::{about_order, executed, log_failure, order_reply, parse_order_ref, with_correlation};
+use crate::reply::Reply;
+use crate::service::Intake;
+
+pub(super) async fn create_payout(
+    intake: &Intake,
+    body: &[u8],
+    meta: EventMeta,
+) -> Result<Reply, Rejection> {
+    let draft = payout::parse_create(body)?;
+    let registered = match &draft.beneficiary {
+        BeneficiarySource::Inline(_) => None,
+        BeneficiarySource::Registered(id) => Some(active_beneficiary(intake, *id).await?),
+    };
+    let id = draft.order_id;
+    tracing::Span::current().record("order_id", tracing::field::display(id));
+    let create = draft.into_command(&intake.catalog, registered)?;
+    let meta = with_correlation(meta, id);
+    let done = executed(
+        intake
+            .log
+            .execute::<PayoutDecider>(id, &PayoutCommand::Create(Box::new(create)), &meta, true)
+            .await,
+    )?;
+    let status = done
+        .order
+        .state
+        .as_ref()
+        .map(|p| p.status.as_str())
+        .unwrap_or("requested");
+    Ok(order_reply(id, &done, status))
+}
+
+/// Loads a registered beneficiary and checks it may be paid (KillB ACTIVE, a payout rail).
+async fn active_beneficiary(
+    intake: &Intake,
+    id: OrderId,
+) -> Result<giro_domain::rail::PayoutBeneficiary, Rejection> {
+    let loaded = intake
+        .log
+        .load::<BeneficiaryDecider>(id)
+        .await
+        .map_err(log_failure)?;
+    let refuse = |m: String| Rejection::at(ErrorCode::InvalidBeneficiary, "beneficiary_id", m);
+    let b = loaded
+        .state
+        .ok_or_else(|| refuse("no such registered beneficiary".into()))?;
+    if b.status != BeneficiaryStatus::Active {
+        return Err(refuse(format!(
+            "beneficiary is {:?}; only ACTIVE beneficiaries may be paid",
+            b.status
+        )));
+    }
+    b.registration
+        .data
+        .as_payout_beneficiary(b.registration.account_type)
+        .ok_or_else(|| {
+            refuse(format!(
+                "{:?} accounts cannot receive payouts; register a PSE account",
+                b.registration.account_type
+            ))
+        })
+}
+
+pub(super) async fn cancel_payout(
+    intake: &Intake,
+    body: &[u8],
+    meta: EventMeta,
+) -> Result<Reply, Rejection> {
+    let (id, reason) = parse_order_ref(body)?;
+    tracing::Span::current().record("order_id", tracing::field::display(id));
+    let meta = with_correlation(meta, id);
+    let done = executed(
+        intake
+            .log
+            .execute::<PayoutDecider>(id, &PayoutCommand::Cancel { reason }, &meta, false)
+            .await,
+    )
+    .map_err(about_order)?;
+    let status = done
+        .order
+        .state
+        .as_ref()
+        .map(|p| p.status.as_str())
+        .unwrap_or("cancelled");
+    Ok(order_reply(id, &done, status))
+}

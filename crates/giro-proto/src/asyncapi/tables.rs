@@ -1,0 +1,210 @@
+//! The fixed parts of the AsyncAPI document: the intake's endpoints, the event subjects, the
+//! dead-letter subjects and the headers each carries. Data only; `super` turns it into the
+//! document.
+
+use serde_json::{Value, json};
+
+/// One request/reply endpoint of `giro-intake`.
+pub(super) struct Endpoint {
+    pub(super) id: &'static str,
+    pub(super) subject: &'static str,
+    pub(super) summary: &'static str,
+    pub(super) request: &'static str,
+    pub(super) reply: &'static str,
+}
+
+/// Every request/reply endpoint of `giro-intake`.
+pub(super) const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        id: "payoutCreate",
+        subject: "giro.cmd.payout.create",
+        summary: "Accept a payout order.",
+        request: "schemas/commands/payout.create.json",
+        reply: "schemas/replies/payout.create.json",
+    },
+    Endpoint {
+        id: "payoutCancel",
+        subject: "giro.cmd.payout.cancel",
+        summary: "Cancel a payout that has not yet been handed to a provider.",
+        request: "schemas/commands/payout.cancel.json",
+        reply: "schemas/replies/payout.cancel.json",
+    },
+    Endpoint {
+        id: "chargeCreate",
+        subject: "giro.cmd.charge.create",
+        summary: "Accept a charge (pay-in) order. Raw card data is refused with card_data_not_accepted.",
+        request: "schemas/commands/charge.create.json",
+        reply: "schemas/replies/charge.create.json",
+    },
+    Endpoint {
+        id: "chargeCancel",
+        subject: "giro.cmd.charge.cancel",
+        summary: "Cancel a charge: at once while no provider has it, else asked of the provider.",
+        request: "schemas/commands/charge.cancel.json",
+        reply: "schemas/replies/charge.cancel.json",
+    },
+    Endpoint {
+        id: "chargeRefund",
+        subject: "giro.cmd.charge.refund",
+        summary: "Refund a paid charge, wholly or in part (at most what is still refundable).",
+        request: "schemas/commands/charge.refund.json",
+        reply: "schemas/replies/charge.refund.json",
+    },
+    Endpoint {
+        id: "beneficiaryRegister",
+        subject: "giro.cmd.beneficiary.register",
+        summary: "Validate and register a beneficiary account (KillB) for later payouts.",
+        request: "schemas/commands/beneficiary.register.json",
+        reply: "schemas/replies/beneficiary.register.json",
+    },
+    Endpoint {
+        id: "orderGet",
+        subject: "giro.query.order.get",
+        summary: "An order's state rebuilt from its events (not from a projection) and its history.",
+        request: "schemas/queries/order.get.json",
+        reply: "schemas/replies/order.get.json",
+    },
+];
+
+/// One per-order event subject.
+/// One per-order event subject.
+pub(super) struct EventChannel {
+    pub(super) kind: &'static str,
+    pub(super) param: &'static str,
+    pub(super) schema: &'static str,
+    /// Who reads the events to act on them (besides giro-projection, which reads them all).
+    pub(super) executor: &'static str,
+}
+
+/// Every per-order event subject, one per decider.
+pub(super) const EVENT_CHANNELS: &[EventChannel] = &[
+    EventChannel {
+        kind: "payout",
+        executor: "Each payout executor instance, durable consumer giro-executor-<provider> (killb, cashy-co, cashy-tz) on giro.evt.payout.>, acts on the payout events whose Giro-Provider header names its provider: submits, polls, retries.",
+        param: "order_id",
+        schema: "schemas/events/payout.json",
+    },
+    EventChannel {
+        kind: "charge",
+        executor: "The charge executor, durable consumer giro-executor-<provider> (a55) on giro.evt.charge.>, acts on the charge events whose Giro-Provider header names its provider: creates the charge, cancels and refunds it at the provider.",
+        param: "order_id",
+        schema: "schemas/events/charge.json",
+    },
+    EventChannel {
+        kind: "beneficiary",
+        executor: "The beneficiary-account executor killb-accounts, durable consumer giro-executor-killb-accounts on giro.evt.beneficiary.>, receives the beneficiary events: registers each account at KillB and records the status KillB reports.",
+        param: "beneficiary_id",
+        schema: "schemas/events/beneficiary.json",
+    },
+];
+
+/// One dead-letter subject family, `giro.dlq.<component>.<provider>`.
+pub(super) struct DeadLetters {
+    /// The component that publishes them (the subject's third token).
+    pub(super) component: &'static str,
+    /// The channel, message and operation ids.
+    pub(super) channel: &'static str,
+    pub(super) message: &'static str,
+    pub(super) operation: &'static str,
+    pub(super) title: &'static str,
+    pub(super) summary: &'static str,
+    pub(super) channel_description: &'static str,
+    pub(super) provider: &'static str,
+    pub(super) headers: fn() -> Value,
+    pub(super) payload: &'static str,
+}
+
+/// Headers of a dead-lettered provider callback (`giro-ingress`).
+fn ingress_dead_letter_headers() -> Value {
+    json!({
+        "type": "object",
+        "required": ["Giro-Dead-Letter-Reason"],
+        "properties": {
+            "Giro-Dead-Letter-Reason": {"type": "string", "description": "Why the callback was set aside (e.g. no order with that reference, or its order refused it)."},
+        },
+    })
+}
+
+/// Headers of a dead-lettered event (`giro-executor`): the original event's own headers, plus why
+/// and where from.
+fn executor_dead_letter_headers() -> Value {
+    json!({
+        "type": "object",
+        "description": "The event's original headers (Giro-Event-Type, Nats-Msg-Id, Giro-Provider, traceparent, … as it was stored) are kept, with these added.",
+        "required": ["Giro-Dead-Letter-Reason", "Giro-Original-Subject"],
+        "properties": {
+            "Giro-Dead-Letter-Reason": {"type": "string", "description": "Why the executor could not handle the event (e.g. no JetStream metadata, the subject does not end in an order id, the order's log is unreadable)."},
+            "Giro-Original-Subject": {"type": "string", "description": "The subject the event was stored on, giro.evt.<kind>.<order_id>."},
+            "Giro-Original-Sequence": {"type": "string", "description": "The event's sequence in stream GIRO_EVENTS, when the delivery carried it."},
+        },
+    })
+}
+
+/// Every dead-letter subject the components publish to, all kept by stream GIRO_EVENTS_DLQ
+/// (subjects `giro.dlq.>`).
+pub(super) const DEAD_LETTERS: &[DeadLetters] = &[
+    DeadLetters {
+        component: "ingress",
+        channel: "ingressDeadLetters",
+        message: "ingressDeadLetter",
+        operation: "deadLetterCallback",
+        title: "Dead-lettered provider callback",
+        summary: "A provider callback for an order Giro does not know (or that its order refused), kept as received.",
+        channel_description: "Callbacks the webhook ingress (giro-ingress) could not apply, in stream GIRO_EVENTS_DLQ (subjects giro.dlq.>); answered 200 to the provider, so it does not retry them.",
+        provider: "The provider instance whose callback it is (killb, cashy-co, cashy-tz, a55).",
+        headers: ingress_dead_letter_headers,
+        payload: "The provider's callback body, byte for byte (the provider's own format).",
+    },
+    DeadLetters {
+        component: "executor",
+        channel: "executorDeadLetters",
+        message: "executorDeadLetter",
+        operation: "deadLetterEvent",
+        title: "Dead-lettered event",
+        summary: "An event an executor could not handle, copied here with the reason and then terminated on its consumer, so the consumer keeps going. If the copy is not stored the event is redelivered instead: nothing is dropped silently.",
+        channel_description: "Events an executor instance (durable consumer giro-executor-<provider>) could not handle, in stream GIRO_EVENTS_DLQ (subjects giro.dlq.>). The event itself stays in GIRO_EVENTS; the executor's consumer no longer delivers it.",
+        provider: "The executor's provider instance: a payout provider (killb, cashy-co, cashy-tz), the charge provider (a55), or killb-accounts (beneficiary accounts).",
+        headers: executor_dead_letter_headers,
+        payload: "The event as it was delivered from giro.evt.<kind>.<order_id>, byte for byte: normally an event envelope (schemas/events/<kind>.json), but possibly unreadable, which may be why it is here.",
+    },
+];
+
+/// Headers of a command request (`giro-intake`).
+pub(super) fn command_headers() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "Giro-Correlation-Id": {"type": "string", "description": "Carried into the resulting events' meta.correlation_id (the order id when absent)."},
+            "traceparent": {"type": "string", "description": "W3C trace context; the command's span continues it."},
+            "tracestate": {"type": "string"},
+        },
+    })
+}
+
+/// Headers of a reply: the NATS service API's error headers, on a failed reply only.
+pub(super) fn reply_headers() -> Value {
+    json!({
+        "type": "object",
+        "description": "Present on a failed reply only (NATS service API).",
+        "properties": {
+            "Nats-Service-Error": {"type": "string", "description": "The error message."},
+            "Nats-Service-Error-Code": {"type": "string", "enum": ["400", "404", "409", "503"], "description": "400 bad input, 404 unknown order, 409 conflict, 503 the event log is unavailable: retry."},
+        },
+    })
+}
+
+/// Headers of a stored event, set by the event log's append.
+pub(super) fn event_headers() -> Value {
+    json!({
+        "type": "object",
+        "required": ["Giro-Event-Type", "Nats-Msg-Id"],
+        "properties": {
+            "Giro-Event-Type": {"type": "string", "description": "The event's `type`, e.g. payout.requested."},
+            "Nats-Msg-Id": {"type": "string", "format": "uuid", "description": "The event's `id`: JetStream de-duplicates a retried append."},
+            "Nats-Expected-Last-Subject-Sequence": {"type": "string", "description": "Set on every append: optimistic concurrency per order subject."},
+            "Giro-Provider": {"type": "string", "description": "The provider instance the order's events are for (payouts and charges: the order's provider; beneficiaries: killb-accounts). Each executor skips other providers' events without decoding them."},
+            "traceparent": {"type": "string", "description": "W3C trace context of the span that appended the event."},
+            "tracestate": {"type": "string"},
+        },
+    })
+}

@@ -1,0 +1,180 @@
+//! Command bodies (CONTRACT.md §1): what a client sends to `giro.cmd.*` and `giro.query.*`.
+
+use chrono::NaiveDate;
+use giro_domain::beneficiary::{AccountData, AccountType};
+use giro_domain::charge::{ChargeMethod, Payer, Subscription};
+use giro_domain::rail::PayoutBeneficiary;
+use giro_domain::{Currency, IdempotencyKey, OrderId, ProviderId};
+use schemars::{JsonSchema, Schema};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::parts::{AmountInput, ChargeMetadata, ExternalId, Metadata};
+
+/// `giro.cmd.payout.create`: accept a payout order. Give the beneficiary inline (`beneficiary`,
+/// by `rail`) or as `beneficiary_id` of a registered ACTIVE beneficiary, not both.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "giro.cmd.payout.create",
+    extend("oneOf" = [{"required": ["beneficiary"]}, {"required": ["beneficiary_id"]}])
+)]
+pub struct PayoutCreate {
+    /// 1–128 characters of `[A-Za-z0-9._:-]`. The same key with the same body returns the same
+    /// order with `"duplicate": true`; with another body it is `idempotency_conflict`.
+    pub idempotency_key: IdempotencyKey,
+    /// A configured provider instance; without it routing rules choose by currency and rail.
+    #[serde(default)]
+    pub provider: Option<ProviderId>,
+    pub amount: AmountInput,
+    pub currency: Currency,
+    #[serde(default)]
+    pub external_id: Option<ExternalId>,
+    /// The beneficiary's details, by `rail`.
+    #[serde(default)]
+    pub beneficiary: Option<PayoutBeneficiary>,
+    /// A registered ACTIVE beneficiary (instead of `beneficiary`).
+    #[serde(default)]
+    pub beneficiary_id: Option<OrderId>,
+    #[serde(default)]
+    pub metadata: Option<Metadata>,
+}
+
+/// `giro.cmd.payout.cancel` (cancel an order not yet handed to a provider) and
+/// `giro.query.order.get` (an order's state rebuilt from its events).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Order reference")]
+pub struct OrderRef {
+    pub order_id: OrderId,
+    /// Why the order is cancelled (kept on `payout.cancelled`; ignored by queries).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `giro.cmd.charge.refund`: give money back to the payer of a paid charge, at most what is still
+/// refundable; without `amount`, all of it. The executor asks the provider; `charge.refunded`
+/// follows its report.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.charge.refund")]
+pub struct ChargeRefund {
+    pub order_id: OrderId,
+    /// A decimal string (a JSON number is accepted too), in the charge's currency.
+    #[serde(default)]
+    pub amount: Option<AmountInput>,
+    /// Why the money goes back (kept on `charge.refund_requested`).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `giro.cmd.charge.create`: accept a charge (pay-in) order, A55's create-charge in snake_case.
+/// Raw card data is refused with `card_data_not_accepted`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.charge.create")]
+pub struct ChargeCreate {
+    /// 1–128 characters of `[A-Za-z0-9._:-]`.
+    pub idempotency_key: IdempotencyKey,
+    /// A configured provider instance (`a55`); without it, the A55 instance taking the currency.
+    #[serde(default)]
+    pub provider: Option<ProviderId>,
+    /// The amount of each installment.
+    pub amount: AmountInput,
+    #[schemars(range(min = 1, max = 24))]
+    pub installment_count: u32,
+    pub currency: Currency,
+    pub method: ChargeMethod,
+    pub payer: Payer,
+    pub due_date: NaiveDate,
+    #[schemars(length(min = 1))]
+    pub description: String,
+    /// `false` to authorise a card without capturing it.
+    #[serde(default)]
+    pub capture: Option<bool>,
+    /// Where the hosted checkout sends the payer back to (http or https).
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^https?://"))]
+    pub redirect_url: Option<String>,
+    #[serde(default)]
+    pub subscription: Option<Subscription>,
+    #[serde(default)]
+    pub external_id: Option<ExternalId>,
+    #[serde(default)]
+    pub metadata: Option<ChargeMetadata>,
+}
+
+/// `giro.cmd.beneficiary.register`: validate and register a KillB account for later payouts.
+/// Which `data` fields an account needs, and which it may not have, depends on its `type`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.beneficiary.register", transform = account_type_rules)]
+pub struct BeneficiaryRegister {
+    /// 1–128 characters of `[A-Za-z0-9._:-]`.
+    pub idempotency_key: IdempotencyKey,
+    #[serde(rename = "type")]
+    pub account_type: AccountType,
+    #[serde(default)]
+    pub external_id: Option<ExternalId>,
+    pub data: AccountData,
+}
+
+/// The `data` fields each KillB account type uses beyond the holder and contact fields (as
+/// `AccountData::validate` checks them): (type, required, optional).
+const ACCOUNT_TYPE_FIELDS: &[(&str, &[&str])] = &[
+    ("PSE", &["account_number", "bank_code", "account_type"]),
+    ("SPEI", &["clabe", "clabe_type"]),
+    (
+        "ACH",
+        &[
+            "bank_name",
+            "routing_number",
+            "account_number",
+            "account_type",
+        ],
+    ),
+    (
+        "WIRE",
+        &[
+            "bank_name",
+            "routing_number",
+            "account_number",
+            "account_type",
+        ],
+    ),
+    ("TRANSFIYA", &[]),
+    ("WALLET", &["currency", "network", "address"]),
+];
+
+/// Every type-specific `data` field.
+const TYPE_SPECIFIC: &[&str] = &[
+    "account_number",
+    "bank_code",
+    "account_type",
+    "bank_name",
+    "routing_number",
+    "clabe",
+    "clabe_type",
+    "currency",
+    "network",
+    "address",
+];
+
+/// Adds, per account type, the `data` fields it requires and those it may not carry.
+fn account_type_rules(schema: &mut Schema) {
+    let rules: Vec<Value> = ACCOUNT_TYPE_FIELDS
+        .iter()
+        .map(|(t, used)| {
+            let forbidden: Map<String, Value> = TYPE_SPECIFIC
+                .iter()
+                .filter(|f| !used.contains(f))
+                .map(|f| (f.to_string(), Value::Bool(false)))
+                .collect();
+            serde_json::json!({
+                "if": {"properties": {"type": {"const": t}}, "required": ["type"]},
+                "then": {"properties": {"data": {"required": used, "properties": forbidden}}},
+            })
+        })
+        .collect();
+    schema.insert("allOf".into(), Value::Array(rules));
+}

@@ -1,0 +1,91 @@
+//! Beneficiary accounts: the body of `POST /api/v2/accounts` and the account KillB answers.
+
+use giro_domain::co_banks;
+use serde::Deserialize;
+
+/// A beneficiary account as KillB answers it (`/api/v2/accounts`, and the `data` of its ACCOUNT
+/// webhooks); its details are not read back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub id: String,
+    pub status: String,
+    /// Giro's beneficiary id, sent as the account's `externalId`.
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+impl Account {
+    /// The account's status in Giro's terms; `None` for a status KillB has not documented.
+    pub fn beneficiary_status(&self) -> Option<giro_domain::beneficiary::BeneficiaryStatus> {
+        use giro_domain::beneficiary::BeneficiaryStatus as S;
+        match self.status.as_str() {
+            "ACTIVE" => Some(S::Active),
+            "PENDING" => Some(S::Pending),
+            "REJECTED" => Some(S::Rejected),
+            "INACTIVE" => Some(S::Inactive),
+            _ => None,
+        }
+    }
+}
+
+/// The body of `POST /api/v2/accounts` for a registered beneficiary: its type, the beneficiary id
+/// as `externalId` (KillB's idempotency), and its details in KillB's names (camelCase; the
+/// Colombian account's kind is `data.type`; bank codes in KillB's list form).
+pub fn account_body(
+    id: &str,
+    registration: &giro_domain::beneficiary::BeneficiaryRegistered,
+) -> serde_json::Value {
+    fn camel(key: &str) -> String {
+        let mut out = String::with_capacity(key.len());
+        let mut upper = false;
+        for c in key.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.extend(c.to_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+    fn rename(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => map
+                .into_iter()
+                .map(|(k, v)| {
+                    let k = if k == "account_type" {
+                        "type".to_string()
+                    } else {
+                        camel(&k)
+                    };
+                    (k, rename(v))
+                })
+                .collect(),
+            other => other,
+        }
+    }
+    let mut data = rename(serde_json::to_value(&registration.data).unwrap_or_default());
+    // KillB writes the passport as PASSPORT (Giro, like Cashy, also takes PA).
+    if let Some(doc_type) = data.pointer_mut("/document/type")
+        && doc_type
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case("PA"))
+    {
+        *doc_type = serde_json::Value::String("PASSPORT".to_string());
+    }
+    if let Some(bank) = data
+        .get("bankCode")
+        .and_then(|c| c.as_str())
+        .and_then(co_banks::find)
+    {
+        data["bankCode"] = serde_json::Value::String(bank.code.to_string());
+    }
+    serde_json::json!({
+        "type": registration.account_type,
+        "externalId": id,
+        "data": data,
+    })
+}
