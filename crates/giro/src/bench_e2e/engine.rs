@@ -1,0 +1,164 @@
+//! The engine under measurement, as `giro up` runs it in one process: the sandboxes (no
+//! latency, no rate limits, balances for any run length), the ingress, the payout executors and
+//! intake, every component on its own connection (counted by role) sharing the log's cache.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use giro_eventlog::{EventLog, EventLogConfig};
+use giro_intake::{Intake, IntakeConfig};
+use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
+use giro_sandbox::killb::KillbConfig;
+use giro_sandbox::{Sandbox, SandboxConfig, Timing};
+
+use super::E2eBenchArgs;
+
+/// The sandbox flags alone, for their credentials (from `GIRO_*` variables and defaults).
+#[derive(clap::Parser)]
+struct SandboxCredentials {
+    #[command(flatten)]
+    sandbox: giro_sandbox::cli::SandboxArgs,
+}
+
+/// Every connection of the run, by component, for the NATS traffic per payout.
+pub(super) struct Connections {
+    url: String,
+    pub(super) all: Arc<Mutex<Vec<(&'static str, async_nats::Client)>>>,
+}
+
+impl Connections {
+    pub(super) fn new(url: &str) -> Self {
+        Connections {
+            url: url.to_string(),
+            all: Arc::default(),
+        }
+    }
+
+    /// A new connection for `role`, remembered for the traffic figures.
+    pub(super) async fn connect(
+        &self,
+        role: &'static str,
+    ) -> Result<async_nats::Client, async_nats::ConnectError> {
+        let client = async_nats::connect(&self.url).await?;
+        if let Ok(mut c) = self.all.lock() {
+            c.push((role, client.clone()));
+        }
+        Ok(client)
+    }
+}
+
+/// The running engine and its sandboxes.
+pub(super) struct Engine {
+    pub(super) sandbox: Sandbox,
+    ingress: giro_ingress::IngressHandle,
+    executors: Vec<giro_executor::ExecutorHandle>,
+    intake: giro_intake::IntakeHandle,
+}
+
+impl Engine {
+    pub(super) async fn start(
+        args: &E2eBenchArgs,
+        config: &EventLogConfig,
+        log: &EventLog,
+        conns: &Connections,
+    ) -> anyhow::Result<Self> {
+        // The sandboxes' credentials, from the same GIRO_* variables the providers read.
+        let creds = <SandboxCredentials as clap::Parser>::parse_from(["giro"]).sandbox;
+        // The ingress's address first: the sandboxes need it, and the providers need theirs.
+        let listen = crate::cli::concrete_addr("127.0.0.1:0".parse()?)?;
+        let ingress_url = format!("http://{listen}");
+        let sandbox = start_sandbox(&creds, &ingress_url).await?;
+        let mut settings = giro_providers::Settings::from_env();
+        crate::providers::for_sandbox(&mut settings, &sandbox, &creds);
+        settings.set("GIRO_INGRESS_PUBLIC_URL", ingress_url);
+        // The sandbox here does not rate-limit, so neither does the client: the figure is Giro's.
+        settings.set("GIRO_KILLB_RATE_LIMIT", "0");
+        let registry = crate::providers::registry(&settings)?;
+        let mut stack_config = giro_stack::StackConfig::new(config.prefix.clone(), None);
+        stack_config.max_in_flight = Some(args.executor_in_flight);
+        let ingress_log = log.share(conns.connect("ingress").await?).await?;
+        let ingress =
+            giro_stack::start_ingress(registry.clone(), &ingress_log, &stack_config, listen)
+                .await?;
+        let mut executors = Vec::new();
+        for _ in 0..args.executors.max(1) {
+            let log = log.share(conns.connect("executors").await?).await?;
+            let started = giro_stack::start_payouts(&registry, &log, &stack_config, None).await?;
+            executors.extend(started.into_iter().map(|(_, executor)| executor));
+        }
+        let intake = Intake::start(
+            conns.connect("intake").await?,
+            log.clone(),
+            IntakeConfig {
+                prefix: config.prefix.clone(),
+                catalog: registry.catalog(),
+                ..IntakeConfig::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+        Ok(Engine {
+            sandbox,
+            ingress,
+            executors,
+            intake,
+        })
+    }
+
+    pub(super) async fn stop(self) {
+        self.intake.stop().await;
+        for e in self.executors {
+            e.stop().await;
+        }
+        self.ingress.stop().await;
+        drop(self.sandbox);
+    }
+}
+
+/// The KillB and Cashy simulators, calling back to `ingress_url`, with balances for any run
+/// length: the defaults (1,000,000,000) pay only ~6,600 of the bench's COP payouts, after which
+/// Cashy refuses the rest (`Balance_not_enough`) and they retry with backoff until they give up,
+/// which is not what the bench measures.
+async fn start_sandbox(
+    creds: &giro_sandbox::cli::SandboxArgs,
+    ingress_url: &str,
+) -> anyhow::Result<Sandbox> {
+    let mut killb = KillbConfig::new(
+        creds.killb_email.clone(),
+        creds.killb_password.clone(),
+        creds.killb_webhook_secret.clone(),
+    );
+    killb.webhook_url = Some(format!("{ingress_url}/webhooks/killb"));
+    killb.rate_limit = None;
+    if let Some(account) = killb.accounts.first_mut() {
+        account.id = creds.killb_account.clone();
+        account.amount = rust_decimal::Decimal::from(1_000_000_000_000i64);
+    }
+    let merchant = |m: CashyMerchant| CashyMerchant {
+        balance: rust_decimal::Decimal::from(1_000_000_000_000_000i64),
+        ..m
+    };
+    let cashy = CashyConfig::new(vec![
+        merchant(CashyMerchant::colombia(
+            creds.cashy_co_merchant.clone(),
+            creds.cashy_co_key.clone(),
+        )),
+        merchant(CashyMerchant::tanzania(
+            creds.cashy_tz_merchant.clone(),
+            creds.cashy_tz_key.clone(),
+        )),
+    ]);
+    Ok(Sandbox::start(SandboxConfig {
+        killb: Some(killb),
+        cashy: Some(cashy),
+        a55: None,
+        timing: Timing {
+            time_scale: 0.001,
+            step_delay: Duration::ZERO,
+            reversal_delay: Duration::from_secs(1),
+            callback_timeout: Duration::from_secs(5),
+        },
+        ..SandboxConfig::default()
+    })
+    .await?)
+}

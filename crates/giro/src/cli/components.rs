@@ -1,0 +1,227 @@
+//! Starting components and what they share: connections, the event log, the ops endpoints, the
+//! sandboxes of `giro up`, and a clean shutdown on Ctrl-C or SIGTERM.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use giro_eventlog::EventLog;
+use giro_intake::{Intake, IntakeClient, IntakeConfig, Reply};
+
+use super::args::{ClientArgs, ExecutorArgs, NatsArgs, UpArgs};
+
+/// `addr` itself, or with port 0 a free port on its host (found by binding it once).
+pub(crate) fn concrete_addr(addr: std::net::SocketAddr) -> std::io::Result<std::net::SocketAddr> {
+    if addr.port() != 0 {
+        return Ok(addr);
+    }
+    std::net::TcpListener::bind(addr)?.local_addr()
+}
+
+/// Where a local client reaches a server bound to `addr` (an unspecified address is loopback).
+pub(super) fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    }
+}
+
+pub(crate) async fn client(args: &ClientArgs) -> Option<IntakeClient> {
+    let connect = async_nats::ConnectOptions::new()
+        .name("giro-cli")
+        .connection_timeout(args.timeout)
+        .connect(&args.nats_url)
+        .await;
+    match connect {
+        Ok(c) => Some(IntakeClient::new(c, args.prefix.clone(), args.timeout)),
+        Err(e) => {
+            print_reply(&Reply::unavailable(format!(
+                "cannot connect to NATS at {}: {e}",
+                args.nats_url
+            )));
+            None
+        }
+    }
+}
+
+pub(super) fn print_reply(reply: &Reply) -> ExitCode {
+    match serde_json::to_string_pretty(reply) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("giro: cannot print the reply: {e}"),
+    }
+    if reply.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Ctrl-C or SIGTERM (what `docker stop` and systemd send): components stop cleanly, and
+/// pending spans are flushed on the way out.
+pub(super) async fn wait_for_shutdown() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM cannot be caught; stop with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}
+
+/// The intake service, validating and routing orders with `registry`'s catalog.
+pub(super) async fn run_intake(
+    args: &NatsArgs,
+    name: &str,
+    shared: Option<&EventLog>,
+    registry: &giro_providers::Registry,
+) -> anyhow::Result<giro_intake::IntakeHandle> {
+    let client = args.connect_service(name).await?;
+    let log = log_on(args, client.clone(), shared).await?;
+    let config = IntakeConfig {
+        prefix: args.prefix.clone(),
+        catalog: registry.catalog(),
+        ..IntakeConfig::default()
+    };
+    let handle = Intake::start(client, log, config)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    tracing::info!(prefix = %args.prefix, stream = %args.stream, "giro-intake is serving");
+    Ok(handle)
+}
+
+/// Serves /healthz, /readyz (ready while NATS is connected) and /metrics on `addr`.
+pub(super) async fn serve_ops(
+    args: &NatsArgs,
+    name: &str,
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let client = args.connect_service(name).await?;
+    let ready: giro_telemetry::ops::Readiness =
+        std::sync::Arc::new(move || match client.connection_state() {
+            async_nats::connection::State::Connected => Ok(()),
+            state => Err(format!("NATS is {state}")),
+        });
+    let bound = giro_telemetry::ops::serve(addr, ready)
+        .await
+        .with_context(|| format!("binding /metrics to {addr} (set GIRO_METRICS_ADDR)"))?;
+    tracing::info!(%bound, "serving /healthz, /readyz and /metrics");
+    Ok(())
+}
+
+/// The event log on a connection of its own named `name`; sharing `shared`'s cache of recent
+/// orders when the components run in one process (`giro up`).
+pub(super) async fn open_log(
+    args: &NatsArgs,
+    name: &str,
+    shared: Option<&EventLog>,
+) -> anyhow::Result<EventLog> {
+    log_on(args, args.connect_service(name).await?, shared).await
+}
+
+/// The event log over `client`: sharing `shared`'s cache when given, else a handle of its own.
+pub(super) async fn log_on(
+    args: &NatsArgs,
+    client: async_nats::Client,
+    shared: Option<&EventLog>,
+) -> anyhow::Result<EventLog> {
+    match shared {
+        Some(log) => log.share(client).await,
+        None => EventLog::open(client, args.log_config()).await,
+    }
+    .context("opening the event stream")
+}
+
+/// Each component's event log on a connection of its own, named after it; sharing `shared`'s
+/// cache of recent orders when the components run in one process (`giro up`).
+pub(super) struct ComponentLogs<'a> {
+    pub(super) nats: &'a NatsArgs,
+    pub(super) shared: Option<&'a EventLog>,
+}
+
+impl giro_stack::Logs for ComponentLogs<'_> {
+    fn open<'a>(
+        &'a self,
+        component: &'a str,
+    ) -> giro_providers::BoxFuture<'a, Result<EventLog, giro_stack::StackError>> {
+        Box::pin(async move {
+            open_log(self.nats, component, self.shared)
+                .await
+                .map_err(|e| giro_stack::StackError::Log {
+                    component: component.to_string(),
+                    reason: format!("{e:#}"),
+                })
+        })
+    }
+}
+
+/// `giro executor --provider <id>`: the executor of one provider instance (payouts or charges)
+/// or of the beneficiary accounts.
+pub(super) async fn run_executor(
+    args: &ExecutorArgs,
+) -> anyhow::Result<Vec<giro_executor::ExecutorHandle>> {
+    let registry = crate::providers::registry(&giro_providers::Settings::from_env())?;
+    let logs = ComponentLogs {
+        nats: &args.nats,
+        shared: None,
+    };
+    let mut config = giro_stack::StackConfig::new(args.nats.prefix.clone(), None);
+    config.payout_consumers = giro_stack::PayoutConsumers::PerInstance;
+    let id = args.provider.as_str();
+    let mut started = if id == giro_domain::beneficiary::ACCOUNTS_PROVIDER {
+        giro_stack::start_accounts(&registry, &logs, &config)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        let mut started = giro_stack::start_payouts(&registry, &logs, &config, Some(id)).await?;
+        started.extend(giro_stack::start_charges(&registry, &logs, &config, Some(id)).await?);
+        started
+    };
+    if started.is_empty() {
+        let known: Vec<&str> = registry
+            .instances()
+            .iter()
+            .map(|i| i.id().as_str())
+            .collect();
+        anyhow::bail!(
+            "no provider instance {id:?} ({}, {})",
+            known.join(", "),
+            giro_domain::beneficiary::ACCOUNTS_PROVIDER
+        );
+    }
+    Ok(started.drain(..).map(|(_, handle)| handle).collect())
+}
+
+/// Starts the provider sandboxes in-process unless told not to, telling them where the ingress
+/// is, and points `settings` at them.
+pub(super) async fn start_sandbox(
+    up: &mut UpArgs,
+    settings: &mut giro_providers::Settings,
+) -> anyhow::Result<Option<giro_sandbox::Sandbox>> {
+    let public = settings.ingress_public_url();
+    up.sandbox.call_back_to(&public);
+    if up.no_sandbox {
+        return Ok(None);
+    }
+    let sandbox = giro_sandbox::Sandbox::start(up.sandbox.config())
+        .await
+        .context("starting the provider sandboxes")?;
+    for (name, url) in sandbox.urls() {
+        eprintln!("{name} sandbox on {url} (introspection: {url}/_sandbox/summary)");
+    }
+    crate::providers::for_sandbox(settings, &sandbox, &up.sandbox);
+    Ok(Some(sandbox))
+}

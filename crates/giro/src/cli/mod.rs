@@ -1,0 +1,228 @@
+//! Command-line interface and configuration (flags with environment fallbacks).
+
+mod args;
+mod components;
+mod up;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+
+pub use args::*;
+use components::{
+    ComponentLogs, print_reply, run_executor, run_intake, serve_ops, wait_for_shutdown,
+};
+pub(crate) use components::{client, concrete_addr};
+
+use crate::bench;
+#[derive(Parser)]
+#[command(
+    name = "giro",
+    version,
+    about = "Giro: an event-sourced payout engine on NATS JetStream"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run every component in one process, with the provider sandboxes.
+    Up(UpArgs),
+    /// Run the giro-intake NATS micro service.
+    Intake(IntakeArgs),
+    /// Run the executor of one provider instance (any number may run side by side).
+    Executor(ExecutorArgs),
+    /// Run the webhook ingress (POST /webhooks/killb, /webhooks/cashy, /webhooks/a55).
+    Ingress(IngressArgs),
+    /// Run the PostgreSQL projection: read models, query API, dashboard (`rebuild` to rebuild).
+    Projection(ProjectionCli),
+    /// Run the KillB, Cashy and A55 simulators (scenarios and faults: see --help).
+    #[command(after_help = giro_sandbox::cli::AFTER_HELP)]
+    Sandbox(giro_sandbox::cli::SandboxArgs),
+    /// Create, show, list and cancel payouts.
+    #[command(subcommand)]
+    Payout(PayoutCommand),
+    /// Send a mix of payouts and charges to a running engine and wait for their outcomes.
+    Demo(crate::demo::DemoArgs),
+    /// Measure components against the local NATS.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+impl Command {
+    /// The component name used in telemetry.
+    pub fn component(&self) -> &'static str {
+        match self {
+            Command::Up(_) => "up",
+            Command::Intake(_) => "intake",
+            Command::Sandbox(_) => "sandbox",
+            Command::Executor(_) => "executor",
+            Command::Ingress(_) => "ingress",
+            Command::Projection(_) => "projection",
+            Command::Payout(_) | Command::Demo(_) => "cli",
+            Command::Bench(_) => "bench",
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum PayoutCommand {
+    /// Send `giro.cmd.payout.create` with the JSON in FILE (`-` for standard input).
+    Create {
+        #[arg(long, short)]
+        file: PathBuf,
+        #[command(flatten)]
+        nats: ClientArgs,
+    },
+    /// Show a payout's state and history, rebuilt from its events.
+    Show {
+        order_id: String,
+        #[command(flatten)]
+        nats: ClientArgs,
+    },
+    /// List payouts from the projection's query API (`GET /v1/payouts`), newest first.
+    List(crate::list::ListArgs),
+    /// Cancel a payout no provider has yet.
+    Cancel {
+        order_id: String,
+        #[command(flatten)]
+        nats: ClientArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Creates/s and reply latency of one intake instance, and order rebuild latency.
+    Intake(bench::IntakeBenchArgs),
+    /// Payouts/s and command-to-terminal latency through every component.
+    E2e(crate::bench_e2e::E2eBenchArgs),
+    /// Projection catch-up speed (events/s) over a private stream and schema.
+    Projection(giro_projection::bench::BenchArgs),
+}
+
+/// `giro projection [rebuild]`.
+#[derive(Args, Clone, Debug)]
+pub struct ProjectionCli {
+    #[command(subcommand)]
+    pub action: Option<ProjectionAction>,
+    #[command(flatten)]
+    pub args: giro_projection::ProjectionArgs,
+}
+
+#[derive(Subcommand, Clone, Debug)]
+pub enum ProjectionAction {
+    /// Rebuild the read models from stream sequence 1 (into a shadow schema, then swapped in).
+    Rebuild,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Up(up) => up::up(up).await,
+        Command::Sandbox(args) => {
+            giro_sandbox::cli::run(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Executor(args) => {
+            let executors = run_executor(&args).await?;
+            serve_ops(&args.nats, "giro-executor-ops", args.metrics_addr).await?;
+            wait_for_shutdown().await;
+            for executor in executors {
+                executor.stop().await;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingress(args) => {
+            let registry = crate::providers::registry(&giro_providers::Settings::from_env())?;
+            let logs = ComponentLogs {
+                nats: &args.nats,
+                shared: None,
+            };
+            let config = giro_stack::StackConfig::new(args.nats.prefix.clone(), None);
+            let ingress = giro_stack::start_ingress(registry, &logs, &config, args.listen).await?;
+            eprintln!("webhook ingress on {}", ingress.url());
+            wait_for_shutdown().await;
+            ingress.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Projection(ProjectionCli { action, args }) => {
+            let client = async_nats::ConnectOptions::new()
+                .name("giro-projection")
+                .retry_on_initial_connect()
+                .connect(&args.nats_url)
+                .await
+                .with_context(|| format!("connecting to NATS at {}", args.nats_url))?;
+            match action {
+                None => {
+                    giro_projection::run(args.config(), client, wait_for_shutdown()).await?;
+                }
+                Some(ProjectionAction::Rebuild) => {
+                    let summary = giro_projection::rebuild(&args.config(), client).await?;
+                    println!("{summary}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Intake(args) => {
+            let registry = crate::providers::registry(&giro_providers::Settings::from_env())?;
+            let intake = run_intake(&args.nats, "giro-intake", None, &registry).await?;
+            serve_ops(&args.nats, "giro-intake-ops", args.metrics_addr).await?;
+            wait_for_shutdown().await;
+            intake.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Payout(command) => payout(command).await,
+        Command::Demo(args) => Ok(crate::demo::run(&args).await),
+        Command::Bench(BenchCommand::E2e(args)) => {
+            crate::bench_e2e::run(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Projection(args)) => {
+            giro_projection::bench::catch_up(&args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Intake(args)) => {
+            bench::intake(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `giro payout …`: a command to intake, or the projection's list.
+async fn payout(command: PayoutCommand) -> anyhow::Result<ExitCode> {
+    let (nats, order_id) = match &command {
+        PayoutCommand::List(args) => return Ok(crate::list::run(args).await),
+        PayoutCommand::Create { nats, .. } => (nats, None),
+        PayoutCommand::Show { order_id, nats } | PayoutCommand::Cancel { order_id, nats } => {
+            (nats, Some(order_id.as_str()))
+        }
+    };
+    let body = match &command {
+        PayoutCommand::Create { file, .. } => Some(read_body(file)?),
+        _ => None,
+    };
+    let Some(c) = client(nats).await else {
+        return Ok(ExitCode::from(1));
+    };
+    let reply = match (&command, body, order_id) {
+        (PayoutCommand::Create { .. }, Some(body), _) => c.create_payout(body).await,
+        (PayoutCommand::Show { .. }, _, Some(id)) => c.get_order(id).await,
+        (_, _, Some(id)) => c.cancel_payout(id).await,
+        _ => return Ok(ExitCode::from(2)),
+    };
+    Ok(print_reply(&reply))
+}
+
+/// A command's JSON from FILE, or from standard input for `-`.
+fn read_body(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    if file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .context("reading standard input")?;
+        return Ok(buf);
+    }
+    std::fs::read(file).with_context(|| format!("reading {}", file.display()))
+}

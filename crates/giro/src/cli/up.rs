@@ -1,0 +1,82 @@
+//! `giro up`: every component in one process, with the provider sandboxes unless told otherwise.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::args::UpArgs;
+use super::components::{
+    ComponentLogs, concrete_addr, open_log, reachable, run_intake, start_sandbox, wait_for_shutdown,
+};
+
+/// Runs the engine until Ctrl-C or SIGTERM.
+pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
+    // Provider settings come from GIRO_* variables (the sandbox flags share their names).
+    let mut settings = giro_providers::Settings::from_env();
+    // The sandboxes are told where to send callbacks before the ingress starts, so a
+    // free port (`:0`) is chosen now; and unless a public URL is configured, providers
+    // call the ingress where it listens.
+    up.ingress_addr = concrete_addr(up.ingress_addr)
+        .with_context(|| format!("choosing a port for the ingress on {}", up.ingress_addr))?;
+    if std::env::var_os("GIRO_INGRESS_PUBLIC_URL").is_none_or(|v| v.is_empty()) {
+        let url = format!("http://{}", reachable(up.ingress_addr));
+        settings.set("GIRO_INGRESS_PUBLIC_URL", url);
+    }
+    let sandbox = start_sandbox(&mut up, &mut settings).await?;
+    let registry = crate::providers::registry(&settings)?;
+    // One process: each component on its own connection, all sharing one cache of
+    // recent orders, so an order handed from one to the next is not read again.
+    let shared = open_log(&up.nats, "giro-up", None).await?;
+    let shared = Some(&shared);
+    let intake = run_intake(&up.nats, "giro-intake", shared, &registry).await?;
+    let logs = ComponentLogs {
+        nats: &up.nats,
+        shared,
+    };
+    let config = giro_stack::StackConfig::new(up.nats.prefix.clone(), Some(up.ingress_addr));
+    let stack = giro_stack::start(registry.clone(), &logs, &config).await?;
+    let projection = if up.no_projection {
+        None
+    } else {
+        let client = up.nats.connect_service("giro-projection").await?;
+        let mut config = giro_projection::ProjectionConfig {
+            database_url: up.database_url.clone(),
+            schema: up.schema.clone(),
+            listen: up.projection_addr,
+            ..giro_projection::ProjectionConfig::default()
+        };
+        config.log = up.nats.log_config();
+        let handle = giro_projection::start(config, client)
+            .await
+            .context("starting the projection (use --no-projection without PostgreSQL)")?;
+        eprintln!(
+            "dashboard and query API on http://{} (/, /v1/payouts, /v1/stats)",
+            handle.local_addr()
+        );
+        Some(handle)
+    };
+    if let Some(ingress) = &stack.ingress {
+        let paths: Vec<String> = registry
+            .webhook_paths()
+            .map(|p| format!("/webhooks/{p}"))
+            .collect();
+        eprintln!(
+            "webhook ingress on {} (POST {})",
+            ingress.url(),
+            paths.join(", ")
+        );
+    }
+    eprintln!(
+        "giro is up: commands on {p}.cmd.*, events in stream {s} ({p}.evt.>). Ctrl-C stops.",
+        p = up.nats.prefix,
+        s = up.nats.stream
+    );
+    wait_for_shutdown().await;
+    intake.stop().await;
+    stack.stop().await;
+    if let Some(projection) = projection {
+        projection.stop().await;
+    }
+    drop(sandbox);
+    Ok(ExitCode::SUCCESS)
+}
