@@ -18,6 +18,7 @@ pub mod rejection;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod secret;
+mod upcast;
 pub mod wire;
 
 pub use decider::Decider;

@@ -9,8 +9,8 @@ use super::event::{
     RefundAttemptUnknown, RefundFailed,
 };
 use super::report::ChargeReport;
-use crate::attempts::legacy_wait;
 use crate::envelope::Upcast;
+use crate::upcast::legacy_wait;
 
 impl Upcast for ChargeEvent {
     fn upcast(self) -> Self {

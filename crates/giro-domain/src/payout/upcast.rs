@@ -7,9 +7,9 @@
 //! time-out its outcome is recorded unknown and looked up.
 
 use super::event::{PayoutEvent, ProviderReport, ProviderWaitAnnounced, ReportedOutcome, Resent};
-use crate::attempts::legacy_wait;
 use crate::envelope::Upcast;
 use crate::ids::SubmissionHandle;
+use crate::upcast::legacy_wait;
 
 impl Upcast for PayoutEvent {
     fn upcast(self) -> Self {
