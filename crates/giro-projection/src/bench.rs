@@ -112,7 +112,7 @@ async fn measure(
 
 fn template() -> Result<CreatePayout, Error> {
     let body = serde_json::json!({
-        "idempotency_key": "bench-0", "provider": "cashy-co", "amount": "150000", "currency": "COP",
+        "idempotency_key": "bench-0", "amount": "150000", "currency": "COP",
         "external_id": "b0",
         "beneficiary": {
             "rail": "co_bank", "first_name": "Maria", "last_name": "Garcia",

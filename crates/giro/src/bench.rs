@@ -48,7 +48,6 @@ pub fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
 fn payout_body(i: usize, run: &str) -> String {
     serde_json::json!({
         "idempotency_key": format!("bench-{run}-{i}"),
-        "provider": "cashy-co",
         "amount": "150000",
         "currency": "COP",
         "external_id": format!("b{i}"),
