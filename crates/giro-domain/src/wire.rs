@@ -2,7 +2,8 @@
 //! errors are `invalid_json`, absent fields `missing_field`, wrong types and unknown fields
 //! `invalid_field`, each with the field's dotted path.
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Error as _, Unexpected};
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -34,6 +35,19 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+/// Refuses `field` of `object` when present and not a JSON object (a struct given as an array
+/// would otherwise be read field by field in order).
+pub fn object_at(object: &Value, field: &str) -> Result<(), Rejection> {
+    match object.get(field) {
+        Some(v) if !v.is_object() && !v.is_null() => Err(Rejection::at(
+            ErrorCode::InvalidField,
+            field,
+            format!("must be a JSON object, got {}", kind_of(v)),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Deserializes a typed value out of a JSON value; `root` is the path of `value` in the command
 /// (empty for the command itself).
 pub fn typed<T: DeserializeOwned>(value: Value, root: &str) -> Result<T, Rejection> {
@@ -51,8 +65,17 @@ fn join(root: &str, rest: &str) -> String {
 fn serde_rejection(e: &serde_path_to_error::Error<serde_json::Error>, root: &str) -> Rejection {
     let path = e.path().to_string();
     let path = if path == "." { String::new() } else { path };
-    let at = join(root, &path);
-    let message = e.inner().to_string();
+    let mut at = join(root, &path);
+    let mut message = e.inner().to_string();
+    // An error inside a nested object read by [`object`] carries its own path.
+    if let Some((inner, rest)) = message
+        .strip_prefix(NESTED)
+        .and_then(|m| m.split_once("`: "))
+        .map(|(inner, rest)| (inner.to_string(), rest.to_string()))
+    {
+        at = join(&at, &inner);
+        message = rest;
+    }
     let message = match message.find(" at line ") {
         Some(i) => message[..i].to_string(),
         None => message,
@@ -117,6 +140,57 @@ pub fn canonical_json(value: &Value) -> String {
 /// SHA-256 (hex) of the canonical rendering: two requests are "the same body" when this matches.
 pub fn fingerprint(value: &Value) -> String {
     hex::encode(Sha256::digest(canonical_json(value).as_bytes()))
+}
+
+/// Reads a struct only from a JSON object. Serde also reads a struct from an array of its field
+/// values in order, which no caller means: `"document": ["CC", "123"]` would pass for a document.
+/// For the nested structs of commands (`#[serde(deserialize_with = "crate::wire::object")]`).
+pub fn object<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    let value = Value::deserialize(d)?;
+    if !value.is_object() {
+        return Err(D::Error::invalid_type(unexpected(&value), &"a JSON object"));
+    }
+    nested(value)
+}
+
+/// How an error inside a nested object names where in it it is, for [`serde_rejection`].
+const NESTED: &str = "in nested field `";
+
+/// Reads `value` into `T`, an error naming its path inside `value`.
+fn nested<E: serde::de::Error, T: DeserializeOwned>(value: Value) -> Result<T, E> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner = e.path().to_string();
+        let message = e.inner().to_string();
+        if inner == "." {
+            E::custom(message)
+        } else {
+            E::custom(format!("{NESTED}{inner}`: {message}"))
+        }
+    })
+}
+
+/// [`object`] for an optional struct: absent or `null` is `None`.
+pub fn optional_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) if value.is_object() => {
+            T::deserialize(value).map(Some).map_err(D::Error::custom)
+        }
+        Some(other) => Err(D::Error::invalid_type(unexpected(&other), &"a JSON object")),
+    }
+}
+
+fn unexpected(v: &Value) -> Unexpected<'_> {
+    match v {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(_) => Unexpected::Other("a number"),
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
 }
 
 #[cfg(test)]

@@ -184,3 +184,59 @@ fn killb_account_types_validate_their_identifiers() {
         (ErrorCode::MissingField, Some("data.clabe"))
     );
 }
+
+/// Serde reads a struct from an array of its field values too; a command's nested objects are
+/// objects only, and the array form is refused naming the field (a fuzz case once registered a
+/// SPEI account whose `data.document` was `["E4", "…"]`).
+#[test]
+fn nested_objects_given_as_arrays_are_refused_naming_the_field() {
+    let spei = account(
+        "SPEI",
+        json!({"clabe": "032180000118359719", "clabe_type": "CLABE", "document": ["CC", "1234567890"]}),
+    );
+    let r = register(spei).unwrap_err();
+    assert_eq!(
+        (r.code, r.field.as_deref()),
+        (ErrorCode::InvalidField, Some("data.document")),
+        "{r}"
+    );
+    let mut data_array = account("SPEI", json!({}));
+    data_array["data"] = json!(["Maria", "Lopez"]);
+    let r = register(data_array).unwrap_err();
+    assert_eq!(
+        (r.code, r.field.as_deref()),
+        (ErrorCode::InvalidField, Some("data")),
+        "{r}"
+    );
+    let mut body = charge();
+    body["payer"]["address"] = json!(["Rua A", "1", "", "Centro", "Sao Paulo", "SP", "01000-000"]);
+    let r = parse_create(body.to_string().as_bytes(), &Catalog::default()).unwrap_err();
+    assert_eq!(
+        (r.code, r.field.as_deref()),
+        (ErrorCode::InvalidField, Some("payer.address")),
+        "{r}"
+    );
+    let mut body = charge();
+    body["payer"] = json!(["Ana", "ana@example.com"]);
+    let r = parse_create(body.to_string().as_bytes(), &Catalog::default()).unwrap_err();
+    assert_eq!(
+        (r.code, r.field.as_deref()),
+        (ErrorCode::InvalidField, Some("payer")),
+        "{r}"
+    );
+    let payout = json!({
+        "idempotency_key": "arr", "provider": "cashy-co", "amount": "500000", "currency": "COP",
+        "beneficiary": { "rail": "co_bank", "first_name": "Maria", "last_name": "Garcia",
+                         "email": "maria@example.com", "phone": "3001234567",
+                         "document": ["CC", "12345678"],
+                         "bank_code": "007", "account_number": "123456789", "account_type": "savings" }
+    });
+    let r = giro_domain::payout::parse_create(payout.to_string().as_bytes())
+        .and_then(|d| d.into_command(&Catalog::default(), None))
+        .unwrap_err();
+    assert_eq!(
+        (r.code, r.field.as_deref()),
+        (ErrorCode::InvalidField, Some("beneficiary.document")),
+        "{r}"
+    );
+}

@@ -78,6 +78,7 @@ pub struct AccountData {
     #[serde(with = "pii::last_four")]
     pub phone: Pii,
     pub country_code: String,
+    #[serde(deserialize_with = "crate::wire::object")]
     pub document: AccountDocument,
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_pii")]

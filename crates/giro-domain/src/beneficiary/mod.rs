@@ -124,6 +124,7 @@ struct Input {
 pub fn parse_register(body: &[u8]) -> Result<BeneficiaryCommand, Rejection> {
     let object = Value::Object(wire::parse_object(body)?);
     let fingerprint = wire::fingerprint(&object);
+    wire::object_at(&object, "data")?;
     let input: Input = wire::typed(object, "")?;
     let idempotency_key = parse_key(input.idempotency_key)?;
     let data: AccountData = wire::typed(input.data, "data")?;

@@ -56,6 +56,7 @@ pub struct Payer {
     #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub phone: Pii,
+    #[serde(deserialize_with = "crate::wire::object")]
     pub address: Address,
 }
 

@@ -52,7 +52,7 @@ struct Input {
     capture: Option<bool>,
     #[serde(default)]
     redirect_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::optional_object")]
     subscription: Option<Subscription>,
     #[serde(default)]
     external_id: Option<String>,
@@ -88,6 +88,7 @@ pub fn parse_create(body: &[u8], catalog: &Catalog) -> Result<CreateCharge, Reje
     let object = Value::Object(wire::parse_object(body)?);
     refuse_card_data(&object)?;
     let canonical = wire::fingerprint(&object);
+    wire::object_at(&object, "payer")?;
     let input: Input = wire::typed(object, "")?;
     let idempotency_key = parse_key(input.idempotency_key)?;
     let currency = parse_currency(&input.currency)?;

@@ -83,6 +83,7 @@ pub struct CoBankAccount {
     #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub phone: Pii,
+    #[serde(deserialize_with = "crate::wire::object")]
     pub document: Document,
     pub bank_code: String,
     #[cfg_attr(feature = "schema", schemars(with = "String"))]
@@ -127,6 +128,7 @@ pub struct CoAlias {
     #[cfg_attr(feature = "schema", schemars(with = "String"))]
     #[serde(with = "pii::last_four")]
     pub phone: Pii,
+    #[serde(deserialize_with = "crate::wire::object")]
     pub document: Document,
     pub alias_type: AliasType,
     #[cfg_attr(feature = "schema", schemars(with = "String"))]
@@ -168,7 +170,11 @@ pub struct TzMobileWallet {
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     #[serde(default, with = "opt_email", skip_serializing_if = "Option::is_none")]
     pub email: Option<Pii>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::wire::optional_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub document: Option<Document>,
 }
 
