@@ -1,8 +1,15 @@
 //! What a refused (or perhaps refused) attempt records, whatever the kind of order: the one
 //! reading of a provider's typed refusal, so payouts and charges record it alike.
 
+use std::time::Duration;
+
 use giro_domain::attempts::ProviderWaitAnnounced;
 use giro_providers::{Refusal, RefusalKind};
+
+/// A provider's wait as the whole milliseconds an event records it in.
+pub fn millis(wait: Duration) -> u64 {
+    u64::try_from(wait.as_millis()).unwrap_or(u64::MAX)
+}
 
 /// The record an attempt's refusal leads to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +41,7 @@ impl AttemptRecord {
                 attempt,
                 code,
                 message,
-                wait_ms: wait.map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
+                wait_ms: wait.map(millis),
             }),
             RefusalKind::Retryable | RefusalKind::InsufficientFunds => AttemptRecord::Failed {
                 code,

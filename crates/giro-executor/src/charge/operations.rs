@@ -104,8 +104,7 @@ impl ChargeWorker {
                 | RefusalKind::InsufficientFunds
                 | RefusalKind::ComeBackAfter(_) => {
                     tracing::info!(order_id = %c.id, reason = %r.message, "refund not sent; retrying");
-                    let wait_ms =
-                        asked_wait(&r).map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX));
+                    let wait_ms = asked_wait(&r).map(crate::attempt::millis);
                     ChargeCommand::RecordRefundNotSent {
                         attempt,
                         reason: r.message,
