@@ -56,6 +56,10 @@ fn pid(s: &str) -> ProviderId {
     ProviderId::new_unchecked(s)
 }
 
+/// The executor instance that keeps beneficiary accounts (the `Giro-Provider` of their events),
+/// part of the default configuration below.
+pub const ACCOUNTS_PROVIDER: &str = "killb-accounts";
+
 impl Default for Catalog {
     /// The default deployment: KillB (PSE and BREB in COP), Cashy Colombia and Tanzania, A55.
     fn default() -> Self {

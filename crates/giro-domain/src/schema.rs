@@ -76,7 +76,7 @@ impl JsonSchema for ProviderId {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A configured provider instance (killb, cashy-co, cashy-tz, a55 by default).",
+            "description": "A configured provider instance: one of the provider catalog's instances.",
             "type": "string",
             "minLength": 1,
             "maxLength": 32,

@@ -230,7 +230,7 @@ impl AccountData {
                     .map_err(|e| bad("account_number", e))?;
                 let code = need(&self.bank_code, "bank_code", t)?;
                 if co_banks::find(code).is_none() {
-                    return Err(bad("bank_code", "is not in KillB's Colombian bank list"));
+                    return Err(bad("bank_code", "is not a known Colombian bank code"));
                 }
                 need(&self.account_type, "account_type", t)?;
             }

@@ -143,8 +143,7 @@ pub fn parse_register(body: &[u8]) -> Result<BeneficiaryCommand, Rejection> {
     })
 }
 
-/// The executor instance that keeps beneficiary accounts (the `Giro-Provider` of their events).
-pub const ACCOUNTS_PROVIDER: &str = "killb-accounts";
+pub use crate::provider::ACCOUNTS_PROVIDER;
 
 /// The beneficiary decider.
 pub struct BeneficiaryDecider;
@@ -190,7 +189,7 @@ impl Decider for BeneficiaryDecider {
         }
     }
 
-    /// Beneficiaries are KillB accounts: their events are for the `killb-accounts` executor.
+    /// Beneficiaries are accounts at the accounts instance: their events are for its executor.
     fn route(_state: &Self::State, _event: &Self::Event) -> Option<String> {
         Some(ACCOUNTS_PROVIDER.to_string())
     }
