@@ -9,6 +9,7 @@ mod errors;
 mod handlers;
 mod lifecycle;
 mod payloads;
+mod retry;
 mod sign;
 mod state;
 mod validate;

@@ -9,6 +9,7 @@ mod envelope;
 mod handlers;
 mod lifecycle;
 mod request;
+mod retry;
 mod sign;
 mod state;
 mod validate;

@@ -14,6 +14,7 @@ pub(crate) mod engine;
 mod errors;
 mod lifecycle;
 mod payouts;
+mod retry;
 mod sign;
 mod state;
 mod user_accounts;
@@ -32,7 +33,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-pub use config::{KillbConfig, PrefundAccount};
+pub use config::{KillbConfig, PrefundAccount, SANDBOX_RATE_LIMIT};
 pub use sign::{KillbSignature, killb_signature};
 
 use errors::KillbError;
@@ -43,7 +44,7 @@ use crate::context::Common;
 use crate::error::Error;
 use crate::faults::{self, FaultLayer, ProviderAnswers};
 use crate::json::RawObject;
-use crate::ratelimit::{REMAINING_HEADER, RateDecision, RateLimit};
+use crate::ratelimit::{REMAINING_HEADER, RateDecision};
 use crate::secret::same;
 use crate::{introspect, server};
 
@@ -140,7 +141,7 @@ impl ProviderAnswers for Answers {
             .0
             .config
             .rate_limit
-            .map_or(RateLimit::KILLB_SANDBOX.per_second, |l| l.per_second);
+            .map_or(config::SANDBOX_RATE_LIMIT.per_second, |l| l.per_second);
         too_many(RateDecision::exhausted(limit))
     }
 }
