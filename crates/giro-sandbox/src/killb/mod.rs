@@ -6,16 +6,20 @@ mod account_api;
 mod account_flow;
 mod account_rules;
 mod accounts;
+mod args;
 mod auth;
 mod banks;
 mod checks;
 mod config;
-pub(crate) mod engine;
+pub mod defaults;
+mod engine;
 mod errors;
 mod lifecycle;
 mod payouts;
 mod retry;
+mod samples;
 mod sign;
+mod simulator;
 mod state;
 mod user_accounts;
 mod validate;
@@ -33,8 +37,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
+pub use args::KillbArgs;
 pub use config::{KillbConfig, PrefundAccount, SANDBOX_RATE_LIMIT};
 pub use sign::{KillbSignature, killb_signature};
+pub use simulator::KillbSimulator;
 
 use errors::KillbError;
 use state::Killb;
@@ -48,12 +54,15 @@ use crate::ratelimit::{REMAINING_HEADER, RateDecision};
 use crate::secret::same;
 use crate::{introspect, server};
 
+/// The simulator's name: in paths, options and introspection.
+const NAME: &str = "killb";
+
 /// Starts the KillB simulator; returns the address it listens on.
 pub(crate) async fn start(config: KillbConfig, common: Common) -> Result<SocketAddr, Error> {
     let bind = config.bind;
-    let listener = server::bind("killb", bind).await?;
+    let listener = server::bind(NAME, bind).await?;
     let addr = listener.local_addr().map_err(|source| Error::Bind {
-        provider: "killb",
+        provider: NAME,
         addr: bind,
         source,
     })?;
