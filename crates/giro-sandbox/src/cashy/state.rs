@@ -8,9 +8,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::config::{AmountStyle, CashyConfig, CashyMerchant, Country};
-use super::wire::OrderData;
+use super::wire::{Amount, OrderData};
 use crate::context::Common;
-use crate::json::Amount;
 
 /// The simulator: configuration, shared pieces and books.
 pub(crate) struct Cashy {
@@ -218,6 +217,6 @@ impl Cashy {
 }
 
 /// Cashy's timestamp form, `yyyy-MM-dd HH:mm:ss`.
-fn wire_time(at: chrono::DateTime<chrono::Utc>) -> String {
+fn wire_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
