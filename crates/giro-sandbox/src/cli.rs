@@ -168,14 +168,6 @@ impl SandboxArgs {
         }
     }
 
-    /// The options of one simulator.
-    pub fn simulator(&self, name: &str) -> Option<&dyn SimulatorArgs> {
-        self.simulators
-            .iter()
-            .find(|s| s.name() == name)
-            .map(AsRef::as_ref)
-    }
-
     /// The library configuration these options describe.
     pub fn config(&self) -> SandboxConfig {
         SandboxConfig {
