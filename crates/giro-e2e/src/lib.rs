@@ -12,27 +12,20 @@ use giro_eventlog::test_support::TestLog;
 use giro_executor::{ExecutorHandle, Timings};
 use giro_ingress::IngressHandle;
 use giro_providers::{Adapter, PayoutProvider, Registry};
-use giro_sandbox::{FaultSettings, Sandbox};
-use serde_json::json;
+use giro_sandbox::{FaultSettings, SampleKind, SampleOrder, Sandbox};
 
 mod start;
 
-pub const KILLB_EMAIL: &str = "ops@giro.test";
-pub const KILLB_PASSWORD: &str = "pw-123";
-pub const KILLB_SECRET: &str = "killb-webhook-secret";
-pub const KILLB_ACCOUNT: &str = "prefund-cop-001";
-pub const CO_MERCHANT: &str = "100001";
-pub const CO_KEY: &str = "cashy-co-sandbox-key";
-pub const TZ_MERCHANT: &str = "1002001";
-pub const TZ_KEY: &str = "cashy-tz-sandbox-key";
-pub const A55_CLIENT_ID: &str = "giro-e2e";
-pub const A55_CLIENT_SECRET: &str = "a55-e2e-client-secret";
-pub const A55_WEBHOOK_SECRET: &str = "a55-e2e-webhook-secret";
-pub const A55_WALLET: &str = "f47ac10b-58cc-4372-a567-0e02b2c3d479";
-pub const A55_MERCHANT: &str = "11111111-1111-1111-1111-111111111111";
-
-/// The payout provider instances of the default catalog.
-pub const PAYOUT_PROVIDERS: [&str; 3] = ["killb", "cashy-co", "cashy-tz"];
+/// The payout provider instances the simulators have samples for, in their order.
+pub fn payout_providers() -> Vec<&'static str> {
+    let mut instances: Vec<&'static str> = Vec::new();
+    for sample in giro_sandbox::simulator::samples() {
+        if sample.kind == SampleKind::Payout && !instances.contains(&sample.instance) {
+            instances.push(sample.instance);
+        }
+    }
+    instances
+}
 
 /// How to build the stack.
 pub struct StackOptions {
@@ -40,11 +33,10 @@ pub struct StackOptions {
     pub timings: Timings,
     /// Executor instances per provider instance.
     pub executors: usize,
-    /// KillB pre-fund balance in COP.
-    pub killb_balance: rust_decimal::Decimal,
     pub seed: u64,
-    /// The A55 sandbox sends its older unsigned webhooks, and the ingress confirms them.
-    pub a55_legacy: bool,
+    /// `giro sandbox` options the simulators start with, after the harness's own
+    /// ([`giro_sandbox::Simulator::harness_flags`]): e.g. a smaller balance, older webhooks.
+    pub sandbox: Vec<String>,
     /// Providers registered after the configured ones, with the same settings (tests' own).
     pub adapters: Vec<Arc<dyn Adapter>>,
 }
@@ -66,9 +58,8 @@ impl Default for StackOptions {
                 unknown_timeout: Duration::from_secs(20),
             },
             executors: 1,
-            killb_balance: rust_decimal::Decimal::from(1_000_000_000i64),
             seed: 7,
-            a55_legacy: false,
+            sandbox: vec![],
             adapters: vec![],
         }
     }
@@ -168,22 +159,12 @@ impl Stack {
         }
     }
 
-    /// Creates a payout as intake would; returns its id.
+    /// Creates a payout through `provider` as intake would (the body of that instance's first
+    /// sample, with `amount`); returns its id.
     pub async fn create(&self, key: &str, provider: &str, amount: &str) -> OrderId {
-        let body = match provider {
-            "cashy-tz" => json!({
-                "idempotency_key": key, "provider": provider, "amount": amount, "currency": "TZS",
-                "beneficiary": {"rail": "tz_mobile", "name": "Juma Hamisi", "msisdn": "255712345678", "operator": "tigo"}
-            }),
-            _ => json!({
-                "idempotency_key": key, "provider": provider, "amount": amount, "currency": "COP",
-                "external_id": key,
-                "beneficiary": { "rail": "co_bank", "first_name": "Maria", "last_name": "Garcia",
-                                 "email": "maria@example.com", "phone": "3001234567",
-                                 "document": {"type": "CC", "number": "12345678"},
-                                 "bank_code": "007", "account_number": "123456789", "account_type": "savings" }
-            }),
-        };
+        let sample = giro_sandbox::simulator::sample_for(SampleKind::Payout, Some(provider))
+            .unwrap_or_else(|| panic!("no simulator pays out through {provider}"));
+        let body = sample.body(&sample.order(key, amount, 0));
         let draft =
             giro_domain::payout::parse_create(body.to_string().as_bytes()).expect("valid payout");
         let cmd = draft
@@ -249,19 +230,14 @@ impl Stack {
         }
     }
 
-    /// Creates an A55 charge as intake would (BRL, one installment); returns its id.
+    /// Creates a charge as intake would (the body of the first charge sample, with `amount`
+    /// and `method`); returns its id.
     pub async fn create_charge(&self, key: &str, amount: &str, method: &str) -> OrderId {
-        let body = json!({
-            "idempotency_key": key, "provider": "a55", "amount": amount, "currency": "BRL",
-            "installment_count": 1, "method": method,
-            "payer": {"name": "Zhang Wei", "email": "zhangwei@example.com", "tax_id": "12345678909",
-                      "phone": "+5511999999999",
-                      "address": {"street": "Av. Paulista", "address_number": "1000",
-                                  "complement": "Sala 101", "neighborhood": "Bela Vista",
-                                  "city": "Sao Paulo", "state": "SP", "postal_code": "01310-100",
-                                  "country": "BR"}},
-            "due_date": "2030-12-31", "description": "Order 42",
-            "redirect_url": "https://shop.example.com/done"
+        let sample = giro_sandbox::simulator::sample_for(SampleKind::Charge, None)
+            .expect("a simulator takes charges");
+        let body = sample.body(&SampleOrder {
+            method,
+            ..sample.order(key, amount, 0)
         });
         let cmd = giro_domain::charge::parse_create(
             body.to_string().as_bytes(),

@@ -6,70 +6,35 @@ use std::time::Duration;
 
 use giro_eventlog::test_support::TestLog;
 use giro_providers::{Registry, Settings};
-use giro_sandbox::a55::A55Config;
-use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
-use giro_sandbox::killb::KillbConfig;
-use giro_sandbox::{Sandbox, SandboxConfig, Timing};
+use giro_sandbox::cli::SandboxArgs;
+use giro_sandbox::{Sandbox, Timing};
 
-use crate::{
-    A55_CLIENT_ID, A55_CLIENT_SECRET, A55_MERCHANT, A55_WALLET, A55_WEBHOOK_SECRET, CO_KEY,
-    CO_MERCHANT, KILLB_ACCOUNT, KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET, Stack, StackOptions,
-    TZ_KEY, TZ_MERCHANT,
-};
+use crate::{Stack, StackOptions};
 
-/// The provider settings of the stack: the sandboxes' addresses and credentials.
-fn settings(sandbox: &Sandbox, ingress_url: &str, a55_legacy: bool) -> Settings {
+/// The provider settings of the stack: the simulators' addresses and credentials, as `giro up`
+/// sets them.
+fn settings(sandbox: &Sandbox, args: &SandboxArgs, ingress_url: &str) -> Settings {
     let mut s = Settings::isolated();
     s.set("GIRO_INGRESS_PUBLIC_URL", ingress_url)
-        .set("GIRO_PROVIDER_TIMEOUT", "2s")
-        .set("GIRO_KILLB_URL", sandbox.killb_url().expect("killb"))
-        .set("GIRO_KILLB_EMAIL", KILLB_EMAIL)
-        .set("GIRO_KILLB_PASSWORD", KILLB_PASSWORD)
-        .set("GIRO_KILLB_PREFUND_ACCOUNT", KILLB_ACCOUNT)
-        .set("GIRO_KILLB_WEBHOOK_SECRET", KILLB_SECRET)
-        .set("GIRO_CASHY_URL", sandbox.cashy_url().expect("cashy"))
-        .set("GIRO_CASHY_CO_MERCHANT", CO_MERCHANT)
-        .set("GIRO_CASHY_CO_KEY", CO_KEY)
-        .set("GIRO_CASHY_TZ_MERCHANT", TZ_MERCHANT)
-        .set("GIRO_CASHY_TZ_KEY", TZ_KEY)
-        .set("GIRO_A55_URL", sandbox.a55_url().expect("a55"))
-        .set("GIRO_A55_CLIENT_ID", A55_CLIENT_ID)
-        .set("GIRO_A55_CLIENT_SECRET", A55_CLIENT_SECRET)
-        .set("GIRO_A55_WEBHOOK_SECRET", A55_WEBHOOK_SECRET)
-        .set("GIRO_A55_WALLET", A55_WALLET)
-        .set("GIRO_A55_MERCHANT_ID", A55_MERCHANT)
-        .set("GIRO_A55_LEGACY_WEBHOOKS", a55_legacy.to_string());
+        .set("GIRO_PROVIDER_TIMEOUT", "2s");
+    for (name, value) in args.engine_settings(sandbox) {
+        s.set(name, value);
+    }
     s
 }
 
-/// The sandboxes, calling the ingress back at `ingress_url`.
-async fn start_sandbox(options: &StackOptions, ingress_url: &str) -> Result<Sandbox, String> {
-    let mut a55 = A55Config::new(A55_CLIENT_ID, A55_CLIENT_SECRET, A55_WEBHOOK_SECRET);
-    a55.webhook_url = Some(format!("{ingress_url}/webhooks/a55"));
-    a55.legacy_webhooks = options.a55_legacy;
-    let mut killb = KillbConfig::new(KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET);
-    killb.webhook_url = Some(format!("{ingress_url}/webhooks/killb"));
-    if let Some(account) = killb.accounts.first_mut() {
-        account.amount = options.killb_balance;
-    }
-    Sandbox::start(SandboxConfig {
-        killb: Some(killb),
-        cashy: Some(CashyConfig::new(vec![
-            CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
-            CashyMerchant::tanzania(TZ_MERCHANT, TZ_KEY),
-        ])),
-        a55: Some(a55),
-        timing: Timing {
-            time_scale: 0.0005,
-            step_delay: Duration::from_millis(50),
-            reversal_delay: Duration::from_millis(300),
-            callback_timeout: Duration::from_secs(5),
-        },
-        faults: options.faults.clone(),
-        seed: options.seed,
-    })
-    .await
-    .map_err(|e| e.to_string())
+/// The simulators, calling the ingress back at `ingress_url`.
+async fn start_sandbox(args: &SandboxArgs, options: &StackOptions) -> Result<Sandbox, String> {
+    let mut config = args.config();
+    config.timing = Timing {
+        time_scale: 0.0005,
+        step_delay: Duration::from_millis(50),
+        reversal_delay: Duration::from_millis(300),
+        callback_timeout: Duration::from_secs(5),
+    };
+    config.faults = options.faults.clone();
+    config.seed = options.seed;
+    Sandbox::start(config).await.map_err(|e| e.to_string())
 }
 
 impl Stack {
@@ -91,12 +56,13 @@ impl Stack {
                 .and_then(|l| l.local_addr())
                 .expect("a free port");
             let url = format!("http://{listen}");
-            let started = match start_sandbox(&options, &url).await {
+            let mut args = SandboxArgs::automated(&options.sandbox).expect("valid sandbox options");
+            args.call_back_to(&url);
+            let started = match start_sandbox(&args, &options).await {
                 Ok(sandbox) => {
+                    let extra = settings(&sandbox, &args, &url);
                     let mut registry =
-                        Registry::from_settings(&settings(&sandbox, &url, options.a55_legacy))
-                            .expect("providers configured");
-                    let extra = settings(&sandbox, &url, options.a55_legacy);
+                        Registry::from_settings(&extra).expect("providers configured");
                     for adapter in &options.adapters {
                         adapter
                             .register(&extra, &mut registry)

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use giro_domain::payout::{PayoutDecider, PayoutEvent};
 use giro_domain::{OrderId, SubmissionHandle};
-use giro_e2e::{PAYOUT_PROVIDERS, Stack, StackOptions};
+use giro_e2e::{Stack, StackOptions, payout_providers};
 use giro_sandbox::{FaultSettings, OrderFilter};
 
 /// The reason the executor records when a claim's owner never reported (payouts.rs in
@@ -43,7 +43,7 @@ async fn a_thousand_payouts_through_chaos_are_each_paid_exactly_once() {
     let slow_from = count / 2;
     let kill_at = (slow_from + 30).min(count - 1);
     for i in 0..count {
-        let provider = PAYOUT_PROVIDERS[i % 3];
+        let provider = payout_providers()[i % 3];
         // Mostly successes; every tenth a documented failure (…11).
         let amount = match (provider, i % 10) {
             ("cashy-tz", 9) => "5011".to_string(),
@@ -128,7 +128,7 @@ async fn a_thousand_payouts_through_chaos_are_each_paid_exactly_once() {
     let mut unknown = 0;
     let mut recovered = vec![];
     for (i, id) in ids.iter().enumerate() {
-        let provider = PAYOUT_PROVIDERS[i % 3];
+        let provider = payout_providers()[i % 3];
         let orders = at_provider.get(id).map(Vec::as_slice).unwrap_or_default();
         assert_eq!(
             orders.len(),

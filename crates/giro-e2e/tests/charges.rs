@@ -8,10 +8,11 @@ use std::time::Duration;
 use chrono::Utc;
 use giro_domain::charge::{ChargeCommand, ChargeStatus};
 use giro_domain::{OrderId, SubmissionHandle};
-use giro_e2e::{A55_WEBHOOK_SECRET, Stack, StackOptions};
+use giro_e2e::{Stack, StackOptions};
 use giro_sandbox::FaultSettings;
 use giro_sandbox::OrderFilter;
 use giro_sandbox::a55::a55_signature;
+use giro_sandbox::a55::defaults::WEBHOOK_SECRET as A55_WEBHOOK_SECRET;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -578,7 +579,7 @@ async fn forged_stale_replayed_and_duplicate_webhooks_append_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsigned_legacy_webhooks_count_only_as_confirmed_by_a55() {
     let stack = Stack::start(StackOptions {
-        a55_legacy: true,
+        sandbox: vec!["--a55-legacy-webhooks".into()],
         ..StackOptions::default()
     })
     .await;

@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use giro_domain::payout::PayoutStatus;
-use giro_e2e::{KILLB_ACCOUNT, Stack, StackOptions};
+use giro_e2e::{Stack, StackOptions};
+use giro_sandbox::killb::defaults::ACCOUNT as KILLB_ACCOUNT;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -37,7 +38,7 @@ async fn count(stack: &Stack, ids: &[giro_domain::OrderId], status: PayoutStatus
 async fn half_the_funds_pay_half_the_batch_and_hold_the_rest_until_a_top_up() {
     let half = Decimal::from(AMOUNT * (BATCH as i64) / 2);
     let stack = Stack::start(StackOptions {
-        killb_balance: half,
+        sandbox: vec![format!("--killb-balance={half}")],
         executors: 2,
         ..StackOptions::default()
     })

@@ -9,12 +9,13 @@ use std::time::Duration;
 use chrono::Utc;
 use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutEvent, PayoutStatus};
 use giro_domain::{EventMeta, OrderId, SubmissionHandle};
-use giro_e2e::{
-    A55_WEBHOOK_SECRET, CO_KEY, CO_MERCHANT, KILLB_SECRET, Stack, StackOptions, TZ_KEY, TZ_MERCHANT,
-};
+use giro_e2e::{Stack, StackOptions};
 use giro_executor::Timings;
 use giro_sandbox::a55::a55_signature;
+use giro_sandbox::a55::defaults::WEBHOOK_SECRET as A55_WEBHOOK_SECRET;
 use giro_sandbox::cashy::cashy_sign;
+use giro_sandbox::cashy::defaults::{CO_KEY, CO_MERCHANT, TZ_KEY, TZ_MERCHANT};
+use giro_sandbox::killb::defaults::WEBHOOK_SECRET as KILLB_SECRET;
 use giro_sandbox::killb::{KillbSignature, killb_signature};
 use proptest::prelude::*;
 use serde_json::json;

@@ -31,7 +31,11 @@ async fn webhook_only_stack(a55_legacy: bool) -> Stack {
     };
     Stack::start(StackOptions {
         timings,
-        a55_legacy,
+        sandbox: if a55_legacy {
+            vec!["--a55-legacy-webhooks".into()]
+        } else {
+            vec![]
+        },
         ..StackOptions::default()
     })
     .await

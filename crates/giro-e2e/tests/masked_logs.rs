@@ -14,11 +14,19 @@ use std::time::{Duration, Instant};
 use giro_domain::OrderId;
 use giro_domain::charge::ChargeStatus;
 use giro_domain::payout::PayoutStatus;
-use giro_e2e::*;
+use giro_e2e::{Stack, StackOptions};
 use giro_intake::{IntakeClient, Reply};
 use giro_projection::test_support::TestSchema;
 use giro_projection::{ProjectionConfig, StuckThresholds};
 use giro_sandbox::FaultSettings;
+use giro_sandbox::a55::defaults::{
+    CLIENT_ID as A55_CLIENT_ID, CLIENT_SECRET as A55_CLIENT_SECRET,
+    WEBHOOK_SECRET as A55_WEBHOOK_SECRET,
+};
+use giro_sandbox::cashy::defaults::{CO_KEY, TZ_KEY};
+use giro_sandbox::killb::defaults::{
+    EMAIL as KILLB_EMAIL, PASSWORD as KILLB_PASSWORD, WEBHOOK_SECRET as KILLB_SECRET,
+};
 use serde_json::{Value, json};
 use tracing_subscriber::layer::SubscriberExt;
 

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutStatus};
 use giro_domain::provider::Catalog;
 use giro_domain::{EventMeta, ProviderId, Secret};
-use giro_e2e::{CO_KEY, CO_MERCHANT};
 use giro_eventlog::test_support::PrivateNats;
 use giro_eventlog::{EventLog, EventLogConfig};
 use giro_ingress::IngressConfig;
 use giro_providers::cashy::{CashyClient, CashyConfig as ClientConfig, CashyCountry};
 use giro_providers::{PayoutOrder, PayoutProvider, Submission};
+use giro_sandbox::cashy::defaults::{CO_KEY, CO_MERCHANT};
 use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
 use giro_sandbox::{Sandbox, SandboxConfig, Timing};
 
@@ -50,10 +50,10 @@ async fn a_callback_refused_while_nats_is_down_is_stored_on_the_providers_retry(
     let ingress = giro_ingress::start(log.clone(), config).await.unwrap();
     // Cashy's schedule scaled so its ten retries span about a minute.
     let sandbox = Sandbox::start(SandboxConfig {
-        cashy: Some(CashyConfig::new(vec![CashyMerchant::colombia(
+        simulators: vec![Box::new(CashyConfig::new(vec![CashyMerchant::colombia(
             CO_MERCHANT,
             CO_KEY,
-        )])),
+        )]))],
         timing: Timing {
             time_scale: 0.001,
             step_delay: Duration::from_millis(50),

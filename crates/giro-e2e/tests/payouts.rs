@@ -10,8 +10,9 @@ use chrono::Utc;
 use giro_domain::payout::{Cancelled, Payout, PayoutCommand, PayoutDecider, PayoutEvent};
 use giro_domain::payout::{PayoutStatus as S, PayoutStatus};
 use giro_domain::{Envelope, ErrorCode, EventId, EventMeta, OrderId, SubmissionHandle};
-use giro_e2e::{KILLB_ACCOUNT, PAYOUT_PROVIDERS, Stack, StackOptions};
+use giro_e2e::{Stack, StackOptions, payout_providers};
 use giro_eventlog::ExecuteError;
+use giro_sandbox::killb::defaults::ACCOUNT as KILLB_ACCOUNT;
 use giro_sandbox::{OrderFilter, OrderReport};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -362,12 +363,12 @@ async fn a_payout_cancelled_before_submission_never_reaches_its_provider() {
     // KillB's pre-fund covers one 150,000 payout and not two; no executor runs yet.
     let mut stack = Stack::start(StackOptions {
         executors: 0,
-        killb_balance: Decimal::from(200_000),
+        sandbox: vec!["--killb-balance=200000".into()],
         ..StackOptions::default()
     })
     .await;
     let mut cancelled = vec![];
-    for provider in PAYOUT_PROVIDERS {
+    for provider in payout_providers() {
         let id = stack
             .create(&format!("cancel-{provider}"), provider, amount(provider))
             .await;
@@ -404,7 +405,7 @@ async fn a_payout_cancelled_before_submission_never_reaches_its_provider() {
         .expect("top-up");
     assert!(topped.status().is_success(), "{topped:?}");
     let mut paid = vec![];
-    for provider in PAYOUT_PROVIDERS {
+    for provider in payout_providers() {
         paid.push(
             stack
                 .create(
@@ -487,7 +488,7 @@ async fn poison_events_are_dead_lettered_and_counted_while_payouts_go_on() {
     let stack = Stack::start(StackOptions::default()).await;
     // The consumers are up and working before the poison arrives.
     let mut warm = vec![];
-    for provider in PAYOUT_PROVIDERS {
+    for provider in payout_providers() {
         warm.push(
             stack
                 .create(&format!("warm-{provider}"), provider, amount(provider))
@@ -498,13 +499,16 @@ async fn poison_events_are_dead_lettered_and_counted_while_payouts_go_on() {
     assert_eq!(statuses, vec![S::Succeeded; warm.len()]);
 
     let before_total = giro_executor::dlq::dead_lettered();
-    let before: Vec<f64> = PAYOUT_PROVIDERS.map(dead_letters_metric).to_vec();
+    let before: Vec<f64> = payout_providers()
+        .into_iter()
+        .map(dead_letters_metric)
+        .collect();
     let prefix = stack.log.config.prefix.clone();
     let js = jetstream::new(stack.log.client.clone());
     // Three kinds of poison per provider: an unreadable event, a subject naming no order, and a
     // well-formed event of a payout that was never requested.
     let kinds = 3;
-    for provider in PAYOUT_PROVIDERS {
+    for provider in payout_providers() {
         let unreadable = OrderId::from_uuid(uuid::Uuid::new_v4());
         publish(
             &js,
@@ -537,7 +541,7 @@ async fn poison_events_are_dead_lettered_and_counted_while_payouts_go_on() {
         )
         .await;
     }
-    let wanted = before_total + (kinds * PAYOUT_PROVIDERS.len()) as u64;
+    let wanted = before_total + (kinds * payout_providers().len()) as u64;
     let deadline = Instant::now() + Duration::from_secs(30);
     while giro_executor::dlq::dead_lettered() < wanted {
         assert!(
@@ -551,7 +555,7 @@ async fn poison_events_are_dead_lettered_and_counted_while_payouts_go_on() {
     // Each provider's executor counted its own three, once each.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(giro_executor::dlq::dead_lettered(), wanted);
-    for (provider, before) in PAYOUT_PROVIDERS.iter().zip(&before) {
+    for (provider, before) in payout_providers().iter().zip(&before) {
         assert_eq!(
             dead_letters_metric(provider) - before,
             kinds as f64,
@@ -566,7 +570,7 @@ async fn poison_events_are_dead_lettered_and_counted_while_payouts_go_on() {
         .await
         .expect("dead-letter stream");
     let mut letters: Vec<(String, String, String)> = vec![];
-    for sequence in 1..=(kinds * PAYOUT_PROVIDERS.len()) as u64 {
+    for sequence in 1..=(kinds * payout_providers().len()) as u64 {
         let letter = dlq.get_raw_message(sequence).await.expect("a dead letter");
         let header = |name: &str| {
             letter
@@ -582,12 +586,12 @@ async fn poison_events_are_dead_lettered_and_counted_while_payouts_go_on() {
         ));
     }
     assert!(
-        dlq.get_raw_message((kinds * PAYOUT_PROVIDERS.len()) as u64 + 1)
+        dlq.get_raw_message((kinds * payout_providers().len()) as u64 + 1)
             .await
             .is_err(),
         "more dead letters than poison events"
     );
-    for provider in PAYOUT_PROVIDERS {
+    for provider in payout_providers() {
         let mine: Vec<_> = letters
             .iter()
             .filter(|(subject, _, _)| *subject == format!("{prefix}.dlq.executor.{provider}"))
@@ -612,7 +616,7 @@ async fn poison_events_are_dead_lettered_and_counted_while_payouts_go_on() {
 
     // The consumers kept going: new payouts complete at every provider.
     let mut after = vec![];
-    for provider in PAYOUT_PROVIDERS {
+    for provider in payout_providers() {
         after.push(
             stack
                 .create(

@@ -12,10 +12,13 @@ use std::time::Duration;
 use futures::StreamExt;
 use giro_domain::provider::Catalog;
 use giro_domain::{OrderId, OrderKind, ProviderId, Secret};
-use giro_e2e::{KILLB_ACCOUNT, KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET};
 use giro_eventlog::test_support::TestLog;
 use giro_executor::ExecutorConfig;
 use giro_providers::killb::{KillbClient, KillbConfig};
+use giro_sandbox::killb::defaults::{
+    ACCOUNT as KILLB_ACCOUNT, EMAIL as KILLB_EMAIL, PASSWORD as KILLB_PASSWORD,
+    WEBHOOK_SECRET as KILLB_SECRET,
+};
 use serde_json::Value;
 
 const PREFIX: &str = "giro";

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use giro_domain::payout::PayoutStatus;
-use giro_e2e::{CO_KEY, CO_MERCHANT, Stack, StackOptions};
+use giro_e2e::{Stack, StackOptions};
 use giro_intake::IntakeClient;
 use giro_projection::test_support::TestSchema;
 use giro_projection::{ProjectionConfig, StuckThresholds};
 use giro_sandbox::cashy::cashy_sign;
+use giro_sandbox::cashy::defaults::{CO_KEY, CO_MERCHANT};
 use opentelemetry::trace::{SpanId, TraceId, TracerProvider as _};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};

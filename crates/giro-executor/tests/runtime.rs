@@ -84,7 +84,7 @@ async fn killb_sandbox(balance: Option<i64>) -> Sandbox {
         }];
     }
     Sandbox::start(SandboxConfig {
-        killb: Some(killb),
+        simulators: vec![Box::new(killb)],
         timing: sandbox_timing(),
         ..SandboxConfig::default()
     })
@@ -111,10 +111,9 @@ fn killb(sandbox: &Sandbox) -> Arc<KillbClient> {
 
 async fn cashy_sandbox() -> Sandbox {
     Sandbox::start(SandboxConfig {
-        cashy: Some(CashySimulator::new(vec![CashyMerchant::tanzania(
-            TZ_MERCHANT,
-            TZ_KEY,
-        )])),
+        simulators: vec![Box::new(CashySimulator::new(vec![
+            CashyMerchant::tanzania(TZ_MERCHANT, TZ_KEY),
+        ]))],
         timing: sandbox_timing(),
         ..SandboxConfig::default()
     })
@@ -136,11 +135,11 @@ fn cashy_tz_config(base_url: String) -> CashyConfig {
 
 async fn a55_sandbox() -> Sandbox {
     Sandbox::start(SandboxConfig {
-        a55: Some(giro_sandbox::a55::A55Config::new(
+        simulators: vec![Box::new(giro_sandbox::a55::A55Config::new(
             A55_CLIENT_ID,
             A55_CLIENT_SECRET,
             A55_WEBHOOK_SECRET,
-        )),
+        ))],
         timing: sandbox_timing(),
         ..SandboxConfig::default()
     })

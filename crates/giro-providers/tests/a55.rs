@@ -26,7 +26,7 @@ async fn sandbox(adjust: impl FnOnce(&mut Simulator)) -> Sandbox {
     let mut a55 = Simulator::new(CLIENT_ID, CLIENT_SECRET, WEBHOOK_SECRET);
     adjust(&mut a55);
     Sandbox::start(SandboxConfig {
-        a55: Some(a55),
+        simulators: vec![Box::new(a55)],
         timing: Timing {
             time_scale: 0.0001,
             step_delay: Duration::from_millis(30),

@@ -28,7 +28,7 @@ async fn sandbox(style: AmountStyle) -> Sandbox {
     ]);
     cashy.amount_style = style;
     Sandbox::start(SandboxConfig {
-        cashy: Some(cashy),
+        simulators: vec![Box::new(cashy)],
         timing: Timing {
             time_scale: 0.0001,
             step_delay: Duration::from_millis(30),

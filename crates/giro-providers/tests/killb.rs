@@ -27,7 +27,7 @@ async fn sandbox(adjust: impl FnOnce(&mut Simulator)) -> Sandbox {
     let mut killb = Simulator::new(EMAIL, PASSWORD, WEBHOOK_SECRET);
     adjust(&mut killb);
     Sandbox::start(SandboxConfig {
-        killb: Some(killb),
+        simulators: vec![Box::new(killb)],
         timing: Timing {
             time_scale: 0.0001,
             step_delay: Duration::from_millis(30),

@@ -50,11 +50,6 @@ pub(crate) fn iso_millis(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-/// Cashy's timestamp form, `yyyy-MM-dd HH:mm:ss`.
-pub(crate) fn cashy_time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
 /// Minutes as a [`Duration`], for writing documented schedules the way the providers write them.
 pub(crate) const fn minutes(n: u64) -> Duration {
     Duration::from_secs(n * 60)

@@ -12,11 +12,11 @@ use crate::shutdown::Shutdown;
 
 /// Shared pieces handed to each provider's router and background tasks.
 #[derive(Clone)]
-pub(crate) struct Common {
-    pub timing: Timing,
-    pub faults: Arc<FaultController>,
-    pub registry: Arc<Registry>,
-    pub random: Arc<Random>,
-    pub dispatcher: Dispatcher,
-    pub shutdown: Shutdown,
+pub struct Common {
+    pub(crate) timing: Timing,
+    pub(crate) faults: Arc<FaultController>,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) random: Arc<Random>,
+    pub(crate) dispatcher: Dispatcher,
+    pub(crate) shutdown: Shutdown,
 }

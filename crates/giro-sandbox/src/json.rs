@@ -144,25 +144,6 @@ impl Serialize for Number {
     }
 }
 
-/// A decimal written either as a JSON number or as a JSON string, as Cashy does from one message
-/// to the next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Amount {
-    /// `60000.00`
-    Number(Decimal),
-    /// `"60000"`
-    Text(Decimal),
-}
-
-impl Serialize for Amount {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Number(value) => Number(*value).serialize(serializer),
-            Self::Text(value) => serializer.serialize_str(&value.to_string()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,7 @@ mod scenario;
 mod secret;
 mod server;
 mod shutdown;
+pub mod simulator;
 
 pub use clock::Timing;
 pub use config::SandboxConfig;
@@ -39,6 +40,15 @@ pub use introspect::{
 };
 pub use random::Random;
 pub use ratelimit::RateLimit;
+pub use simulator::{Sample, SampleKind, SampleOrder, Simulator, SimulatorArgs, SimulatorConfig};
+
+/// Every simulator, in the order `giro sandbox` lists and starts them; adding a provider's
+/// simulator is a new folder and one line here.
+pub const SIMULATORS: &[&dyn Simulator] = &[
+    &killb::KillbSimulator,
+    &cashy::CashySimulator,
+    &a55::A55Simulator,
+];
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -50,15 +60,13 @@ use shutdown::ShutdownTrigger;
 /// The running simulators. Dropping it (or calling [`Sandbox::shutdown`]) stops the servers and
 /// every pending callback.
 pub struct Sandbox {
-    killb: Option<SocketAddr>,
-    cashy: Option<SocketAddr>,
-    a55: Option<SocketAddr>,
+    servers: Vec<(&'static str, SocketAddr)>,
     common: Common,
     trigger: ShutdownTrigger,
 }
 
 impl Sandbox {
-    /// Starts the simulators `config` enables.
+    /// Starts the simulators `config` lists.
     pub async fn start(config: SandboxConfig) -> Result<Self, Error> {
         config.validate()?;
         let (trigger, shutdown) = shutdown::channel();
@@ -80,67 +88,51 @@ impl Sandbox {
             dispatcher,
             shutdown,
         };
-        let killb = match config.killb {
-            Some(killb) => Some(killb::start(killb, common.clone()).await?),
-            None => None,
-        };
-        let cashy = match config.cashy {
-            Some(cashy) => Some(cashy::start(cashy, common.clone()).await?),
-            None => None,
-        };
-        let a55 = match config.a55 {
-            Some(a55) => Some(a55::start(a55, common.clone()).await?),
-            None => None,
-        };
+        let mut servers = Vec::with_capacity(config.simulators.len());
+        for simulator in config.simulators {
+            let name = simulator.name();
+            servers.push((name, simulator.start(common.clone()).await?));
+        }
         Ok(Self {
-            killb,
-            cashy,
-            a55,
+            servers,
             common,
             trigger,
         })
     }
 
-    /// Where the KillB simulator listens, if started.
-    pub fn killb_addr(&self) -> Option<SocketAddr> {
-        self.killb
+    /// Where the simulator `name` listens, if started.
+    pub fn addr(&self, name: &str) -> Option<SocketAddr> {
+        self.servers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, addr)| *addr)
     }
 
-    /// `http://<addr>` of the KillB simulator, if started.
-    pub fn killb_url(&self) -> Option<String> {
-        self.killb.map(|a| format!("http://{a}"))
+    /// `http://<addr>` of the simulator `name`, if started.
+    pub fn url(&self, name: &str) -> Option<String> {
+        self.addr(name).map(|a| format!("http://{a}"))
     }
 
-    /// Where the Cashy simulator listens, if started.
-    pub fn cashy_addr(&self) -> Option<SocketAddr> {
-        self.cashy
+    /// Every simulator started, by its name, with its `http://<addr>`.
+    pub fn servers(&self) -> Vec<(&'static str, String)> {
+        self.servers
+            .iter()
+            .map(|(name, addr)| (*name, format!("http://{addr}")))
+            .collect()
     }
 
-    /// `http://<addr>` of the Cashy simulator (its `baseUrl`), if started.
-    pub fn cashy_url(&self) -> Option<String> {
-        self.cashy.map(|a| format!("http://{a}"))
-    }
-
-    /// Where the A55 simulator (API and OAuth2 host) listens, if started.
-    pub fn a55_addr(&self) -> Option<SocketAddr> {
-        self.a55
-    }
-
-    /// `http://<addr>` of the A55 simulator, if started.
-    pub fn a55_url(&self) -> Option<String> {
-        self.a55.map(|a| format!("http://{a}"))
-    }
-
-    /// Every simulator started, by provider name, with its `http://<addr>`.
+    /// Every simulator started, by provider name as people write it, with its `http://<addr>`.
     pub fn urls(&self) -> Vec<(&'static str, String)> {
-        [
-            ("KillB", self.killb_url()),
-            ("Cashy", self.cashy_url()),
-            ("A55", self.a55_url()),
-        ]
-        .into_iter()
-        .filter_map(|(name, url)| Some((name, url?)))
-        .collect()
+        self.servers()
+            .into_iter()
+            .map(|(name, url)| {
+                let label = SIMULATORS
+                    .iter()
+                    .find(|s| s.name() == name)
+                    .map_or(name, |s| s.label());
+                (label, url)
+            })
+            .collect()
     }
 
     /// The journal of submissions, orders and callbacks.

@@ -1,4 +1,4 @@
-//! A token bucket, as KillB documents it: a sustained rate per second and a burst.
+//! A token bucket: a sustained rate per second and a burst.
 
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -7,21 +7,13 @@ use axum::http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-/// Requests per second and burst size; KillB's sandbox allows 100/s with a burst of 200.
+/// Requests per second and burst size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateLimit {
     /// Tokens added per second.
     pub per_second: u32,
     /// Bucket size: how many requests may arrive at once after a quiet spell.
     pub burst: u32,
-}
-
-impl RateLimit {
-    /// KillB's documented sandbox limit.
-    pub const KILLB_SANDBOX: Self = Self {
-        per_second: 100,
-        burst: 200,
-    };
 }
 
 /// What the limiter decided for one request, with the values for the `X-RateLimit-*` headers.

@@ -1,6 +1,6 @@
 //! `giro demo --count N`: sends a mix of orders to a running engine (`giro up`) through intake —
-//! payouts through KillB, Cashy Colombia and Cashy Tanzania, and A55 charges — with amounts whose
-//! last two whole digits pick a spread of the sandboxes' scenarios, then follows each order with
+//! every simulator's sample payouts and charges — with amounts whose last two whole digits pick a
+//! spread of the sandboxes' scenarios, then follows each order with
 //! `giro.query.order.get` until it is final or the wait is over, and prints what became of them.
 
 use std::collections::BTreeMap;
@@ -12,6 +12,7 @@ use futures::StreamExt;
 use giro_domain::charge::ChargeStatus;
 use giro_domain::payout::PayoutStatus;
 use giro_intake::{IntakeClient, Reply};
+use giro_sandbox::{Sample, SampleKind as Kind};
 use serde_json::{Value, json};
 
 use crate::cli::{ClientArgs, parse_duration};
@@ -29,135 +30,24 @@ pub struct DemoArgs {
     pub nats: ClientArgs,
 }
 
-/// What kind of order a sample is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Payout,
-    Charge,
-}
-
-/// One order of the rotation: who, how much (whole units; the last two digits pick the sandbox
-/// scenario, crates/giro-sandbox/README.md; what the sandbox makes of it is noted after each).
-struct Sample {
-    kind: Kind,
-    provider: &'static str,
-    amount: u64,
-    /// For charges: the payment method.
-    method: &'static str,
-}
-
-const SAMPLES: [Sample; 10] = [
-    Sample {
-        kind: Kind::Payout,
-        provider: "cashy-co",
-        amount: 150_000,
-        method: "",
-    }, // succeeded
-    Sample {
-        kind: Kind::Payout,
-        provider: "cashy-tz",
-        amount: 5_000,
-        method: "",
-    }, // succeeded
-    Sample {
-        kind: Kind::Payout,
-        provider: "killb",
-        amount: 50_000,
-        method: "",
-    }, // succeeded
-    Sample {
-        kind: Kind::Charge,
-        provider: "a55",
-        amount: 150,
-        method: "credit_card",
-    }, // paid
-    Sample {
-        kind: Kind::Payout,
-        provider: "cashy-co",
-        amount: 120_011,
-        method: "",
-    }, // failed (ACCOUNT NOT EXITS)
-    Sample {
-        kind: Kind::Payout,
-        provider: "killb",
-        amount: 60_015,
-        method: "",
-    }, // succeeded after REVIEW_NEEDED
-    Sample {
-        kind: Kind::Payout,
-        provider: "cashy-tz",
-        amount: 7_016,
-        method: "",
-    }, // ORDER_CANCELLED
-    Sample {
-        kind: Kind::Payout,
-        provider: "killb",
-        amount: 70_013,
-        method: "",
-    }, // failed (REJECTED)
-    Sample {
-        kind: Kind::Charge,
-        provider: "a55",
-        amount: 211,
-        method: "pix",
-    }, // failed (payment_declined)
-    Sample {
-        kind: Kind::Payout,
-        provider: "cashy-co",
-        amount: 130_016,
-        method: "",
-    }, // ORDER_CANCELLED
-];
-
-const NAMES: [(&str, &str); 4] = [
-    ("Maria", "Garcia"),
-    ("Andres", "Lopez"),
-    ("Camila", "Rojas"),
-    ("Juan", "Moreno"),
-];
-const TZ_NAMES: [&str; 3] = ["Juma Hamisi", "Neema Mushi", "Baraka Mrema"];
-
-/// The command body of order `i` of run `run`. Each round of the rotation adds 100 to the
-/// amount, which keeps its scenario.
-fn body(i: usize, run: &str) -> (Kind, &'static str, Value) {
-    let sample = &SAMPLES[i % SAMPLES.len()];
-    let round = (i / SAMPLES.len()) as u64;
-    let amount = sample.amount + 100 * round;
+/// The command body of order `i` of run `run`: the simulators' samples in rotation
+/// ([`giro_sandbox::simulator::rotation`]; crates/giro-sandbox/README.md says what each amount
+/// does). Each round of the rotation adds 100 to the amount, which keeps its scenario.
+fn body(rotation: &[Sample], i: usize, run: &str) -> (Kind, &'static str, Value) {
+    let sample = &rotation[i % rotation.len()];
+    let round = (i / rotation.len()) as u64;
+    let whole = sample.amount + 100 * round;
     let key = format!("demo-{run}-{i}");
-    let (first, last) = NAMES[i % NAMES.len()];
-    let value = match (sample.kind, sample.provider) {
-        (Kind::Charge, provider) => json!({
-            "idempotency_key": key, "provider": provider, "amount": format!("{amount}.00"),
-            "currency": "BRL", "installment_count": 1, "method": sample.method,
-            "payer": {"name": format!("{first} {last}"), "email": "payer@example.com",
-                      "tax_id": "12345678909", "phone": "+5511999999999",
-                      "address": {"street": "Av. Paulista", "address_number": "1000",
-                                  "complement": "Sala 101", "neighborhood": "Bela Vista",
-                                  "city": "Sao Paulo", "state": "SP", "postal_code": "01310-100",
-                                  "country": "BR"}},
-            "due_date": "2030-12-31", "description": format!("giro demo {i}"),
-            "redirect_url": "https://shop.example.com/done",
-            "metadata": {"demo_run": run}
-        }),
-        (Kind::Payout, "cashy-tz") => json!({
-            "idempotency_key": key, "provider": "cashy-tz", "amount": amount.to_string(),
-            "currency": "TZS", "external_id": key,
-            "beneficiary": {"rail": "tz_mobile", "name": TZ_NAMES[i % TZ_NAMES.len()],
-                            "msisdn": format!("2557123456{:02}", i % 100), "operator": "tigo"},
-            "metadata": {"demo_run": run}
-        }),
-        (Kind::Payout, provider) => json!({
-            "idempotency_key": key, "provider": provider, "amount": amount.to_string(),
-            "currency": "COP", "external_id": key,
-            "beneficiary": {"rail": "co_bank", "first_name": first, "last_name": last,
-                            "email": "beneficiary@example.com", "phone": "3001234567",
-                            "document": {"type": "CC", "number": format!("{}", 12_345_678 + i)},
-                            "bank_code": "007", "account_number": format!("{}", 123_456_789 + i),
-                            "account_type": "savings"},
-            "metadata": {"demo_run": run}
-        }),
+    let amount = match sample.kind {
+        Kind::Payout => whole.to_string(),
+        Kind::Charge => format!("{whole}.00"),
     };
-    (sample.kind, sample.provider, value)
+    let mut value = sample.body(&sample.order(&key, &amount, i));
+    value["metadata"] = json!({"demo_run": run});
+    if sample.kind == Kind::Charge {
+        value["description"] = json!(format!("giro demo {i}"));
+    }
+    (sample.kind, sample.instance, value)
 }
 
 /// Whether `status` of an order of `kind` is final.
@@ -223,7 +113,8 @@ async fn send_all(
     args: &DemoArgs,
     run: &str,
 ) -> Option<(Vec<Sent>, Vec<String>)> {
-    let bodies: Vec<_> = (0..args.count).map(|i| body(i, run)).collect();
+    let rotation = giro_sandbox::simulator::rotation();
+    let bodies: Vec<_> = (0..args.count).map(|i| body(&rotation, i, run)).collect();
     let mut sent = Vec::with_capacity(args.count);
     let mut refused: Vec<String> = vec![];
     let mut rest = bodies.into_iter();
@@ -346,10 +237,7 @@ fn record(
 }
 
 fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Payout => "payout",
-        Kind::Charge => "charge",
-    }
+    kind.as_str()
 }
 
 /// Counts by provider and status, one line per provider.
@@ -386,9 +274,10 @@ mod tests {
     #[test]
     fn every_sample_is_a_valid_command_with_a_unique_key() {
         let catalog = Catalog::default();
+        let rotation = giro_sandbox::simulator::rotation();
         let mut keys = BTreeSet::new();
-        for i in 0..3 * SAMPLES.len() {
-            let (kind, provider, body) = body(i, "r1");
+        for i in 0..3 * rotation.len() {
+            let (kind, provider, body) = body(&rotation, i, "r1");
             assert!(keys.insert(body["idempotency_key"].as_str().unwrap().to_string()));
             assert_eq!(body["provider"], provider);
             let bytes = body.to_string();
@@ -404,15 +293,16 @@ mod tests {
             }
         }
         // Another run, other keys.
-        let (_, _, other) = body(0, "r2");
+        let (_, _, other) = body(&rotation, 0, "r2");
         assert!(!keys.contains(other["idempotency_key"].as_str().unwrap()));
     }
 
     #[test]
     fn rounds_keep_the_scenario_digits() {
-        for i in 0..SAMPLES.len() {
-            let (_, _, first) = body(i, "r");
-            let (_, _, later) = body(i + 2 * SAMPLES.len(), "r");
+        let rotation = giro_sandbox::simulator::rotation();
+        for i in 0..rotation.len() {
+            let (_, _, first) = body(&rotation, i, "r");
+            let (_, _, later) = body(&rotation, i + 2 * rotation.len(), "r");
             let whole = |v: &Value| {
                 let a = v["amount"].as_str().unwrap().to_string();
                 a.split('.').next().unwrap().parse::<u64>().unwrap()

@@ -16,7 +16,7 @@ pub struct ListArgs {
     /// succeeded, failed, cancelled, reversed, refunded).
     #[arg(long)]
     pub status: Option<String>,
-    /// Only payouts of this provider instance (killb, cashy-co, cashy-tz).
+    /// Only payouts of this provider instance.
     #[arg(long)]
     pub provider: Option<String>,
     /// Only payouts with this external id.

@@ -2,10 +2,10 @@
 //! OAuth2 host) and the credentials it was started with, under the `GIRO_A55_*` names the A55
 //! adapter reads.
 
-use crate::cli::SandboxArgs;
+use super::args::A55Args;
 
 /// The engine settings pointing the A55 adapter at the simulator on `url`.
-pub(crate) fn engine_settings(args: &SandboxArgs, url: String) -> Vec<(&'static str, String)> {
+pub(crate) fn engine_settings(args: &A55Args, url: String) -> Vec<(&'static str, String)> {
     let mut settings = vec![
         ("GIRO_A55_URL", url.clone()),
         ("GIRO_A55_AUTH_URL", url),

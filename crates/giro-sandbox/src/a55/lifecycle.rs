@@ -12,7 +12,7 @@ use super::sign::a55_signature;
 use super::state::{A55, Charge, PROVIDER, Status};
 use super::validate::ChargeRequest;
 use super::wire::LegacyWebhook;
-use crate::dispatch::{Delivery, Rendered, RetryPolicy};
+use crate::dispatch::{Delivery, Rendered};
 use crate::faults::OrderFaults;
 use crate::lifecycle::{Advance, Step};
 use crate::scenario::Scenario;
@@ -220,6 +220,6 @@ pub(crate) fn webhooks(a55: &A55, charge: &Charge) -> Vec<Delivery> {
         announces: charge.status.as_str().to_owned(),
         url,
         render,
-        policy: Arc::new(RetryPolicy::a55()),
+        policy: Arc::new(super::retry::policy()),
     }]
 }

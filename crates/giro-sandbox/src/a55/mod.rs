@@ -2,14 +2,19 @@
 //! checkout, host-to-host cards with the sandbox card digits, PIX, boleto, wallets), installments,
 //! subscriptions, refund/cancel/capture, and webhooks signed with a timestamped HMAC.
 
+mod args;
 mod auth;
 mod config;
-pub(crate) mod engine;
+pub mod defaults;
+mod engine;
 mod errors;
 mod handlers;
 mod lifecycle;
 mod payloads;
+mod retry;
+mod samples;
 mod sign;
+mod simulator;
 mod state;
 mod validate;
 mod wire;
@@ -23,8 +28,10 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+pub use args::A55Args;
 pub use config::A55Config;
 pub use sign::a55_signature;
+pub use simulator::A55Simulator;
 
 use errors::A55Error;
 use state::A55;
@@ -35,12 +42,15 @@ use crate::faults::{self, FaultLayer, ProviderAnswers};
 use crate::ratelimit::RateDecision;
 use crate::{introspect, server};
 
+/// The simulator's name: in paths, options and introspection.
+const NAME: &str = "a55";
+
 /// Starts the A55 simulator; returns the address it listens on.
 pub(crate) async fn start(config: A55Config, common: Common) -> Result<SocketAddr, Error> {
     let bind = config.bind;
-    let listener = server::bind("a55", bind).await?;
+    let listener = server::bind(NAME, bind).await?;
     let addr = listener.local_addr().map_err(|source| Error::Bind {
-        provider: "a55",
+        provider: NAME,
         addr: bind,
         source,
     })?;

@@ -1,10 +1,10 @@
 //! What the engine needs to talk to this simulator when it runs in-process: its address and the
 //! merchants it was started with, under the `GIRO_CASHY_*` names the Cashy adapter reads.
 
-use crate::cli::SandboxArgs;
+use super::args::CashyArgs;
 
 /// The engine settings pointing the Cashy adapter at the simulator on `url`.
-pub(crate) fn engine_settings(args: &SandboxArgs, url: String) -> Vec<(&'static str, String)> {
+pub(crate) fn engine_settings(args: &CashyArgs, url: String) -> Vec<(&'static str, String)> {
     vec![
         ("GIRO_CASHY_URL", url),
         ("GIRO_CASHY_CO_MERCHANT", args.cashy_co_merchant.clone()),

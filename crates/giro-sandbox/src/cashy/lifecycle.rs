@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use super::sign::cashy_sign;
 use super::state::{Cashy, Status};
 use crate::clock::Timing;
-use crate::dispatch::{Delivery, Rendered, RetryPolicy};
+use crate::dispatch::{Delivery, Rendered};
 use crate::faults::OrderFaults;
 use crate::lifecycle::{Advance, Step};
 use crate::scenario::Scenario;
@@ -95,7 +95,7 @@ impl Advance for Mover {
             announces: step.status.as_str().to_owned(),
             url: order.notify_url.clone(),
             render: Arc::new(move |_| rendered.clone()),
-            policy: Arc::new(RetryPolicy::cashy(merchant.ack)),
+            policy: Arc::new(super::retry::policy(merchant.ack)),
         }]
     }
 }

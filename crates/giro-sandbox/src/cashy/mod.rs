@@ -2,14 +2,19 @@
 //! end in SUCCESS, FAIL or CANCEL (and are sometimes reversed), and signed callbacks retried on the
 //! documented 1…512-minute ladder until acknowledged in the country's form.
 
+mod args;
 mod banks;
 mod config;
-pub(crate) mod engine;
+pub mod defaults;
+mod engine;
 mod envelope;
 mod handlers;
 mod lifecycle;
 mod request;
+mod retry;
+mod samples;
 mod sign;
+mod simulator;
 mod state;
 mod validate;
 mod wire;
@@ -23,8 +28,10 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
+pub use args::CashyArgs;
 pub use config::{AmountStyle, CashyConfig, CashyMerchant, Country};
 pub use sign::cashy_sign;
+pub use simulator::CashySimulator;
 
 use envelope::CashyError;
 use state::Cashy;
@@ -34,12 +41,15 @@ use crate::error::Error;
 use crate::faults::{self, FaultLayer, ProviderAnswers};
 use crate::{introspect, server};
 
+/// The simulator's name: in paths, options and introspection.
+const NAME: &str = "cashy";
+
 /// Starts the Cashy simulator; returns the address it listens on.
 pub(crate) async fn start(config: CashyConfig, common: Common) -> Result<SocketAddr, Error> {
     let bind = config.bind;
-    let listener = server::bind("cashy", bind).await?;
+    let listener = server::bind(NAME, bind).await?;
     let addr = listener.local_addr().map_err(|source| Error::Bind {
-        provider: "cashy",
+        provider: NAME,
         addr: bind,
         source,
     })?;

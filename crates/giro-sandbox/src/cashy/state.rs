@@ -8,10 +8,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::config::{AmountStyle, CashyConfig, CashyMerchant, Country};
-use super::wire::OrderData;
-use crate::clock::cashy_time;
+use super::wire::{Amount, OrderData};
 use crate::context::Common;
-use crate::json::Amount;
 
 /// The simulator: configuration, shared pieces and books.
 pub(crate) struct Cashy {
@@ -172,7 +170,7 @@ impl Cashy {
             fee: success.then(|| Self::amount(text, order.fee, fee_scale)),
             order_status: order.status.as_str(),
             completion_time: success
-                .then(|| order.completion_time.map(cashy_time))
+                .then(|| order.completion_time.map(wire_time))
                 .flatten(),
             result_desc: order.result_desc.clone(),
             nonce_str: None,
@@ -216,4 +214,9 @@ impl Cashy {
             .status(snapshot.country.provider(), order_no, status.as_str(), desc);
         Some(snapshot)
     }
+}
+
+/// Cashy's timestamp form, `yyyy-MM-dd HH:mm:ss`.
+fn wire_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
 }

@@ -1,8 +1,9 @@
 //! Cashy's JSON, as it sends it.
 
-use serde::Serialize;
+use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
 
-use crate::json::Amount;
+use crate::json::Number;
 
 /// `data` of a `payOut` answer.
 #[derive(Debug, Serialize)]
@@ -42,4 +43,23 @@ pub(crate) struct BalanceData {
     pub mch_id: String,
     pub balance: Amount,
     pub un_balance: Amount,
+}
+
+/// A decimal written either as a JSON number or as a JSON string, as Cashy does from one
+/// message to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Amount {
+    /// `60000.00`
+    Number(Decimal),
+    /// `"60000"`
+    Text(Decimal),
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Number(value) => Number(*value).serialize(serializer),
+            Self::Text(value) => serializer.serialize_str(&value.to_string()),
+        }
+    }
 }

@@ -1,47 +1,142 @@
-//! The scenario and fault tables printed by `giro sandbox --help` (kept in step with the README).
+//! The scenario, fault and introspection tables printed by `giro sandbox --help` (kept in step
+//! with the README): the run-wide parts here, each simulator's from its [`SimulatorHelp`].
 
-/// Appended to `--help`.
-pub const AFTER_HELP: &str = "\
-SCENARIOS (the last two digits of the amount's whole units pick the outcome; anything else succeeds)
-  code  KillB                          Cashy (CO and TZ)                      A55 (no card data)
-  11    FAILED                         FAIL  ACCOUNT NOT EXITS                error payment_declined
-  12    ERROR                          FAIL  GATEWAY_TIMEOUT                  error errors.unexpected
-  13    REJECTED                       FAIL  AMOUNT_ERROR                     error antifraud_rejected
-  14    COMPLETED, later REFUNDED      FAIL  ACCOUNT_AND_MNO_NOT_MATCH        paid, later refunded
-  15    REVIEW_NEEDED, then COMPLETED  FAIL  PAYMENT_OFFSET                   error error_threeds_authentication
-  16    COMPLETED                      CANCEL ORDER_CANCELLED                 canceled
-  17    COMPLETED, later REFUNDED      SUCCESS, later FAIL PAYMENT_OFFSET     paid, later refunded
-  18    COMPLETED                      FAIL GATEWAY_TIMEOUT, later SUCCESS    paid
-  19    stuck in PROCESSING            stuck in PAYING                        stuck in pending
-  e.g. KillB 500011 COP -> FAILED; Cashy 10019 COP -> never completes; A55 150.13 BRL -> error.
-  A55 host-to-host card data: the card number's last digit wins: 0/1/4 approved (confirmed -> paid;
-  pre_captured with capture=false; pending -> confirmed with 3DS), 2 declined, 3 expired, 5 blocked,
-  6 timeout (pending -> error), 7 canceled, 8 card problem, 9 random (seeded).
-  KillB accounts (POST /api/v2/accounts): PENDING, then the last digit of the account number /
-  CLABE / phone / wallet address (non-digit = 0) decides: ...1 REJECTED, ...2 stays PENDING,
-  ...3 ACTIVE then later INACTIVE, else ACTIVE; each change is a signed ACCOUNT webhook.
+use crate::SIMULATORS;
+use crate::simulator::SimulatorHelp;
 
-FAULTS (run-wide: the options above, or POST /_sandbox/faults with the same names in JSON;
-        per request: header X-Sandbox-Fault: name[=ms], comma separated)
-  latency=<ms>            wait before processing
-  error_5xx               provider 5xx before processing (nothing stored)
-  rate_limit              429 with X-RateLimit-* (Cashy: System_busy) before processing
-  maintenance             503 (Cashy: System_Maintenance) before processing
-  lose_response           process and store, then close the connection unanswered
-  hang_response[=<ms>]    process and store, then hold the connection (default 60 s) and close it
-  drop_callback           the order's callbacks are never sent
-  duplicate_callback      each callback is delivered twice
-  delay_callback[=<ms>]   each callback's first attempt waits longer (default 5 s)
-  reorder_callbacks       the next-to-last callback is sent after the last one
-  reverse_later           the final result is reversed later (Cashy SUCCESS<->FAIL, KillB
-                          COMPLETED->REFUNDED, A55 paid->refunded)
+/// Run-wide faults: name (with its argument) and what it does.
+const FAULTS: [(&str, &str); 11] = [
+    ("latency=<ms>", "wait before processing"),
+    (
+        "error_5xx",
+        "provider 5xx before processing (nothing stored)",
+    ),
+    ("rate_limit", "429 with X-RateLimit-* before processing"),
+    ("maintenance", "503 before processing"),
+    (
+        "lose_response",
+        "process and store, then close the connection unanswered",
+    ),
+    (
+        "hang_response[=<ms>]",
+        "process and store, then hold the connection (default 60 s) and close it",
+    ),
+    ("drop_callback", "the order's callbacks are never sent"),
+    ("duplicate_callback", "each callback is delivered twice"),
+    (
+        "delay_callback[=<ms>]",
+        "each callback's first attempt waits longer (default 5 s)",
+    ),
+    (
+        "reorder_callbacks",
+        "the next-to-last callback is sent after the last one",
+    ),
+    ("reverse_later", "the final result is reversed later"),
+];
 
+const INTROSPECTION: &str = "\
 INTROSPECTION (on every simulator's address, never faulted or rate limited)
   GET  /_sandbox/summary                      totals; at_most_once / exactly_once
   GET  /_sandbox/orders?provider=&handle=&external_id=&status=
   GET  /_sandbox/orders/{provider}/{order_id} one order: submissions, history, callback attempts
   GET  /_sandbox/handles?provider=            submissions per idempotency handle
   GET|POST /_sandbox/faults[?seed=N]          read or replace the run's fault settings
-  POST /_sandbox/killb/balances/{accountId}/topup {\"amount\": ...}
-  GET  /_sandbox/orders?provider=killb-accounts  KillB accounts: history and ACCOUNT webhooks
 ";
+
+/// Appended to `--help`.
+pub fn after_help() -> String {
+    let helps: Vec<(&str, &SimulatorHelp)> =
+        SIMULATORS.iter().map(|s| (s.label(), s.help())).collect();
+    let mut out = scenarios(&helps);
+    out.push('\n');
+    out.push_str(&faults(&helps));
+    out.push('\n');
+    out.push_str(INTROSPECTION);
+    for (_, help) in &helps {
+        out.push_str(help.introspection);
+    }
+    out
+}
+
+/// The scenario table, one column per simulator, then the examples and each one's notes.
+fn scenarios(helps: &[(&str, &SimulatorHelp)]) -> String {
+    let mut out = String::from(
+        "SCENARIOS (the last two digits of the amount's whole units pick the outcome; anything else succeeds)\n",
+    );
+    let widths: Vec<usize> = helps
+        .iter()
+        .map(|(_, h)| {
+            h.scenarios
+                .iter()
+                .map(|c| c.len())
+                .max()
+                .unwrap_or(0)
+                .max(h.column.len())
+                + 2
+        })
+        .collect();
+    let row = |first: &str, cells: Vec<&str>| {
+        let mut line = format!("  {first:<6}");
+        for (cell, width) in cells.iter().zip(&widths) {
+            line.push_str(&format!("{cell:<width$}"));
+        }
+        format!("{}\n", line.trim_end())
+    };
+    out.push_str(&row("code", helps.iter().map(|(_, h)| h.column).collect()));
+    for (i, code) in (11..=19).enumerate() {
+        let cells = helps.iter().map(|(_, h)| h.scenarios[i]).collect();
+        out.push_str(&row(&code.to_string(), cells));
+    }
+    let examples: Vec<&str> = helps.iter().map(|(_, h)| h.example).collect();
+    out.push_str(&format!("  e.g. {}.\n", examples.join("; ")));
+    for (_, help) in helps {
+        out.push_str(help.notes);
+    }
+    out
+}
+
+/// The fault table, each fault followed by the simulators' own forms of it.
+fn faults(helps: &[(&str, &SimulatorHelp)]) -> String {
+    let mut out = String::from(
+        "FAULTS (run-wide: the options above, or POST /_sandbox/faults with the same names in JSON;\n        per request: header X-Sandbox-Fault: name[=ms], comma separated)\n",
+    );
+    for (name, what) in FAULTS {
+        let key = name.split(['=', '[']).next().unwrap_or(name);
+        let forms: Vec<String> = helps
+            .iter()
+            .flat_map(|(label, h)| {
+                h.faults
+                    .iter()
+                    .filter(|(fault, _)| *fault == key)
+                    .map(move |(_, form)| format!("{label}: {form}"))
+            })
+            .collect();
+        let text = if forms.is_empty() {
+            what.to_owned()
+        } else {
+            format!("{what} ({})", forms.join(", "))
+        };
+        out.push_str(&wrap(&format!("  {name:<24}"), &text));
+    }
+    out
+}
+
+/// `first` then `text`, wrapped at 100 columns under `first`'s width.
+fn wrap(first: &str, text: &str) -> String {
+    let indent = " ".repeat(first.len());
+    let mut out = String::new();
+    let mut line = first.to_owned();
+    for word in text.split(' ') {
+        if line.len() > first.len().max(indent.len()) && line.len() + 1 + word.len() > 100 {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line.clone_from(&indent);
+        } else if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}

@@ -8,6 +8,12 @@ use rust_decimal::Decimal;
 use super::sign::KillbSignature;
 use crate::ratelimit::RateLimit;
 
+/// KillB's documented sandbox limit: 100 requests per second with a burst of 200.
+pub const SANDBOX_RATE_LIMIT: RateLimit = RateLimit {
+    per_second: 100,
+    burst: 200,
+};
+
 /// Credentials, limits and starting balances of the KillB simulator.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KillbConfig {
@@ -69,7 +75,7 @@ impl KillbConfig {
             signature: KillbSignature::default(),
             token_ttl: Duration::from_secs(3600),
             refresh_ttl: Duration::from_secs(24 * 3600),
-            rate_limit: Some(RateLimit::KILLB_SANDBOX),
+            rate_limit: Some(SANDBOX_RATE_LIMIT),
             accounts: vec![PrefundAccount {
                 id: "prefund-cop-001".into(),
                 currency: "COP".into(),

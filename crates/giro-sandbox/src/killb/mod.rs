@@ -6,15 +6,20 @@ mod account_api;
 mod account_flow;
 mod account_rules;
 mod accounts;
+mod args;
 mod auth;
 mod banks;
 mod checks;
 mod config;
-pub(crate) mod engine;
+pub mod defaults;
+mod engine;
 mod errors;
 mod lifecycle;
 mod payouts;
+mod retry;
+mod samples;
 mod sign;
+mod simulator;
 mod state;
 mod user_accounts;
 mod validate;
@@ -32,8 +37,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-pub use config::{KillbConfig, PrefundAccount};
+pub use args::KillbArgs;
+pub use config::{KillbConfig, PrefundAccount, SANDBOX_RATE_LIMIT};
 pub use sign::{KillbSignature, killb_signature};
+pub use simulator::KillbSimulator;
 
 use errors::KillbError;
 use state::Killb;
@@ -43,16 +50,19 @@ use crate::context::Common;
 use crate::error::Error;
 use crate::faults::{self, FaultLayer, ProviderAnswers};
 use crate::json::RawObject;
-use crate::ratelimit::{REMAINING_HEADER, RateDecision, RateLimit};
+use crate::ratelimit::{REMAINING_HEADER, RateDecision};
 use crate::secret::same;
 use crate::{introspect, server};
+
+/// The simulator's name: in paths, options and introspection.
+const NAME: &str = "killb";
 
 /// Starts the KillB simulator; returns the address it listens on.
 pub(crate) async fn start(config: KillbConfig, common: Common) -> Result<SocketAddr, Error> {
     let bind = config.bind;
-    let listener = server::bind("killb", bind).await?;
+    let listener = server::bind(NAME, bind).await?;
     let addr = listener.local_addr().map_err(|source| Error::Bind {
-        provider: "killb",
+        provider: NAME,
         addr: bind,
         source,
     })?;
@@ -140,7 +150,7 @@ impl ProviderAnswers for Answers {
             .0
             .config
             .rate_limit
-            .map_or(RateLimit::KILLB_SANDBOX.per_second, |l| l.per_second);
+            .map_or(config::SANDBOX_RATE_LIMIT.per_second, |l| l.per_second);
         too_many(RateDecision::exhausted(limit))
     }
 }

@@ -15,7 +15,7 @@ use super::sign::killb_signature;
 use super::state::{Killb, PROVIDER, Webhook};
 use super::wire::{Envelope, PayoutOut, WebhookOut};
 use crate::clock::iso_millis;
-use crate::dispatch::{Delivery, Rendered, RetryPolicy};
+use crate::dispatch::{Delivery, Rendered};
 use crate::json::RawObject;
 
 const EVENTS: [&str; 5] = ["PAYOUT", "RAMP", "CUSTOMER", "ACCOUNT", "TRANSACTION"];
@@ -122,7 +122,7 @@ where
         .filter(|w| w.out.events.iter().any(|e| e == event))
         .cloned()
         .collect();
-    let policy = Arc::new(RetryPolicy::killb());
+    let policy = Arc::new(super::retry::policy());
     let data = Arc::new(data);
     hooks
         .into_iter()

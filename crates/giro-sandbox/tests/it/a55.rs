@@ -128,7 +128,7 @@ async fn oauth2_client_credentials() {
 #[tokio::test]
 async fn expired_a55_tokens_are_refused() {
     let mut config = config();
-    if let Some(a55) = config.a55.as_mut() {
+    if let Some(a55) = config.get_mut::<giro_sandbox::a55::A55Config>() {
         a55.token_ttl = Duration::from_secs(1);
     }
     let sandbox = start(config).await;

@@ -268,7 +268,7 @@ async fn webhook_retries_5xx_but_not_4xx_and_legacy_form() {
 
     let mut config = config();
     let legacy = Receiver::start(200, "ok").await;
-    if let Some(a55) = config.a55.as_mut() {
+    if let Some(a55) = config.get_mut::<giro_sandbox::a55::A55Config>() {
         a55.legacy_webhooks = true;
         a55.webhook_url = Some(legacy.url.clone());
     }

@@ -279,7 +279,7 @@ async fn a_repeated_mch_order_no_is_refused_and_counted() {
 #[tokio::test]
 async fn public_notify_url_rule_is_a_flag() {
     let mut config = config();
-    if let Some(cashy) = config.cashy.as_mut() {
+    if let Some(cashy) = config.get_mut::<giro_sandbox::cashy::CashyConfig>() {
         cashy.require_public_notify_url = true;
     }
     let sandbox = start(config).await;

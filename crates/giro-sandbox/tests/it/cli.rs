@@ -14,14 +14,35 @@ struct Cli {
 fn defaults_environment_and_flags() {
     let cli = Cli::parse_from(["giro"]);
     let config = cli.args.config();
-    assert_eq!(config.killb.as_ref().unwrap().email, "sandbox@giro.local");
-    assert_eq!(config.cashy.as_ref().unwrap().merchants.len(), 2);
     assert_eq!(
-        config.cashy.as_ref().unwrap().merchants[0].ack,
+        config
+            .get::<giro_sandbox::killb::KillbConfig>()
+            .unwrap()
+            .email,
+        "sandbox@giro.local"
+    );
+    assert_eq!(
+        config
+            .get::<giro_sandbox::cashy::CashyConfig>()
+            .unwrap()
+            .merchants
+            .len(),
+        2
+    );
+    assert_eq!(
+        config
+            .get::<giro_sandbox::cashy::CashyConfig>()
+            .unwrap()
+            .merchants[0]
+            .ack,
         Ack::BodySuccess
     );
     assert_eq!(
-        config.cashy.as_ref().unwrap().merchants[1].ack,
+        config
+            .get::<giro_sandbox::cashy::CashyConfig>()
+            .unwrap()
+            .merchants[1]
+            .ack,
         Ack::Status200Or3xx
     );
     assert_eq!(config.timing.time_scale, 1.0);
@@ -41,10 +62,14 @@ fn defaults_environment_and_flags() {
     unsafe { std::env::remove_var("GIRO_SANDBOX_CASHY_CO_MERCHANT") };
     let config = cli.args.config();
     assert_eq!(
-        config.cashy.as_ref().unwrap().merchants[0].merchant_id,
+        config
+            .get::<giro_sandbox::cashy::CashyConfig>()
+            .unwrap()
+            .merchants[0]
+            .merchant_id,
         "777"
     );
-    assert!(config.a55.is_none());
+    assert!(config.get::<giro_sandbox::a55::A55Config>().is_none());
     assert_eq!(config.faults.lose_response, 0.3);
     assert_eq!(config.seed, 9);
     assert_eq!(config.timing.time_scale, 0.001);

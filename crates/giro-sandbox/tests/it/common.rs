@@ -39,15 +39,15 @@ pub fn fast_timing() -> Timing {
 /// All three simulators on free ports.
 pub fn config() -> SandboxConfig {
     SandboxConfig {
-        killb: Some(KillbConfig::new(KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET)),
-        cashy: Some(CashyConfig::new(vec![
-            CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
-            CashyMerchant::tanzania(TZ_MERCHANT, TZ_KEY),
-        ])),
-        a55: Some(A55Config::new(A55_CLIENT, A55_SECRET, A55_WEBHOOK_SECRET)),
         timing: fast_timing(),
         ..SandboxConfig::default()
     }
+    .with(KillbConfig::new(KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET))
+    .with(CashyConfig::new(vec![
+        CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
+        CashyMerchant::tanzania(TZ_MERCHANT, TZ_KEY),
+    ]))
+    .with(A55Config::new(A55_CLIENT, A55_SECRET, A55_WEBHOOK_SECRET))
 }
 
 pub async fn start(config: SandboxConfig) -> Sandbox {

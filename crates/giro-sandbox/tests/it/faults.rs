@@ -446,7 +446,7 @@ async fn callback_faults_drop_duplicate_delay_and_reverse() {
 async fn reordered_callbacks_deliver_the_final_status_first() {
     let mut config = config();
     let receiver = Receiver::start(200, "ok").await;
-    if let Some(killb) = config.killb.as_mut() {
+    if let Some(killb) = config.get_mut::<giro_sandbox::killb::KillbConfig>() {
         killb.webhook_url = Some(receiver.url.clone());
     }
     let sandbox = start(config).await;

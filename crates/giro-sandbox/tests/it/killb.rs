@@ -89,7 +89,7 @@ async fn register(base: &str, token: &str, url: &str, secret: &str) {
 #[tokio::test]
 async fn tokens_expire_in_milliseconds_and_refresh() {
     let mut config = config();
-    if let Some(killb) = config.killb.as_mut() {
+    if let Some(killb) = config.get_mut::<giro_sandbox::killb::KillbConfig>() {
         killb.token_ttl = Duration::from_millis(400);
     }
     let sandbox = start(config).await;
@@ -182,7 +182,7 @@ async fn tokens_expire_in_milliseconds_and_refresh() {
 #[tokio::test]
 async fn api_key_is_required_when_configured() {
     let mut config = config();
-    if let Some(killb) = config.killb.as_mut() {
+    if let Some(killb) = config.get_mut::<giro_sandbox::killb::KillbConfig>() {
         killb.api_key = Some("kb-key".into());
     }
     let sandbox = start(config).await;
@@ -286,7 +286,7 @@ async fn idempotent_payout_debits_once_and_completes_with_signed_webhooks() {
 async fn signature_reading_b_is_configurable() {
     let mut config: SandboxConfig = config();
     let receiver = Receiver::start(200, "ok").await;
-    if let Some(killb) = config.killb.as_mut() {
+    if let Some(killb) = config.get_mut::<giro_sandbox::killb::KillbConfig>() {
         killb.signature = KillbSignature::Sha256Underscore;
         killb.webhook_url = Some(receiver.url.clone());
     }
@@ -370,7 +370,7 @@ async fn failures_return_the_money_and_refunds_follow_completion() {
 async fn phased_statuses_when_enabled() {
     let mut config = config();
     let receiver = Receiver::start(200, "ok").await;
-    if let Some(killb) = config.killb.as_mut() {
+    if let Some(killb) = config.get_mut::<giro_sandbox::killb::KillbConfig>() {
         killb.phased_statuses = true;
         killb.webhook_url = Some(receiver.url.clone());
     }

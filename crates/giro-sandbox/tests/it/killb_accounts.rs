@@ -218,7 +218,7 @@ async fn listing_filters_and_pages_banks_and_prefund_accounts() {
 #[tokio::test]
 async fn rate_limit_answers_429_with_headers() {
     let mut config = config();
-    if let Some(killb) = config.killb.as_mut() {
+    if let Some(killb) = config.get_mut::<giro_sandbox::killb::KillbConfig>() {
         killb.rate_limit = Some(RateLimit {
             per_second: 2,
             burst: 5,

@@ -7,18 +7,9 @@ use std::time::Duration;
 
 use giro_eventlog::{EventLog, EventLogConfig};
 use giro_intake::{Intake, IntakeConfig};
-use giro_sandbox::cashy::{CashyConfig, CashyMerchant};
-use giro_sandbox::killb::KillbConfig;
-use giro_sandbox::{Sandbox, SandboxConfig, Timing};
+use giro_sandbox::{SIMULATORS, SampleKind, Sandbox, Timing};
 
 use super::E2eBenchArgs;
-
-/// The sandbox flags alone, for their credentials (from `GIRO_*` variables and defaults).
-#[derive(clap::Parser)]
-struct SandboxCredentials {
-    #[command(flatten)]
-    sandbox: giro_sandbox::cli::SandboxArgs,
-}
 
 /// Every connection of the run, by component, for the NATS traffic per payout.
 pub(super) struct Connections {
@@ -62,17 +53,19 @@ impl Engine {
         log: &EventLog,
         conns: &Connections,
     ) -> anyhow::Result<Self> {
-        // The sandboxes' credentials, from the same GIRO_* variables the providers read.
-        let creds = <SandboxCredentials as clap::Parser>::parse_from(["giro"]).sandbox;
+        // The sandboxes' credentials, from the same GIRO_* variables the providers read, on
+        // free ports.
+        let mut creds = giro_sandbox::cli::SandboxArgs::automated(&[])?;
         // The ingress's address first: the sandboxes need it, and the providers need theirs.
         let listen = crate::cli::concrete_addr("127.0.0.1:0".parse()?)?;
         let ingress_url = format!("http://{listen}");
-        let sandbox = start_sandbox(&creds, &ingress_url).await?;
+        creds.call_back_to(&ingress_url);
+        // No rate limit on either side, balances for any run length: the figure is Giro's.
+        creds.for_load();
+        let sandbox = start_sandbox(&creds).await?;
         let mut settings = giro_providers::Settings::from_env();
         crate::providers::for_sandbox(&mut settings, &sandbox, &creds);
         settings.set("GIRO_INGRESS_PUBLIC_URL", ingress_url);
-        // The sandbox here does not rate-limit, so neither does the client: the figure is Giro's.
-        settings.set("GIRO_KILLB_RATE_LIMIT", "0");
         let registry = crate::providers::registry(&settings)?;
         let mut stack_config = giro_stack::StackConfig::new(config.prefix.clone(), None);
         stack_config.max_in_flight = Some(args.executor_in_flight);
@@ -115,50 +108,21 @@ impl Engine {
     }
 }
 
-/// The KillB and Cashy simulators, calling back to `ingress_url`, with balances for any run
-/// length: the defaults (1,000,000,000) pay only ~6,600 of the bench's COP payouts, after which
-/// Cashy refuses the rest (`Balance_not_enough`) and they retry with backoff until they give up,
-/// which is not what the bench measures.
-async fn start_sandbox(
-    creds: &giro_sandbox::cli::SandboxArgs,
-    ingress_url: &str,
-) -> anyhow::Result<Sandbox> {
-    let mut killb = KillbConfig::new(
-        creds.killb_email.clone(),
-        creds.killb_password.clone(),
-        creds.killb_webhook_secret.clone(),
-    );
-    killb.webhook_url = Some(format!("{ingress_url}/webhooks/killb"));
-    killb.rate_limit = None;
-    if let Some(account) = killb.accounts.first_mut() {
-        account.id = creds.killb_account.clone();
-        account.amount = rust_decimal::Decimal::from(1_000_000_000_000i64);
-    }
-    let merchant = |m: CashyMerchant| CashyMerchant {
-        balance: rust_decimal::Decimal::from(1_000_000_000_000_000i64),
-        ..m
+/// The simulators that pay out (the only orders `giro bench e2e` sends), as `creds` describe
+/// them; the others stay off.
+async fn start_sandbox(creds: &giro_sandbox::cli::SandboxArgs) -> anyhow::Result<Sandbox> {
+    let paying: Vec<&str> = SIMULATORS
+        .iter()
+        .filter(|s| s.samples().iter().any(|x| x.kind == SampleKind::Payout))
+        .map(|s| s.name())
+        .collect();
+    let mut config = creds.config();
+    config.simulators.retain(|s| paying.contains(&s.name()));
+    config.timing = Timing {
+        time_scale: 0.001,
+        step_delay: Duration::ZERO,
+        reversal_delay: Duration::from_secs(1),
+        callback_timeout: Duration::from_secs(5),
     };
-    let cashy = CashyConfig::new(vec![
-        merchant(CashyMerchant::colombia(
-            creds.cashy_co_merchant.clone(),
-            creds.cashy_co_key.clone(),
-        )),
-        merchant(CashyMerchant::tanzania(
-            creds.cashy_tz_merchant.clone(),
-            creds.cashy_tz_key.clone(),
-        )),
-    ]);
-    Ok(Sandbox::start(SandboxConfig {
-        killb: Some(killb),
-        cashy: Some(cashy),
-        a55: None,
-        timing: Timing {
-            time_scale: 0.001,
-            step_delay: Duration::ZERO,
-            reversal_delay: Duration::from_secs(1),
-            callback_timeout: Duration::from_secs(5),
-        },
-        ..SandboxConfig::default()
-    })
-    .await?)
+    Ok(Sandbox::start(config).await?)
 }

@@ -8,6 +8,7 @@ use clap::Args;
 use futures::StreamExt;
 use giro_eventlog::{EventLog, EventLogConfig};
 use giro_intake::IntakeClient;
+use giro_sandbox::Sample;
 
 mod engine;
 mod report;
@@ -46,22 +47,17 @@ pub(crate) const TERMINAL: [&str; 5] = [
     "payout.refunded",
 ];
 
-fn body(i: usize, run: &str) -> String {
-    let provider = ["killb", "cashy-co", "cashy-tz"][i % 3];
-    let value = match provider {
-        "cashy-tz" => serde_json::json!({
-            "idempotency_key": format!("e2e-{run}-{i}"), "provider": provider, "amount": "5000", "currency": "TZS",
-            "beneficiary": {"rail": "tz_mobile", "name": "Juma Hamisi", "msisdn": "255712345678", "operator": "tigo"}
-        }),
-        _ => serde_json::json!({
-            "idempotency_key": format!("e2e-{run}-{i}"), "provider": provider, "amount": "150000", "currency": "COP",
-            "beneficiary": { "rail": "co_bank", "first_name": "Maria", "last_name": "Garcia",
-                             "email": "maria@example.com", "phone": "3001234567",
-                             "document": {"type": "CC", "number": "12345678"},
-                             "bank_code": "007", "account_number": "123456789", "account_type": "savings" }
-        }),
-    };
-    value.to_string()
+/// The payouts sent round-robin: each payout instance's first sample that succeeds.
+fn payouts() -> Vec<Sample> {
+    giro_sandbox::simulator::payout_successes()
+}
+
+/// Payout `i` of run `run`: sample `i` of `payouts`, round-robin.
+fn body(payouts: &[Sample], i: usize, run: &str) -> String {
+    let sample = &payouts[i % payouts.len()];
+    let key = format!("e2e-{run}-{i}");
+    let amount = sample.amount.to_string();
+    sample.body(&sample.order(&key, &amount, i)).to_string()
 }
 
 /// Runs the whole engine on a private stream and measures command-to-terminal throughput.
@@ -82,7 +78,7 @@ pub async fn run(args: E2eBenchArgs) -> anyhow::Result<()> {
 }
 
 /// One payout sent: the order id intake answered (none if refused), when it was due, and which
-/// of the three provider instances it went to.
+/// of the payout samples (by index) it was.
 pub(crate) type Sent = (Option<String>, Instant, usize);
 
 async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> anyhow::Result<()> {
@@ -133,10 +129,12 @@ async fn send_all(
     started: Instant,
 ) -> Vec<Sent> {
     let pace = (args.rate > 0).then(|| Duration::from_secs(1) / args.rate);
+    let payouts = payouts();
     futures::stream::iter(0..args.count)
         .map(|i| {
             let client = client.clone();
-            let body = body(i, run);
+            let body = body(&payouts, i, run);
+            let sample = i % payouts.len();
             async move {
                 let t = match pace {
                     Some(pace) => {
@@ -147,7 +145,7 @@ async fn send_all(
                     None => Instant::now(),
                 };
                 let reply = client.create_payout(body).await;
-                (reply.str("order_id").map(str::to_string), t, i % 3)
+                (reply.str("order_id").map(str::to_string), t, sample)
             }
         })
         .buffer_unordered(args.concurrency)

@@ -55,7 +55,8 @@ pub(super) fn latencies(
     started: Instant,
 ) -> usize {
     let mut latencies = Vec::with_capacity(accepted);
-    let mut by_provider: [Vec<std::time::Duration>; 3] = Default::default();
+    let payouts = super::payouts();
+    let mut by_provider: Vec<Vec<std::time::Duration>> = vec![Vec::new(); payouts.len()];
     let mut last = started;
     for (id, t, provider) in sent
         .iter()
@@ -89,8 +90,9 @@ pub(super) fn latencies(
         p99,
         max
     );
-    for (provider, samples) in ["killb", "cashy-co", "cashy-tz"].iter().zip(by_provider) {
+    for (payout, samples) in payouts.iter().zip(by_provider) {
         let (p50, p99, max) = percentiles(samples);
+        let provider = payout.instance;
         println!("    {provider}: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
     }
     terminal

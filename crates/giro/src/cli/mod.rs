@@ -36,12 +36,11 @@ pub enum Command {
     Intake(IntakeArgs),
     /// Run the executor of one provider instance (any number may run side by side).
     Executor(ExecutorArgs),
-    /// Run the webhook ingress (POST /webhooks/killb, /webhooks/cashy, /webhooks/a55).
+    /// Run the webhook ingress (POST /webhooks/<provider>).
     Ingress(IngressArgs),
     /// Run the PostgreSQL projection: read models, query API, dashboard (`rebuild` to rebuild).
     Projection(ProjectionCli),
-    /// Run the KillB, Cashy and A55 simulators (scenarios and faults: see --help).
-    #[command(after_help = giro_sandbox::cli::AFTER_HELP)]
+    /// Run the provider simulators (scenarios and faults: see --help).
     Sandbox(giro_sandbox::cli::SandboxArgs),
     /// Create, show, list and cancel payouts.
     #[command(subcommand)]

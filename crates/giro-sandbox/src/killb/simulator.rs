@@ -1,0 +1,98 @@
+//! The KillB simulator in the sandbox's list ([`crate::SIMULATORS`]): its options, help and
+//! samples, and the conveniences tests use to reach it.
+
+use std::net::SocketAddr;
+
+use clap::{Args, FromArgMatches};
+
+use super::args::KillbArgs;
+use super::config::KillbConfig;
+use crate::Sandbox;
+use crate::context::Common;
+use crate::simulator::{
+    Sample, Simulator, SimulatorArgs, SimulatorConfig, SimulatorHelp, Starting,
+};
+
+/// The KillB simulator.
+#[derive(Debug, Clone, Copy)]
+pub struct KillbSimulator;
+
+const HELP: SimulatorHelp = SimulatorHelp {
+    column: "KillB",
+    scenarios: [
+        "FAILED",
+        "ERROR",
+        "REJECTED",
+        "COMPLETED, later REFUNDED",
+        "REVIEW_NEEDED, then COMPLETED",
+        "COMPLETED",
+        "COMPLETED, later REFUNDED",
+        "COMPLETED",
+        "stuck in PROCESSING",
+    ],
+    example: "KillB 500011 COP -> FAILED",
+    notes: "  KillB accounts (POST /api/v2/accounts): PENDING, then the last digit of the account number /
+  CLABE / phone / wallet address (non-digit = 0) decides: ...1 REJECTED, ...2 stays PENDING,
+  ...3 ACTIVE then later INACTIVE, else ACTIVE; each change is a signed ACCOUNT webhook.
+",
+    faults: &[("reverse_later", "COMPLETED->REFUNDED")],
+    introspection: "  POST /_sandbox/killb/balances/{accountId}/topup {\"amount\": ...}
+  GET  /_sandbox/orders?provider=killb-accounts  KillB accounts: history and ACCOUNT webhooks
+",
+};
+
+impl Simulator for KillbSimulator {
+    fn name(&self) -> &'static str {
+        super::NAME
+    }
+
+    fn label(&self) -> &'static str {
+        "KillB"
+    }
+
+    fn augment_args(&self, command: clap::Command) -> clap::Command {
+        KillbArgs::augment_args(command)
+    }
+
+    fn args(&self, matches: &clap::ArgMatches) -> Result<Box<dyn SimulatorArgs>, clap::Error> {
+        Ok(Box::new(KillbArgs::from_arg_matches(matches)?))
+    }
+
+    fn harness_flags(&self) -> &'static [&'static str] {
+        &["--killb-addr=127.0.0.1:0", "--killb-balance=1000000000"]
+    }
+
+    fn help(&self) -> &'static SimulatorHelp {
+        &HELP
+    }
+
+    fn samples(&self) -> Vec<Sample> {
+        super::samples::samples()
+    }
+}
+
+impl SimulatorConfig for KillbConfig {
+    fn name(&self) -> &'static str {
+        super::NAME
+    }
+
+    fn clone_box(&self) -> Box<dyn SimulatorConfig> {
+        Box::new(self.clone())
+    }
+
+    fn start(self: Box<Self>, common: Common) -> Starting {
+        Box::pin(super::start(*self, common))
+    }
+}
+
+impl Sandbox {
+    /// Where the KillB simulator listens, if started.
+    pub fn killb_addr(&self) -> Option<SocketAddr> {
+        self.addr(super::NAME)
+    }
+
+    /// `http://<addr>` of the KillB simulator, if started.
+    pub fn killb_url(&self) -> Option<String> {
+        self.url(super::NAME)
+    }
+}
