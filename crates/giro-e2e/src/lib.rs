@@ -47,6 +47,10 @@ pub struct StackOptions {
     pub a55_legacy: bool,
     /// Providers registered after the configured ones, with the same settings (tests' own).
     pub adapters: Vec<Arc<dyn Adapter>>,
+    /// The NATS servers (one URL or a cluster's list); the tests' server when `None`.
+    pub nats_url: Option<String>,
+    /// Replicas of the stack's streams (3 on a cluster).
+    pub replicas: usize,
 }
 
 impl Default for StackOptions {
@@ -70,6 +74,8 @@ impl Default for StackOptions {
             seed: 7,
             a55_legacy: false,
             adapters: vec![],
+            nats_url: None,
+            replicas: 1,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The operations files under `ops/` against the code and a real nats-server 2.9:
+//! The operations files under `ops/` against the code and a real nats-server (2.12 or later):
 //!
 //! - `ops/jetstream/`: the streams and consumers, as `nats stream add --config FILE` and
 //!   `nats consumer add GIRO_EVENTS --config FILE` take them, are exactly what the code provisions
@@ -332,14 +332,7 @@ const PASSWORDS: [(&str, &str); 6] = [
 ];
 
 fn nats_server_at(config: &Path) -> Command {
-    let bin = std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| {
-        ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .unwrap_or("nats-server")
-            .to_string()
-    });
-    let mut cmd = Command::new(bin);
+    let mut cmd = Command::new(giro_eventlog::test_support::nats_server_binary());
     cmd.arg("-c").arg(config);
     for (name, _) in PASSWORDS {
         cmd.env_remove(name);
