@@ -13,6 +13,7 @@ mod nodes;
 
 use std::time::{Duration, Instant};
 
+use async_nats::jetstream;
 use chrono::{DateTime, Utc};
 use giro_domain::payout::{PayoutCommand, PayoutDecider};
 use giro_domain::{EventMeta, OrderId};
@@ -82,45 +83,77 @@ fn longest_pause(at: &[DateTime<Utc>], from: DateTime<Utc>) -> Duration {
     longest.to_std().unwrap_or_default()
 }
 
-/// What the run did to the cluster: when each leader was killed, for the pause figures.
+/// One leader killed: which node, when, and (once known) how long its stream took to elect
+/// another.
+struct Kill {
+    node: String,
+    at: DateTime<Utc>,
+    election: Option<tokio::task::JoinHandle<Duration>>,
+}
+
+impl Kill {
+    /// Kills `stream`'s leader once its replicas are all current, and starts timing the election.
+    async fn leader_of(cluster: &mut Cluster, js: &jetstream::Context, stream: &str) -> Kill {
+        let node = cluster.settled_leader(js, stream).await;
+        cluster.kill(&node);
+        let quick = jetstream::ContextBuilder::new()
+            .timeout(Duration::from_millis(500))
+            .build(js.client());
+        let election = Cluster::elected(quick, stream.into(), node.clone(), Instant::now());
+        Kill {
+            node,
+            at: Utc::now(),
+            election: Some(tokio::spawn(election)),
+        }
+    }
+
+    async fn election(&mut self) -> Duration {
+        match self.election.take() {
+            Some(timing) => timing.await.expect("election timed"),
+            None => Duration::ZERO,
+        }
+    }
+}
+
+/// What the run did to the cluster, for the pause figures.
 struct Kills {
-    events: (String, DateTime<Utc>),
-    funds: (String, DateTime<Utc>),
+    events: Kill,
+    funds: Kill,
 }
 
 /// Creates the payouts, killing the event stream's leader after a quarter of them and restarting
-/// it a sixth later, then the same for the funds ledger's leader once the cluster has settled.
+/// it a sixth later, then the same for the funds ledger's leader once the streams have settled.
 async fn run(stack: &Stack, cluster: &mut Cluster) -> (Vec<OrderId>, Kills) {
     let js = stack.log.log.context().clone();
     let events = stack.log.config.stream.clone();
     let funds = format!("{events}_FUNDS");
     let mut ids = Vec::with_capacity(COUNT);
-    let mut kills = Kills {
-        events: (String::new(), Utc::now()),
-        funds: (String::new(), Utc::now()),
-    };
-    for i in 0..COUNT {
-        if i == COUNT / 4 {
-            let leader = cluster.settled_leader(&js, &events).await;
-            cluster.kill(&leader);
-            kills.events = (leader, Utc::now());
-        }
+    for i in 0..COUNT / 4 {
+        ids.push(create(stack, i).await);
+        tokio::time::sleep(PACE).await;
+    }
+    let events_kill = Kill::leader_of(cluster, &js, &events).await;
+    for i in COUNT / 4..COUNT / 2 + COUNT / 12 {
         if i == COUNT / 4 + COUNT / 6 {
-            cluster.restart(&kills.events.0);
-        }
-        if i == COUNT / 2 + COUNT / 12 {
-            // Both streams current on all three nodes again before the next kill.
-            cluster.settled_leader(&js, &events).await;
-            let leader = cluster.settled_leader(&js, &funds).await;
-            cluster.kill(&leader);
-            kills.funds = (leader, Utc::now());
-        }
-        if i == COUNT / 2 + COUNT / 12 + COUNT / 6 {
-            cluster.restart(&kills.funds.0);
+            cluster.restart(&events_kill.node);
         }
         ids.push(create(stack, i).await);
         tokio::time::sleep(PACE).await;
     }
+    // Both streams current on all three nodes again before the next kill.
+    cluster.settled_leader(&js, &events).await;
+    let funds_kill = Kill::leader_of(cluster, &js, &funds).await;
+    for i in COUNT / 2 + COUNT / 12..COUNT {
+        if i == COUNT / 2 + COUNT / 12 + COUNT / 6 {
+            cluster.restart(&funds_kill.node);
+        }
+        ids.push(create(stack, i).await);
+        tokio::time::sleep(PACE).await;
+    }
+    let kills = Kills {
+        events: events_kill,
+        funds: funds_kill,
+    };
     (ids, kills)
 }
 
@@ -131,7 +164,7 @@ async fn killing_stream_leaders_of_a_three_node_cluster_loses_nothing_and_pays_o
     let probe = giro_eventlog::server::connect(&cluster.url(), Default::default())
         .await
         .expect("the cluster answers");
-    cluster.wait_ready(&async_nats::jetstream::new(probe)).await;
+    cluster.wait_ready(probe).await;
     let stack = Stack::start(StackOptions {
         nats_url: Some(cluster.url()),
         replicas: 3,
@@ -155,7 +188,7 @@ async fn killing_stream_leaders_of_a_three_node_cluster_loses_nothing_and_pays_o
         assert_eq!(info.config.num_replicas, 3, "stream {stream}");
     }
 
-    let (ids, kills) = run(&stack, &mut cluster).await;
+    let (ids, mut kills) = run(&stack, &mut cluster).await;
     let created = started.elapsed();
     let statuses = stack
         .wait_for(&ids, Duration::from_secs(60), |s| s.is_terminal())
@@ -190,18 +223,22 @@ async fn killing_stream_leaders_of_a_three_node_cluster_loses_nothing_and_pays_o
         .map(|report| report.order.created_at)
         .collect();
     killb.sort();
-    let events_pause = longest_pause(&killb, kills.events.1);
-    let funds_pause = longest_pause(&killb, kills.funds.1);
+    let events_pause = longest_pause(&killb, kills.events.at);
+    let funds_pause = longest_pause(&killb, kills.funds.at);
+    let (events_election, funds_election) =
+        (kills.events.election().await, kills.funds.election().await);
     eprintln!(
         "cluster: {COUNT} payouts created in {:.1}s, all terminal after {:.1}s; KillB paused \
-         {:.2}s after the event stream's leader {} was killed, {:.2}s after the funds ledger's \
-         leader {} was killed",
+         {:.2}s after the event stream's leader {} was killed (new leader elected after \
+         {:.2}s), {:.2}s after the funds ledger's leader {} was killed (new leader after {:.2}s)",
         created.as_secs_f64(),
         started.elapsed().as_secs_f64(),
         events_pause.as_secs_f64(),
-        kills.events.0,
+        kills.events.node,
+        events_election.as_secs_f64(),
         funds_pause.as_secs_f64(),
-        kills.funds.0,
+        kills.funds.node,
+        funds_election.as_secs_f64(),
     );
     assert!(
         events_pause.max(funds_pause) <= MAX_KILLB_PAUSE,

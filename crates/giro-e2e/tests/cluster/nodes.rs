@@ -1,6 +1,6 @@
 //! A three-node JetStream cluster of the test's own: nats-server (2.12 or later) processes on free
 //! loopback ports, each with a temporary store, killed and removed when the cluster is dropped,
-//! even when the test panics.
+//! even when the test panics (kept, for reading the nodes' logs, with `GIRO_CLUSTER_KEEP` set).
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -133,7 +133,10 @@ impl Cluster {
 
     /// Waits until the cluster can place a stream on all three nodes (a meta leader, every peer
     /// known), by creating and deleting a probe stream.
-    pub async fn wait_ready(&self, js: &jetstream::Context) {
+    pub async fn wait_ready(&self, client: async_nats::Client) {
+        let js = jetstream::ContextBuilder::new()
+            .timeout(Duration::from_secs(1))
+            .build(client);
         let deadline = Instant::now() + Duration::from_secs(30);
         let probe = jetstream::stream::Config {
             name: format!("PROBE_{}", uuid::Uuid::new_v4().simple()),
@@ -149,6 +152,30 @@ impl Cluster {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         js.delete_stream(&probe.name).await.expect("probe deleted");
+    }
+
+    /// How long after `since` `stream` has a leader other than `killed` (asked every 100 ms, each
+    /// question answered within `js`'s time-out).
+    pub async fn elected(
+        js: jetstream::Context,
+        stream: String,
+        killed: String,
+        since: Instant,
+    ) -> Duration {
+        loop {
+            if let Ok(mut s) = js.get_stream(&stream).await
+                && let Ok(info) = s.info().await
+                && let Some(leader) = info.cluster.as_ref().and_then(|c| c.leader.clone())
+                && leader != killed
+            {
+                return since.elapsed();
+            }
+            assert!(
+                since.elapsed() < Duration::from_secs(60),
+                "{stream} elected no leader"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The name of `stream`'s leader once it has one whose replicas are all current.
@@ -194,6 +221,10 @@ impl Drop for Cluster {
                 }
             }
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if std::env::var_os("GIRO_CLUSTER_KEEP").is_some() {
+            eprintln!("cluster logs and stores kept: {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
