@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use chrono::{DateTime, Utc};
-use giro_domain::payout::{PayoutCommand, PayoutDecider};
+use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutStatus};
 use giro_domain::{EventMeta, OrderId};
 use giro_e2e::{PAYOUT_PROVIDERS, Stack, StackOptions};
 use giro_eventlog::ExecuteError;
@@ -157,6 +157,58 @@ async fn run(stack: &Stack, cluster: &mut Cluster) -> (Vec<OrderId>, Kills) {
     (ids, kills)
 }
 
+/// The event stream, its dead letters and the funds ledger are each on all three nodes.
+async fn assert_replicated(stack: &Stack) {
+    let js = stack.log.log.context();
+    let events = &stack.log.config.stream;
+    for stream in [
+        events.clone(),
+        format!("{events}_FUNDS"),
+        format!("{events}_DLQ"),
+    ] {
+        let info = js.get_stream(&stream).await.expect("stream");
+        assert_eq!(info.cached_info().config.num_replicas, 3, "stream {stream}");
+    }
+}
+
+/// Every order ended, was created once at its provider and has versions 1..=n.
+async fn assert_paid_once(stack: &Stack, ids: &[OrderId], statuses: &[PayoutStatus]) {
+    let stuck: Vec<_> = ids
+        .iter()
+        .zip(statuses)
+        .filter(|(_, s)| !s.is_terminal())
+        .collect();
+    assert!(
+        stuck.is_empty(),
+        "{} orders not terminal: {stuck:?}",
+        stuck.len()
+    );
+    let summary = stack.sandbox.registry().summary();
+    assert!(summary.at_most_once, "submitted twice: {summary:?}");
+    assert!(summary.exactly_once, "sent and never created: {summary:?}");
+    assert_eq!(summary.orders as usize, COUNT, "{summary:?}");
+    for id in ids {
+        stack.assert_gapless(*id).await;
+    }
+}
+
+/// When KillB received each payout, oldest first (the sandbox's introspection).
+fn killb_submissions(stack: &Stack) -> Vec<DateTime<Utc>> {
+    let filter = OrderFilter {
+        provider: Some("killb".into()),
+        ..OrderFilter::default()
+    };
+    let mut at: Vec<DateTime<Utc>> = stack
+        .sandbox
+        .registry()
+        .orders(&filter)
+        .into_iter()
+        .map(|report| report.order.created_at)
+        .collect();
+    at.sort();
+    at
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_stream_leaders_of_a_three_node_cluster_loses_nothing_and_pays_once() {
     let started = Instant::now();
@@ -172,57 +224,14 @@ async fn killing_stream_leaders_of_a_three_node_cluster_loses_nothing_and_pays_o
         ..StackOptions::default()
     })
     .await;
-    let js = stack.log.log.context().clone();
-    let events = stack.log.config.stream.clone();
-    for stream in [
-        events.clone(),
-        format!("{events}_FUNDS"),
-        format!("{events}_DLQ"),
-    ] {
-        let info = js
-            .get_stream(&stream)
-            .await
-            .expect("stream")
-            .cached_info()
-            .clone();
-        assert_eq!(info.config.num_replicas, 3, "stream {stream}");
-    }
-
+    assert_replicated(&stack).await;
     let (ids, mut kills) = run(&stack, &mut cluster).await;
     let created = started.elapsed();
     let statuses = stack
         .wait_for(&ids, Duration::from_secs(60), |s| s.is_terminal())
         .await;
-    let stuck: Vec<_> = ids
-        .iter()
-        .zip(&statuses)
-        .filter(|(_, s)| !s.is_terminal())
-        .collect();
-    assert!(
-        stuck.is_empty(),
-        "{} orders not terminal: {stuck:?}",
-        stuck.len()
-    );
-
-    let summary = stack.sandbox.registry().summary();
-    assert!(summary.at_most_once, "submitted twice: {summary:?}");
-    assert!(summary.exactly_once, "sent and never created: {summary:?}");
-    assert_eq!(summary.orders as usize, COUNT, "{summary:?}");
-    for id in &ids {
-        stack.assert_gapless(*id).await;
-    }
-
-    let mut killb: Vec<DateTime<Utc>> = stack
-        .sandbox
-        .registry()
-        .orders(&OrderFilter {
-            provider: Some("killb".into()),
-            ..OrderFilter::default()
-        })
-        .into_iter()
-        .map(|report| report.order.created_at)
-        .collect();
-    killb.sort();
+    assert_paid_once(&stack, &ids, &statuses).await;
+    let killb = killb_submissions(&stack);
     let events_pause = longest_pause(&killb, kills.events.at);
     let funds_pause = longest_pause(&killb, kills.funds.at);
     let (events_election, funds_election) =
