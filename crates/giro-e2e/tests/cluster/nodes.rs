@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
+use async_nats::jetstream::consumer::pull;
 
 /// One node: its name, client port and configuration file (its store is beside it).
 struct Node {
@@ -154,25 +155,31 @@ impl Cluster {
         js.delete_stream(&probe.name).await.expect("probe deleted");
     }
 
-    /// How long after `since` `stream` has a leader other than `killed` (asked every 100 ms, each
-    /// question answered within `js`'s time-out).
+    /// How long after `since` `stream` (or its durable `consumer`) has a leader other than
+    /// `killed` (asked every 100 ms, each question answered within `js`'s time-out).
     pub async fn elected(
         js: jetstream::Context,
         stream: String,
+        consumer: Option<String>,
         killed: String,
         since: Instant,
     ) -> Duration {
         loop {
-            if let Ok(mut s) = js.get_stream(&stream).await
-                && let Ok(info) = s.info().await
-                && let Some(leader) = info.cluster.as_ref().and_then(|c| c.leader.clone())
-                && leader != killed
-            {
+            let leader = match (js.get_stream(&stream).await, &consumer) {
+                (Ok(mut s), None) => s.info().await.ok().and_then(|i| i.cluster.clone()),
+                (Ok(s), Some(name)) => match s.get_consumer::<pull::Config>(name).await {
+                    Ok(mut c) => c.info().await.ok().and_then(|i| i.cluster.clone()),
+                    Err(_) => None,
+                },
+                (Err(_), _) => None,
+            }
+            .and_then(|c| c.leader);
+            if leader.is_some_and(|l| l != killed) {
                 return since.elapsed();
             }
             assert!(
                 since.elapsed() < Duration::from_secs(60),
-                "{stream} elected no leader"
+                "{stream} {consumer:?} elected no leader"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
