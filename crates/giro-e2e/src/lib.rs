@@ -39,6 +39,10 @@ pub struct StackOptions {
     pub sandbox: Vec<String>,
     /// Providers registered after the configured ones, with the same settings (tests' own).
     pub adapters: Vec<Arc<dyn Adapter>>,
+    /// The NATS servers (one URL or a cluster's list); the tests' server when `None`.
+    pub nats_url: Option<String>,
+    /// Replicas of the stack's streams (3 on a cluster).
+    pub replicas: usize,
 }
 
 impl Default for StackOptions {
@@ -61,6 +65,8 @@ impl Default for StackOptions {
             seed: 7,
             sandbox: vec![],
             adapters: vec![],
+            nats_url: None,
+            replicas: 1,
         }
     }
 }

@@ -42,7 +42,12 @@ impl Stack {
     /// `options.executors` executors of every payout and charge instance, as `giro up` wires them
     /// (`giro_stack`), one executor per payout instance.
     pub async fn start(options: StackOptions) -> Stack {
-        let log = TestLog::new().await;
+        let config = giro_eventlog::EventLogConfig {
+            replicas: options.replicas,
+            ..TestLog::private_config()
+        };
+        let url = (options.nats_url.clone()).unwrap_or_else(giro_eventlog::test_support::nats_url);
+        let log = TestLog::on(&url, config).await;
         let mut config = giro_stack::StackConfig::new(log.config.prefix.clone(), None);
         config.timings = Some(options.timings.clone());
         config.payout_consumers = giro_stack::PayoutConsumers::PerInstance;

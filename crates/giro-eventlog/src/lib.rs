@@ -8,6 +8,7 @@
 mod config;
 mod error;
 mod log;
+pub mod server;
 pub mod trace;
 
 #[cfg(feature = "test-support")]

@@ -19,25 +19,36 @@ pub struct TestLog {
     pub client: async_nats::Client,
     pub log: EventLog,
     pub config: EventLogConfig,
+    /// The NATS servers it is on (one URL or a comma-separated list).
+    pub url: String,
 }
 
 impl TestLog {
     /// Connects and provisions a stream named `GIRO_EVENTS_T<random>` with prefix `t<random>`.
     pub async fn new() -> Self {
+        Self::with_config(Self::private_config()).await
+    }
+
+    /// A private stream and prefix: `GIRO_EVENTS_T<random>` and `t<random>`.
+    pub fn private_config() -> EventLogConfig {
         let tag = uuid::Uuid::new_v4().simple().to_string();
-        let config = EventLogConfig {
+        EventLogConfig {
             stream: format!("GIRO_EVENTS_T{tag}"),
             prefix: format!("t{tag}"),
             ..EventLogConfig::default()
-        };
-        Self::with_config(config).await
+        }
     }
 
     /// Like [`TestLog::new`] with a given configuration.
     pub async fn with_config(config: EventLogConfig) -> Self {
-        let client = async_nats::connect(nats_url())
+        Self::on(&nats_url(), config).await
+    }
+
+    /// Like [`TestLog::with_config`] on the servers of `url` (e.g. a test's own cluster).
+    pub async fn on(url: &str, config: EventLogConfig) -> Self {
+        let client = crate::server::connect(url, async_nats::ConnectOptions::new())
             .await
-            .unwrap_or_else(|e| panic!("tests need NATS at {}: {e}", nats_url()));
+            .unwrap_or_else(|e| panic!("tests need NATS: {e}"));
         let log = EventLog::open(client.clone(), config.clone())
             .await
             .unwrap_or_else(|e| panic!("provisioning the test stream failed: {e}"));
@@ -45,6 +56,7 @@ impl TestLog {
             client,
             log,
             config,
+            url: url.to_string(),
         }
     }
 }
@@ -52,6 +64,7 @@ impl TestLog {
 impl Drop for TestLog {
     fn drop(&mut self) {
         let stream = self.config.stream.clone();
+        let url = self.url.clone();
         let cleanup = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -60,7 +73,10 @@ impl Drop for TestLog {
                 return;
             };
             rt.block_on(async move {
-                if let Ok(client) = async_nats::connect(nats_url()).await {
+                let options = async_nats::ConnectOptions::new()
+                    .connection_timeout(Duration::from_secs(2))
+                    .max_reconnects(Some(1));
+                if let Ok(client) = crate::server::connect(&url, options).await {
                     let js = async_nats::jetstream::new(client);
                     // The test's stream and any it derived (e.g. `<stream>_FUNDS`).
                     let mut names = js.stream_names();
@@ -121,7 +137,7 @@ impl PrivateNats {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("nats-server must be installed");
+            .unwrap_or_else(|e| panic!("starting {}: {e}", nats_server_binary()));
         self.child = Some(child);
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
@@ -148,16 +164,31 @@ impl Drop for PrivateNats {
     }
 }
 
-fn nats_server_binary() -> String {
-    std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| {
-        [
-            "/usr/sbin/nats-server",
-            "/usr/bin/nats-server",
-            "/usr/local/bin/nats-server",
-        ]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .unwrap_or("nats-server")
-        .to_string()
-    })
+/// Where the pinned nats-server lives once `ops/dev` installed it.
+pub const PINNED_NATS_SERVER: &str = "/opt/giro-nats/2.12.8/nats-server";
+
+/// A nats-server binary of 2.12 or later for tests that run servers of their own: `GIRO_NATS_SERVER`,
+/// else the one `ops/dev` pins, else `nats-server` on PATH if recent enough. Panics, saying what
+/// to run, when there is none: such tests never pass by skipping.
+pub fn nats_server_binary() -> String {
+    if let Ok(bin) = std::env::var("GIRO_NATS_SERVER") {
+        return bin;
+    }
+    if std::path::Path::new(PINNED_NATS_SERVER).exists() {
+        return PINNED_NATS_SERVER.to_string();
+    }
+    let on_path = Command::new("nats-server")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|out| String::from_utf8_lossy(&out.stdout).to_string());
+    let version = on_path.as_deref().and_then(|v| v.split('v').nth(1));
+    match version.map(|v| crate::server::check_version(v, "nats-server on PATH")) {
+        Some(Ok(_)) => "nats-server".to_string(),
+        Some(Err(e)) => panic!("{e}; set GIRO_NATS_SERVER to a 2.12 binary"),
+        None => panic!(
+            "no nats-server 2.12 or later: run `ops/dev nats` (installs {PINNED_NATS_SERVER}) \
+             or set GIRO_NATS_SERVER"
+        ),
+    }
 }

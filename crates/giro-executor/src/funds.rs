@@ -82,20 +82,23 @@ struct Ledger {
 }
 
 impl Funds {
-    /// Opens (creating if needed) the ledger stream `stream` (subjects `<prefix>.funds.>`) and the
-    /// entry of `account` (e.g. the provider instance id), and starts this handle's committer,
-    /// which ends when the last clone of the handle is dropped.
+    /// Opens (creating if needed) the ledger stream `stream` (subjects `<prefix>.funds.>`, kept on
+    /// `replicas` servers like the event stream, so losing a cluster node does not stall the
+    /// pre-funded provider's payouts) and the entry of `account` (e.g. the provider instance id),
+    /// and starts this handle's committer, which ends when the last clone of the handle is dropped.
     pub async fn open(
         js: &jetstream::Context,
         stream: &str,
         prefix: &str,
         account: &str,
+        replicas: usize,
     ) -> Result<Self, FundsError> {
         let config = jetstream::stream::Config {
             name: stream.to_string(),
             subjects: vec![format!("{prefix}.funds.>")],
             storage: jetstream::stream::StorageType::File,
             max_messages_per_subject: 1,
+            num_replicas: replicas,
             allow_direct: true,
             description: Some("Giro funds reservations: one subject per pre-funded account".into()),
             ..Default::default()

@@ -758,6 +758,7 @@ async fn ledger(t: &TestLog, account: &str) -> Funds {
         &format!("{}_FUNDS", t.config.stream),
         &t.config.prefix,
         account,
+        t.config.replicas,
     )
     .await
     .unwrap()

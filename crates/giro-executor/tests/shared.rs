@@ -89,7 +89,7 @@ async fn one_consumer_drives_each_served_provider_and_leaves_the_others_alone() 
 async fn ledger(t: &TestLog) -> Funds {
     let js = async_nats::jetstream::new(t.client.clone());
     let stream = format!("{}_FUNDS", t.config.stream);
-    Funds::open(&js, &stream, &t.config.prefix, "killb")
+    Funds::open(&js, &stream, &t.config.prefix, "killb", t.config.replicas)
         .await
         .unwrap()
 }

@@ -25,7 +25,7 @@ pub struct ProjectionArgs {
     /// Address of the query API, dashboard, /healthz, /readyz and /metrics.
     #[arg(long, env = "GIRO_PROJECTION_LISTEN", default_value = "127.0.0.1:8082")]
     pub listen: SocketAddr,
-    /// NATS server URL.
+    /// NATS server URL, or a comma-separated list of a cluster's nodes.
     #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
     /// Subject prefix of the events.

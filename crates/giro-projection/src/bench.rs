@@ -59,9 +59,9 @@ pub async fn catch_up(args: &BenchArgs) -> Result<BenchReport, Error> {
         prefix: format!("benchp{run}"),
         ..EventLogConfig::default()
     };
-    let client = async_nats::connect(&args.nats_url)
+    let client = giro_eventlog::server::connect(&args.nats_url, async_nats::ConnectOptions::new())
         .await
-        .map_err(|e| Error::nats(&format!("connecting to {}", args.nats_url), e))?;
+        .map_err(|e| Error::Nats(e.to_string()))?;
     let config = ProjectionConfig {
         database_url: args.database_url.clone(),
         schema: format!("giro_bench_{}", &run[..12]),

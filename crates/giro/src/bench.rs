@@ -69,7 +69,7 @@ pub async fn intake(args: IntakeBenchArgs) -> anyhow::Result<()> {
         prefix: format!("bench{run}"),
         ..EventLogConfig::default()
     };
-    let service_conn = async_nats::connect(&args.nats_url).await?;
+    let service_conn = connect(&args.nats_url).await?;
     let log = EventLog::open(service_conn.clone(), config.clone()).await?;
     let handle = Intake::start(
         service_conn,
@@ -108,11 +108,22 @@ pub async fn with_cleanup<T>(
     }
 }
 
+/// A connection to the servers of `nats_url` (one URL or a list), refusing a server older than
+/// Giro needs.
+pub async fn connect(
+    nats_url: &str,
+) -> Result<async_nats::Client, giro_eventlog::server::ConnectError> {
+    giro_eventlog::server::connect(nats_url, async_nats::ConnectOptions::new()).await
+}
+
 /// Deletes a bench's private streams (best effort: a stream already gone is fine).
 pub async fn delete_streams(nats_url: &str, streams: impl IntoIterator<Item = String>) {
-    let Ok(client) = async_nats::connect(nats_url).await else {
-        eprintln!("giro bench: cannot connect to {nats_url} to delete the bench's streams");
-        return;
+    let client = match connect(nats_url).await {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("giro bench: cannot delete the bench's streams: {e}");
+            return;
+        }
     };
     let js = async_nats::jetstream::new(client);
     for stream in streams {
@@ -127,7 +138,7 @@ async fn measure(
     log: &EventLog,
 ) -> anyhow::Result<()> {
     let client = IntakeClient::new(
-        async_nats::connect(&args.nats_url).await?,
+        connect(&args.nats_url).await?,
         config.prefix.clone(),
         Duration::from_secs(10),
     );

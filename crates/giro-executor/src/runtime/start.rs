@@ -125,10 +125,17 @@ pub async fn start_payouts(
     {
         let funds = if prefunded {
             let ledger = format!("{}_FUNDS", log.config().stream);
+            let replicas = log.config().replicas;
             Some(
-                Funds::open(&js, &ledger, &config.prefix, config.provider.as_str())
-                    .await
-                    .map_err(|e| StartError::Funds(e.to_string()))?,
+                Funds::open(
+                    &js,
+                    &ledger,
+                    &config.prefix,
+                    config.provider.as_str(),
+                    replicas,
+                )
+                .await
+                .map_err(|e| StartError::Funds(e.to_string()))?,
             )
         } else {
             None

@@ -29,8 +29,8 @@ impl Connections {
     pub(super) async fn connect(
         &self,
         role: &'static str,
-    ) -> Result<async_nats::Client, async_nats::ConnectError> {
-        let client = async_nats::connect(&self.url).await?;
+    ) -> Result<async_nats::Client, giro_eventlog::server::ConnectError> {
+        let client = crate::bench::connect(&self.url).await?;
         if let Ok(mut c) = self.all.lock() {
             c.push((role, client.clone()));
         }

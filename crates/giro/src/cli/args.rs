@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::Args;
 use giro_eventlog::EventLogConfig;
 
@@ -75,7 +74,7 @@ pub struct UpArgs {
 /// Where NATS and the event stream are.
 #[derive(Args, Clone, Debug)]
 pub struct NatsArgs {
-    /// NATS server URL.
+    /// NATS server URL, or a comma-separated list of a cluster's nodes.
     #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
     /// Subject prefix of commands and events.
@@ -100,20 +99,19 @@ impl NatsArgs {
     }
 
     /// Connects for a long-running component: keeps retrying while NATS is down, at start and
-    /// after, so the component recovers by itself.
+    /// after, so the component recovers by itself; refuses a server older than Giro needs.
     pub async fn connect_service(&self, name: &str) -> anyhow::Result<async_nats::Client> {
-        async_nats::ConnectOptions::new()
+        let options = async_nats::ConnectOptions::new()
             .name(name)
-            .retry_on_initial_connect()
-            .connect(&self.nats_url)
-            .await
-            .with_context(|| format!("connecting to NATS at {}", self.nats_url))
+            .retry_on_initial_connect();
+        Ok(giro_eventlog::server::connect(&self.nats_url, options).await?)
     }
 }
 
 /// Where to send a command.
 #[derive(Args, Clone, Debug)]
 pub struct ClientArgs {
+    /// NATS server URL, or a comma-separated list of a cluster's nodes.
     #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
     #[arg(long, env = "GIRO_PREFIX", default_value = "giro")]

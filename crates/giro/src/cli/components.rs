@@ -31,18 +31,13 @@ pub(super) fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
 }
 
 pub(crate) async fn client(args: &ClientArgs) -> Option<IntakeClient> {
-    let connect = async_nats::ConnectOptions::new()
+    let options = async_nats::ConnectOptions::new()
         .name("giro-cli")
-        .connection_timeout(args.timeout)
-        .connect(&args.nats_url)
-        .await;
-    match connect {
+        .connection_timeout(args.timeout);
+    match giro_eventlog::server::connect(&args.nats_url, options).await {
         Ok(c) => Some(IntakeClient::new(c, args.prefix.clone(), args.timeout)),
         Err(e) => {
-            print_reply(&Reply::unavailable(format!(
-                "cannot connect to NATS at {}: {e}",
-                args.nats_url
-            )));
+            print_reply(&Reply::unavailable(e.to_string()));
             None
         }
     }

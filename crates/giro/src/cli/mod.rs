@@ -148,12 +148,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Projection(ProjectionCli { action, args }) => {
-            let client = async_nats::ConnectOptions::new()
+            let options = async_nats::ConnectOptions::new()
                 .name("giro-projection")
-                .retry_on_initial_connect()
-                .connect(&args.nats_url)
-                .await
-                .with_context(|| format!("connecting to NATS at {}", args.nats_url))?;
+                .retry_on_initial_connect();
+            let client = giro_eventlog::server::connect(&args.nats_url, options).await?;
             match action {
                 None => {
                     giro_projection::run(args.config(), client, wait_for_shutdown()).await?;

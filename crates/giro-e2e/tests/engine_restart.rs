@@ -1,0 +1,141 @@
+//! The engine killed mid-run: every payout executor's tasks are aborted at once (as `kill -9`
+//! would end them: claims held, calls in flight, nothing acknowledged), then a new engine starts on
+//! the same stream with a log of its own (no cache of the old one). Every order open at the kill
+//! moves again (a new event on its subject) within a bounded time of the restart, printed; every
+//! order ends, none was created twice at its provider, none has a gap or repeat.
+//!
+//! The stack's timings are the e2e tests' (claim time-out 3 s, polls every 0.5-2 s); the webhook
+//! ingress stays up, as a separate component would.
+
+use std::time::{Duration, Instant};
+
+use giro_domain::OrderId;
+use giro_domain::payout::PayoutDecider;
+use giro_e2e::{PAYOUT_PROVIDERS, Stack, StackOptions};
+use giro_eventlog::EventLog;
+use giro_executor::ExecutorHandle;
+use giro_sandbox::FaultSettings;
+
+const COUNT: usize = 150;
+/// The longest an open order may wait after the restart before it moves again.
+const BOUND: Duration = Duration::from_secs(30);
+
+/// A new engine: a log on a connection of its own and an executor per payout instance.
+async fn restart(stack: &Stack) -> (EventLog, Vec<ExecutorHandle>) {
+    let client = giro_eventlog::server::connect(&stack.log.url, Default::default())
+        .await
+        .expect("NATS answers");
+    let log = EventLog::open(client, stack.log.config.clone())
+        .await
+        .expect("the stream opens");
+    let mut config = giro_stack::StackConfig::new(stack.log.config.prefix.clone(), None);
+    config.timings = Some(stack.timings.clone());
+    config.payout_consumers = giro_stack::PayoutConsumers::PerInstance;
+    let mut executors = vec![];
+    for (id, _, _) in &stack.providers {
+        let started = giro_stack::start_payouts(&stack.registry, &log, &config, Some(id.as_str()))
+            .await
+            .expect("executor starts");
+        executors.extend(started.into_iter().map(|(_, handle)| handle));
+    }
+    (log, executors)
+}
+
+/// The orders not terminal now, with how many events each has.
+async fn open_orders(log: &EventLog, ids: &[OrderId]) -> Vec<(OrderId, usize)> {
+    let mut open = vec![];
+    for id in ids {
+        let order = log.load::<PayoutDecider>(*id).await.expect("order loads");
+        let terminal = order.state.as_ref().is_some_and(|p| p.status.is_terminal());
+        if !terminal {
+            open.push((*id, order.events.len()));
+        }
+    }
+    open
+}
+
+/// How long after `since` each of `open` got an event beyond those it had.
+async fn moved_again(log: &EventLog, open: &[(OrderId, usize)], since: Instant) -> Vec<Duration> {
+    let mut moved: Vec<Option<Duration>> = vec![None; open.len()];
+    while moved.iter().any(Option::is_none) {
+        assert!(
+            since.elapsed() < BOUND,
+            "{} of {} open orders did not move within {BOUND:?} of the restart",
+            moved.iter().filter(|m| m.is_none()).count(),
+            open.len()
+        );
+        for (slot, (id, events)) in moved.iter_mut().zip(open) {
+            if slot.is_none() {
+                let order = log.load::<PayoutDecider>(*id).await.expect("order loads");
+                if order.events.len() > *events {
+                    *slot = Some(since.elapsed());
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    moved.into_iter().flatten().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_engine_is_killed_mid_run_every_open_order_moves_again_after_a_restart() {
+    let slow = FaultSettings {
+        latency_ms: 1500,
+        ..FaultSettings::default()
+    };
+    let mut stack = Stack::start(StackOptions {
+        faults: slow,
+        seed: 17,
+        ..StackOptions::default()
+    })
+    .await;
+    let mut ids = Vec::with_capacity(COUNT);
+    for i in 0..COUNT {
+        let provider = PAYOUT_PROVIDERS[i % 3];
+        let amount = if provider == "cashy-tz" {
+            "5000"
+        } else {
+            "150000"
+        };
+        ids.push(
+            stack
+                .create(&format!("restart-{i}"), provider, amount)
+                .await,
+        );
+    }
+    // Mid-run: orders claimed and waiting for the (slow) provider, others not yet picked up.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for (_, executor) in stack.executors.drain(..) {
+        executor.stop().await;
+    }
+    let open = open_orders(&stack.log.log, &ids).await;
+    assert!(!open.is_empty(), "every order ended before the kill");
+    stack
+        .sandbox
+        .faults()
+        .set(FaultSettings::default())
+        .expect("faults");
+
+    let restarted = Instant::now();
+    let (log, _executors) = restart(&stack).await;
+    let mut moved = moved_again(&log, &open, restarted).await;
+    moved.sort();
+    let statuses = stack
+        .wait_for(&ids, Duration::from_secs(60), |s| s.is_terminal())
+        .await;
+    assert!(statuses.iter().all(|s| s.is_terminal()), "{statuses:?}");
+    let summary = stack.sandbox.registry().summary();
+    assert!(summary.at_most_once, "submitted twice: {summary:?}");
+    assert_eq!(summary.orders as usize, COUNT, "{summary:?}");
+    for id in &ids {
+        stack.assert_gapless(*id).await;
+    }
+    eprintln!(
+        "engine restart: {} of {COUNT} orders open at the kill; every one moved again within \
+         {:.2}s of the restart (median {:.2}s); all terminal {:.1}s after the restart",
+        open.len(),
+        moved.last().copied().unwrap_or_default().as_secs_f64(),
+        moved[moved.len() / 2].as_secs_f64(),
+        restarted.elapsed().as_secs_f64(),
+    );
+}
