@@ -11,10 +11,13 @@ use std::time::{Duration, Instant};
 
 use giro_domain::OrderId;
 use giro_domain::payout::PayoutDecider;
-use giro_e2e::{PAYOUT_PROVIDERS, Stack, StackOptions};
+use giro_e2e::{Stack, StackOptions};
 use giro_eventlog::EventLog;
 use giro_executor::ExecutorHandle;
 use giro_sandbox::FaultSettings;
+
+/// The payout instances this test sends to in turn (its bodies are written for them).
+const PAYOUT_PROVIDERS: [&str; 3] = ["killb", "cashy-co", "cashy-tz"];
 
 const COUNT: usize = 150;
 /// The longest an open order may wait after the restart before it moves again.

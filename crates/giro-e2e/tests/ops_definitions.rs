@@ -17,11 +17,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use giro_domain::{ProviderId, Secret};
-use giro_e2e::{
-    A55_CLIENT_ID, A55_CLIENT_SECRET, A55_MERCHANT, A55_WALLET, A55_WEBHOOK_SECRET, CO_KEY,
-    CO_MERCHANT, KILLB_ACCOUNT, KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET, PAYOUT_PROVIDERS,
-    TZ_KEY, TZ_MERCHANT,
-};
+use giro_e2e::payout_providers as payout_instances;
 use giro_eventlog::test_support::TestLog;
 use giro_eventlog::{EventLog, EventLogConfig};
 use giro_executor::{ExecutorConfig, Timings};
@@ -29,7 +25,19 @@ use giro_providers::PayoutProvider;
 use giro_providers::a55::{A55Client, A55Config as A55ClientConfig};
 use giro_providers::cashy::{CashyClient, CashyConfig as CashyClientConfig, CashyCountry};
 use giro_providers::killb::{KillbClient, KillbConfig as KillbClientConfig};
+use giro_sandbox::a55::defaults::{
+    CLIENT_ID as A55_CLIENT_ID, CLIENT_SECRET as A55_CLIENT_SECRET, WALLET as A55_WALLET,
+    WEBHOOK_SECRET as A55_WEBHOOK_SECRET,
+};
+use giro_sandbox::cashy::defaults::{CO_KEY, CO_MERCHANT, TZ_KEY, TZ_MERCHANT};
+use giro_sandbox::killb::defaults::{
+    ACCOUNT as KILLB_ACCOUNT, EMAIL as KILLB_EMAIL, PASSWORD as KILLB_PASSWORD,
+    WEBHOOK_SECRET as KILLB_SECRET,
+};
 use serde_json::{Value, json};
+
+/// The merchant id the engine's A55 adapter uses by default.
+const A55_MERCHANT: &str = "11111111-1111-1111-1111-111111111111";
 
 /// The default stream name and subject prefix the files are written with (CONTRACT.md §2).
 const STREAM: &str = "GIRO_EVENTS";
@@ -86,7 +94,7 @@ fn payout_providers(
         ),
     ];
     let ids: Vec<&str> = providers.iter().map(|(id, _, _)| id.as_str()).collect();
-    assert_eq!(ids, PAYOUT_PROVIDERS, "every payout provider instance");
+    assert_eq!(ids, payout_instances(), "every payout provider instance");
     providers
 }
 
@@ -158,19 +166,15 @@ fn as_file(config: &Value, stream: &str, prefix: &str) -> String {
         .replace(&format!("\"{prefix}."), &format!("\"{PREFIX}."))
 }
 
-/// `config` without the metadata the server adds itself (`_nats.ver`, `_nats.level`, …: the
-/// server's version and API level, which change with every release and no file should pin).
-fn without_server_metadata(config: &Value) -> Value {
+/// `config` without the metadata the server stamps on it (`_nats.ver`, `_nats.level`, …): they
+/// name the server's version, not Giro's definition.
+fn without_server_stamps(config: &Value) -> Value {
     let mut config = config.clone();
-    if let Some(object) = config.as_object_mut() {
-        if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
-            metadata.retain(|key, _| !key.starts_with("_nats."));
-        }
-        if object
-            .get("metadata")
-            .and_then(Value::as_object)
-            .is_some_and(|m| m.is_empty())
-        {
+    if let Some(object) = config.as_object_mut()
+        && let Some(Value::Object(metadata)) = object.get_mut("metadata")
+    {
+        metadata.retain(|k, _| !k.starts_with("_nats."));
+        if metadata.is_empty() {
             object.remove("metadata");
         }
     }
@@ -179,7 +183,7 @@ fn without_server_metadata(config: &Value) -> Value {
 
 /// Fails with the differing keys and the whole configuration the file should hold.
 fn assert_same(path: &Path, file: &Value, server: &Value, stream: &str, prefix: &str) {
-    let server = &without_server_metadata(server);
+    let server = &without_server_stamps(server);
     if file == server {
         return;
     }
@@ -279,7 +283,7 @@ async fn stream_and_consumer_files_are_what_the_code_provisions() {
         .filter_map(Value::as_str)
         .map(str::to_string)
         .collect();
-    let expected: BTreeSet<String> = PAYOUT_PROVIDERS
+    let expected: BTreeSet<String> = payout_instances()
         .iter()
         .chain([&CHARGE_PROVIDER, &ACCOUNTS_PROVIDER])
         .map(|p| ExecutorConfig::new(pid(p), prefix).consumer_name())
@@ -547,11 +551,12 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
         giro_sandbox::killb::KillbConfig::new(KILLB_EMAIL, KILLB_PASSWORD, KILLB_SECRET);
     killb.webhook_url = Some(format!("{}/webhooks/killb", ingress.url()));
     let sandbox = giro_sandbox::Sandbox::start(giro_sandbox::SandboxConfig {
-        killb: Some(killb),
-        cashy: Some(giro_sandbox::cashy::CashyConfig::new(vec![
-            giro_sandbox::cashy::CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
-        ])),
-        a55: None,
+        simulators: vec![
+            Box::new(killb),
+            Box::new(giro_sandbox::cashy::CashyConfig::new(vec![
+                giro_sandbox::cashy::CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
+            ])),
+        ],
         timing: giro_sandbox::Timing {
             time_scale: 0.0005,
             step_delay: Duration::from_millis(50),
