@@ -8,6 +8,7 @@
 mod config;
 mod error;
 mod log;
+pub mod provision;
 pub mod server;
 pub mod trace;
 

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMessage};
 use futures::future::BoxFuture;
 use giro_domain::OrderId;
+use giro_eventlog::provision::{get_stream_transient, provision, stream_transient};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
@@ -103,13 +104,16 @@ impl Funds {
             description: Some("Giro funds reservations: one subject per pre-funded account".into()),
             ..Default::default()
         };
-        js.create_or_update_stream(config)
-            .await
-            .map_err(|e| FundsError::Ledger(e.to_string()))?;
-        let handle = js
-            .get_stream_no_info(stream)
-            .await
-            .map_err(|e| FundsError::Ledger(e.to_string()))?;
+        provision(stream, stream_transient, || {
+            js.create_or_update_stream(config.clone())
+        })
+        .await
+        .map_err(|e| FundsError::Ledger(e.to_string()))?;
+        let handle = provision(stream, get_stream_transient, || {
+            js.get_stream_no_info(stream)
+        })
+        .await
+        .map_err(|e| FundsError::Ledger(e.to_string()))?;
         let ledger = Ledger {
             js: js.clone(),
             stream: handle,

@@ -11,7 +11,6 @@ mod order;
 mod read;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_nats::jetstream::{self, stream};
 use giro_domain::{Decider, OrderId};
@@ -77,20 +76,12 @@ impl EventLog {
             description: Some("Giro order events: one subject per order".to_string()),
             ..Default::default()
         };
-        // Provisioning races with other instances and with stream deletions (nats-server 2.9 can
-        // fail a create while the account's last stream is being removed): retry briefly.
-        let mut attempt = 0;
-        loop {
-            match js.create_or_update_stream(stream_config.clone()).await {
-                Ok(_) => break,
-                Err(e) if attempt < 5 => {
-                    attempt += 1;
-                    tracing::debug!(error = %e, attempt, "stream provisioning failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
-                }
-                Err(e) => return Err(Error::Provision(e.to_string())),
-            }
-        }
+        let provisioned =
+            crate::provision::provision(&config.stream, crate::provision::stream_transient, || {
+                js.create_or_update_stream(stream_config.clone())
+            })
+            .await;
+        provisioned.map_err(|e| Error::Provision(e.to_string()))?;
         // Dead letters (events or callbacks a component could not handle) are kept like events.
         let dead_letters = stream::Config {
             name: config.dead_letter_stream(),
@@ -101,9 +92,14 @@ impl EventLog {
             allow_direct: true,
             ..Default::default()
         };
-        js.create_or_update_stream(dead_letters)
-            .await
-            .map_err(|e| Error::Provision(e.to_string()))?;
+        let dead_letter_name = config.dead_letter_stream();
+        let provisioned = crate::provision::provision(
+            &dead_letter_name,
+            crate::provision::stream_transient,
+            || js.create_or_update_stream(dead_letters.clone()),
+        )
+        .await;
+        provisioned.map_err(|e| Error::Provision(e.to_string()))?;
         let stream = events_stream(&js, &config).await?;
         Ok(EventLog {
             js,

@@ -8,6 +8,7 @@ use async_nats::jetstream::consumer::{self, pull};
 use async_nats::jetstream::{self, AckKind};
 use futures::StreamExt;
 use giro_domain::{Decider, OrderId, OrderKind};
+use giro_eventlog::provision::{consumer_transient, get_stream_transient, provision};
 use giro_eventlog::{Delivered, EventLog, PROVIDER_HEADER};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -29,34 +30,34 @@ pub(super) async fn open_consumer(
 ) -> Result<consumer::Consumer<pull::Config>, StartError> {
     let js = log.context();
     let name = name.to_string();
-    let stream = js
-        .get_stream(&log.config().stream)
-        .await
-        .map_err(|e| StartError::Consumer(name.clone(), e.to_string()))?;
-    stream
-        .get_or_create_consumer(
-            &name,
-            pull::Config {
-                durable_name: Some(name.clone()),
-                description: Some(format!(
-                    "Giro executor of {serves} ({})",
-                    match kind {
-                        OrderKind::Payout => "payouts",
-                        OrderKind::Charge => "charges",
-                        OrderKind::Beneficiary => "beneficiaries",
-                    }
-                )),
-                filter_subject: format!("{}.evt.{kind}.>", config.prefix),
-                ack_policy: consumer::AckPolicy::Explicit,
-                ack_wait: config.timings.ack_wait,
-                max_deliver: -1,
-                max_ack_pending: 100_000,
-                deliver_policy: consumer::DeliverPolicy::All,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| StartError::Consumer(name.clone(), e.to_string()))
+    let stream = provision(&name, get_stream_transient, || {
+        js.get_stream(&log.config().stream)
+    })
+    .await
+    .map_err(|e| StartError::Consumer(name.clone(), e.to_string()))?;
+    let consumer_config = pull::Config {
+        durable_name: Some(name.clone()),
+        description: Some(format!(
+            "Giro executor of {serves} ({})",
+            match kind {
+                OrderKind::Payout => "payouts",
+                OrderKind::Charge => "charges",
+                OrderKind::Beneficiary => "beneficiaries",
+            }
+        )),
+        filter_subject: format!("{}.evt.{kind}.>", config.prefix),
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: config.timings.ack_wait,
+        max_deliver: -1,
+        max_ack_pending: 100_000,
+        deliver_policy: consumer::DeliverPolicy::All,
+        ..Default::default()
+    };
+    provision(&name, consumer_transient, || {
+        stream.get_or_create_consumer(&name, consumer_config.clone())
+    })
+    .await
+    .map_err(|e| StartError::Consumer(name.clone(), e.to_string()))
 }
 
 /// The workers one consumer feeds, by the provider instance their events are routed to
