@@ -10,6 +10,7 @@ use giro_eventlog::{EventLog, EventLogConfig};
 use giro_intake::IntakeClient;
 use giro_sandbox::Sample;
 
+mod cpu;
 mod engine;
 mod report;
 
@@ -92,6 +93,7 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
         Duration::from_secs(30),
     );
     let conflicts_before = giro_telemetry::metrics::append_conflicts("payout");
+    let cpu_before = cpu::CpuTimes::now();
     let started = Instant::now();
     let sent = send_all(args, &client, run, started).await;
     let accepted = sent.iter().filter(|(id, _, _)| id.is_some()).count();
@@ -99,8 +101,10 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     while done.lock().map(|d| d.len()).unwrap_or(0) < accepted && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let cpu_used = cpu_before.until(&cpu::CpuTimes::now());
     let done = done.lock().map(|d| d.clone()).unwrap_or_default();
     let terminal = report::latencies(args, &sent, &done, accepted, started);
+    cpu::print(&cpu_used, terminal);
     let (unseen, open) = report::check_ended(&log, &sent, &done).await?;
     if terminal > 0 {
         report::traffic(&conns, &log, config, terminal, conflicts_before).await;
