@@ -47,7 +47,6 @@ async fn provisioning_is_idempotent_and_locks_the_stream_down() {
     assert_eq!(c.subjects, vec![format!("{}.evt.>", t.config.prefix)]);
     assert_eq!(c.storage, async_nats::jetstream::stream::StorageType::File);
     assert!(c.deny_delete && c.deny_purge && c.allow_direct);
-    assert!(c.allow_atomic_publish, "one decision is one atomic batch");
     assert_eq!(c.duplicate_window, std::time::Duration::from_secs(120));
     // deny_purge is enforced by the server.
     assert!(stream.purge().await.is_err());

@@ -4,7 +4,6 @@
 //! the cache of recent orders in `cache`, and the operations in `read`, `append` and `execute`.
 
 mod append;
-mod batch;
 mod cache;
 mod execute;
 mod order;
@@ -69,8 +68,6 @@ impl EventLog {
             deny_delete: true,
             deny_purge: true,
             allow_direct: true,
-            // One decision's events are one atomic batch (see `append`).
-            allow_atomic_publish: true,
             duplicate_window: config.duplicate_window,
             num_replicas: config.replicas,
             description: Some("Giro order events: one subject per order".to_string()),

@@ -201,10 +201,7 @@ pub(super) fn event_headers() -> Value {
         "properties": {
             "Giro-Event-Type": {"type": "string", "description": "The event's `type`, e.g. payout.requested."},
             "Nats-Msg-Id": {"type": "string", "format": "uuid", "description": "The event's `id`: JetStream de-duplicates a retried append."},
-            "Nats-Expected-Last-Subject-Sequence": {"type": "string", "description": "Set on the first event of every append: optimistic concurrency per order subject."},
-            "Nats-Batch-Id": {"type": "string", "description": "Present when one decision stored several events: they were one atomic batch (nats-server 2.12), all stored or none."},
-            "Nats-Batch-Sequence": {"type": "string", "description": "The event's place in its batch, from 1."},
-            "Nats-Batch-Commit": {"type": "string", "description": "On the last event of a batch."},
+            "Nats-Expected-Last-Subject-Sequence": {"type": "string", "description": "Set on every append: optimistic concurrency per order subject."},
             "Giro-Provider": {"type": "string", "description": "The provider instance the order's events are for (payouts and charges: the order's provider; beneficiaries: the accounts instance). Each executor skips other providers' events without decoding them."},
             "traceparent": {"type": "string", "description": "W3C trace context of the span that appended the event."},
             "tracestate": {"type": "string"},
