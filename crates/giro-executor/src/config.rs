@@ -46,7 +46,7 @@ impl Default for Timings {
             max_attempts: 8,
             hold_recheck: Duration::from_secs(30),
             hold_timeout: Duration::from_secs(24 * 3600),
-            ack_wait: Duration::from_secs(90),
+            ack_wait: Duration::from_secs(30),
             unknown_timeout: Duration::from_secs(26 * 3600),
         }
     }

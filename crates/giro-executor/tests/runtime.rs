@@ -613,6 +613,42 @@ async fn a_provider_that_keeps_asking_to_come_back_later_fails_the_order_after_h
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_longer_than_ack_wait_keeps_its_message_and_is_not_delivered_twice() {
+    let t = TestLog::new().await;
+    let fake = Arc::new(FakeProvider::new(Behaviour {
+        submit_delay: Some(Duration::from_millis(3500)),
+        ..Default::default()
+    }));
+    let mut timings = fast_timings();
+    timings.ack_wait = Duration::from_secs(1);
+    timings.claim_timeout = Duration::from_secs(20);
+    let provider: Arc<dyn PayoutProvider> = fake.clone();
+    let exec = run_payouts(&t, provider, "cashy-co", timings, false).await;
+    let id = create(&t.log, "slow-submit", "cashy-co", "150000").await;
+    // 2.5 ack_waits into the 3.5 s submission: the step still holds its message with progress
+    // acks, so JetStream has given it to no one again.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mut consumer: async_nats::jetstream::consumer::PullConsumer =
+        async_nats::jetstream::new(t.client.clone())
+            .get_stream(&t.config.stream)
+            .await
+            .unwrap()
+            .get_consumer("giro-executor-cashy-co")
+            .await
+            .unwrap();
+    let info = consumer.info().await.unwrap();
+    // Every delivery so far was a first one: as many deliveries as events.
+    assert_eq!(
+        info.delivered.consumer_sequence, info.delivered.stream_sequence,
+        "{info:?}"
+    );
+    let statuses = wait_terminal(&t.log, &[id], Duration::from_secs(30)).await;
+    assert_eq!(statuses, vec![PayoutStatus::Succeeded]);
+    assert_eq!(fake.sends_for(id).len(), 1);
+    exec.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resends_after_a_lookup_finds_nothing_are_counted_and_end_in_the_providers_reason() {
     let t = TestLog::new().await;
     let fake = Arc::new(FakeProvider::new(Behaviour {

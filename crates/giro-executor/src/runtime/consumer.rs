@@ -170,13 +170,35 @@ async fn handle<W: Steps>(
     timers: &Timers,
     message: jetstream::Message,
 ) {
-    let Some(delivery) = addressed(js, config, &message).await else {
-        return;
+    let work = async {
+        let Some(delivery) = addressed(js, config, &message).await else {
+            return;
+        };
+        let Some(order) = order_to_step(worker, config, js, timers, &delivery).await else {
+            return;
+        };
+        step(worker, config, timers, &delivery, &order).await;
     };
-    let Some(order) = order_to_step(worker, config, js, timers, &delivery).await else {
-        return;
-    };
-    step(worker, config, timers, &delivery, &order).await;
+    in_progress(&message, config.timings.ack_wait, work).await;
+}
+
+/// Runs `work` on `message`, telling JetStream every third of `ack_wait` that it is still in
+/// progress: a step may outlast `ack_wait` (provider calls up to their time-out, a held
+/// payout's funds check), and is not delivered to another instance meanwhile. `ack_wait` can so
+/// stay short, and a message whose instance died is delivered again soon after.
+async fn in_progress(
+    message: &jetstream::Message,
+    ack_wait: Duration,
+    work: impl Future<Output = ()>,
+) {
+    let beat = (ack_wait / 3).max(Duration::from_millis(100));
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            () = &mut work => return,
+            () = tokio::time::sleep(beat) => ack(message, AckKind::Progress).await,
+        }
+    }
 }
 
 /// A delivery and where it stands in the log: its order, the stream sequence of its event, and

@@ -31,6 +31,8 @@ pub struct Behaviour {
     pub balance: Option<Decimal>,
     /// Lookups before a payout reports success.
     pub polls_to_success: u32,
+    /// How long each submission takes to answer.
+    pub submit_delay: Option<Duration>,
 }
 
 pub struct FakeProvider {
@@ -128,6 +130,9 @@ impl PayoutProvider for FakeProvider {
                 .lock()
                 .unwrap()
                 .push((order.handle.to_string(), Instant::now()));
+            if let Some(delay) = self.behaviour.submit_delay {
+                tokio::time::sleep(delay).await;
+            }
             if n <= self.behaviour.busy_first {
                 let code = self.behaviour.busy_code.unwrap_or("System_busy");
                 return Submission::Refused(Refusal::new(
