@@ -44,11 +44,7 @@ pub use simulator::{Sample, SampleKind, SampleOrder, Simulator, SimulatorArgs, S
 
 /// Every simulator, in the order `giro sandbox` lists and starts them; adding a provider's
 /// simulator is a new folder and one line here.
-pub const SIMULATORS: &[&dyn Simulator] = &[
-    &killb::KillbSimulator,
-    &cashy::CashySimulator,
-    &a55::A55Simulator,
-];
+pub const SIMULATORS: &[&dyn Simulator] = &[&killb::KILLB, &cashy::CASHY, &a55::A55];
 
 use std::net::SocketAddr;
 use std::sync::Arc;

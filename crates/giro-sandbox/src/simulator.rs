@@ -34,6 +34,51 @@ pub trait Simulator: Sync {
     fn samples(&self) -> Vec<Sample>;
 }
 
+/// A simulator described by data, its options read into `A`: every simulator in
+/// [`crate::SIMULATORS`] is one of these, so a provider's folder says what it is rather than
+/// implementing [`Simulator`] again.
+pub struct Described<A> {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub harness_flags: &'static [&'static str],
+    pub help: &'static SimulatorHelp,
+    pub samples: fn() -> Vec<Sample>,
+    pub args: std::marker::PhantomData<fn() -> A>,
+}
+
+impl<A> Simulator for Described<A>
+where
+    A: clap::Args + clap::FromArgMatches + SimulatorArgs + 'static,
+{
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn label(&self) -> &'static str {
+        self.label
+    }
+
+    fn augment_args(&self, command: clap::Command) -> clap::Command {
+        A::augment_args(command)
+    }
+
+    fn args(&self, matches: &clap::ArgMatches) -> Result<Box<dyn SimulatorArgs>, clap::Error> {
+        Ok(Box::new(A::from_arg_matches(matches)?))
+    }
+
+    fn harness_flags(&self) -> &'static [&'static str] {
+        self.harness_flags
+    }
+
+    fn help(&self) -> &'static SimulatorHelp {
+        self.help
+    }
+
+    fn samples(&self) -> Vec<Sample> {
+        (self.samples)()
+    }
+}
+
 /// One simulator's options as parsed: what it is started with and what the engine needs to
 /// talk to it.
 pub trait SimulatorArgs: Debug + Send + Sync {

@@ -31,7 +31,7 @@ use axum::routing::{get, post};
 pub use args::A55Args;
 pub use config::A55Config;
 pub use sign::a55_signature;
-pub use simulator::A55Simulator;
+pub use simulator::A55;
 
 use errors::A55Error;
 use state::A55;

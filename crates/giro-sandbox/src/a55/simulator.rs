@@ -1,21 +1,14 @@
 //! The A55 simulator in the sandbox's list ([`crate::SIMULATORS`]): its options, help and
 //! samples, and the conveniences tests use to reach it.
 
+use std::marker::PhantomData;
 use std::net::SocketAddr;
-
-use clap::{Args, FromArgMatches};
 
 use super::args::A55Args;
 use super::config::A55Config;
 use crate::Sandbox;
 use crate::context::Common;
-use crate::simulator::{
-    Sample, Simulator, SimulatorArgs, SimulatorConfig, SimulatorHelp, Starting,
-};
-
-/// The A55 simulator (API and OAuth2 host on one server).
-#[derive(Debug, Clone, Copy)]
-pub struct A55Simulator;
+use crate::simulator::{Described, SimulatorConfig, SimulatorHelp, Starting};
 
 const HELP: SimulatorHelp = SimulatorHelp {
     column: "A55 (no card data)",
@@ -39,35 +32,15 @@ const HELP: SimulatorHelp = SimulatorHelp {
     introspection: "",
 };
 
-impl Simulator for A55Simulator {
-    fn name(&self) -> &'static str {
-        super::NAME
-    }
-
-    fn label(&self) -> &'static str {
-        "A55"
-    }
-
-    fn augment_args(&self, command: clap::Command) -> clap::Command {
-        A55Args::augment_args(command)
-    }
-
-    fn args(&self, matches: &clap::ArgMatches) -> Result<Box<dyn SimulatorArgs>, clap::Error> {
-        Ok(Box::new(A55Args::from_arg_matches(matches)?))
-    }
-
-    fn harness_flags(&self) -> &'static [&'static str] {
-        &["--a55-addr=127.0.0.1:0"]
-    }
-
-    fn help(&self) -> &'static SimulatorHelp {
-        &HELP
-    }
-
-    fn samples(&self) -> Vec<Sample> {
-        super::samples::samples()
-    }
-}
+/// The A55 simulator.
+pub static A55: Described<A55Args> = Described {
+    name: super::NAME,
+    label: "A55",
+    harness_flags: &["--a55-addr=127.0.0.1:0"],
+    help: &HELP,
+    samples: super::samples::samples,
+    args: PhantomData,
+};
 
 impl SimulatorConfig for A55Config {
     fn name(&self) -> &'static str {

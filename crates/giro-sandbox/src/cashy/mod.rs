@@ -31,7 +31,7 @@ use axum::routing::any;
 pub use args::CashyArgs;
 pub use config::{AmountStyle, CashyConfig, CashyMerchant, Country};
 pub use sign::cashy_sign;
-pub use simulator::CashySimulator;
+pub use simulator::CASHY;
 
 use envelope::CashyError;
 use state::Cashy;

@@ -1,21 +1,14 @@
 //! The Cashy simulator in the sandbox's list ([`crate::SIMULATORS`]): its options, help and
 //! samples, and the conveniences tests use to reach it.
 
+use std::marker::PhantomData;
 use std::net::SocketAddr;
-
-use clap::{Args, FromArgMatches};
 
 use super::args::CashyArgs;
 use super::config::CashyConfig;
 use crate::Sandbox;
 use crate::context::Common;
-use crate::simulator::{
-    Sample, Simulator, SimulatorArgs, SimulatorConfig, SimulatorHelp, Starting,
-};
-
-/// The Cashy simulator (its Colombian and Tanzanian merchants on one server).
-#[derive(Debug, Clone, Copy)]
-pub struct CashySimulator;
+use crate::simulator::{Described, SimulatorConfig, SimulatorHelp, Starting};
 
 const HELP: SimulatorHelp = SimulatorHelp {
     column: "Cashy (CO and TZ)",
@@ -40,35 +33,15 @@ const HELP: SimulatorHelp = SimulatorHelp {
     introspection: "",
 };
 
-impl Simulator for CashySimulator {
-    fn name(&self) -> &'static str {
-        super::NAME
-    }
-
-    fn label(&self) -> &'static str {
-        "Cashy"
-    }
-
-    fn augment_args(&self, command: clap::Command) -> clap::Command {
-        CashyArgs::augment_args(command)
-    }
-
-    fn args(&self, matches: &clap::ArgMatches) -> Result<Box<dyn SimulatorArgs>, clap::Error> {
-        Ok(Box::new(CashyArgs::from_arg_matches(matches)?))
-    }
-
-    fn harness_flags(&self) -> &'static [&'static str] {
-        &["--cashy-addr=127.0.0.1:0"]
-    }
-
-    fn help(&self) -> &'static SimulatorHelp {
-        &HELP
-    }
-
-    fn samples(&self) -> Vec<Sample> {
-        super::samples::samples()
-    }
-}
+/// The Cashy simulator.
+pub static CASHY: Described<CashyArgs> = Described {
+    name: super::NAME,
+    label: "Cashy",
+    harness_flags: &["--cashy-addr=127.0.0.1:0"],
+    help: &HELP,
+    samples: super::samples::samples,
+    args: PhantomData,
+};
 
 impl SimulatorConfig for CashyConfig {
     fn name(&self) -> &'static str {

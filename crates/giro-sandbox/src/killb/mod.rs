@@ -40,7 +40,7 @@ use axum::{Json, Router};
 pub use args::KillbArgs;
 pub use config::{KillbConfig, PrefundAccount, SANDBOX_RATE_LIMIT};
 pub use sign::{KillbSignature, killb_signature};
-pub use simulator::KillbSimulator;
+pub use simulator::KILLB;
 
 use errors::KillbError;
 use state::Killb;

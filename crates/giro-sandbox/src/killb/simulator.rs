@@ -1,21 +1,14 @@
 //! The KillB simulator in the sandbox's list ([`crate::SIMULATORS`]): its options, help and
 //! samples, and the conveniences tests use to reach it.
 
+use std::marker::PhantomData;
 use std::net::SocketAddr;
-
-use clap::{Args, FromArgMatches};
 
 use super::args::KillbArgs;
 use super::config::KillbConfig;
 use crate::Sandbox;
 use crate::context::Common;
-use crate::simulator::{
-    Sample, Simulator, SimulatorArgs, SimulatorConfig, SimulatorHelp, Starting,
-};
-
-/// The KillB simulator.
-#[derive(Debug, Clone, Copy)]
-pub struct KillbSimulator;
+use crate::simulator::{Described, SimulatorConfig, SimulatorHelp, Starting};
 
 const HELP: SimulatorHelp = SimulatorHelp {
     column: "KillB",
@@ -41,35 +34,15 @@ const HELP: SimulatorHelp = SimulatorHelp {
 ",
 };
 
-impl Simulator for KillbSimulator {
-    fn name(&self) -> &'static str {
-        super::NAME
-    }
-
-    fn label(&self) -> &'static str {
-        "KillB"
-    }
-
-    fn augment_args(&self, command: clap::Command) -> clap::Command {
-        KillbArgs::augment_args(command)
-    }
-
-    fn args(&self, matches: &clap::ArgMatches) -> Result<Box<dyn SimulatorArgs>, clap::Error> {
-        Ok(Box::new(KillbArgs::from_arg_matches(matches)?))
-    }
-
-    fn harness_flags(&self) -> &'static [&'static str] {
-        &["--killb-addr=127.0.0.1:0", "--killb-balance=1000000000"]
-    }
-
-    fn help(&self) -> &'static SimulatorHelp {
-        &HELP
-    }
-
-    fn samples(&self) -> Vec<Sample> {
-        super::samples::samples()
-    }
-}
+/// The KillB simulator.
+pub static KILLB: Described<KillbArgs> = Described {
+    name: super::NAME,
+    label: "KillB",
+    harness_flags: &["--killb-addr=127.0.0.1:0", "--killb-balance=1000000000"],
+    help: &HELP,
+    samples: super::samples::samples,
+    args: PhantomData,
+};
 
 impl SimulatorConfig for KillbConfig {
     fn name(&self) -> &'static str {
