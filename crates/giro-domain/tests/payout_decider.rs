@@ -306,3 +306,176 @@ fn masked_data_shows_no_full_personal_numbers() {
     }
     assert!(masked.contains("****6789"));
 }
+
+/// A report naming `attempt`, under `provider_ref`.
+fn report_on(
+    id: &str,
+    raw: &str,
+    outcome: O,
+    attempt: u32,
+    provider_ref: &str,
+) -> giro_domain::payout::ProviderReport {
+    let mut r = report(id, raw, outcome);
+    r.attempt = Some(attempt);
+    r.provider_ref = Some(provider_ref.into());
+    r
+}
+
+fn unmatched(g: &Given) -> &giro_domain::payout::UnmatchedReport {
+    match &g.events.last().unwrap().event {
+        giro_domain::payout::PayoutEvent::ReportUnmatched(u) => u,
+        other => panic!("expected payout.report_unmatched, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_report_about_an_attempt_never_made_is_kept_apart_and_moves_nothing() {
+    // Issue #17: a signed Cashy FAIL naming attempt 07 of a payout whose only attempt (01)
+    // succeeded turned it `reversed`.
+    let mut g = submitted("u1");
+    g.then(
+        C::RecordReport(report_on("r1", "SUCCESS", O::Succeeded, 1, "PAYOUT1")),
+        &["payout.provider_status", "payout.succeeded"],
+        "succeeded",
+    );
+    g.then(
+        C::RecordReport(report_on("r7", "FAIL", O::Failed, 7, "PAYOUT7")),
+        &["payout.report_unmatched"],
+        "succeeded",
+    );
+    let u = unmatched(&g);
+    assert_eq!(u.reason, giro_domain::payout::Unmatched::NeverMade);
+    assert_eq!(u.current_attempt, 1);
+    assert!(!u.possible_double_payment);
+    // Delivered again: recorded once.
+    g.then(
+        C::RecordReport(report_on("r7", "FAIL", O::Failed, 7, "PAYOUT7")),
+        &[],
+        "succeeded",
+    );
+    assert_eq!(g.state.as_ref().unwrap().unmatched_reports, 1);
+}
+
+#[test]
+fn a_success_on_a_replaced_attempt_is_a_possible_second_payment() {
+    let mut g = Given::new("u2");
+    g.then(C::StartSubmission, &["payout.submission_started"], "submitting");
+    g.then(
+        C::RecordSubmissionFailure {
+            attempt: 1,
+            code: "busy".into(),
+            message: "try again".into(),
+            retryable: true,
+        },
+        &["payout.submission_failed"],
+        "requested",
+    );
+    g.then(C::StartSubmission, &["payout.submission_started"], "submitting");
+    // A late success about attempt 1, which the provider had refused.
+    g.then(
+        C::RecordReport(report_on("late", "SUCCESS", O::Succeeded, 1, "PAYOUT-A1")),
+        &["payout.report_unmatched"],
+        "submitting",
+    );
+    let u = unmatched(&g);
+    assert_eq!(u.reason, giro_domain::payout::Unmatched::Superseded);
+    assert_eq!(u.current_attempt, 2);
+    assert!(u.possible_double_payment);
+    // The current attempt's own report still decides.
+    g.then(
+        C::RecordReport(report_on("now", "SUCCESS", O::Succeeded, 2, "PAYOUT-A2")),
+        &["payout.provider_status", "payout.succeeded"],
+        "succeeded",
+    );
+}
+
+#[test]
+fn a_report_under_another_reference_for_the_attempt_is_kept_apart() {
+    let mut g = submitted("u3");
+    g.then(
+        C::RecordReport(report_on("other", "SUCCESS", O::Succeeded, 1, "PAYOUT2")),
+        &["payout.report_unmatched"],
+        "submitted",
+    );
+    let u = unmatched(&g);
+    assert_eq!(u.reason, giro_domain::payout::Unmatched::OtherReference);
+    assert!(u.possible_double_payment);
+}
+
+#[test]
+fn an_amount_or_currency_other_than_the_order_s_is_a_discrepancy_recorded_once() {
+    use giro_domain::payout::{DiscrepancyField, PayoutEvent, ReportedAmount};
+    use rust_decimal::Decimal;
+    let mut g = submitted("d1");
+    let mut paying = report_on("r1", "PAYING", O::InFlight, 1, "PAYOUT1");
+    paying.amount = Some(ReportedAmount {
+        amount: Decimal::new(499_000, 0),
+        currency: Some("USD".into()),
+    });
+    g.then(
+        C::RecordReport(paying.clone()),
+        &[
+            "payout.provider_status",
+            "payout.discrepancy",
+            "payout.discrepancy",
+        ],
+        "processing",
+    );
+    let found: Vec<_> = g
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            PayoutEvent::Discrepancy(d) => Some((d.field, d.expected.clone(), d.reported.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (DiscrepancyField::Currency, "COP".into(), "USD".into()),
+            (DiscrepancyField::Amount, "500000".into(), "499000".into()),
+        ]
+    );
+    // The success that says the same again: the status follows the provider, the difference is
+    // not recorded twice.
+    let mut success = paying;
+    success.report_id = "r2".into();
+    success.raw_status = "SUCCESS".into();
+    success.outcome = O::Succeeded;
+    g.then(
+        C::RecordReport(success),
+        &["payout.provider_status", "payout.succeeded"],
+        "succeeded",
+    );
+    // The same amount written another way is no difference.
+    let mut g = submitted("d2");
+    let mut exact = report_on("r1", "SUCCESS", O::Succeeded, 1, "PAYOUT1");
+    exact.amount = Some(ReportedAmount {
+        amount: Decimal::new(50_000_000, 2),
+        currency: None,
+    });
+    g.then(
+        C::RecordReport(exact),
+        &["payout.provider_status", "payout.succeeded"],
+        "succeeded",
+    );
+}
+
+#[test]
+fn a_statement_difference_is_recorded_once() {
+    use giro_domain::payout::{Discrepancy, DiscrepancyField, DiscrepancySource};
+    let mut g = submitted("d3");
+    let d = Discrepancy {
+        source: DiscrepancySource::Statement,
+        reference: "statement 2026-12-06 line 4".into(),
+        field: DiscrepancyField::Status,
+        expected: "submitted".into(),
+        reported: "FAIL".into(),
+    };
+    g.then(
+        C::RecordDiscrepancy(d.clone()),
+        &["payout.discrepancy"],
+        "submitted",
+    );
+    g.then(C::RecordDiscrepancy(d), &[], "submitted");
+}

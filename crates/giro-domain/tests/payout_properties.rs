@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{create, now};
 use giro_domain::payout::{
     Cancelled, Failure, Held, OutcomeUnknown, Payout, PayoutCommand as C, PayoutDecider,
-    PayoutEvent as E, PayoutStatus as S, ProviderReport, Refunded, ReportSource,
+    PayoutEvent as E, PayoutStatus as S, ProviderReport, ReportedAmount, Unmatched, Refunded, ReportSource,
     ReportedOutcome as O, SubmissionFailed, SubmissionStarted, Submitted, Succeeded, next_status,
 };
 use giro_domain::{Decider, Envelope, ErrorCode, EventId, EventMeta, EventType, OrderId};
@@ -51,8 +51,13 @@ fn provider_report() -> impl Strategy<Value = ProviderReport> {
         source(),
         fee(),
         prop::option::of(Just("beneficiary account closed".to_string())),
+        prop::option::of(0u32..4),
+        prop::option::of((
+            prop_oneof![Just(Decimal::new(500_000, 0)), Just(Decimal::new(499_000, 0))],
+            prop::option::of(prop_oneof![Just("COP".to_string()), Just("USD".to_string())]),
+        )),
     )
-        .prop_map(|(i, r, source, fee, reason)| {
+        .prop_map(|(i, r, source, fee, reason, attempt, amount)| {
             let (raw, outcome) = RAW[i];
             let provider_ref = format!("P{r}");
             ProviderReport {
@@ -63,6 +68,10 @@ fn provider_report() -> impl Strategy<Value = ProviderReport> {
                 provider_ref: Some(provider_ref),
                 reason,
                 fee,
+                attempt,
+                amount: amount.map(|(amount, currency)| ReportedAmount { amount, currency }),
+                completed_at: None,
+                channel_ref: None,
                 reported_at: None,
             }
         })
@@ -144,6 +153,8 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
         C::RecordProviderWait(_) => S::Requested,
         C::RecordResent { .. } => p.status,
         C::RecordReport(r) if p.report_ids.contains(&r.report_id) => return None,
+        C::RecordReport(r) if about_another_attempt(p, r) => p.status,
+        C::RecordDiscrepancy(_) => p.status,
         C::RecordReport(r) => match r.outcome {
             O::InFlight if matches!(p.status, S::Submitting | S::Submitted) => S::Processing,
             O::Succeeded if at_provider || p.status == S::Failed => S::Succeeded,
@@ -153,6 +164,19 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
             _ => p.status,
         },
     })
+}
+
+/// Whether a report belongs elsewhere than the payout's current attempt (issue #17: it names another
+/// attempt, or the current one under another provider reference): it moves nothing.
+fn about_another_attempt(p: &Payout, r: &ProviderReport) -> bool {
+    if r.attempt.is_some_and(|named| named != p.attempt || named == 0) {
+        return true;
+    }
+    let accepted = p
+        .provider_ref
+        .as_deref()
+        .filter(|_| p.submitted_attempt == Some(p.attempt));
+    matches!((accepted, r.provider_ref.as_deref()), (Some(a), Some(b)) if a != b)
 }
 
 /// Whether the contract lets `cmd` through in `p`'s status (`None`: it depends on more than that).
@@ -268,6 +292,29 @@ fn check_effect(before: &Option<Payout>, after: &Payout, event: &E) -> Result<()
         }
         E::Refunded(_) => status(S::Refunded)?,
         E::Cancelled(_) => status(S::Cancelled)?,
+        E::ReportUnmatched(u) => {
+            status(b.status)?;
+            prop_assert_eq!(after.unmatched_reports, b.unmatched_reports + 1);
+            prop_assert!(after.report_ids.contains(&u.report.report_id));
+            prop_assert!(
+                !b.report_ids.contains(&u.report.report_id),
+                "report recorded twice"
+            );
+            prop_assert_eq!(
+                u.possible_double_payment,
+                u.reason != Unmatched::NeverMade && u.report.outcome == O::Succeeded
+            );
+        }
+        E::Discrepancy(d) => {
+            status(b.status)?;
+            prop_assert_eq!(after.discrepancies.last(), Some(d));
+            prop_assert!(
+                !b.discrepancies
+                    .iter()
+                    .any(|k| k.field == d.field && k.reported == d.reported),
+                "the same difference recorded twice"
+            );
+        }
     }
     Ok(())
 }
@@ -539,6 +586,10 @@ fn any_event() -> impl Strategy<Value = E> {
                         provider_ref,
                         reason,
                         fee,
+                        attempt: None,
+                        amount: None,
+                        completed_at: None,
+                        channel_ref: None,
                         reported_at,
                     })
                 }
@@ -705,6 +756,10 @@ fn fold_checked(mut state: Option<Payout>, log: &[Envelope<E>]) -> Result<(), Te
             provider_ref: None,
             reason: None,
             fee: None,
+            attempt: None,
+            amount: None,
+            completed_at: None,
+            channel_ref: None,
             reported_at: None,
         }),
     ];

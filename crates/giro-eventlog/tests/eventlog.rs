@@ -439,6 +439,10 @@ async fn writers_of_one_process_take_turns_instead_of_racing() {
             provider_ref: Some("ref-1".into()),
             reason: None,
             fee: None,
+            attempt: None,
+            amount: None,
+            completed_at: None,
+            channel_ref: None,
             reported_at: None,
         };
         tasks.spawn(async move {

@@ -99,6 +99,10 @@ fn report(raw: &str, outcome: ReportedOutcome) -> PayoutCommand {
         provider_ref: Some("P1".into()),
         reason: None,
         fee: None,
+        attempt: None,
+        amount: None,
+        completed_at: None,
+        channel_ref: None,
         reported_at: None,
     })
 }

@@ -97,6 +97,10 @@ async fn succeed_and_settle(t: &TestLog, ids: &[OrderId]) {
             provider_ref: None,
             reason: None,
             fee: None,
+            attempt: None,
+            amount: None,
+            completed_at: None,
+            channel_ref: None,
             reported_at: None,
         };
         let command = PayoutCommand::RecordReport(report);

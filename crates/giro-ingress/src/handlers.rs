@@ -113,7 +113,13 @@ async fn store_one(
         body,
     };
     match report {
-        WebhookReport::Payout { handle, report } => {
+        WebhookReport::Payout { handle, mut report } => {
+            // The report belongs to the attempt its handle names, whatever the order's attempt is
+            // now: the decider keeps a report about another attempt apart.
+            report.attempt = handle
+                .as_deref()
+                .and_then(|h| h.parse::<giro_domain::SubmissionHandle>().ok())
+                .map(|h| h.attempt);
             let report_id = report.report_id.clone();
             let callback = callback(handle.as_deref(), &report_id);
             let command = PayoutCommand::RecordReport(report);

@@ -136,6 +136,10 @@ fn event(template: &CreatePayout, order: usize, version: usize) -> Result<Payout
         provider_ref: None,
         reason: None,
         fee: None,
+        attempt: None,
+        amount: None,
+        completed_at: None,
+        channel_ref: None,
         reported_at: None,
     };
     Ok(match version {

@@ -274,6 +274,10 @@ fn report(order: usize, n: usize, outcome: ReportedOutcome) -> ProviderReport {
         provider_ref: None,
         reason: None,
         fee: None,
+        attempt: None,
+        amount: None,
+        completed_at: None,
+        channel_ref: None,
         reported_at: None,
     }
 }

@@ -46,6 +46,10 @@ pub enum PayoutEvent {
     Refunded(Refunded),
     #[serde(rename = "payout.cancelled")]
     Cancelled(Cancelled),
+    #[serde(rename = "payout.report_unmatched")]
+    ReportUnmatched(UnmatchedReport),
+    #[serde(rename = "payout.discrepancy")]
+    Discrepancy(Discrepancy),
 }
 
 impl EventType for PayoutEvent {
@@ -65,6 +69,8 @@ impl EventType for PayoutEvent {
             PayoutEvent::Reversed(_) => "payout.reversed",
             PayoutEvent::Refunded(_) => "payout.refunded",
             PayoutEvent::Cancelled(_) => "payout.cancelled",
+            PayoutEvent::ReportUnmatched(_) => "payout.report_unmatched",
+            PayoutEvent::Discrepancy(_) => "payout.discrepancy",
         }
     }
 }
@@ -198,6 +204,124 @@ pub struct ProviderReport {
     pub fee: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_at: Option<DateTime<Utc>>,
+    /// The attempt the report names (read from the submission handle it carries, or the attempt a
+    /// poll asked about); `None` when it names none, taken as the current attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// The amount and currency the provider says it moved, as it wrote them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<ReportedAmount>,
+    /// When the provider says the payout completed, as it wrote it (Cashy `completionTime`,
+    /// `yyyy-MM-dd HH:mm:ss` in a time zone its pages do not state; KillB `updatedAt` of a final
+    /// status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
+    /// The reference of the payment in the bank or wallet network (Cashy `channelOrderNo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_ref: Option<String>,
+}
+
+impl ProviderReport {
+    /// A report with only what every provider says: its status, what it means, and its id. The
+    /// optional facts are set field by field.
+    pub fn new(
+        source: ReportSource,
+        raw_status: impl Into<String>,
+        outcome: ReportedOutcome,
+        report_id: impl Into<String>,
+    ) -> ProviderReport {
+        ProviderReport {
+            source,
+            raw_status: raw_status.into(),
+            outcome,
+            report_id: report_id.into(),
+            provider_ref: None,
+            reason: None,
+            fee: None,
+            reported_at: None,
+            attempt: None,
+            amount: None,
+            completed_at: None,
+            channel_ref: None,
+        }
+    }
+}
+
+/// An amount as a provider reported it: exact, and in the currency it named, kept as written so
+/// that a currency Giro does not move is still seen and compared. `None` when the provider does
+/// not state one (Cashy: one currency per merchant account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReportedAmount {
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::DecimalString"))]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+/// Why a report does not belong to the order's current attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Unmatched {
+    /// It names an attempt Giro never made.
+    NeverMade,
+    /// It names an earlier attempt, which a later one replaced.
+    Superseded,
+    /// It names the current attempt but a provider reference other than the one the provider
+    /// accepted that attempt under: a second payment at the provider for one attempt.
+    OtherReference,
+}
+
+/// A provider report that names an attempt other than the order's current one. It is kept on the
+/// order and moves nothing: a person decides what it means (an exception).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct UnmatchedReport {
+    pub reason: Unmatched,
+    /// The order's attempt when the report arrived.
+    pub current_attempt: u32,
+    /// A success reported on an attempt Giro had replaced, or under another reference: the
+    /// beneficiary may have been paid twice.
+    pub possible_double_payment: bool,
+    pub report: ProviderReport,
+}
+
+/// What a discrepancy is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DiscrepancyField {
+    Amount,
+    Currency,
+    Status,
+}
+
+/// Where a discrepancy was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DiscrepancySource {
+    /// In a provider report about the order (webhook, poll or the submit response).
+    Report,
+    /// In a provider's statement file (`giro reconcile --statement`).
+    Statement,
+}
+
+/// The provider's figure differs from the order's: an exception for a person. The status still
+/// follows what the provider reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Discrepancy {
+    pub source: DiscrepancySource,
+    /// The report (or statement line) it was found in.
+    pub reference: String,
+    pub field: DiscrepancyField,
+    /// The order's value.
+    pub expected: String,
+    /// The provider's value.
+    pub reported: String,
 }
 
 /// The money arrived.

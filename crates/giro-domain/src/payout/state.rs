@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::event::{Failure, PayoutEvent, PayoutRequested, ReportedOutcome};
+use super::event::{Discrepancy, Failure, PayoutEvent, PayoutRequested, ReportedOutcome};
 use crate::attempts::AttemptLog;
 use crate::envelope::Envelope;
 use crate::ids::OrderId;
@@ -131,6 +131,10 @@ pub struct Payout {
     /// The latest recorded report with a decisive outcome (succeeded, failed, refunded), for
     /// re-deriving a consequence that a crash between two appends lost.
     pub last_decisive_report: Option<(String, ReportedOutcome)>,
+    /// Reports recorded about attempts other than the current one (`payout.report_unmatched`).
+    pub unmatched_reports: u32,
+    /// Differences found between the order and what its provider reported.
+    pub discrepancies: Vec<Discrepancy>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -143,7 +147,11 @@ pub struct Payout {
 pub fn next_status(status: PayoutStatus, event: &PayoutEvent) -> Option<PayoutStatus> {
     use PayoutStatus as S;
     let to = match event {
-        PayoutEvent::Requested(_) | PayoutEvent::OutcomeUnknown(_) | PayoutEvent::Resent(_) => None,
+        PayoutEvent::Requested(_)
+        | PayoutEvent::OutcomeUnknown(_)
+        | PayoutEvent::Resent(_)
+        | PayoutEvent::ReportUnmatched(_)
+        | PayoutEvent::Discrepancy(_) => None,
         PayoutEvent::ProviderWaitAnnounced(_) => (status == S::Submitting).then_some(S::Requested),
         PayoutEvent::Held(_) => Some(S::Held),
         PayoutEvent::SubmissionStarted(_) => Some(S::Submitting),
@@ -267,6 +275,11 @@ fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
             p.outcome_unknown = false;
         }
         PayoutEvent::Refunded(_) | PayoutEvent::Cancelled(_) => p.outcome_unknown = false,
+        PayoutEvent::ReportUnmatched(u) => {
+            p.report_ids.push(u.report.report_id.clone());
+            p.unmatched_reports += 1;
+        }
+        PayoutEvent::Discrepancy(d) => p.discrepancies.push(d.clone()),
     }
 }
 
@@ -288,6 +301,8 @@ fn created(env: &Envelope<PayoutEvent>) -> Option<Payout> {
             attempts: AttemptLog::default(),
             report_ids: Vec::new(),
             last_decisive_report: None,
+            unmatched_reports: 0,
+            discrepancies: Vec::new(),
             version: 1,
             created_at: env.at,
             updated_at: env.at,

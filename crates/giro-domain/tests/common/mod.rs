@@ -46,6 +46,10 @@ pub fn report(id: &str, raw: &str, outcome: ReportedOutcome) -> ProviderReport {
         provider_ref: Some("PAYOUT1".into()),
         reason: None,
         fee: None,
+        attempt: None,
+        amount: None,
+        completed_at: None,
+        channel_ref: None,
         reported_at: None,
     }
 }

@@ -52,6 +52,10 @@ impl Shown {
             provider_ref: Some(self.id.clone()),
             reason: None,
             fee: None,
+            attempt: None,
+            amount: None,
+            completed_at: None,
+            channel_ref: None,
             reported_at: None,
         }
     }

@@ -164,7 +164,8 @@ impl PayoutWorker {
                     raw_status: Some(raw_status),
                 };
                 self.command(p.id, cmd).await?;
-                if let Some(report) = report {
+                if let Some(mut report) = report {
+                    report.attempt = Some(attempt);
                     self.command(p.id, PayoutCommand::RecordReport(report))
                         .await?;
                 }

@@ -26,7 +26,8 @@ impl PayoutWorker {
             return Ok(Next::Ack);
         };
         match self.provider.lookup(order).await {
-            Lookup::Found(report) => {
+            Lookup::Found(mut report) => {
+                report.attempt = Some(p.attempt);
                 if p.submitted_attempt != Some(p.attempt) {
                     let cmd = PayoutCommand::RecordSubmitted {
                         attempt: p.attempt,
@@ -112,7 +113,8 @@ impl PayoutWorker {
             return Ok(Next::Ack);
         };
         match self.provider.lookup(order).await {
-            Lookup::Found(report) => {
+            Lookup::Found(mut report) => {
+                report.attempt = Some(p.attempt);
                 let known = p.report_ids.contains(&report.report_id);
                 self.command(p.id, PayoutCommand::RecordReport(report))
                     .await?;

@@ -117,6 +117,10 @@ impl FakeProvider {
             provider_ref: Some(handle_ref.into()),
             reason: None,
             fee: None,
+            attempt: None,
+            amount: None,
+            completed_at: None,
+            channel_ref: None,
             reported_at: None,
         }
     }

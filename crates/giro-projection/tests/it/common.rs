@@ -71,9 +71,15 @@ pub fn report(
         raw_status: raw.into(),
         outcome,
         report_id: id.into(),
-        provider_ref: Some(format!("CASHY-{id}")),
+        // The reference the provider accepts an attempt under in these tests: reports on one
+        // attempt all name it.
+        provider_ref: Some("P-1".into()),
         reason: reason.map(str::to_string),
         fee: None,
+        attempt: None,
+        amount: None,
+        completed_at: None,
+        channel_ref: None,
         reported_at: None,
     })
 }

@@ -1,7 +1,7 @@
 //! Cashy's answers: the `{code, msg, data}` envelope, and the `data` of `payOut` and
 //! `payOutQuery` with the statuses they report to Giro.
 
-use giro_domain::payout::{ProviderReport, ReportSource};
+use giro_domain::payout::{ProviderReport, ReportSource, ReportedAmount};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -60,43 +60,68 @@ pub struct OrderData {
     pub result_desc: Option<String>,
 }
 
-/// A status Cashy reported about order `order_no`, as Giro's report from `source`.
-pub(super) fn report(
-    order_no: &str,
-    status: &str,
-    result_desc: &Option<String>,
-    fee: Option<Decimal>,
-    source: ReportSource,
-) -> ProviderReport {
-    ProviderReport {
+/// What Cashy says about one order, in any of its answers and callbacks.
+pub(super) struct Said<'a> {
+    pub order_no: &'a str,
+    pub status: &'a str,
+    pub result_desc: &'a Option<String>,
+    pub amount: Option<Decimal>,
+    pub fee: Option<Decimal>,
+    pub completion_time: &'a Option<String>,
+    pub channel_order_no: &'a Option<String>,
+}
+
+/// A status Cashy reported about an order, as Giro's report from `source`. Cashy states no
+/// currency (one per merchant account) and writes `completionTime` without a time zone; both are
+/// kept as written. Empty strings are absent values.
+pub(super) fn report(said: Said<'_>, source: ReportSource) -> ProviderReport {
+    let text = |v: &Option<String>| v.clone().filter(|d| !d.trim().is_empty());
+    let mut report = ProviderReport::new(
         source,
-        raw_status: status.to_string(),
-        outcome: CashyStatus::parse(status).outcome(),
-        report_id: report_id(order_no, status),
-        provider_ref: Some(order_no.to_string()),
-        reason: result_desc.clone().filter(|d| !d.trim().is_empty()),
-        fee,
-        reported_at: None,
-    }
+        said.status,
+        CashyStatus::parse(said.status).outcome(),
+        report_id(said.order_no, said.status),
+    );
+    report.provider_ref = Some(said.order_no.to_string());
+    report.reason = text(said.result_desc);
+    report.fee = said.fee;
+    report.amount = said.amount.map(|amount| ReportedAmount {
+        amount,
+        currency: None,
+    });
+    report.completed_at = text(said.completion_time);
+    report.channel_ref = text(said.channel_order_no);
+    report
 }
 
 impl PayOutData {
     /// The status in the `payOut` answer as a report.
     pub fn report(&self) -> ProviderReport {
-        report(
-            &self.order_no,
-            &self.order_status,
-            &None,
-            None,
-            ReportSource::SubmitResponse,
-        )
+        let said = Said {
+            order_no: &self.order_no,
+            status: &self.order_status,
+            result_desc: &None,
+            amount: self.amount,
+            fee: self.fee,
+            completion_time: &None,
+            channel_order_no: &None,
+        };
+        report(said, ReportSource::SubmitResponse)
     }
 }
 
 impl OrderData {
     /// The queried status as a report (`source` Poll).
     pub fn report(&self) -> ProviderReport {
-        let (status, desc) = (&self.order_status, &self.result_desc);
-        report(&self.order_no, status, desc, self.fee, ReportSource::Poll)
+        let said = Said {
+            order_no: &self.order_no,
+            status: &self.order_status,
+            result_desc: &self.result_desc,
+            amount: self.amount,
+            fee: self.fee,
+            completion_time: &self.completion_time,
+            channel_order_no: &self.channel_order_no,
+        };
+        report(said, ReportSource::Poll)
     }
 }

@@ -4,7 +4,7 @@ use giro_domain::payout::{ProviderReport, ReportSource};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::answer::report;
+use super::answer::{Said, report};
 use crate::json;
 
 /// A callback to `notifyUrl`: the query data plus `nonceStr` and `payType`, signed like a request
@@ -43,13 +43,15 @@ impl Callback {
     /// The announced status as a report (`source` Webhook); the same status polled gives the same
     /// `report_id`.
     pub fn report(&self) -> ProviderReport {
-        let (status, desc) = (&self.order_status, &self.result_desc);
-        report(
-            &self.order_no,
-            status,
-            desc,
-            self.fee,
-            ReportSource::Webhook,
-        )
+        let said = Said {
+            order_no: &self.order_no,
+            status: &self.order_status,
+            result_desc: &self.result_desc,
+            amount: self.amount,
+            fee: self.fee,
+            completion_time: &self.completion_time,
+            channel_order_no: &self.channel_order_no,
+        };
+        report(said, ReportSource::Webhook)
     }
 }

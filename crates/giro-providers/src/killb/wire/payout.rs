@@ -2,7 +2,7 @@
 //! Giro.
 
 use chrono::{DateTime, Utc};
-use giro_domain::payout::{ProviderReport, ReportSource};
+use giro_domain::payout::{ProviderReport, ReportSource, ReportedAmount, ReportedOutcome};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -41,20 +41,27 @@ impl Payout {
     /// status give the same `report_id`.
     pub fn report(&self, source: ReportSource) -> ProviderReport {
         let status = self.status();
-        ProviderReport {
+        let mut report = ProviderReport::new(
             source,
-            raw_status: self.status.clone(),
-            outcome: status.outcome(),
-            report_id: report_id(&self.id, &self.status),
-            provider_ref: Some(self.id.clone()),
-            reason: status.explanation().map(str::to_string),
-            fee: None,
-            reported_at: self
-                .updated_at
-                .as_deref()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.with_timezone(&Utc)),
+            self.status.clone(),
+            status.outcome(),
+            report_id(&self.id, &self.status),
+        );
+        report.provider_ref = Some(self.id.clone());
+        report.reason = status.explanation().map(str::to_string);
+        report.reported_at = self
+            .updated_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc));
+        report.amount = self.amount.map(|amount| ReportedAmount {
+            amount,
+            currency: self.currency.clone(),
+        });
+        if status.outcome() == ReportedOutcome::Succeeded {
+            report.completed_at.clone_from(&self.updated_at);
         }
+        report
     }
 }
 
