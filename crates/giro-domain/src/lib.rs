@@ -10,6 +10,7 @@ pub mod co_banks;
 pub mod decider;
 pub mod envelope;
 pub mod ids;
+pub mod ledger;
 pub mod money;
 pub mod payout;
 pub mod provider;

@@ -10,6 +10,7 @@
 
 mod beneficiaries;
 mod charges;
+mod ledger;
 mod payouts;
 mod timeline;
 
@@ -71,6 +72,7 @@ impl<'a> ByKind<'a> {
     }
 
     async fn write_rows(&self, tx: &mut Transaction<'_, Postgres>) -> Result<(), Error> {
+        ledger::apply(tx, &self.payouts).await?; // first: it reads the payouts rows before the batch
         payouts::apply(tx, &self.payouts).await?;
         charges::apply(tx, &self.charges).await?;
         beneficiaries::apply(tx, &self.beneficiaries).await

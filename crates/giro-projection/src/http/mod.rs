@@ -5,6 +5,7 @@ mod api;
 mod dashboard;
 mod error;
 mod html;
+mod ledger;
 mod ops;
 mod order_page;
 mod params;
@@ -46,6 +47,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(api::beneficiary_events),
         )
         .route("/v1/stats", get(api::stats))
+        .nest("/v1/ledger", ledger::routes())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

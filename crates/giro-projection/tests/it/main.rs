@@ -5,6 +5,7 @@ mod api;
 mod common;
 mod dashboard;
 mod exactly_once;
+mod ledger;
 mod masking;
 mod rebuild;
 mod status_paths;
