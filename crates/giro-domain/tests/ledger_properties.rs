@@ -513,7 +513,8 @@ fn command(g: &Given, step: &Step) -> C {
 /// Ends every order: cancels those no provider has, and has the provider finish the others
 /// (a fresh report id, so it is never a repeat).
 fn settle(g: &mut Given, how: usize) {
-    let status = g.state.as_ref().expect("created").status;
+    let p = g.state.as_ref().expect("created");
+    let (status, accepted_as) = (p.status, p.provider_ref.clone());
     let command = match status {
         S::Requested | S::Held => C::Cancel { reason: None },
         s if s.is_at_provider() => {
@@ -522,7 +523,12 @@ fn settle(g: &mut Given, how: usize) {
                 ("FAILED", O::Failed),
                 ("REFUNDED", O::Refunded),
             ][how % 3];
-            C::RecordReport(report(&format!("SETTLE:{raw}"), raw, outcome))
+            // About the current attempt, under the reference it was accepted under (a report
+            // under another one is kept apart and settles nothing).
+            C::RecordReport(ProviderReport {
+                provider_ref: accepted_as.or_else(|| Some("P0".into())),
+                ..report(&format!("SETTLE:{raw}"), raw, outcome)
+            })
         }
         _ => return,
     };

@@ -439,6 +439,8 @@ fn every_payout_event_type_has_an_example() {
             "payout.reversed",
             "payout.refunded",
             "payout.cancelled",
+            "payout.report_unmatched",
+            "payout.discrepancy",
         ],
     );
 }

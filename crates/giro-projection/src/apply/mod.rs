@@ -12,6 +12,7 @@ mod beneficiaries;
 mod charges;
 mod ledger;
 mod payouts;
+mod reported;
 mod timeline;
 
 #[cfg(test)]
@@ -74,6 +75,7 @@ impl<'a> ByKind<'a> {
     async fn write_rows(&self, tx: &mut Transaction<'_, Postgres>) -> Result<(), Error> {
         ledger::apply(tx, &self.payouts).await?; // first: it reads the payouts rows before the batch
         payouts::apply(tx, &self.payouts).await?;
+        reported::apply(tx, &self.payouts).await?; // after: it updates the rows payouts made
         charges::apply(tx, &self.charges).await?;
         beneficiaries::apply(tx, &self.beneficiaries).await
     }

@@ -29,6 +29,14 @@ pub(crate) struct PayoutView {
     pub status_since: DateTime<Utc>,
     pub terminal_at: Option<DateTime<Utc>>,
     pub version: i64,
+    /// What the provider reported on the current attempt: the amount and currency it says it
+    /// moved, its fee, when it says it completed (as it wrote it) and the bank or wallet
+    /// network's reference.
+    pub reported_amount: Option<Decimal>,
+    pub reported_currency: Option<String>,
+    pub fee: Option<Decimal>,
+    pub provider_completed_at: Option<String>,
+    pub channel_ref: Option<String>,
 }
 
 impl Keyed for PayoutView {

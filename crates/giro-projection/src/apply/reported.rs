@@ -1,0 +1,206 @@
+//! What providers report, beside the order's own figures: the `payouts` columns of reported
+//! amount, currency, fee, completion time and channel reference, and the `exceptions` a report
+//! raises (a report about another attempt, a difference from the order). Runs after
+//! `payouts::apply` in the same transaction, so the rows of orders created in the batch exist.
+//! Events arrive once each, in stream order (the checkpoint sees to that); within a batch the
+//! latest report stating a fact wins, and an exception is keyed by its event, so applying a batch
+//! again inserts nothing.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use giro_domain::payout::{Discrepancy, PayoutEvent, Unmatched, UnmatchedReport};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::db::bigint;
+use crate::decode::{Decoded, Known};
+use crate::error::Error;
+
+/// The facts the latest reports of one order stated; `None` keeps the stored value.
+#[derive(Default)]
+struct Facts {
+    amount: Option<Decimal>,
+    currency: Option<String>,
+    fee: Option<Decimal>,
+    completed_at: Option<String>,
+    channel_ref: Option<String>,
+}
+
+/// One exception to insert.
+struct Raised {
+    order_id: Uuid,
+    version: u64,
+    kind: &'static str,
+    reason: String,
+    detail: Value,
+    at: DateTime<Utc>,
+}
+
+/// The exception an unmatched report raises.
+fn unmatched(u: &UnmatchedReport) -> (&'static str, String) {
+    let r = &u.report;
+    let named = r
+        .attempt
+        .map_or_else(|| "no attempt".to_string(), |a| format!("attempt {a}"));
+    let reference = r.provider_ref.as_deref().unwrap_or("no reference");
+    let about = match u.reason {
+        Unmatched::NeverMade => format!("{named}, which Giro never made"),
+        Unmatched::Superseded => format!("{named}, which attempt {} replaced", u.current_attempt),
+        Unmatched::OtherReference => {
+            format!("the current attempt under another reference ({reference})")
+        }
+    };
+    if u.possible_double_payment {
+        (
+            "possible_double_payment",
+            format!(
+                "the provider reports {} for {about}: the beneficiary may have been paid twice",
+                r.raw_status
+            ),
+        )
+    } else {
+        (
+            "report_unmatched",
+            format!("the provider reports {} for {about}", r.raw_status),
+        )
+    }
+}
+
+/// The exception a discrepancy raises.
+fn discrepancy(d: &Discrepancy) -> String {
+    let field = serde_json::to_value(d.field)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let source = serde_json::to_value(d.source)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    format!(
+        "the provider's {source} says {field} {}, the order {} ({})",
+        d.reported, d.expected, d.reference
+    )
+}
+
+pub(crate) async fn apply(
+    tx: &mut Transaction<'_, Postgres>,
+    events: &[&Decoded],
+) -> Result<(), Error> {
+    let mut facts: HashMap<Uuid, Facts> = HashMap::new();
+    let mut raised = Vec::new();
+    for e in events {
+        let Some(Known::Payout(event)) = &e.event else {
+            continue;
+        };
+        match event {
+            PayoutEvent::ProviderStatus(r) => {
+                let f = facts.entry(e.order_id).or_default();
+                if let Some(amount) = &r.amount {
+                    f.amount = Some(amount.amount);
+                    f.currency.clone_from(&amount.currency);
+                }
+                f.fee = r.fee.or(f.fee);
+                if r.completed_at.is_some() {
+                    f.completed_at.clone_from(&r.completed_at);
+                }
+                if r.channel_ref.is_some() {
+                    f.channel_ref.clone_from(&r.channel_ref);
+                }
+            }
+            PayoutEvent::Succeeded(s) if s.fee.is_some() => {
+                facts.entry(e.order_id).or_default().fee = s.fee;
+            }
+            PayoutEvent::ReportUnmatched(u) => {
+                let (kind, reason) = unmatched(u);
+                raised.push(Raised {
+                    order_id: e.order_id,
+                    version: e.version,
+                    kind,
+                    reason,
+                    detail: e.data.clone(),
+                    at: e.at,
+                });
+            }
+            PayoutEvent::Discrepancy(d) => raised.push(Raised {
+                order_id: e.order_id,
+                version: e.version,
+                kind: "discrepancy",
+                reason: discrepancy(d),
+                detail: e.data.clone(),
+                at: e.at,
+            }),
+            _ => {}
+        }
+    }
+    update_facts(tx, &facts).await?;
+    insert_exceptions(tx, &raised).await
+}
+
+async fn update_facts(
+    tx: &mut Transaction<'_, Postgres>,
+    facts: &HashMap<Uuid, Facts>,
+) -> Result<(), Error> {
+    if facts.is_empty() {
+        return Ok(());
+    }
+    let all: Vec<(&Uuid, &Facts)> = facts.iter().collect();
+    sqlx::query(
+        "UPDATE payouts AS p SET \
+         reported_amount = COALESCE(u.amount, p.reported_amount), \
+         reported_currency = CASE WHEN u.amount IS NULL THEN p.reported_currency \
+                                  ELSE u.currency END, \
+         fee = COALESCE(u.fee, p.fee), \
+         provider_completed_at = COALESCE(u.completed_at, p.provider_completed_at), \
+         channel_ref = COALESCE(u.channel_ref, p.channel_ref) \
+         FROM UNNEST($1::uuid[], $2::numeric[], $3::text[], $4::numeric[], $5::text[], \
+         $6::text[]) AS u(order_id, amount, currency, fee, completed_at, channel_ref) \
+         WHERE p.order_id = u.order_id",
+    )
+    .bind(all.iter().map(|(id, _)| **id).collect::<Vec<_>>())
+    .bind(all.iter().map(|(_, f)| f.amount).collect::<Vec<_>>())
+    .bind(
+        all.iter()
+            .map(|(_, f)| f.currency.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(all.iter().map(|(_, f)| f.fee).collect::<Vec<_>>())
+    .bind(
+        all.iter()
+            .map(|(_, f)| f.completed_at.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        all.iter()
+            .map(|(_, f)| f.channel_ref.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_exceptions(
+    tx: &mut Transaction<'_, Postgres>,
+    raised: &[Raised],
+) -> Result<(), Error> {
+    if raised.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO exceptions (order_id, version, kind, reason, detail, raised_at) \
+         SELECT * FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::jsonb[], \
+         $6::timestamptz[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(raised.iter().map(|r| r.order_id).collect::<Vec<_>>())
+    .bind(raised.iter().map(|r| bigint(r.version)).collect::<Vec<_>>())
+    .bind(raised.iter().map(|r| r.kind).collect::<Vec<_>>())
+    .bind(raised.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>())
+    .bind(raised.iter().map(|r| &r.detail).collect::<Vec<_>>())
+    .bind(raised.iter().map(|r| r.at).collect::<Vec<_>>())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
