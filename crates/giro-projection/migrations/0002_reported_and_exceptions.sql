@@ -1,9 +1,11 @@
 -- What providers report about a payout (issue #17), kept beside the order's own figures, and the
 -- exceptions a person must look at.
 
--- The latest report on the payout's current attempt that stated each fact. `provider_completed_at`
+-- The latest report on the payout's current attempt that stated each fact; `provider_status` is
+-- that report's status word as the provider wrote it. `provider_completed_at`
 -- is the provider's text (Cashy writes `yyyy-MM-dd HH:mm:ss` in a time zone it does not state).
 ALTER TABLE payouts
+    ADD COLUMN provider_status       text,
     ADD COLUMN reported_amount       numeric,
     ADD COLUMN reported_currency     text,
     ADD COLUMN fee                   numeric,

@@ -18,6 +18,7 @@ mod http;
 mod metrics;
 mod projector;
 mod read;
+pub mod reconcile;
 mod rebuild;
 mod service;
 mod source;

@@ -87,27 +87,38 @@ pub async fn run(args: &ListArgs) -> ExitCode {
 
 /// The page's body, or why there is none.
 async fn fetch(args: &ListArgs) -> Result<String, String> {
+    call(&args.api, args.timeout, |http, base| {
+        http.get(format!("{base}/v1/payouts")).query(&args.query())
+    })
+    .await
+}
+
+/// Sends the request `build` makes (from a client and the API's base URL without a trailing
+/// slash) to the query API at `api`: the answer's body when it succeeded, else why not, with the
+/// API's error code and message.
+pub(crate) async fn call(
+    api: &str,
+    timeout: Duration,
+    build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+) -> Result<String, String> {
     // reqwest is built with `rustls-no-provider`: the process picks the crypto provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
-        .timeout(args.timeout)
+        .timeout(timeout)
         .build()
         .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
-    let url = format!("{}/v1/payouts", args.api.trim_end_matches('/'));
-    let response = http
-        .get(&url)
-        .query(&args.query())
+    let response = build(&http, api.trim_end_matches('/'))
         .send()
         .await
         .map_err(|e| {
             format!(
-                "cannot reach the query API at {}: {} (is `giro up` or `giro projection` \
+                "cannot reach the query API at {api}: {} (is `giro up` or `giro projection` \
                  running? set --api or GIRO_API_URL)",
-                args.api,
                 error_chain(&e)
             )
         })?;
     let status = response.status();
+    let url = response.url().to_string();
     let body = response
         .text()
         .await

@@ -295,6 +295,7 @@ pub struct UnmatchedReport {
 pub enum DiscrepancyField {
     Amount,
     Currency,
+    Fee,
     Status,
 }
 

@@ -22,6 +22,7 @@ use crate::error::Error;
 /// The facts the latest reports of one order stated; `None` keeps the stored value.
 #[derive(Default)]
 struct Facts {
+    status: Option<String>,
     amount: Option<Decimal>,
     currency: Option<String>,
     fee: Option<Decimal>,
@@ -98,6 +99,7 @@ pub(crate) async fn apply(
         match event {
             PayoutEvent::ProviderStatus(r) => {
                 let f = facts.entry(e.order_id).or_default();
+                f.status = Some(r.raw_status.clone());
                 if let Some(amount) = &r.amount {
                     f.amount = Some(amount.amount);
                     f.currency.clone_from(&amount.currency);
@@ -149,6 +151,7 @@ async fn update_facts(
     let all: Vec<(&Uuid, &Facts)> = facts.iter().collect();
     sqlx::query(
         "UPDATE payouts AS p SET \
+         provider_status = COALESCE(u.status, p.provider_status), \
          reported_amount = COALESCE(u.amount, p.reported_amount), \
          reported_currency = CASE WHEN u.amount IS NULL THEN p.reported_currency \
                                   ELSE u.currency END, \
@@ -156,7 +159,8 @@ async fn update_facts(
          provider_completed_at = COALESCE(u.completed_at, p.provider_completed_at), \
          channel_ref = COALESCE(u.channel_ref, p.channel_ref) \
          FROM UNNEST($1::uuid[], $2::numeric[], $3::text[], $4::numeric[], $5::text[], \
-         $6::text[]) AS u(order_id, amount, currency, fee, completed_at, channel_ref) \
+         $6::text[], $7::text[]) \
+         AS u(order_id, amount, currency, fee, completed_at, channel_ref, status) \
          WHERE p.order_id = u.order_id",
     )
     .bind(all.iter().map(|(id, _)| **id).collect::<Vec<_>>())
@@ -177,6 +181,7 @@ async fn update_facts(
             .map(|(_, f)| f.channel_ref.as_deref())
             .collect::<Vec<_>>(),
     )
+    .bind(all.iter().map(|(_, f)| f.status.as_deref()).collect::<Vec<_>>())
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -6,6 +6,7 @@ mod dashboard;
 mod error;
 mod html;
 mod ledger;
+mod money;
 mod ops;
 mod order_page;
 mod params;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 
 use async_nats::jetstream;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use sqlx::PgPool;
 
 use crate::config::ProjectionConfig;
@@ -48,6 +49,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/v1/stats", get(api::stats))
         .nest("/v1/ledger", ledger::routes())
+        .route("/v1/exceptions", get(money::exceptions))
+        .route("/v1/settlement", get(money::settlement))
+        .route("/v1/reconcile", post(money::reconcile_statement))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

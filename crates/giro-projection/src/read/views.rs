@@ -29,9 +29,10 @@ pub(crate) struct PayoutView {
     pub status_since: DateTime<Utc>,
     pub terminal_at: Option<DateTime<Utc>>,
     pub version: i64,
-    /// What the provider reported on the current attempt: the amount and currency it says it
+    /// What the provider reported on the current attempt: its status word, the amount and currency it says it
     /// moved, its fee, when it says it completed (as it wrote it) and the bank or wallet
     /// network's reference.
+    pub provider_status: Option<String>,
     pub reported_amount: Option<Decimal>,
     pub reported_currency: Option<String>,
     pub fee: Option<Decimal>,

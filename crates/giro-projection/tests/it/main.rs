@@ -7,5 +7,6 @@ mod dashboard;
 mod exactly_once;
 mod ledger;
 mod masking;
+mod money;
 mod rebuild;
 mod status_paths;
