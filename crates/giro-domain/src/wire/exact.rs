@@ -262,3 +262,90 @@ fn check_number(token: &str, path: &str) -> Result<(), Rejection> {
         ),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(text: &str) -> Rejection {
+        check(text.as_bytes()).expect_err(text)
+    }
+
+    #[test]
+    fn numbers_are_checked_against_their_text() {
+        for exact in [
+            r#"{"amount": 500000}"#,
+            r#"{"amount": 500000.00}"#,
+            r#"{"amount": 150.10, "n": -3, "f": 0.1, "big": 18446744073709551615}"#,
+            r#"{"amount": 10000000000000000000000}"#,
+            r#"{"a": [1, 2.5, {"b": [true, null, "x\"y,]}"]}]}"#,
+        ] {
+            assert_eq!(check(exact.as_bytes()), Ok(()), "{exact}");
+        }
+        let r = refused(r#"{"a": [1, {"b": [0, 2.000000000000000001]}]}"#);
+        assert_eq!(
+            (r.code, r.field.as_deref()),
+            (ErrorCode::InvalidField, Some("a[1].b[1]"))
+        );
+        let r = refused(r#"{"x": {"amount": 1e2}}"#);
+        assert_eq!(
+            (r.code, r.field.as_deref()),
+            (ErrorCode::InvalidField, Some("x.amount"))
+        );
+        let r = refused(r#"{"amount": 1.0000000000000000000000000000001}"#);
+        assert_eq!(
+            (r.code, r.field.as_deref()),
+            (ErrorCode::InvalidAmountPrecision, Some("amount"))
+        );
+        assert!(r.message.contains("31 decimal places"), "{r}");
+    }
+
+    #[test]
+    fn keys_are_compared_decoded() {
+        let r = refused(r#"{"b": {"a": 1, "\u0061": 2}}"#);
+        assert_eq!(
+            (r.code, r.field.as_deref()),
+            (ErrorCode::InvalidField, Some("b.a"))
+        );
+        assert_eq!(
+            check(br#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}"#),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn number_decimal_is_the_value_serde_json_holds() {
+        for (text, value) in [
+            ("500000", "500000"),
+            ("150.10", "150.1"),
+            ("1e22", "10000000000000000000000"),
+            ("-7", "-7"),
+            ("0.000001", "0.000001"),
+        ] {
+            let n: Number = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                number_decimal(&n),
+                Some(Decimal::from_str_exact(value).unwrap()),
+                "{text}"
+            );
+        }
+        let huge: Number = serde_json::from_str("1e300").unwrap();
+        assert_eq!(number_decimal(&huge), None);
+    }
+
+    #[test]
+    fn unreadable_text_is_invalid_json_never_a_panic() {
+        for text in [
+            "",
+            "{",
+            r#"{"a"#,
+            r#"{"a":"#,
+            "{\"a\":1,",
+            "[",
+            "{\"a\\",
+            "@",
+        ] {
+            assert_eq!(refused(text).code, ErrorCode::InvalidJson, "{text:?}");
+        }
+    }
+}
