@@ -200,3 +200,41 @@ fn keys_given_twice_and_inexact_numbers_elsewhere_are_refused() {
         "exponent in metadata",
     );
 }
+
+/// The string form gets the same codes: what no Decimal holds is refused for what is wrong with
+/// it (too large, or too many decimal places), not as malformed.
+#[test]
+fn string_amounts_beyond_a_decimal_get_the_same_codes() {
+    let mut payout_body = co_bank_body("k");
+    let mut charge = charge_body("BRL", 1);
+    for (text, code) in [
+        (
+            "99999999999999999999999999999999",
+            ErrorCode::AmountOutOfRange,
+        ),
+        (
+            "1000000000000000000000000000000",
+            ErrorCode::AmountOutOfRange,
+        ),
+        (
+            "-99999999999999999999999999999999",
+            ErrorCode::AmountOutOfRange,
+        ),
+        (
+            "500000.000000000000000000000001",
+            ErrorCode::InvalidAmountPrecision,
+        ),
+        (
+            "500000.000000000000000001",
+            ErrorCode::InvalidAmountPrecision,
+        ),
+        ("5e5", ErrorCode::InvalidField),
+    ] {
+        payout_body["amount"] = json!(text);
+        let bytes = payout_body.to_string().into_bytes();
+        refused(payout_result(&bytes), code, "amount", text);
+        charge["amount"] = json!(text);
+        let bytes = charge.to_string().into_bytes();
+        refused(charge_result(&bytes), code, "amount", text);
+    }
+}

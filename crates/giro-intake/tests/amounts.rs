@@ -195,6 +195,17 @@ async fn refund_amounts_as_json_numbers_are_exact_or_refused() {
         ("150.001", "invalid_amount_precision"),
         ("150.000000000000000001", "invalid_amount_precision"),
         ("150.01", "amount_out_of_range"),
+        // The string form gets the same codes.
+        (
+            "\"99999999999999999999999999999999\"",
+            "amount_out_of_range",
+        ),
+        (
+            "\"150.000000000000000000000000001\"",
+            "invalid_amount_precision",
+        ),
+        ("\"150.001\"", "invalid_amount_precision"),
+        ("\"5e5\"", "invalid_field"),
     ]);
     for (token, code) in cases {
         let r = client.send("cmd.charge.refund", refund(token)).await;

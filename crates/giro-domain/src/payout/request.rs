@@ -58,8 +58,12 @@ pub struct PayoutDraft {
 pub fn amount_rejection(e: AmountError) -> Rejection {
     let code = match e {
         AmountError::Malformed => ErrorCode::InvalidField,
-        AmountError::NotPositive | AmountError::OutOfRange { .. } => ErrorCode::AmountOutOfRange,
-        AmountError::Precision { .. } => ErrorCode::InvalidAmountPrecision,
+        AmountError::NotPositive | AmountError::OutOfRange { .. } | AmountError::TooLarge(_) => {
+            ErrorCode::AmountOutOfRange
+        }
+        AmountError::Precision { .. } | AmountError::TooPrecise(_) => {
+            ErrorCode::InvalidAmountPrecision
+        }
     };
     Rejection::at(code, "amount", e.to_string())
 }
@@ -71,7 +75,7 @@ pub fn parse_amount(value: &Value, currency: Currency) -> Result<Money, Rejectio
     match value {
         Value::String(text) => {
             if let Some(positive) = text.strip_prefix('-')
-                && parse_plain_decimal(positive).is_ok()
+                && !matches!(parse_plain_decimal(positive), Err(AmountError::Malformed))
             {
                 return Err(amount_rejection(AmountError::NotPositive));
             }

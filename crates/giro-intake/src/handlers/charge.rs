@@ -2,6 +2,7 @@
 
 use giro_domain::charge::{self, ChargeCommand, ChargeDecider};
 use giro_domain::money::parse_plain_decimal;
+use giro_domain::payout::amount_rejection;
 use giro_domain::{ErrorCode, EventMeta, OrderId, Rejection, wire};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -109,7 +110,7 @@ fn refund_amount(amount: Option<Value>) -> Result<Option<Decimal>, Rejection> {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(text)) => match text.strip_prefix('-') {
             Some(_) => None,
-            None => Some(parse_plain_decimal(&text).map_err(|e| invalid(e.to_string()))?),
+            None => Some(parse_plain_decimal(&text).map_err(amount_rejection)?),
         },
         Some(Value::Number(n)) => Some(wire::number_decimal(&n).ok_or_else(|| {
             Rejection::at(
