@@ -79,6 +79,12 @@ pub enum AmountError {
     Malformed,
     #[error("amount must be greater than zero")]
     NotPositive,
+    /// Well written, but with more whole digits than any amount has: no provider takes it.
+    #[error("amount {0} is beyond every provider's range")]
+    TooLarge(String),
+    /// Well written, but with more decimal places than an exact decimal holds (28 digits in all).
+    #[error("amount has {0} decimal places, more than any currency allows")]
+    TooPrecise(u32),
     #[error("{currency} allows at most {allowed} decimal places here, got {got}")]
     Precision {
         currency: Currency,
@@ -161,8 +167,10 @@ impl fmt::Display for Money {
     }
 }
 
-/// Parses `^[0-9]+(\.[0-9]+)?$` into a Decimal exactly; anything else (including `1e5`, `-1`, `.5`,
-/// numbers beyond Decimal's 28 digits) is `Malformed`.
+/// Parses `^[0-9]+(\.[0-9]+)?$` into a Decimal exactly; anything else (including `1e5`, `-1`, `.5`)
+/// is `Malformed`. A well-written number beyond Decimal's 28 digits is `TooLarge` when its whole
+/// part alone has more than 13 digits (no provider's range comes near), else `TooPrecise`: it is
+/// refused for what is wrong with it, never rounded.
 pub fn parse_plain_decimal(s: &str) -> Result<Decimal, AmountError> {
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i, Some(f)),
@@ -172,7 +180,14 @@ pub fn parse_plain_decimal(s: &str) -> Result<Decimal, AmountError> {
     if !digits(int) || frac.is_some_and(|f| !digits(f)) {
         return Err(AmountError::Malformed);
     }
-    Decimal::from_str_exact(s).map_err(|_| AmountError::Malformed)
+    Decimal::from_str_exact(s).map_err(|_| {
+        if int.trim_start_matches('0').len() > 13 {
+            AmountError::TooLarge(s.to_string())
+        } else {
+            let places = frac.unwrap_or_default().trim_end_matches('0').len();
+            AmountError::TooPrecise(u32::try_from(places).unwrap_or(u32::MAX))
+        }
+    })
 }
 
 /// What one provider accepts for one currency: an inclusive range and a number of decimal places.
@@ -230,7 +245,13 @@ mod tests {
         }
         assert_eq!(
             parse_plain_decimal("123456789012345678901234567890"),
-            Err(AmountError::Malformed)
+            Err(AmountError::TooLarge(
+                "123456789012345678901234567890".into()
+            ))
+        );
+        assert_eq!(
+            parse_plain_decimal("500000.000000000000000000000001"),
+            Err(AmountError::TooPrecise(24))
         );
     }
 

@@ -1,6 +1,12 @@
 //! Reading commands from JSON with errors that name the offending field (CONTRACT.md §1): syntax
 //! errors are `invalid_json`, absent fields `missing_field`, wrong types and unknown fields
-//! `invalid_field`, each with the field's dotted path.
+//! `invalid_field`, each with the field's dotted path. Numbers are checked against their JSON text
+//! (see [`exact`]): one that a JSON number cannot hold exactly, or one in exponent form, is refused,
+//! and so is a key given twice in one object.
+
+mod exact;
+
+pub use exact::number_decimal;
 
 use serde::de::{DeserializeOwned, Error as _, Unexpected};
 use serde::{Deserialize, Deserializer};
@@ -9,18 +15,32 @@ use sha2::{Digest, Sha256};
 
 use crate::rejection::{ErrorCode, Rejection};
 
-/// Parses a command body into a JSON object; anything else is `invalid_json`.
+/// Parses a command body into a JSON object; anything else is `invalid_json`. Every number in the
+/// returned object is exactly the number its text wrote (so [`number_decimal`] gives it back), and
+/// no object had a key twice.
 pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Rejection> {
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Object(map)) => {
+            exact::check(body)?;
+            Ok(map)
+        }
         Ok(other) => Err(Rejection::new(
             ErrorCode::InvalidJson,
             format!("the command must be a JSON object, got {}", kind_of(&other)),
         )),
-        Err(e) => Err(Rejection::new(
-            ErrorCode::InvalidJson,
-            format!("malformed JSON at line {} column {}", e.line(), e.column()),
-        )),
+        Err(e) => {
+            // A number too large even for an `f64` stops serde_json; the scan names its field.
+            if e.to_string().starts_with("number out of range")
+                && let Err(refused) = exact::check(body)
+                && refused.field.is_some()
+            {
+                return Err(refused);
+            }
+            Err(Rejection::new(
+                ErrorCode::InvalidJson,
+                format!("malformed JSON at line {} column {}", e.line(), e.column()),
+            ))
+        }
     }
 }
 

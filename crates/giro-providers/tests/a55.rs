@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use giro_domain::charge::ChargeRequested;
+use giro_domain::charge::{ChargeRequested, ReportSource};
 use giro_domain::provider::Catalog;
 use giro_domain::{Currency, Money, Secret};
 use giro_providers::a55::wire::{Charge, CreateCharge, LegacyWebhook};
@@ -351,4 +351,99 @@ fn webhook_signatures_and_bodies() {
     .unwrap();
     assert_eq!(A55Status::parse(&legacy.status), A55Status::Confirmed);
     assert!(Charge::parse(b"[]").is_err(), "an error, never a panic");
+}
+
+/// `installment_value` is the charge's total, split across installments (seed 003's example):
+/// the client sends the total, the sandbox answers it as `local_currency` with the installments
+/// adding up to it, the report carries it, and a refund above it is refused.
+#[tokio::test]
+async fn installment_value_is_the_total_split_across_installments() {
+    let sandbox = sandbox(|_| {}).await;
+    let client = client(&sandbox);
+    let mut request = charge("150.00", "BRL", "credit_card");
+    request.installment_count = 3;
+    let body = serde_json::to_value(CreateCharge::new(&config("http://x"), "h", &request).unwrap())
+        .unwrap();
+    assert_eq!(
+        (&body["installment_value"], &body["installment_count"]),
+        (&json!(150), &json!(3))
+    );
+    let created = client.create_charge(&handle(), &request).await.unwrap();
+    assert_eq!(created.local_currency, Some(request.total()));
+    let parts: Vec<Decimal> = created
+        .installments
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|i| i.local_currency.unwrap())
+        .collect();
+    assert_eq!(parts, vec![Decimal::new(5000, 2); 3]);
+    let paid = settle(&client, &created.charge_uuid, A55Status::Paid).await;
+    let report = paid.report(ReportSource::Poll);
+    assert_eq!(report.amount, Some(request.total()), "{report:?}");
+
+    let above = client
+        .refund(&created.charge_uuid, Some(Decimal::new(15001, 2)), None)
+        .await;
+    assert!(
+        matches!(above, Err(A55Error::Refused { status: 400, .. })),
+        "{above:?}"
+    );
+    let all = client
+        .refund(&created.charge_uuid, Some(request.total()), None)
+        .await
+        .unwrap();
+    assert_eq!(all.status(), A55Status::Refunded);
+    // A refund report is about the money taken back, not the total charged.
+    assert_eq!(all.report(ReportSource::Poll).amount, None);
+}
+
+#[tokio::test]
+async fn a_total_that_does_not_split_evenly_is_refused_before_sending() {
+    let sandbox = sandbox(|_| {}).await;
+    let client = client(&sandbox);
+    for (amount, currency, count) in [("100.00", "BRL", 3), ("1001", "COP", 2)] {
+        let mut request = charge(amount, currency, "credit_card");
+        request.installment_count = count;
+        match client.create_charge(&handle(), &request).await {
+            Err(A55Error::Invalid(u)) => assert_eq!(u.field, "installment_count", "{u}"),
+            other => panic!("{amount} {currency} / {count}: {other:?}"),
+        }
+    }
+    assert!(
+        sandbox.registry().handles(Some("a55")).is_empty(),
+        "nothing reached A55"
+    );
+}
+
+/// The other reading (A55 charging `installment_value` per installment) shows as a
+/// `local_currency` of value × count; the report carries it so the domain never records the
+/// charge as paid at Giro's amount.
+#[test]
+fn a_per_installment_answer_reports_what_was_charged() {
+    let request = {
+        let mut r = charge("150.00", "BRL", "credit_card");
+        r.installment_count = 3;
+        r
+    };
+    let answer = json!({
+        "charge_uuid": "51dcca6e-7310-4b73-a94c-90835408f2ff", "local_currency": 450.00,
+        "currency": "BRL", "type": "credit_card", "status": "confirmed", "installment_count": 3,
+        "installments": [
+            {"local_currency": 150.00, "currency": "BRL", "status": "confirmed", "installment_number": 1},
+            {"local_currency": 150.00, "currency": "BRL", "status": "confirmed", "installment_number": 2},
+            {"local_currency": 150.00, "currency": "BRL", "status": "confirmed", "installment_number": 3}
+        ]
+    });
+    let charge = Charge::parse(answer.to_string().as_bytes()).unwrap();
+    let report = charge.report(ReportSource::Webhook);
+    assert_eq!(report.amount, Some(Decimal::new(450, 0)));
+    assert_ne!(report.amount, Some(request.total()));
+    // The seed's own example, read as the total, is the charge being paid at its amount.
+    let seed = json!({"charge_uuid": "c", "local_currency": 150.00, "currency": "BRL",
+                      "status": "confirmed", "installment_count": 3});
+    let report = Charge::parse(seed.to_string().as_bytes())
+        .unwrap()
+        .report(ReportSource::Webhook);
+    assert_eq!(report.amount, Some(request.total()));
 }

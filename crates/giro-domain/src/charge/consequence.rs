@@ -42,6 +42,9 @@ fn consequence(c: &Charge, status: ChargeStatus, report: &ChargeReport) -> Optio
         raw_status: report.raw_status.clone(),
         reason: report.reason.clone(),
     };
+    if let Some(event) = charged_another_amount(c, status, report) {
+        return event;
+    }
     let event = match report.outcome {
         O::Pending | O::RefundFailed | O::Unknown => return None,
         O::Authorized if status.is_at_provider() => ChargeEvent::Authorized(reported()),
@@ -72,6 +75,38 @@ fn consequence(c: &Charge, status: ChargeStatus, report: &ChargeReport) -> Optio
     };
     fits(status, &event).then_some(event)
 }
+
+/// A report that the payer was authorised or charged an amount other than the charge's total: the
+/// provider read the amount as each installment's (total × count) or otherwise charged something
+/// Giro did not ask for. It is never taken as the charge being paid at Giro's amount: a charge
+/// the provider still has fails with `amount_mismatch`, naming `local_currency`; any other is left
+/// as it is (the report itself is recorded, with its amount). `None` when the report is not such.
+fn charged_another_amount(
+    c: &Charge,
+    status: ChargeStatus,
+    report: &ChargeReport,
+) -> Option<Option<ChargeEvent>> {
+    use ChargeOutcome as O;
+    let charged = report.amount?;
+    let total = c.request.total();
+    if !matches!(report.outcome, O::Authorized | O::Confirmed | O::Paid) || charged == total {
+        return None;
+    }
+    let currency = c.request.money.currency();
+    let failed = ChargeEvent::Failed(Failure {
+        code: AMOUNT_MISMATCH.to_string(),
+        message: format!(
+            "local_currency: the provider reports {charged} {currency} {} for a charge of \
+             {total} {currency} in all (sent as installment_value with installment_count {}); \
+             not recorded as {}",
+            report.raw_status, c.request.installment_count, report.raw_status
+        ),
+    });
+    Some((status.is_at_provider() && fits(status, &failed)).then_some(failed))
+}
+
+/// The failure code of a charge the provider reports at an amount other than its total.
+pub const AMOUNT_MISMATCH: &str = "amount_mismatch";
 
 /// A refund report: the amount the provider names, else the one asked for, else the whole rest;
 /// never more than is still charged.

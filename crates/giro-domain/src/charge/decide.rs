@@ -214,10 +214,8 @@ fn refund(
                 "amount",
                 format!(
                     "a refund of {a} {currency} exceeds the {rest} {currency} still refundable of \
-                     {} {currency} charged ({} × {})",
+                     the {} {currency} charged in all",
                     c.request.total(),
-                    c.request.money.amount(),
-                    c.request.installment_count
                 ),
             ));
         }

@@ -16,6 +16,7 @@ mod state;
 mod status;
 mod upcast;
 
+pub use consequence::AMOUNT_MISMATCH;
 pub use decide::{ChargeCommand, decide};
 pub use event::*;
 pub use order::*;

@@ -89,7 +89,9 @@ pub struct ChargeRequested {
     pub idempotency_key: IdempotencyKey,
     pub fingerprint: String,
     pub provider: ProviderId,
-    /// The amount of each installment.
+    /// The charge's total: what the payer is charged in all, split by the provider into
+    /// `installment_count` equal installments (A55's `installment_value`, read as its seed page's
+    /// example does: 150.00 in 3 installments is three of 50.00).
     #[serde(flatten)]
     pub money: Money,
     pub installment_count: u32,
@@ -110,9 +112,9 @@ pub struct ChargeRequested {
 }
 
 impl ChargeRequested {
-    /// What the payer is charged in all: the installment amount times the installment count. The
-    /// ceiling of every refund.
+    /// What the payer is charged in all: the charge's amount, whatever the installments. The
+    /// amount a provider must report as charged, and the ceiling of every refund.
     pub fn total(&self) -> Decimal {
-        self.money.amount() * Decimal::from(self.installment_count)
+        self.money.amount()
     }
 }

@@ -64,7 +64,9 @@ pub struct ChargeReport {
     pub charge_uuid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The amount a refund or chargeback report is about, when the provider says.
+    /// The amount the report is about, when the provider says: for a refund or chargeback the
+    /// amount taken back; for an authorisation, confirmation or payment the total charged (A55's
+    /// `local_currency`), which must be the charge's total or the report is not acted on as one.
     #[cfg_attr(
         feature = "schema",
         schemars(with = "Option<crate::schema::AmountString>")

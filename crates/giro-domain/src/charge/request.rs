@@ -1,13 +1,14 @@
 //! Reading `giro.cmd.charge.create` into a validated command.
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ChargeMethod, ChargeRequested, Payer, Subscription};
 use crate::checks;
 use crate::ids::{OrderId, OrderKind, ProviderId};
-use crate::money::{Currency, Money};
+use crate::money::{AmountRule, Currency, Money};
 use crate::payout::{
     amount_rejection, parse_amount, parse_currency, parse_external_id, parse_key, parse_metadata,
     parse_provider,
@@ -27,6 +28,11 @@ const CARD_FIELDS: &[&str] = &[
     "cvv",
     "pan",
 ];
+
+/// Fields that could only mean an amount per installment. A charge's `amount` is its total, split
+/// by the provider into `installment_count` installments; a per-installment value is refused, not
+/// multiplied.
+const PER_INSTALLMENT_FIELDS: &[&str] = &["installment_value", "installment_amount"];
 
 /// A validated charge creation.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,18 +95,20 @@ pub fn parse_create(body: &[u8], catalog: &Catalog) -> Result<CreateCharge, Reje
     refuse_card_data(&object)?;
     let canonical = wire::fingerprint(&object);
     wire::object_at(&object, "payer")?;
+    refuse_per_installment(&object)?;
     let input: Input = wire::typed(object, "")?;
     let idempotency_key = parse_key(input.idempotency_key)?;
     let currency = parse_currency(&input.currency)?;
     let money = parse_amount(&input.amount, currency)?;
     let named = parse_provider(input.provider)?;
-    let profile = route(catalog, named.as_ref(), currency, &money)?;
+    let (profile, rule) = route(catalog, named.as_ref(), currency, &money)?;
     check_details(
         input.installment_count,
         &input.payer,
         &input.description,
         input.redirect_url.as_deref(),
     )?;
+    check_split(&money, input.installment_count, rule.scale)?;
     let requested = ChargeRequested {
         fingerprint: wire::fingerprint(&json!({"request": canonical})),
         idempotency_key,
@@ -136,14 +144,54 @@ fn refuse_card_data(object: &Value) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// Refuses a per-installment amount field, naming it.
+fn refuse_per_installment(object: &Value) -> Result<(), Rejection> {
+    match PER_INSTALLMENT_FIELDS
+        .iter()
+        .find(|f| object.get(**f).is_some())
+    {
+        Some(field) => Err(Rejection::at(
+            ErrorCode::InvalidField,
+            *field,
+            "a charge is given by its total in `amount`, which the provider splits into \
+             `installment_count` installments; an amount per installment is not accepted",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a total that does not split into `count` equal installments at the provider's
+/// precision (`scale` decimal places): A55 documents no rule for the remainder (its example splits
+/// 150.00 into three of 50.00), and Giro does not let a provider round an amount.
+fn check_split(money: &Money, count: u32, scale: u32) -> Result<(), Rejection> {
+    if count <= 1 {
+        return Ok(());
+    }
+    let units = money.amount() * Decimal::from(10u64.pow(scale.min(9)));
+    if (units % Decimal::from(count)).is_zero() {
+        return Ok(());
+    }
+    let currency = money.currency();
+    Err(Rejection::at(
+        ErrorCode::InvalidField,
+        "installment_count",
+        format!(
+            "{} {currency} does not split into {count} equal installments of at most {scale} \
+             decimal places; send a total that does, or another installment_count",
+            money.amount(),
+        ),
+    ))
+}
+
 /// The provider instance that takes the charge: the one `named`, or the first A55 instance that
-/// takes charges in the amount's currency; and the amount within its rule for that currency.
+/// takes charges in the amount's currency; and the amount within its rule for that currency,
+/// which is returned with it.
 fn route<'c>(
     catalog: &'c Catalog,
     named: Option<&ProviderId>,
     currency: Currency,
     money: &Money,
-) -> Result<&'c ProviderProfile, Rejection> {
+) -> Result<(&'c ProviderProfile, &'c AmountRule), Rejection> {
     let profile = match named {
         Some(id) => catalog.provider(id).ok_or_else(|| {
             Rejection::at(
@@ -176,7 +224,7 @@ fn route<'c>(
             )
         })?;
     rule.check(money).map_err(amount_rejection)?;
-    Ok(profile)
+    Ok((profile, rule))
 }
 
 /// The rules of a charge's other fields: installments, the payer's details, the description and

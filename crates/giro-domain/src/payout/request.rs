@@ -58,31 +58,43 @@ pub struct PayoutDraft {
 pub fn amount_rejection(e: AmountError) -> Rejection {
     let code = match e {
         AmountError::Malformed => ErrorCode::InvalidField,
-        AmountError::NotPositive | AmountError::OutOfRange { .. } => ErrorCode::AmountOutOfRange,
-        AmountError::Precision { .. } => ErrorCode::InvalidAmountPrecision,
+        AmountError::NotPositive | AmountError::OutOfRange { .. } | AmountError::TooLarge(_) => {
+            ErrorCode::AmountOutOfRange
+        }
+        AmountError::Precision { .. } | AmountError::TooPrecise(_) => {
+            ErrorCode::InvalidAmountPrecision
+        }
     };
     Rejection::at(code, "amount", e.to_string())
 }
 
-/// Reads an amount given as a decimal string or a JSON number; never through a float.
+/// Reads an amount given as a decimal string or a JSON number; never through a float. A JSON number
+/// must come from [`wire::parse_object`], which has already refused every number whose text a
+/// JSON number does not hold exactly (and every exponent form), so its value here is its text.
 pub fn parse_amount(value: &Value, currency: Currency) -> Result<Money, Rejection> {
-    let text = match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => {
-            return Err(Rejection::at(
-                ErrorCode::InvalidField,
-                "amount",
-                "must be a decimal string like \"500000\" (a JSON number is accepted too)",
-            ));
+    match value {
+        Value::String(text) => {
+            if let Some(positive) = text.strip_prefix('-')
+                && !matches!(parse_plain_decimal(positive), Err(AmountError::Malformed))
+            {
+                return Err(amount_rejection(AmountError::NotPositive));
+            }
+            Money::parse(text, currency).map_err(amount_rejection)
         }
-    };
-    if let Some(positive) = text.strip_prefix('-')
-        && parse_plain_decimal(positive).is_ok()
-    {
-        return Err(amount_rejection(AmountError::NotPositive));
+        Value::Number(n) => match wire::number_decimal(n) {
+            Some(amount) => Money::new(amount, currency).map_err(amount_rejection),
+            None => Err(Rejection::at(
+                ErrorCode::AmountOutOfRange,
+                "amount",
+                format!("{n} is beyond every provider's range"),
+            )),
+        },
+        _ => Err(Rejection::at(
+            ErrorCode::InvalidField,
+            "amount",
+            "must be a decimal string like \"500000\" (a JSON number is accepted too)",
+        )),
     }
-    Money::parse(&text, currency).map_err(amount_rejection)
 }
 
 pub(crate) fn parse_currency(code: &str) -> Result<Currency, Rejection> {

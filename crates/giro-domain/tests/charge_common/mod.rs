@@ -22,7 +22,7 @@ pub fn now() -> DateTime<Utc> {
 
 pub fn create(key: &str) -> CreateCharge {
     let body = json!({
-        "idempotency_key": key, "provider": "a55", "amount": "150.00", "installment_count": 3,
+        "idempotency_key": key, "provider": "a55", "amount": "450.00", "installment_count": 3,
         "currency": "BRL", "method": "credit_card",
         "payer": {"name": "Zhang Wei", "email": "zhangwei@example.com", "tax_id": "123.456.789-09",
                   "phone": "+5511999999999",

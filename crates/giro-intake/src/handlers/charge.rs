@@ -1,7 +1,10 @@
 //! `giro.cmd.charge.create`, `giro.cmd.charge.cancel` and `giro.cmd.charge.refund`.
 
 use giro_domain::charge::{self, ChargeCommand, ChargeDecider};
+use giro_domain::money::parse_plain_decimal;
+use giro_domain::payout::amount_rejection;
 use giro_domain::{ErrorCode, EventMeta, OrderId, Rejection, wire};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -91,36 +94,43 @@ pub(super) async fn refund_charge(
         .order_id
         .parse()
         .map_err(|_| Rejection::at(ErrorCode::InvalidField, "order_id", "must be a UUID"))?;
+    let amount = refund_amount(r.amount)?;
+    let command = ChargeCommand::Refund {
+        amount,
+        reason: r.reason,
+    };
+    on_charge(intake, id, command, meta).await
+}
+
+/// The refund's amount: a decimal string or a JSON number (exact, as [`wire::parse_object`]
+/// guarantees), greater than zero; its precision and ceiling are the charge's to check.
+fn refund_amount(amount: Option<Value>) -> Result<Option<Decimal>, Rejection> {
     let invalid = |why: String| Rejection::at(ErrorCode::InvalidField, "amount", why);
-    let amount = match r.amount {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(text),
-        Some(Value::Number(n)) => Some(n.to_string()),
+    let amount = match amount {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(text)) => match text.strip_prefix('-') {
+            Some(_) => None,
+            None => Some(parse_plain_decimal(&text).map_err(amount_rejection)?),
+        },
+        Some(Value::Number(n)) => Some(wire::number_decimal(&n).ok_or_else(|| {
+            Rejection::at(
+                ErrorCode::AmountOutOfRange,
+                "amount",
+                format!("{n} is beyond every provider's range"),
+            )
+        })?),
         Some(_) => {
             return Err(invalid(
                 "must be a decimal string like \"50.00\" (a JSON number is accepted too)".into(),
             ));
         }
     };
-    let amount = match amount {
-        None => None,
-        Some(text) => match text.strip_prefix('-') {
-            Some(_) => {
-                return Err(Rejection::at(
-                    ErrorCode::AmountOutOfRange,
-                    "amount",
-                    "must be positive",
-                ));
-            }
-            None => Some(
-                giro_domain::money::parse_plain_decimal(&text)
-                    .map_err(|e| invalid(e.to_string()))?,
-            ),
-        },
-    };
-    let command = ChargeCommand::Refund {
-        amount,
-        reason: r.reason,
-    };
-    on_charge(intake, id, command, meta).await
+    match amount {
+        Some(a) if a > Decimal::ZERO => Ok(Some(a)),
+        _ => Err(Rejection::at(
+            ErrorCode::AmountOutOfRange,
+            "amount",
+            "must be greater than zero",
+        )),
+    }
 }

@@ -79,7 +79,9 @@ pub struct ChargeCreate {
     /// A configured provider instance (`a55`); without it, the A55 instance taking the currency.
     #[serde(default)]
     pub provider: Option<ProviderId>,
-    /// The amount of each installment.
+    /// The charge's total, which the provider splits into `installment_count` equal installments
+    /// (150.00 in 3 is three of 50.00); a total that does not split evenly at the provider's
+    /// precision is refused naming `installment_count`.
     pub amount: AmountInput,
     #[schemars(range(min = 1, max = 24))]
     pub installment_count: u32,

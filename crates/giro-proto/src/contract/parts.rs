@@ -34,7 +34,7 @@ impl JsonSchema for AmountInput {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A positive decimal amount: a string like \"500000\" or \"150.25\" (preferred), or a JSON number. Precision and range are checked per currency and provider.",
+            "description": "A positive decimal amount: a string like \"500000\" or \"150.25\" (preferred), or a JSON number in plain digits. A JSON number in exponent form (5e5) is refused (invalid_field), and so is one a JSON number cannot hold exactly (500000.000000000000000001: invalid_amount_precision, or amount_out_of_range when too large): amounts are refused, never rounded. Precision and range are checked per currency and provider.",
             "oneOf": [
                 {"type": "string", "pattern": AMOUNT_PATTERN},
                 {"type": "number", "exclusiveMinimum": 0}

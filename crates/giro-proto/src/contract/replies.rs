@@ -106,7 +106,7 @@ pub struct PayoutSummary {
 #[schemars(deny_unknown_fields)]
 pub struct ChargeSummary {
     pub provider: ProviderId,
-    /// The amount of each installment.
+    /// The charge's total, split by the provider into `installment_count` installments.
     #[schemars(with = "AmountString")]
     pub amount: String,
     pub currency: Currency,

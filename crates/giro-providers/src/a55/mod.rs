@@ -4,6 +4,27 @@
 //! cancel) as typed calls and is the [`crate::ChargeProvider`] the charge executor drives. The submission handle is sent as
 //! `reference_external_id`; A55 has no idempotency key, so a creation whose answer was lost is
 //! recognised by its webhook, never resent blindly.
+//!
+//! # `installment_value` is the charge's total
+//!
+//! Seed 003 contradicts itself: its field table calls `installment_value` "the amount of each
+//! installment", while its example sends `installment_value: 150.00` with `installment_count: 3`
+//! and gets back `local_currency: 150.00` with three installments of 50.00. The example is the
+//! tie breaker: Giro sends the charge's total as `installment_value` and A55 splits it. The
+//! domain (`ChargeRequested::total`), this client and the sandbox share that one reading: the
+//! charge's amount, the amount a report must show as charged, and the refund ceiling are all the
+//! total, never value × count. The other reading is refused, never paid:
+//!
+//! - a report (answer, poll or webhook) that shows the payer authorised or charged a
+//!   `local_currency` other than the total (A55 read the value per installment) carries that
+//!   amount ([`wire::Charge::report`]), and the domain does not record the charge as paid: one
+//!   A55 still has fails with `amount_mismatch`, naming `local_currency`;
+//! - a charge command with a per-installment field (`installment_value`, `installment_amount`) is
+//!   refused naming it;
+//! - a total that does not split into `installment_count` equal installments at the currency's
+//!   precision at A55 (2 places, none for CLP and COP) is refused naming `installment_count`, by
+//!   intake and again here before sending: A55 documents no rule for the remainder, and Giro does
+//!   not let a provider round an amount (`150.00` in 3 is accepted, `100.00` in 3 is not).
 
 pub mod adapter;
 mod client;

@@ -112,8 +112,10 @@ pub struct Unsupported {
 }
 
 impl<'a> CreateCharge<'a> {
-    /// The body for `charge` under `handle` (`reference_external_id`). A fractional CLP or COP
-    /// amount is refused: A55 would truncate it and the difference would vanish.
+    /// The body for `charge` under `handle` (`reference_external_id`): `installment_value` is the
+    /// charge's total. A fractional CLP or COP amount is refused (A55 would truncate it and the
+    /// difference would vanish), and so is a total that does not split evenly into
+    /// `installment_count` installments.
     pub fn new(
         config: &'a A55Config,
         handle: &'a str,
@@ -135,6 +137,22 @@ impl<'a> CreateCharge<'a> {
                 });
             }
             _ => {}
+        }
+        // `installment_value` is the total, split by A55 into `installment_count` installments
+        // (see the module's docs); a total that does not split evenly would be rounded by it.
+        let places = match currency {
+            Currency::CLP | Currency::COP => 0,
+            _ => 2,
+        };
+        let count = Decimal::from(charge.installment_count.max(1));
+        if !((value * Decimal::from(10u32.pow(places))) % count).is_zero() {
+            return Err(Unsupported {
+                field: "installment_count",
+                message: format!(
+                    "{value} {currency} does not split into {count} equal installments of at most \
+                     {places} decimal places; A55 would round them"
+                ),
+            });
         }
         Ok(CreateCharge {
             wallet_uuid: &config.wallet_uuid,
@@ -246,8 +264,21 @@ impl Charge {
             report_id: self.report_id(),
             charge_uuid: Some(self.charge_uuid.clone()),
             reason: self.message.as_ref().map(|m| m.summary().1),
-            amount: None,
+            amount: self.charged(),
             reported_at: None,
+        }
+    }
+
+    /// What A55 says the payer is charged in all (`local_currency`), for the statuses that mean the
+    /// payer is authorised or charged: the domain takes such a report only when this is the
+    /// charge's total, so a charge A55 read per installment (total × count) is never recorded as
+    /// paid at Giro's amount.
+    fn charged(&self) -> Option<Decimal> {
+        match ChargeOutcome::from(&self.status()) {
+            ChargeOutcome::Authorized | ChargeOutcome::Confirmed | ChargeOutcome::Paid => {
+                self.local_currency
+            }
+            _ => None,
         }
     }
 

@@ -292,3 +292,64 @@ async fn webhook_retries_5xx_but_not_4xx_and_legacy_form() {
     }
     assert!(hit.header("x-webhook-signature").is_empty());
 }
+
+/// `installment_value` is the charge's total (seed 003's example: 150.00 in 3 → `local_currency`
+/// 150.00 and three installments of 50.00), so a refund is bounded by it, not by value × count.
+#[tokio::test]
+async fn installment_value_is_the_total_and_bounds_refunds() {
+    let sandbox = start(config()).await;
+    let base = sandbox.a55_url().unwrap();
+    let token = token(&base).await;
+    let receiver = Receiver::start(200, "ok").await;
+    let mut body = charge("pix", "BRL", json!(150.00), &receiver.url);
+    body["installment_count"] = json!(3);
+    let created: Value = post(&base, &token, CHARGE, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["local_currency"], json!(150.00), "{created}");
+    let parts: Vec<&Value> = created["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["local_currency"])
+        .collect();
+    assert_eq!(parts, vec![&json!(50.00); 3], "{created}");
+    let uuid = created["charge_uuid"].as_str().unwrap();
+    statuses_for(&receiver, uuid, "paid").await;
+
+    let refund = format!("{CHARGE}{uuid}/refund/{WALLET}/");
+    for above in [json!(150.01), json!(450.00)] {
+        let answer = post(&base, &token, &refund, &json!({ "amount": above })).await;
+        assert_eq!(answer.status(), 400, "{above}");
+        let answer: Value = answer.json().await.unwrap();
+        assert_eq!(answer["message"][0]["source"], "amount", "{answer}");
+    }
+    let refunded: Value = post(&base, &token, &refund, &json!({"amount": 150.00}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refunded["status"], "refunded", "{refunded}");
+    assert_eq!(refunded["local_currency"], json!(150.00), "{refunded}");
+
+    // A total that does not split evenly (Giro never sends one): the remainder on the first.
+    body["installment_value"] = json!(100.00);
+    let uneven: Value = post(&base, &token, CHARGE, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let parts: Vec<&Value> = uneven["installments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["local_currency"])
+        .collect();
+    assert_eq!(
+        parts,
+        vec![&json!(33.34), &json!(33.33), &json!(33.33)],
+        "{uneven}"
+    );
+}
