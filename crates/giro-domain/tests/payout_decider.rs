@@ -359,7 +359,11 @@ fn a_report_about_an_attempt_never_made_is_kept_apart_and_moves_nothing() {
 #[test]
 fn a_success_on_a_replaced_attempt_is_a_possible_second_payment() {
     let mut g = Given::new("u2");
-    g.then(C::StartSubmission, &["payout.submission_started"], "submitting");
+    g.then(
+        C::StartSubmission,
+        &["payout.submission_started"],
+        "submitting",
+    );
     g.then(
         C::RecordSubmissionFailure {
             attempt: 1,
@@ -370,7 +374,11 @@ fn a_success_on_a_replaced_attempt_is_a_possible_second_payment() {
         &["payout.submission_failed"],
         "requested",
     );
-    g.then(C::StartSubmission, &["payout.submission_started"], "submitting");
+    g.then(
+        C::StartSubmission,
+        &["payout.submission_started"],
+        "submitting",
+    );
     // A late success about attempt 1, which the provider had refused.
     g.then(
         C::RecordReport(report_on("late", "SUCCESS", O::Succeeded, 1, "PAYOUT-A1")),

@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{create, now};
 use giro_domain::payout::{
     Cancelled, Failure, Held, OutcomeUnknown, Payout, PayoutCommand as C, PayoutDecider,
-    PayoutEvent as E, PayoutStatus as S, ProviderReport, ReportedAmount, Unmatched, Refunded, ReportSource,
-    ReportedOutcome as O, SubmissionFailed, SubmissionStarted, Submitted, Succeeded, next_status,
+    PayoutEvent as E, PayoutStatus as S, ProviderReport, Refunded, ReportSource, ReportedAmount,
+    ReportedOutcome as O, SubmissionFailed, SubmissionStarted, Submitted, Succeeded, Unmatched,
+    next_status,
 };
 use giro_domain::{Decider, Envelope, ErrorCode, EventId, EventMeta, EventType, OrderId};
 use proptest::prelude::*;
@@ -53,8 +54,14 @@ fn provider_report() -> impl Strategy<Value = ProviderReport> {
         prop::option::of(Just("beneficiary account closed".to_string())),
         prop::option::of(0u32..4),
         prop::option::of((
-            prop_oneof![Just(Decimal::new(500_000, 0)), Just(Decimal::new(499_000, 0))],
-            prop::option::of(prop_oneof![Just("COP".to_string()), Just("USD".to_string())]),
+            prop_oneof![
+                Just(Decimal::new(500_000, 0)),
+                Just(Decimal::new(499_000, 0))
+            ],
+            prop::option::of(prop_oneof![
+                Just("COP".to_string()),
+                Just("USD".to_string())
+            ]),
         )),
     )
         .prop_map(|(i, r, source, fee, reason, attempt, amount)| {
@@ -169,7 +176,9 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
 /// Whether a report belongs elsewhere than the payout's current attempt (issue #17: it names another
 /// attempt, or the current one under another provider reference): it moves nothing.
 fn about_another_attempt(p: &Payout, r: &ProviderReport) -> bool {
-    if r.attempt.is_some_and(|named| named != p.attempt || named == 0) {
+    if r.attempt
+        .is_some_and(|named| named != p.attempt || named == 0)
+    {
         return true;
     }
     let accepted = p

@@ -18,8 +18,8 @@ mod http;
 mod metrics;
 mod projector;
 mod read;
-pub mod reconcile;
 mod rebuild;
+pub mod reconcile;
 mod service;
 mod source;
 

@@ -82,7 +82,11 @@ fn decimal(line: usize, field: &str, text: &str) -> Result<Decimal, StatementErr
             },
         );
     if !plain {
-        return Err(error(line, field, format!("{text:?} is not a decimal like 1500.25")));
+        return Err(error(
+            line,
+            field,
+            format!("{text:?} is not a decimal like 1500.25"),
+        ));
     }
     Decimal::from_str_exact(text).map_err(|_| error(line, field, format!("{text:?} is too large")))
 }
@@ -102,7 +106,11 @@ pub fn parse_statement(text: &str) -> Result<Vec<StatementLine>, StatementError>
         return Err(error(
             0,
             "header",
-            format!("expected {}, got {}", STATEMENT_HEADER.join(","), names.join(",")),
+            format!(
+                "expected {}, got {}",
+                STATEMENT_HEADER.join(","),
+                names.join(",")
+            ),
         ));
     }
     let mut lines = Vec::new();
@@ -113,7 +121,11 @@ pub fn parse_statement(text: &str) -> Result<Vec<StatementLine>, StatementError>
         let text = |n: usize| -> Result<String, StatementError> {
             let v = field(n);
             if v.chars().any(char::is_control) {
-                return Err(error(line, STATEMENT_HEADER[n], "holds a control character"));
+                return Err(error(
+                    line,
+                    STATEMENT_HEADER[n],
+                    "holds a control character",
+                ));
             }
             Ok(v.to_string())
         };
@@ -124,8 +136,13 @@ pub fn parse_statement(text: &str) -> Result<Vec<StatementLine>, StatementError>
             }
             Ok(v)
         };
-        let date = NaiveDate::from_str(field(0))
-            .map_err(|_| error(line, "date", format!("{:?} is not a day like 2026-12-06", field(0))))?;
+        let date = NaiveDate::from_str(field(0)).map_err(|_| {
+            error(
+                line,
+                "date",
+                format!("{:?} is not a day like 2026-12-06", field(0)),
+            )
+        })?;
         let fee = match field(7) {
             "" => None,
             v => Some(decimal(line, "fee", v)?),
@@ -295,7 +312,11 @@ fn compare(
                 reference: format!("statement {} {} {}", l.provider, l.date, l.reference),
             });
         };
-        let giro_status = held.provider_status.as_deref().unwrap_or("").to_ascii_uppercase();
+        let giro_status = held
+            .provider_status
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_uppercase();
         if giro_status != l.status {
             let giro = if giro_status.is_empty() {
                 format!("no provider status ({})", held.status)
@@ -337,7 +358,8 @@ fn compare(
 mod tests {
     use super::*;
 
-    const HEADER: &str = "date,provider,reference,provider_ref,status,amount,currency,fee,completed_at,channel_ref";
+    const HEADER: &str =
+        "date,provider,reference,provider_ref,status,amount,currency,fee,completed_at,channel_ref";
 
     #[test]
     fn a_statement_is_read_exactly_and_its_errors_name_line_and_field() {

@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod list;
 mod providers;
+mod reconcile;
 
 use clap::Parser;
 

@@ -382,7 +382,9 @@ fn discrepancies(p: &Payout, report: &ProviderReport) -> Vec<PayoutEvent> {
     let money = &p.request.money;
     let mut found = Vec::new();
     if let Some(currency) = &reported.currency
-        && !currency.trim().eq_ignore_ascii_case(money.currency().code())
+        && !currency
+            .trim()
+            .eq_ignore_ascii_case(money.currency().code())
     {
         found.push((
             DiscrepancyField::Currency,

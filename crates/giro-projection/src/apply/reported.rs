@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use giro_domain::payout::{Discrepancy, PayoutEvent, Unmatched, UnmatchedReport};
+use giro_domain::payout::{Discrepancy, PayoutEvent, ReportedOutcome, Unmatched, UnmatchedReport};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::{Postgres, Transaction};
@@ -25,7 +25,9 @@ struct Facts {
     status: Option<String>,
     amount: Option<Decimal>,
     currency: Option<String>,
-    fee: Option<Decimal>,
+    /// `Some` when a report settled the fee: a decisive report states the fee the provider keeps
+    /// (Cashy's fee has a value only while the order is paid, so a reversal clears it).
+    fee: Option<Option<Decimal>>,
     completed_at: Option<String>,
     channel_ref: Option<String>,
 }
@@ -104,7 +106,15 @@ pub(crate) async fn apply(
                     f.amount = Some(amount.amount);
                     f.currency.clone_from(&amount.currency);
                 }
-                f.fee = r.fee.or(f.fee);
+                let decisive = matches!(
+                    r.outcome,
+                    ReportedOutcome::Succeeded
+                        | ReportedOutcome::Failed
+                        | ReportedOutcome::Refunded
+                );
+                if decisive || r.fee.is_some() {
+                    f.fee = Some(r.fee);
+                }
                 if r.completed_at.is_some() {
                     f.completed_at.clone_from(&r.completed_at);
                 }
@@ -113,7 +123,7 @@ pub(crate) async fn apply(
                 }
             }
             PayoutEvent::Succeeded(s) if s.fee.is_some() => {
-                facts.entry(e.order_id).or_default().fee = s.fee;
+                facts.entry(e.order_id).or_default().fee = Some(s.fee);
             }
             PayoutEvent::ReportUnmatched(u) => {
                 let (kind, reason) = unmatched(u);
@@ -155,12 +165,12 @@ async fn update_facts(
          reported_amount = COALESCE(u.amount, p.reported_amount), \
          reported_currency = CASE WHEN u.amount IS NULL THEN p.reported_currency \
                                   ELSE u.currency END, \
-         fee = COALESCE(u.fee, p.fee), \
+         fee = CASE WHEN u.fee_set THEN u.fee ELSE p.fee END, \
          provider_completed_at = COALESCE(u.completed_at, p.provider_completed_at), \
          channel_ref = COALESCE(u.channel_ref, p.channel_ref) \
          FROM UNNEST($1::uuid[], $2::numeric[], $3::text[], $4::numeric[], $5::text[], \
-         $6::text[], $7::text[]) \
-         AS u(order_id, amount, currency, fee, completed_at, channel_ref, status) \
+         $6::text[], $7::text[], $8::bool[]) \
+         AS u(order_id, amount, currency, fee, completed_at, channel_ref, status, fee_set) \
          WHERE p.order_id = u.order_id",
     )
     .bind(all.iter().map(|(id, _)| **id).collect::<Vec<_>>())
@@ -170,7 +180,7 @@ async fn update_facts(
             .map(|(_, f)| f.currency.as_deref())
             .collect::<Vec<_>>(),
     )
-    .bind(all.iter().map(|(_, f)| f.fee).collect::<Vec<_>>())
+    .bind(all.iter().map(|(_, f)| f.fee.flatten()).collect::<Vec<_>>())
     .bind(
         all.iter()
             .map(|(_, f)| f.completed_at.as_deref())
@@ -181,7 +191,11 @@ async fn update_facts(
             .map(|(_, f)| f.channel_ref.as_deref())
             .collect::<Vec<_>>(),
     )
-    .bind(all.iter().map(|(_, f)| f.status.as_deref()).collect::<Vec<_>>())
+    .bind(
+        all.iter()
+            .map(|(_, f)| f.status.as_deref())
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -64,7 +64,11 @@ pub(crate) async fn exceptions(
         None => 100,
         Some(l) => match l.parse::<i64>() {
             Ok(n) if (1..=1000).contains(&n) => n,
-            _ => return Err(ApiError::invalid("limit must be a whole number from 1 to 1000")),
+            _ => {
+                return Err(ApiError::invalid(
+                    "limit must be a whole number from 1 to 1000",
+                ));
+            }
         },
     };
     let items: Vec<ExceptionView> = sqlx::query_as(
@@ -285,7 +289,8 @@ pub(crate) async fn reconcile_statement(
     State(s): State<Arc<Shared>>,
     body: String,
 ) -> Result<Json<Value>, ApiError> {
-    let lines = crate::reconcile::parse_statement(&body).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let lines =
+        crate::reconcile::parse_statement(&body).map_err(|e| ApiError::invalid(e.to_string()))?;
     let r = crate::reconcile::reconcile(&s.pool, &lines).await?;
     Ok(Json(json!({
         "agrees": r.agrees(),

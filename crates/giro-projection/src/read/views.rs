@@ -49,7 +49,7 @@ impl Keyed for PayoutView {
     }
 }
 
-/// A charge row (`giro.charges`); `amount` is per installment.
+/// A charge row (`giro.charges`); `amount` is the charge's total, split across its installments (A55 `installment_value`).
 #[derive(Debug, Clone, Serialize, FromRow)]
 pub(crate) struct ChargeView {
     pub order_id: Uuid,

@@ -24,7 +24,12 @@ fn submitted() -> [PayoutCommand; 2] {
 
 /// A Cashy-like success on attempt 1 stating what it paid.
 fn success(id: &str, amount: &str, fee: &str) -> PayoutCommand {
-    let mut r = ProviderReport::new(ReportSource::Webhook, "SUCCESS", ReportedOutcome::Succeeded, id);
+    let mut r = ProviderReport::new(
+        ReportSource::Webhook,
+        "SUCCESS",
+        ReportedOutcome::Succeeded,
+        id,
+    );
     r.provider_ref = Some("P-1".into());
     r.attempt = Some(1);
     r.fee = Some(fee.parse().unwrap());
@@ -52,14 +57,20 @@ async fn reported_figures_exceptions_and_the_settlement_day_to_the_cent() {
     // Paid, then a report about attempt 7, which was never made.
     let mut stray = submitted().to_vec();
     stray.push(success("s3", "250000", "2500"));
-    let mut never = ProviderReport::new(ReportSource::Webhook, "FAIL", ReportedOutcome::Failed, "x7");
+    let mut never =
+        ProviderReport::new(ReportSource::Webhook, "FAIL", ReportedOutcome::Failed, "x7");
     never.attempt = Some(7);
     never.provider_ref = Some("P-7".into());
     stray.push(PayoutCommand::RecordReport(never));
     let stray = payout(&log, "m-stray", &stray).await;
     // Failed.
     let mut failed = submitted().to_vec();
-    failed.push(report("f4", "FAIL", ReportedOutcome::Failed, Some("account closed")));
+    failed.push(report(
+        "f4",
+        "FAIL",
+        ReportedOutcome::Failed,
+        Some("account closed"),
+    ));
     payout(&log, "m-failed", &failed).await;
     // Still at the provider: not on the day's settlement.
     payout(&log, "m-open", &submitted()).await;
@@ -67,7 +78,12 @@ async fn reported_figures_exceptions_and_the_settlement_day_to_the_cent() {
     let handle = start(&log, &schema).await;
     caught_up(&log, &schema).await;
 
-    let row: (Option<Decimal>, Option<Decimal>, Option<String>, Option<String>) = sqlx::query_as(
+    let row: (
+        Option<Decimal>,
+        Option<Decimal>,
+        Option<String>,
+        Option<String>,
+    ) = sqlx::query_as(
         "SELECT reported_amount, fee, provider_completed_at, channel_ref FROM payouts \
          WHERE order_id = $1",
     )
@@ -110,8 +126,14 @@ async fn reported_figures_exceptions_and_the_settlement_day_to_the_cent() {
     assert!(!seen.iter().any(|(id, _)| id == &full.to_string()));
     let discrepancy = items.iter().find(|i| i["kind"] == "discrepancy").unwrap();
     let reason = discrepancy["reason"].as_str().unwrap();
-    assert!(reason.contains("247500") && reason.contains("250000"), "{reason}");
-    let stray_reason = items.iter().find(|i| i["kind"] == "report_unmatched").unwrap()["reason"]
+    assert!(
+        reason.contains("247500") && reason.contains("250000"),
+        "{reason}"
+    );
+    let stray_reason = items
+        .iter()
+        .find(|i| i["kind"] == "report_unmatched")
+        .unwrap()["reason"]
         .as_str()
         .unwrap()
         .to_string();
@@ -123,7 +145,11 @@ async fn reported_figures_exceptions_and_the_settlement_day_to_the_cent() {
     );
     let only = get_json(&handle, "/v1/exceptions?kind=discrepancy").await;
     assert_eq!(only["items"].as_array().unwrap().len(), 1);
-    for bad in ["/v1/exceptions?kind=nope", "/v1/exceptions?limit=0", "/v1/exceptions?x=1"] {
+    for bad in [
+        "/v1/exceptions?kind=nope",
+        "/v1/exceptions?limit=0",
+        "/v1/exceptions?x=1",
+    ] {
         let (status, body) = get(&handle, bad).await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
@@ -138,7 +164,10 @@ async fn reported_figures_exceptions_and_the_settlement_day_to_the_cent() {
     assert_eq!(s["orders"].as_array().unwrap().len(), 4, "{s}");
     let t = &s["totals"]["COP"];
     assert_eq!(t["paid"]["count"], 3);
-    assert_eq!(t["paid"]["amount"], "747500", "what the provider paid, not what was asked");
+    assert_eq!(
+        t["paid"]["amount"], "747500",
+        "what the provider paid, not what was asked"
+    );
     assert_eq!(t["failed"]["count"], 1);
     assert_eq!(t["fees"], "7475.5");
     assert_eq!(t["debited"], "754975.5");
@@ -155,7 +184,10 @@ async fn reported_figures_exceptions_and_the_settlement_day_to_the_cent() {
          provider_completed_at,channel_ref,status_since"
     );
     assert_eq!(lines.len(), 5, "{csv}");
-    let short_line = lines.iter().find(|l| l.starts_with(&short.to_string())).unwrap();
+    let short_line = lines
+        .iter()
+        .find(|l| l.starts_with(&short.to_string()))
+        .unwrap();
     assert!(
         short_line.contains(",succeeded,250000,COP,247500,2475.5,2026-12-06 08:42:54,CH-s2,"),
         "{short_line}"
@@ -224,7 +256,10 @@ async fn a_statement_is_matched_line_by_line_missing_extra_and_different_named()
     assert_eq!(response.status(), 200);
     let r: serde_json::Value = response.json().await.unwrap();
     assert_eq!(r["agrees"], false);
-    assert_eq!((r["lines"].as_u64(), r["matched"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(
+        (r["lines"].as_u64(), r["matched"].as_u64()),
+        (Some(3), Some(1))
+    );
     let different: Vec<(String, String, String, String)> = r["different"]
         .as_array()
         .unwrap()
@@ -237,8 +272,18 @@ async fn a_statement_is_matched_line_by_line_missing_extra_and_different_named()
     assert_eq!(
         different,
         vec![
-            (differs.to_string(), "status".into(), "SUCCESS".into(), "FAIL".into()),
-            (differs.to_string(), "amount".into(), "250000".into(), "249000".into()),
+            (
+                differs.to_string(),
+                "status".into(),
+                "SUCCESS".into(),
+                "FAIL".into()
+            ),
+            (
+                differs.to_string(),
+                "amount".into(),
+                "250000".into(),
+                "249000".into()
+            ),
         ]
     );
     let missing_ids: Vec<&str> = r["missing"]

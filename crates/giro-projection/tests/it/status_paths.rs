@@ -369,7 +369,7 @@ async fn every_charge_status_path_projects_rows_matching_the_events() {
                 charge_report("r1", "refunded", O::Refunded, None),
             ]),
             "refunded",
-            "450",
+            "150",
         ),
         (
             "c-failed",

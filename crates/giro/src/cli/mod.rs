@@ -47,6 +47,9 @@ pub enum Command {
     Payout(PayoutCommand),
     /// Send a mix of payouts and charges to a running engine and wait for their outcomes.
     Demo(crate::demo::DemoArgs),
+    /// A provider instance's settlement day (--provider P --date D), or a provider statement
+    /// matched line by line (--statement FILE), its differences recorded on their orders.
+    Reconcile(crate::reconcile::ReconcileArgs),
     /// Measure components against the local NATS.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -62,7 +65,7 @@ impl Command {
             Command::Executor(_) => "executor",
             Command::Ingress(_) => "ingress",
             Command::Projection(_) => "projection",
-            Command::Payout(_) | Command::Demo(_) => "cli",
+            Command::Payout(_) | Command::Demo(_) | Command::Reconcile(_) => "cli",
             Command::Bench(_) => "bench",
         }
     }
@@ -173,6 +176,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Payout(command) => payout(command).await,
         Command::Demo(args) => Ok(crate::demo::run(&args).await),
+        Command::Reconcile(args) => crate::reconcile::run(&args).await,
         Command::Bench(BenchCommand::E2e(args)) => {
             crate::bench_e2e::run(args).await?;
             Ok(ExitCode::SUCCESS)

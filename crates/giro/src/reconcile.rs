@@ -1,0 +1,281 @@
+//! `giro reconcile`: a provider instance's settlement day from the query API
+//! (`GET /v1/settlement`), or a provider's statement file matched line by line
+//! (`POST /v1/reconcile`), each difference then recorded on its order as a
+//! `payout.discrepancy` event (once: the same difference again is a repeat) so that it stands as
+//! an exception until a person resolves it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use giro_domain::payout::{
+    Discrepancy, DiscrepancyField, DiscrepancySource, PayoutCommand, PayoutDecider,
+};
+use giro_domain::{EventMeta, OrderId};
+use giro_eventlog::EventLog;
+use serde_json::Value;
+
+use crate::cli::{NatsArgs, parse_duration};
+
+/// Options of `giro reconcile`.
+#[derive(Args, Clone, Debug)]
+pub struct ReconcileArgs {
+    /// A provider's statement (CSV: date,provider,reference,provider_ref,status,amount,currency,
+    /// fee,completed_at,channel_ref) to match with Giro's orders line by line.
+    #[arg(long, conflicts_with_all = ["provider", "date"])]
+    pub statement: Option<PathBuf>,
+    /// With --statement: list the differences without recording them.
+    #[arg(long, requires = "statement")]
+    pub dry_run: bool,
+    /// The provider instance of the settlement report.
+    #[arg(long, requires = "date")]
+    pub provider: Option<String>,
+    /// The UTC day of the settlement report (YYYY-MM-DD).
+    #[arg(long, requires = "provider")]
+    pub date: Option<String>,
+    /// Print the settlement report as CSV (one line per order).
+    #[arg(long)]
+    pub csv: bool,
+    /// Print the API's JSON as it came.
+    #[arg(long)]
+    pub json: bool,
+    /// Base URL of the query API.
+    #[arg(long, env = "GIRO_API_URL", default_value = "http://127.0.0.1:8082")]
+    pub api: String,
+    /// How long to wait for the API.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    #[command(flatten)]
+    pub nats: NatsArgs,
+}
+
+/// Runs `giro reconcile`: 0 when everything agrees (or the report was printed), 1 when the
+/// statement and Giro differ or something failed (the reason on standard error).
+pub async fn run(args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
+    match (&args.statement, &args.provider, &args.date) {
+        (Some(file), _, _) => statement(args, file).await,
+        (None, Some(provider), Some(date)) => settlement(args, provider, date).await,
+        _ => {
+            eprintln!("giro: give --statement FILE, or --provider P --date YYYY-MM-DD");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+async fn settlement(args: &ReconcileArgs, provider: &str, date: &str) -> anyhow::Result<ExitCode> {
+    let format = if args.csv { "csv" } else { "json" };
+    let answer = crate::list::call(&args.api, args.timeout, |http, base| {
+        http.get(format!("{base}/v1/settlement")).query(&[
+            ("provider", provider),
+            ("date", date),
+            ("format", format),
+        ])
+    })
+    .await;
+    let body = match answer {
+        Ok(body) => body,
+        Err(message) => {
+            eprintln!("giro: {message}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if args.csv || args.json {
+        println!("{}", body.trim_end());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let report: Value = serde_json::from_str(&body)?;
+    print!("{}", settlement_text(&report));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The settlement report as a person reads it: totals per currency, then the orders.
+fn settlement_text(r: &Value) -> String {
+    let mut out = format!(
+        "settlement of {} on {}\n",
+        r["provider"].as_str().unwrap_or("?"),
+        r["date"].as_str().unwrap_or("?")
+    );
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if let Some(totals) = r["totals"].as_object() {
+        for (currency, t) in totals {
+            out.push_str(&format!("  {currency}\n"));
+            for status in ["paid", "failed", "refunded", "reversed", "cancelled"] {
+                out.push_str(&format!(
+                    "    {status:<10} {:>6} orders {:>18}\n",
+                    text(&t[status]["count"]),
+                    text(&t[status]["amount"])
+                ));
+            }
+            out.push_str(&format!("    {:<17} {:>25}\n", "fees", text(&t["fees"])));
+            out.push_str(&format!(
+                "    {:<17} {:>25}\n",
+                "debited",
+                text(&t["debited"])
+            ));
+        }
+    }
+    let orders = r["orders"].as_array().map_or(&[][..], Vec::as_slice);
+    out.push_str(&format!("  {} orders\n", orders.len()));
+    for o in orders {
+        out.push_str(&format!(
+            "  {}  {:<10} {:>14} {}  fee {}  provider {}\n",
+            text(&o["order_id"]),
+            text(&o["status"]),
+            text(&o["reported_amount"]).replace("null", &text(&o["amount"])),
+            text(&o["currency"]),
+            text(&o["fee"]).replace("null", "-"),
+            text(&o["provider_ref"]).replace("null", "-"),
+        ));
+    }
+    out
+}
+
+async fn statement(args: &ReconcileArgs, file: &PathBuf) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+    let answer = crate::list::call(&args.api, args.timeout, |http, base| {
+        http.post(format!("{base}/v1/reconcile"))
+            .header("content-type", "text/csv")
+            .body(text)
+    })
+    .await;
+    let body = match answer {
+        Ok(body) => body,
+        Err(message) => {
+            eprintln!("giro: {message}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let r: Value = serde_json::from_str(&body)?;
+    if args.json {
+        println!("{}", body.trim_end());
+    } else {
+        print!("{}", statement_text(&r));
+    }
+    let agrees = r["agrees"].as_bool().unwrap_or(false);
+    if agrees || args.dry_run {
+        return Ok(if agrees {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let recorded = record(args, &r).await?;
+    eprintln!("recorded {recorded} new discrepancies as payout.discrepancy events");
+    Ok(ExitCode::from(1))
+}
+
+/// The matching as a person reads it.
+fn statement_text(r: &Value) -> String {
+    let n = |k: &str| r[k].as_u64().unwrap_or(0);
+    let list = |k: &str| r[k].as_array().map_or(&[][..], Vec::as_slice).to_vec();
+    let s = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    let mut out = format!(
+        "{} lines, {} matched, {} different, {} missing from the statement, {} extra\n",
+        n("lines"),
+        n("matched"),
+        list("different").len(),
+        list("missing").len(),
+        list("extra").len()
+    );
+    for d in list("different") {
+        out.push_str(&format!(
+            "  different  line {:<4} {}  {}: Giro {}, statement {}\n",
+            s(&d["line"]),
+            s(&d["order_id"]),
+            s(&d["field"]),
+            s(&d["giro"]),
+            s(&d["statement"])
+        ));
+    }
+    for m in list("missing") {
+        out.push_str(&format!(
+            "  missing    {}  {} {} {} on {}\n",
+            s(&m["order_id"]),
+            s(&m["status"]),
+            s(&m["amount"]),
+            s(&m["currency"]),
+            s(&m["day"])
+        ));
+    }
+    for e in list("extra") {
+        out.push_str(&format!(
+            "  extra      line {:<4} {}: {}\n",
+            s(&e["line"]),
+            s(&e["reference"]),
+            s(&e["reason"])
+        ));
+    }
+    out
+}
+
+/// The discrepancies the matching found, as the commands that record them.
+fn discrepancies(r: &Value) -> Vec<(OrderId, Discrepancy)> {
+    let s = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    let mut found = Vec::new();
+    for d in r["different"].as_array().map_or(&[][..], Vec::as_slice) {
+        let field = match d["field"].as_str() {
+            Some("amount") => DiscrepancyField::Amount,
+            Some("currency") => DiscrepancyField::Currency,
+            Some("fee") => DiscrepancyField::Fee,
+            _ => DiscrepancyField::Status,
+        };
+        if let Ok(id) = s(&d["order_id"]).parse::<OrderId>() {
+            found.push((
+                id,
+                Discrepancy {
+                    source: DiscrepancySource::Statement,
+                    reference: s(&d["reference"]),
+                    field,
+                    expected: s(&d["giro"]),
+                    reported: s(&d["statement"]),
+                },
+            ));
+        }
+    }
+    for m in r["missing"].as_array().map_or(&[][..], Vec::as_slice) {
+        if let Ok(id) = s(&m["order_id"]).parse::<OrderId>() {
+            found.push((
+                id,
+                Discrepancy {
+                    source: DiscrepancySource::Statement,
+                    reference: format!("statement of {}", s(&m["day"])),
+                    field: DiscrepancyField::Status,
+                    expected: s(&m["status"]),
+                    reported: "not on the statement".to_string(),
+                },
+            ));
+        }
+    }
+    found
+}
+
+/// Appends each discrepancy to its order; returns how many were new.
+async fn record(args: &ReconcileArgs, r: &Value) -> anyhow::Result<usize> {
+    let found = discrepancies(r);
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let client = giro_eventlog::server::connect(
+        &args.nats.nats_url,
+        async_nats::ConnectOptions::new().name("giro-reconcile"),
+    )
+    .await?;
+    let log = EventLog::open(client, args.nats.log_config()).await?;
+    let mut recorded = 0;
+    for (id, d) in found {
+        let meta = EventMeta {
+            correlation_id: id.to_string(),
+            causation_id: Some(d.reference.clone()),
+        };
+        let done = log
+            .execute::<PayoutDecider>(id, &PayoutCommand::RecordDiscrepancy(d), &meta, false)
+            .await?;
+        recorded += done.appended.len();
+    }
+    Ok(recorded)
+}
