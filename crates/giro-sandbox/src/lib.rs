@@ -28,8 +28,9 @@ mod secret;
 mod server;
 mod shutdown;
 pub mod simulator;
+mod statement;
 
-pub use clock::Timing;
+pub use clock::{Clock, Timing};
 pub use config::SandboxConfig;
 pub use dispatch::Ack;
 pub use error::Error;
@@ -41,6 +42,7 @@ pub use introspect::{
 pub use random::Random;
 pub use ratelimit::RateLimit;
 pub use simulator::{Sample, SampleKind, SampleOrder, Simulator, SimulatorArgs, SimulatorConfig};
+pub use statement::{STATEMENT_HEADER, StatementLine};
 
 /// Every simulator, in the order `giro sandbox` lists and starts them; adding a provider's
 /// simulator is a new folder and one line here.
@@ -83,6 +85,8 @@ impl Sandbox {
             random,
             dispatcher,
             shutdown,
+            clock: config.clock.clone(),
+            statements: Arc::default(),
         };
         let mut servers = Vec::with_capacity(config.simulators.len());
         for simulator in config.simulators {
