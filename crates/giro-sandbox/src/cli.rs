@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{ArgMatches, Args, Command, FromArgMatches};
 
 use crate::simulator::SimulatorArgs;
-use crate::{Clock, FaultSettings, SIMULATORS, Sandbox, SandboxConfig, Timing};
+use crate::{FaultSettings, SIMULATORS, Sandbox, SandboxConfig, Timing};
 
 /// Options of `giro sandbox` (and of the sandboxes `giro up` starts): every simulator's, then the
 /// run-wide ones. Every option also reads a `GIRO_SANDBOX_*` environment variable; the credential
@@ -194,7 +194,6 @@ impl SandboxArgs {
                 reverse_later: self.run.reverse_later,
             },
             seed: self.run.seed,
-            clock: Clock::system(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::any::Any;
 
-use crate::clock::{Clock, Timing};
+use crate::clock::Timing;
 use crate::error::Error;
 use crate::faults::FaultSettings;
 use crate::simulator::SimulatorConfig;
@@ -18,8 +18,6 @@ pub struct SandboxConfig {
     pub faults: FaultSettings,
     /// Seed of all randomness (fault draws, random card outcomes, generated ids).
     pub seed: u64,
-    /// The time of day orders are stamped with (the system clock unless a test sets another).
-    pub clock: Clock,
 }
 
 impl SandboxConfig {

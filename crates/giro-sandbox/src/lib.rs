@@ -64,12 +64,18 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Starts the simulators `config` lists.
+    /// Starts the simulators `config` lists, on the system clock.
     pub async fn start(config: SandboxConfig) -> Result<Self, Error> {
+        Self::start_with_clock(config, Clock::system()).await
+    }
+
+    /// Starts the simulators `config` lists, stamping orders, status changes and callbacks by
+    /// `clock` (e.g. [`Clock::starting_at`], to place a test's run on a date of its choosing).
+    pub async fn start_with_clock(config: SandboxConfig, clock: Clock) -> Result<Self, Error> {
         config.validate()?;
         let (trigger, shutdown) = shutdown::channel();
         let random = Arc::new(Random::new(config.seed));
-        let registry = Arc::new(Registry::default());
+        let registry = Arc::new(Registry::new(clock.clone()));
         let dispatcher = Dispatcher::new(
             Arc::clone(&registry),
             config.timing.clone(),
@@ -85,7 +91,7 @@ impl Sandbox {
             random,
             dispatcher,
             shutdown,
-            clock: config.clock.clone(),
+            clock,
             statements: Arc::default(),
         };
         let mut servers = Vec::with_capacity(config.simulators.len());

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use giro_sandbox::{Clock, STATEMENT_HEADER, SandboxConfig};
+use giro_sandbox::{Clock, STATEMENT_HEADER, Sandbox};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -16,15 +16,14 @@ const DAY: &str = "2030-05-17";
 const DAY_BEFORE: &str = "2030-05-16";
 
 /// Every simulator, on a clock that starts at 10:00 UTC on [`DAY`].
-fn config_on_day() -> SandboxConfig {
+async fn start_on_day() -> Sandbox {
     let start: DateTime<Utc> = Utc
         .with_ymd_and_hms(2030, 5, 17, 10, 0, 0)
         .single()
         .expect("a valid instant");
-    SandboxConfig {
-        clock: Clock::starting_at(start),
-        ..config()
-    }
+    Sandbox::start_with_clock(config(), Clock::starting_at(start))
+        .await
+        .expect("sandbox starts")
 }
 
 /// A statement's HTTP status, `Content-Type` and body.
@@ -71,7 +70,7 @@ fn dec(text: &str) -> Decimal {
 
 #[tokio::test]
 async fn killb_pays_1_percent_less_on_21_and_lists_settled_payouts_on_its_statement() {
-    let sandbox = start(config_on_day()).await;
+    let sandbox = start_on_day().await;
     let base = sandbox.killb_url().unwrap();
     let token = login(&base).await;
     let receiver = Receiver::start(200, "ok").await;
@@ -156,6 +155,16 @@ async fn killb_pays_1_percent_less_on_21_and_lists_settled_payouts_on_its_statem
         .unwrap();
     assert_eq!(decimal(&prefund["amount"]), dec("9003961.00"));
 
+    // The journal keeps time by the same clock.
+    let journal = sandbox_get(&base, "/_sandbox/orders?provider=killb&external_id=short").await;
+    let history = journal[0]["history"].as_array().expect("a history");
+    assert!(
+        history
+            .iter()
+            .all(|change| change["at"].as_str().unwrap_or_default().starts_with(DAY)),
+        "{journal}"
+    );
+
     let (status, content_type, csv) =
         statement(&base, &format!("/_sandbox/killb/statement?date={DAY}")).await;
     assert_eq!(status, 200, "{csv}");
@@ -203,7 +212,7 @@ async fn killb_pays_1_percent_less_on_21_and_lists_settled_payouts_on_its_statem
 
 #[tokio::test]
 async fn cashy_pays_1_percent_less_on_21_and_lists_settled_orders_on_its_statements() {
-    let sandbox = start(config_on_day()).await;
+    let sandbox = start_on_day().await;
     let base = sandbox.cashy_url().unwrap();
     let receiver = Receiver::start(200, "SUCCESS").await;
     let balance = |n: &'static str| {
