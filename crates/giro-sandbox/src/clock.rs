@@ -1,8 +1,10 @@
 //! Time: the scale applied to provider-documented schedules and the timestamp formats on the wire.
 
-use std::time::Duration;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// How fast the sandbox's clocks run.
 ///
@@ -42,6 +44,45 @@ impl Timing {
             1.0
         };
         Duration::try_from_secs_f64(duration.as_secs_f64() * scale).unwrap_or(Duration::MAX)
+    }
+}
+
+/// The sandbox's time of day: when orders are booked and change status, and so on which date
+/// they appear in a statement. The system clock by default; [`Clock::starting_at`] runs from a
+/// chosen instant instead, so a test can place a whole run on a date of its choosing.
+#[derive(Clone, Default)]
+pub struct Clock(Option<Arc<(DateTime<Utc>, Instant)>>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self(None)
+    }
+
+    /// A clock reading `start` now and moving on at the system clock's pace.
+    pub fn starting_at(start: DateTime<Utc>) -> Self {
+        Self(Some(Arc::new((start, Instant::now()))))
+    }
+
+    /// The current time by this clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        match &self.0 {
+            None => Utc::now(),
+            Some(origin) => {
+                let (start, since) = **origin;
+                let elapsed = TimeDelta::from_std(since.elapsed()).unwrap_or(TimeDelta::MAX);
+                start.checked_add_signed(elapsed).unwrap_or(start)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            None => f.write_str("Clock::system()"),
+            Some(origin) => write!(f, "Clock::starting_at({})", origin.0),
+        }
     }
 }
 

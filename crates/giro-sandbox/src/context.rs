@@ -1,14 +1,15 @@
-//! What every simulator shares: timing, faults, randomness, the journal, the callback dispatcher
-//! and the shutdown signal.
+//! What every simulator shares: timing, clock, faults, randomness, the journal, the callback
+//! dispatcher, the shutdown signal and the statement sources.
 
 use std::sync::Arc;
 
-use crate::clock::Timing;
+use crate::clock::{Clock, Timing};
 use crate::dispatch::Dispatcher;
 use crate::faults::FaultController;
 use crate::introspect::Registry;
 use crate::random::Random;
 use crate::shutdown::Shutdown;
+use crate::statement::Statements;
 
 /// Shared pieces handed to each provider's router and background tasks.
 #[derive(Clone)]
@@ -19,4 +20,7 @@ pub struct Common {
     pub(crate) random: Arc<Random>,
     pub(crate) dispatcher: Dispatcher,
     pub(crate) shutdown: Shutdown,
+    pub(crate) clock: Clock,
+    /// The running simulators that export statements (`GET /_sandbox/<name>/statement`).
+    pub(crate) statements: Arc<Statements>,
 }

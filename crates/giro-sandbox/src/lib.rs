@@ -28,8 +28,9 @@ mod secret;
 mod server;
 mod shutdown;
 pub mod simulator;
+mod statement;
 
-pub use clock::Timing;
+pub use clock::{Clock, Timing};
 pub use config::SandboxConfig;
 pub use dispatch::Ack;
 pub use error::Error;
@@ -41,6 +42,7 @@ pub use introspect::{
 pub use random::Random;
 pub use ratelimit::RateLimit;
 pub use simulator::{Sample, SampleKind, SampleOrder, Simulator, SimulatorArgs, SimulatorConfig};
+pub use statement::{STATEMENT_HEADER, StatementLine};
 
 /// Every simulator, in the order `giro sandbox` lists and starts them; adding a provider's
 /// simulator is a new folder and one line here.
@@ -62,12 +64,18 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Starts the simulators `config` lists.
+    /// Starts the simulators `config` lists, on the system clock.
     pub async fn start(config: SandboxConfig) -> Result<Self, Error> {
+        Self::start_with_clock(config, Clock::system()).await
+    }
+
+    /// Starts the simulators `config` lists, stamping orders, status changes and callbacks by
+    /// `clock` (e.g. [`Clock::starting_at`], to place a test's run on a date of its choosing).
+    pub async fn start_with_clock(config: SandboxConfig, clock: Clock) -> Result<Self, Error> {
         config.validate()?;
         let (trigger, shutdown) = shutdown::channel();
         let random = Arc::new(Random::new(config.seed));
-        let registry = Arc::new(Registry::default());
+        let registry = Arc::new(Registry::new(clock.clone()));
         let dispatcher = Dispatcher::new(
             Arc::clone(&registry),
             config.timing.clone(),
@@ -83,6 +91,8 @@ impl Sandbox {
             random,
             dispatcher,
             shutdown,
+            clock,
+            statements: Arc::default(),
         };
         let mut servers = Vec::with_capacity(config.simulators.len());
         for simulator in config.simulators {

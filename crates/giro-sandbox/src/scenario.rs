@@ -4,8 +4,8 @@
 //! the idempotency handle, so the amount is what selects the scenario. Each provider reads the
 //! codes in its own words; the table is in the crate README and in `giro sandbox --help`.
 
-use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 /// The outcome an amount asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,13 +32,32 @@ pub(crate) enum Scenario {
     Stuck,
 }
 
+/// The code whose order succeeds but is paid short (see [`paid`]).
+const SHORT_PAID: u8 = 21;
+
+/// The last two digits of `amount`'s whole units.
+fn code(amount: Decimal) -> u8 {
+    (amount.trunc().abs() % Decimal::ONE_HUNDRED)
+        .to_u8()
+        .unwrap_or(0)
+}
+
+/// The amount the provider actually pays (and reports) when asked for `asked`: the same, except
+/// that `…21` (an order that otherwise succeeds, [`Scenario::Success`]) is paid 1 % less,
+/// truncated to `scale` decimals (the provider's precision for the currency), for reconciliation
+/// tests. Never more than asked. The status plan still follows the asked amount.
+pub(crate) fn paid(asked: Decimal, scale: u32) -> Decimal {
+    if code(asked) == SHORT_PAID {
+        (asked * Decimal::new(99, 2)).round_dp_with_strategy(scale, RoundingStrategy::ToZero)
+    } else {
+        asked
+    }
+}
+
 impl Scenario {
     /// The scenario selected by `amount` (sign and fraction ignored).
     pub(crate) fn of(amount: Decimal) -> Self {
-        let code = (amount.trunc().abs() % Decimal::ONE_HUNDRED)
-            .to_u8()
-            .unwrap_or(0);
-        match code {
+        match code(amount) {
             11 => Self::Fail1,
             12 => Self::Fail2,
             13 => Self::Fail3,
@@ -66,5 +85,17 @@ mod tests {
             Scenario::of(Decimal::new(10_017, 0)),
             Scenario::ReverseSuccess
         );
+        assert_eq!(Scenario::of(Decimal::new(10_121, 0)), Scenario::Success);
+    }
+
+    #[test]
+    fn code_21_is_paid_one_percent_less_truncated() {
+        assert_eq!(paid(Decimal::new(10_121, 0), 0), Decimal::new(10_019, 0));
+        assert_eq!(
+            paid(Decimal::new(50_002_150, 2), 0),
+            Decimal::new(495_021, 0)
+        );
+        assert_eq!(paid(Decimal::new(12_150, 2), 2), Decimal::new(12_028, 2));
+        assert_eq!(paid(Decimal::new(10_000, 0), 0), Decimal::new(10_000, 0));
     }
 }

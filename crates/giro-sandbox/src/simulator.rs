@@ -32,6 +32,9 @@ pub trait Simulator: Sync {
     fn help(&self) -> &'static SimulatorHelp;
     /// Orders whose outcome it decides, for `giro demo`, `giro bench e2e` and the harness.
     fn samples(&self) -> Vec<Sample>;
+    /// Scenario codes beyond 11–19 it implements, with what each does (see
+    /// [`SimulatorArgs::more_scenarios`]).
+    fn more_scenarios(&self) -> &'static [(u8, &'static str)];
 }
 
 /// A simulator described by data, its options read into `A`: every simulator in
@@ -77,6 +80,10 @@ where
     fn samples(&self) -> Vec<Sample> {
         (self.samples)()
     }
+
+    fn more_scenarios(&self) -> &'static [(u8, &'static str)] {
+        A::more_scenarios()
+    }
 }
 
 /// One simulator's options as parsed: what it is started with and what the engine needs to
@@ -97,6 +104,15 @@ pub trait SimulatorArgs: Debug + Send + Sync {
     /// Lifts its limits for a load run (`giro bench e2e`): no rate limit on either side and
     /// balances no run exhausts.
     fn for_load(&mut self);
+    /// Scenario codes beyond 11–19 the simulator implements, with what each does, for its column
+    /// of `giro sandbox --help` ([`SimulatorHelp::scenarios`] covers 11–19). None by default: an
+    /// amount with such a code then behaves there as any other amount.
+    fn more_scenarios() -> &'static [(u8, &'static str)]
+    where
+        Self: Sized,
+    {
+        &[]
+    }
 }
 
 impl Clone for Box<dyn SimulatorArgs> {

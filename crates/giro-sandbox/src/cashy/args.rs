@@ -118,4 +118,8 @@ impl SimulatorArgs for CashyArgs {
     fn for_load(&mut self) {
         self.for_load = true;
     }
+
+    fn more_scenarios() -> &'static [(u8, &'static str)] {
+        &[(21, "SUCCESS, 1 % less paid (whole units)")]
+    }
 }

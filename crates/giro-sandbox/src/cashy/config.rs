@@ -25,6 +25,14 @@ impl Country {
         }
     }
 
+    /// The currency its payouts are in: `COP` or `TZS`.
+    pub fn currency(self) -> &'static str {
+        match self {
+            Self::Co => "COP",
+            Self::Tz => "TZS",
+        }
+    }
+
     /// The seed's acknowledgement form: CO wants body `SUCCESS`, TZ any HTTP 200/301/302.
     pub fn default_ack(self) -> Ack {
         match self {

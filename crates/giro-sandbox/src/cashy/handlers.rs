@@ -21,6 +21,7 @@ use crate::faults::ForcedFaults;
 use crate::introspect::NewOrder;
 use crate::json::RawObject;
 use crate::lifecycle;
+use crate::scenario::{self, Scenario};
 
 fn nonce(body: &RawObject) -> Result<(), CashyError> {
     match body.text("nonceStr") {
@@ -72,15 +73,11 @@ pub(crate) async fn pay_out(
         handle: &order.mch_order_no,
         external_id: Some(&order.mch_order_no),
         amount: order.amount.to_string(),
-        currency: if merchant.country == Country::Co {
-            "COP"
-        } else {
-            "TZS"
-        },
+        currency: merchant.country.currency(),
         status: order.status.as_str(),
     });
     let faults = cashy.common.faults.draw_order(&forced);
-    let steps = plan(&cashy.common.timing, order.amount, &faults);
+    let steps = plan(&cashy.common.timing, Scenario::of(request.amount), &faults);
     let mover = Mover {
         cashy: Arc::clone(&cashy),
         order_no: order.order_no.clone(),
@@ -115,23 +112,27 @@ fn book(
     if books.by_mch_order.contains_key(&key) {
         return Err(refuse(CashyError::invalid("mchOrderNo")));
     }
+    // What Cashy actually pays (and reports): the asked amount unless the scenario says
+    // otherwise, in whole units (COP and TZS alike).
+    let paid = scenario::paid(request.amount, 0);
     let funds = books.funds.entry(merchant.merchant_id.clone()).or_default();
-    if funds.balance < request.amount {
+    if funds.balance < paid {
         return Err(refuse(CashyError::msg("Balance_not_enough")));
     }
-    funds.balance -= request.amount;
-    funds.un_balance += request.amount;
+    funds.balance -= paid;
+    funds.un_balance += paid;
     let order = Order {
         merchant_id: merchant.merchant_id.clone(),
         country: merchant.country,
         mch_order_no: request.mch_order_no.clone(),
         order_no: format!("PAYOUT{}", cashy.common.random.digits(19)),
         channel_order_no: format!("CH{}", cashy.common.random.digits(16)),
-        amount: request.amount,
-        fee: (merchant.fee_fixed + request.amount * merchant.fee_rate).round_dp(fee_scale),
+        amount: paid,
+        fee: (merchant.fee_fixed + paid * merchant.fee_rate).round_dp(fee_scale),
         status: Status::Processing,
         result_desc: None,
         completion_time: None,
+        updated_at: cashy.common.clock.now(),
         notify_url: request.notify_url.clone(),
     };
     books.orders.push(order.clone());

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use rust_decimal::Decimal;
-
 use super::sign::cashy_sign;
 use super::state::{Cashy, Status};
 use crate::clock::Timing;
@@ -27,8 +25,8 @@ const fn to(status: Status, desc: Option<&'static str>) -> Move {
 const SUCCESS: Move = to(Status::Success, Some("SUCCESS"));
 const REVERSED: Move = to(Status::Fail, Some("PAYMENT_OFFSET"));
 
-/// The plan for an order of `amount`.
-pub(crate) fn plan(timing: &Timing, amount: Decimal, faults: &OrderFaults) -> Vec<Step<Move>> {
+/// The plan for an order whose asked amount picked `scenario`.
+pub(crate) fn plan(timing: &Timing, scenario: Scenario, faults: &OrderFaults) -> Vec<Step<Move>> {
     let quiet = |m| Step::new(timing.step_delay, m, false);
     let loud = |m| Step::new(timing.step_delay, m, true);
     let later = |m| Step::new(timing.reversal_delay, m, true);
@@ -37,7 +35,7 @@ pub(crate) fn plan(timing: &Timing, amount: Decimal, faults: &OrderFaults) -> Ve
         quiet(to(Status::Paying, None)),
     ];
     let fail = |desc| to(Status::Fail, Some(desc));
-    let (outcome, mut reversal) = match Scenario::of(amount) {
+    let (outcome, mut reversal) = match scenario {
         Scenario::Stuck => return steps,
         Scenario::Success => (SUCCESS, None),
         Scenario::Fail1 => (fail("ACCOUNT NOT EXITS"), None),

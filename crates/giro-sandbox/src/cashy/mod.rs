@@ -39,6 +39,7 @@ use state::Cashy;
 use crate::context::Common;
 use crate::error::Error;
 use crate::faults::{self, FaultLayer, ProviderAnswers};
+use crate::statement::StatementSource;
 use crate::{introspect, server};
 
 /// The simulator's name: in paths, options and introspection.
@@ -55,6 +56,10 @@ pub(crate) async fn start(config: CashyConfig, common: Common) -> Result<SocketA
     })?;
     let shutdown = common.shutdown.clone();
     let cashy = Arc::new(Cashy::new(config, common));
+    cashy
+        .common
+        .statements
+        .register(NAME, Arc::clone(&cashy) as Arc<dyn StatementSource>);
     server::spawn(listener, router(cashy), shutdown);
     Ok(addr)
 }

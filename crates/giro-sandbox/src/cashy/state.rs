@@ -4,12 +4,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
 use super::config::{AmountStyle, CashyConfig, CashyMerchant, Country};
 use super::wire::{Amount, OrderData};
 use crate::context::Common;
+use crate::statement::{StatementLine, StatementSource};
 
 /// The simulator: configuration, shared pieces and books.
 pub(crate) struct Cashy {
@@ -79,6 +80,8 @@ pub(crate) struct Order {
     pub status: Status,
     pub result_desc: Option<String>,
     pub completion_time: Option<DateTime<Utc>>,
+    /// When it last changed status (or was created), by the sandbox's clock.
+    pub updated_at: DateTime<Utc>,
     pub notify_url: String,
 }
 
@@ -189,9 +192,11 @@ impl Cashy {
         let index = *books.by_order_no.get(order_no)?;
         let order = &mut books.orders[index];
         let before = order.status;
+        let now = self.common.clock.now();
         order.status = status;
         order.result_desc = desc.map(str::to_owned);
-        order.completion_time = (status == Status::Success).then(Utc::now);
+        order.completion_time = (status == Status::Success).then_some(now);
+        order.updated_at = now;
         let snapshot = order.clone();
         let funds = books.funds.entry(snapshot.merchant_id.clone()).or_default();
         let (amount, fee) = (snapshot.amount, snapshot.fee);
@@ -213,6 +218,46 @@ impl Cashy {
             .registry
             .status(snapshot.country.provider(), order_no, status.as_str(), desc);
         Some(snapshot)
+    }
+}
+
+impl StatementSource for Cashy {
+    fn instances(&self) -> Vec<&'static str> {
+        self.config
+            .merchants
+            .iter()
+            .map(|m| m.country.provider())
+            .collect()
+    }
+
+    /// Amounts and fees with two decimals, as Cashy's queries write them; the fee only where it
+    /// was kept (a SUCCESS), `completed_at` Cashy's `completionTime` where there is one.
+    fn statement(&self, date: NaiveDate) -> Vec<StatementLine> {
+        let two = |value: Decimal| {
+            let mut value = value;
+            value.rescale(2);
+            value.to_string()
+        };
+        self.books()
+            .orders
+            .iter()
+            .filter(|o| !o.status.in_flight() && o.updated_at.date_naive() == date)
+            .map(|o| StatementLine {
+                at: o.updated_at,
+                provider: o.country.provider().to_owned(),
+                reference: o.mch_order_no.clone(),
+                provider_ref: o.order_no.clone(),
+                status: o.status.as_str().to_owned(),
+                amount: two(o.amount),
+                currency: o.country.currency().to_owned(),
+                fee: (o.status == Status::Success).then(|| two(o.fee)),
+                completed_at: o.completion_time.map_or_else(
+                    || o.updated_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                    wire_time,
+                ),
+                channel_ref: Some(o.channel_order_no.clone()).filter(|c| !c.is_empty()),
+            })
+            .collect()
     }
 }
 

@@ -41,13 +41,20 @@ INTROSPECTION (on every simulator's address, never faulted or rate limited)
   GET  /_sandbox/orders/{provider}/{order_id} one order: submissions, history, callback attempts
   GET  /_sandbox/handles?provider=            submissions per idempotency handle
   GET|POST /_sandbox/faults[?seed=N]          read or replace the run's fault settings
+  GET  /_sandbox/{simulator}/statement?date=YYYY-MM-DD
+                                              CSV statement of the payouts settled that UTC date
+                                              (a simulator by name, or one of its instances)
 ";
+
+/// What a simulator's column says for a code it does not implement.
+const AS_ANY_OTHER: &str = "as any other amount";
 
 /// Appended to `--help`.
 pub fn after_help() -> String {
     let helps: Vec<(&str, &SimulatorHelp)> =
         SIMULATORS.iter().map(|s| (s.label(), s.help())).collect();
-    let mut out = scenarios(&helps);
+    let more: Vec<&[(u8, &str)]> = SIMULATORS.iter().map(|s| s.more_scenarios()).collect();
+    let mut out = scenarios(&helps, &more);
     out.push('\n');
     out.push_str(&faults(&helps));
     out.push('\n');
@@ -58,17 +65,32 @@ pub fn after_help() -> String {
     out
 }
 
-/// The scenario table, one column per simulator, then the examples and each one's notes.
-fn scenarios(helps: &[(&str, &SimulatorHelp)]) -> String {
+/// The scenario table, one column per simulator (`more` holds each one's codes beyond 11–19), then
+/// the examples and each one's notes.
+fn scenarios(helps: &[(&str, &SimulatorHelp)], more: &[&[(u8, &str)]]) -> String {
     let mut out = String::from(
         "SCENARIOS (the last two digits of the amount's whole units pick the outcome; anything else succeeds)\n",
     );
+    let mut extra: Vec<u8> = more
+        .iter()
+        .flat_map(|m| m.iter().map(|(c, _)| *c))
+        .collect();
+    extra.sort_unstable();
+    extra.dedup();
+    let cell = |i: usize, code: u8| {
+        more.get(i)
+            .and_then(|m| m.iter().find(|(c, _)| *c == code))
+            .map_or(AS_ANY_OTHER, |(_, what)| *what)
+    };
     let widths: Vec<usize> = helps
         .iter()
-        .map(|(_, h)| {
+        .enumerate()
+        .map(|(i, (_, h))| {
+            let extra_width = extra.iter().map(|c| cell(i, *c).len());
             h.scenarios
                 .iter()
                 .map(|c| c.len())
+                .chain(extra_width)
                 .max()
                 .unwrap_or(0)
                 .max(h.column.len())
@@ -85,6 +107,10 @@ fn scenarios(helps: &[(&str, &SimulatorHelp)]) -> String {
     out.push_str(&row("code", helps.iter().map(|(_, h)| h.column).collect()));
     for (i, code) in (11..=19).enumerate() {
         let cells = helps.iter().map(|(_, h)| h.scenarios[i]).collect();
+        out.push_str(&row(&code.to_string(), cells));
+    }
+    for code in extra {
+        let cells = (0..helps.len()).map(|i| cell(i, code)).collect();
         out.push_str(&row(&code.to_string(), cells));
     }
     let examples: Vec<&str> = helps.iter().map(|(_, h)| h.example).collect();

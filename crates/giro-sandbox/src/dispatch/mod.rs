@@ -6,8 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
-
 pub use policy::Ack;
 pub(crate) use policy::RetryPolicy;
 
@@ -166,7 +164,7 @@ impl Dispatcher {
             attempt,
             announces: delivery.announces.clone(),
             url: delivery.url.clone(),
-            at: Utc::now(),
+            at: self.registry.now(),
             http_status: answer.status,
             body: answer.body,
             error: answer.error,

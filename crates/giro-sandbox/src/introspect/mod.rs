@@ -8,7 +8,9 @@ mod summary;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+
+use crate::clock::Clock;
 
 pub use records::{
     CallbackAttempt, CallbackOutcome, HandleRecord, OrderRecord, OrderReport, ProviderSummary,
@@ -17,7 +19,7 @@ pub use records::{
 
 /// The shared journal.
 #[derive(Debug, Default)]
-pub struct Registry(Mutex<Journal>);
+pub struct Registry(Mutex<Journal>, Clock);
 
 #[derive(Debug, Default)]
 struct Journal {
@@ -95,6 +97,16 @@ impl Journal {
 }
 
 impl Registry {
+    /// An empty journal stamping what it records by `clock`.
+    pub(crate) fn new(clock: Clock) -> Self {
+        Self(Mutex::default(), clock)
+    }
+
+    /// The time by the sandbox's clock.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.1.now()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Journal> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -116,12 +128,12 @@ impl Registry {
 
     /// A new order exists.
     pub(crate) fn created(&self, order: NewOrder<'_>) {
+        let now = self.now();
         let mut journal = self.lock();
         journal
             .handle_mut(order.provider, order.handle)
             .orders
             .push(order.order_id.to_owned());
-        let now = Utc::now();
         journal.orders.push(OrderRecord {
             provider: order.provider.to_owned(),
             order_id: order.order_id.to_owned(),
@@ -154,12 +166,13 @@ impl Registry {
         status: &str,
         detail: Option<&str>,
     ) {
+        let at = self.now();
         if let Some(order) = self.lock().order_mut(provider, order_id) {
             order.status = status.to_owned();
             order.history.push(StatusChange {
                 status: status.to_owned(),
                 detail: detail.map(str::to_owned),
-                at: Utc::now(),
+                at,
             });
         }
     }

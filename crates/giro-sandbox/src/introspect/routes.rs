@@ -1,10 +1,13 @@
 //! `/_sandbox/*`: introspection and run-time fault settings. Never subject to faults or rate limits.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::OrderFilter;
@@ -19,6 +22,7 @@ pub(crate) fn router(common: Common) -> Router {
         .route("/_sandbox/orders/{provider}/{order_id}", get(order))
         .route("/_sandbox/handles", get(handles))
         .route("/_sandbox/faults", get(faults).post(set_faults))
+        .route("/_sandbox/{simulator}/statement", get(statement))
         .with_state(common)
 }
 
@@ -78,6 +82,43 @@ async fn set_faults(
         common.faults.reseed(seed);
     }
     Json(common.faults.settings()).into_response()
+}
+
+/// `GET /_sandbox/<simulator>/statement?date=YYYY-MM-DD`: the simulator's (or one instance's)
+/// statement of that UTC date as CSV.
+async fn statement(
+    State(common): State<Common>,
+    Path(simulator): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let date = match query.get("date") {
+        None => {
+            return sandbox_error(
+                StatusCode::BAD_REQUEST,
+                "date is required: ?date=YYYY-MM-DD".to_owned(),
+            );
+        }
+        Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(date) => date,
+            Err(_) => {
+                return sandbox_error(
+                    StatusCode::BAD_REQUEST,
+                    format!("date {text:?} is not a date of the form YYYY-MM-DD"),
+                );
+            }
+        },
+    };
+    match common.statements.statement(&simulator, date) {
+        Some(lines) => (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            crate::statement::render(date, &lines),
+        )
+            .into_response(),
+        None => sandbox_error(
+            StatusCode::NOT_FOUND,
+            format!("no running simulator {simulator} exports statements"),
+        ),
+    }
 }
 
 /// The sandbox's own error form, distinct from every provider's.

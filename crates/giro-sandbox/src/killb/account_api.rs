@@ -9,7 +9,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use chrono::Utc;
 use serde_json::Value;
 
 use super::account_flow::{AccountMover, account_deliveries, plan};
@@ -90,7 +89,7 @@ pub(crate) async fn create(
             registry.refused(ACCOUNTS, handle);
         }
     })?;
-    let now = Utc::now();
+    let now = killb.common.clock.now();
     let account = {
         let mut books = killb.books();
         if let Some(found) = books
@@ -276,7 +275,7 @@ pub(crate) async fn patch(
         account.key = key.clone();
         account.status = AccountStatus::Pending;
         account.generation += 1;
-        account.updated_at = Utc::now();
+        account.updated_at = killb.common.clock.now();
         (account.wire(), key, account.generation)
     };
     killb.common.registry.status(
@@ -307,7 +306,7 @@ pub(crate) async fn delete(
             account.deleted = true;
             account.generation += 1;
             account.status = AccountStatus::Inactive;
-            account.updated_at = Utc::now();
+            account.updated_at = killb.common.clock.now();
         }
         (account.wire(), changed)
     };

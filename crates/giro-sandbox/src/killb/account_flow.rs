@@ -5,8 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
-
 use super::state::Killb;
 use super::user_accounts::{ACCOUNTS, AccountOut, AccountStatus, Verification};
 use super::webhooks::{Announcement, announce};
@@ -66,7 +64,7 @@ impl Killb {
         let changed = account.status != status;
         if changed {
             account.status = status;
-            account.updated_at = Utc::now();
+            account.updated_at = self.common.clock.now();
         }
         let out = account.wire();
         drop(books);

@@ -7,7 +7,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use chrono::Utc;
 use rust_decimal::Decimal;
 
 use super::banks::banks;
@@ -80,7 +79,7 @@ pub(crate) async fn create_prefund(
         currency,
         network,
         amount: Decimal::ZERO,
-        created_at: Utc::now(),
+        created_at: killb.common.clock.now(),
     };
     let out = PrefundOut {
         id: account.id.clone(),

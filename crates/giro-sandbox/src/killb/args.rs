@@ -139,4 +139,8 @@ impl SimulatorArgs for KillbArgs {
     fn for_load(&mut self) {
         self.for_load = true;
     }
+
+    fn more_scenarios() -> &'static [(u8, &'static str)] {
+        &[(21, "COMPLETED, 1 % less paid (whole COP)")]
+    }
 }

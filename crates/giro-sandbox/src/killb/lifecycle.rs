@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use rust_decimal::Decimal;
-
 use super::state::{Killb, Status};
 use super::webhooks::deliveries;
 use crate::dispatch::Delivery;
@@ -11,15 +9,14 @@ use crate::faults::OrderFaults;
 use crate::lifecycle::{Advance, Step};
 use crate::scenario::Scenario;
 
-/// The status plan for a payout of `amount`.
-pub(crate) fn plan(killb: &Killb, amount: Decimal, faults: &OrderFaults) -> Vec<Step<Status>> {
+/// The status plan for a payout whose asked amount picked `scenario`.
+pub(crate) fn plan(killb: &Killb, scenario: Scenario, faults: &OrderFaults) -> Vec<Step<Status>> {
     let timing = &killb.common.timing;
     let step = |status| Step::new(timing.step_delay, status, true);
     let mut steps = vec![
         Step::new(std::time::Duration::ZERO, Status::Pending, true),
         step(Status::Processing),
     ];
-    let scenario = Scenario::of(amount);
     if scenario == Scenario::Stuck {
         return steps;
     }

@@ -52,6 +52,7 @@ use crate::faults::{self, FaultLayer, ProviderAnswers};
 use crate::json::RawObject;
 use crate::ratelimit::{REMAINING_HEADER, RateDecision};
 use crate::secret::same;
+use crate::statement::StatementSource;
 use crate::{introspect, server};
 
 /// The simulator's name: in paths, options and introspection.
@@ -68,6 +69,10 @@ pub(crate) async fn start(config: KillbConfig, common: Common) -> Result<SocketA
     })?;
     let shutdown = common.shutdown.clone();
     let killb = Arc::new(Killb::new(config, common));
+    killb
+        .common
+        .statements
+        .register(NAME, Arc::clone(&killb) as Arc<dyn StatementSource>);
     server::spawn(listener, router(killb), shutdown);
     Ok(addr)
 }

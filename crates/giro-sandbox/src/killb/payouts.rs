@@ -7,7 +7,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
-use chrono::Utc;
 
 use super::errors::KillbError;
 use super::lifecycle::{Mover, plan};
@@ -18,6 +17,7 @@ use crate::faults::ForcedFaults;
 use crate::introspect::NewOrder;
 use crate::json::RawObject;
 use crate::lifecycle;
+use crate::scenario::{self, Scenario};
 
 type Created = (
     StatusCode,
@@ -58,6 +58,7 @@ pub(crate) async fn create(
         error
     };
     let request = validate::payout(&body).map_err(refuse)?;
+    let request_amount = request.amount;
     let payout = match book(&killb, key.as_ref(), request, refuse)? {
         Booked::New(payout) => payout,
         Booked::Replayed(existing) => {
@@ -75,7 +76,7 @@ pub(crate) async fn create(
         status: payout.status.as_str(),
     });
     let faults = killb.common.faults.draw_order(&forced);
-    let steps = plan(&killb, payout.amount, &faults);
+    let steps = plan(&killb, Scenario::of(request_amount), &faults);
     let mover = Mover {
         killb: Arc::clone(&killb),
         payout_id: payout.id.clone(),
@@ -125,7 +126,7 @@ fn book(
     request: PayoutRequest,
     refuse: impl Fn(KillbError) -> KillbError,
 ) -> Result<Booked, KillbError> {
-    let now = Utc::now();
+    let now = killb.common.clock.now();
     let mut books = killb.books();
     if let Some(existing) = key
         .and_then(|k| books.by_key.get(k))
@@ -141,20 +142,24 @@ fn book(
                 format!("Pre-fund account {} not found", request.pre_fund_account_id),
             ))
         })?;
-    if account.amount < request.amount {
+    // What the provider actually pays (and reports): the asked amount unless the scenario says
+    // otherwise, kept to the currency's precision.
+    let scale = if account.currency == "COP" { 0 } else { 2 };
+    let paid = scenario::paid(request.amount, scale);
+    if account.amount < paid {
         return Err(refuse(KillbError::new(
             StatusCode::BAD_REQUEST,
             "BALANCE.0001",
             format!(
                 "Insufficient balance: available {}, required {}",
-                account.amount, request.amount
+                account.amount, paid
             ),
         )));
     }
-    account.amount -= request.amount;
+    account.amount -= paid;
     let payout = Payout {
         id: killb.common.random.uuid().to_string(),
-        amount: request.amount,
+        amount: paid,
         currency: account.currency.clone(),
         status: Status::Pending,
         external_id: request.external_id,

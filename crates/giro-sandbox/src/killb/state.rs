@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::auth::Tokens;
@@ -15,6 +15,7 @@ use crate::clock::iso_millis;
 use crate::context::Common;
 use crate::json::Number;
 use crate::ratelimit::RateLimiter;
+use crate::statement::{StatementLine, StatementSource};
 
 /// The provider name used in introspection.
 pub(crate) const PROVIDER: &str = "killb";
@@ -98,6 +99,19 @@ impl Status {
             Self::Failed | Self::Error | Self::Rejected | Self::Refunded
         )
     }
+
+    /// Whether the payout is still on its way (not on a statement yet).
+    fn in_flight(self) -> bool {
+        match self {
+            Self::Pending
+            | Self::Processing
+            | Self::CashOutPending
+            | Self::CashOutProcessing
+            | Self::CashOutCompleted
+            | Self::ReviewNeeded => true,
+            Self::Completed | Self::Failed | Self::Error | Self::Rejected | Self::Refunded => false,
+        }
+    }
 }
 
 /// A payout.
@@ -130,6 +144,34 @@ impl Payout {
     }
 }
 
+impl StatementSource for Killb {
+    fn instances(&self) -> Vec<&'static str> {
+        vec![PROVIDER]
+    }
+
+    /// KillB charges no fee on a payout and has no completion time of its own: the line's
+    /// `completed_at` is its `updatedAt`.
+    fn statement(&self, date: NaiveDate) -> Vec<StatementLine> {
+        self.books()
+            .payouts
+            .iter()
+            .filter(|p| !p.status.in_flight() && p.updated_at.date_naive() == date)
+            .map(|p| StatementLine {
+                at: p.updated_at,
+                provider: PROVIDER.to_owned(),
+                reference: p.external_id.clone(),
+                provider_ref: p.id.clone(),
+                status: p.status.as_str().to_owned(),
+                amount: p.amount.to_string(),
+                currency: p.currency.clone(),
+                fee: None,
+                completed_at: iso_millis(p.updated_at),
+                channel_ref: None,
+            })
+            .collect()
+    }
+}
+
 impl Books {
     pub(crate) fn account_mut(&mut self, id: &str) -> Option<&mut Account> {
         self.accounts.iter_mut().find(|a| a.id == id)
@@ -138,7 +180,7 @@ impl Books {
 
 impl Killb {
     pub(crate) fn new(config: KillbConfig, common: Common) -> Self {
-        let now = Utc::now();
+        let now = common.clock.now();
         let mut books = Books::default();
         for account in &config.accounts {
             books.accounts.push(Account {
@@ -184,7 +226,7 @@ impl Killb {
             return Some(payout.wire());
         }
         payout.status = status;
-        payout.updated_at = Utc::now();
+        payout.updated_at = self.common.clock.now();
         let (account_id, amount, out) = (payout.account_id.clone(), payout.amount, payout.wire());
         if status.returns_funds()
             && let Some(account) = books.account_mut(&account_id)

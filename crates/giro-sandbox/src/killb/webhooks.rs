@@ -7,7 +7,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde::Serialize;
 
 use super::errors::KillbError;
@@ -53,7 +52,7 @@ pub(crate) async fn register(
         id: format!("wh_{}", killb.common.random.uuid().simple()),
         url,
         events,
-        created_at: iso_millis(Utc::now()),
+        created_at: iso_millis(killb.common.clock.now()),
     };
     killb.books().webhooks.push(Webhook {
         out: out.clone(),
@@ -128,7 +127,7 @@ where
         .into_iter()
         .map(|hook| {
             let id = killb.common.random.uuid().to_string();
-            let at = iso_millis(Utc::now());
+            let at = iso_millis(killb.common.clock.now());
             let scheme = killb.config.signature;
             let data = Arc::clone(&data);
             Delivery {

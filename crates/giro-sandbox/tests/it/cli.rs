@@ -78,7 +78,7 @@ fn defaults_environment_and_flags() {
 #[test]
 fn help_documents_every_scenario_and_fault() {
     let help = Cli::command().render_long_help().to_string();
-    for code in 11..=19 {
+    for code in (11..=19).chain([21]) {
         assert!(help.contains(&format!("  {code}  ")), "scenario {code}");
     }
     for fault in [
@@ -131,4 +131,33 @@ async fn run_reports_a_taken_address_and_config_starts_on_free_ports() {
     assert_ne!(sandbox.killb_addr().unwrap().port(), 0);
     assert_ne!(sandbox.cashy_addr().unwrap().port(), 0);
     assert_ne!(sandbox.a55_addr().unwrap().port(), 0);
+}
+
+/// The README's scenario table and the help's list the same codes, and the help names the
+/// statement route.
+#[test]
+fn readme_scenario_table_matches_the_help() {
+    let help = Cli::command().render_long_help().to_string();
+    let readme = include_str!("../../README.md");
+    let (_, scenarios) = help.split_once("SCENARIOS").expect("a SCENARIOS section");
+    let scenarios = scenarios.split("FAULTS").next().unwrap_or_default();
+    let two_digits = |t: &&str| t.len() == 2 && t.chars().all(|c| c.is_ascii_digit());
+    let in_help: Vec<&str> = scenarios
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(two_digits)
+        .collect();
+    let (_, table) = readme
+        .split_once("## Scenarios")
+        .expect("a Scenarios section");
+    let in_readme: Vec<&str> = table
+        .lines()
+        .take_while(|l| !l.starts_with("## "))
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(' ').next())
+        .filter(two_digits)
+        .collect();
+    assert!(in_help.contains(&"21"), "{in_help:?}");
+    assert_eq!(in_help, in_readme);
+    assert!(help.contains("/_sandbox/{simulator}/statement?date=YYYY-MM-DD"));
 }

@@ -15,3 +15,4 @@ mod killb_accounts;
 mod killb_accounts_api;
 mod killb_accounts_flow;
 mod signatures;
+mod statements;
