@@ -196,6 +196,7 @@ async fn update_facts(
             .map(|(_, f)| f.status.as_deref())
             .collect::<Vec<_>>(),
     )
+    .bind(all.iter().map(|(_, f)| f.fee.is_some()).collect::<Vec<_>>())
     .execute(&mut **tx)
     .await?;
     Ok(())
