@@ -280,3 +280,64 @@ async fn a_short_payment_a_fee_and_a_reversal_reconcile_to_the_cent() {
     assert_eq!(altered["extra"].as_array().unwrap().len(), 1);
     projection.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pre_funded_balance_read_for_a_payout_reaches_the_treasury_view() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let id = stack.create("treasury-killb", "killb", "500000").await;
+    let statuses = stack.wait_for(&[id], WITHIN, |s| s.is_terminal()).await;
+    assert_eq!(statuses, [PayoutStatus::Succeeded]);
+    let schema = TestSchema::new();
+    let projection = giro_projection::start(
+        ProjectionConfig {
+            database_url: schema.database_url.clone(),
+            schema: schema.name.clone(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            log: stack.log.config.clone(),
+            linger: Duration::from_millis(5),
+            low_balance: giro_projection::treasury::parse_low_balance("killb:COP:999999999999999")
+                .unwrap(),
+            ..ProjectionConfig::default()
+        },
+        stack.log.client.clone(),
+    )
+    .await
+    .expect("projection starts");
+    let api = format!("http://{}", projection.local_addr());
+    // The executor read the balance to reserve the payout and kept the reading.
+    let deadline = Instant::now() + WITHIN;
+    let account = loop {
+        let t = get_json(&format!("{api}/v1/treasury")).await;
+        let killb = t["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["provider"] == "killb" && a["currency"] == "COP")
+            .cloned();
+        if let Some(a) = killb.filter(|a| !a["balance"].is_null()) {
+            break a;
+        }
+        assert!(Instant::now() < deadline, "no balance reading: {t}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let balance: Decimal = account["balance"].as_str().unwrap().parse().unwrap();
+    assert!(balance > Decimal::ZERO, "{account}");
+    assert_eq!(
+        account["low"], true,
+        "below the configured threshold: {account}"
+    );
+    let exceptions = get_json(&format!("{api}/v1/exceptions")).await;
+    assert_eq!(
+        exceptions["accounts"][0]["kind"], "low_balance",
+        "{exceptions}"
+    );
+    let metrics = giro_telemetry::metrics::render();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("giro_provider_balance{") && l.contains("provider=\"killb\"")),
+        "{metrics}"
+    );
+    println!("killb COP balance read for the payout: {balance}");
+    projection.stop().await;
+}

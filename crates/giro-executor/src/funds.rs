@@ -82,7 +82,50 @@ struct Ledger {
     subject: String,
 }
 
+/// A balance reading as the treasury view reads it (`<prefix>.funds.<account>.balance.<CUR>`,
+/// the last one kept): the exact figure and when it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceReading {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub balance: Decimal,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 impl Funds {
+    /// Keeps the balance the provider just reported beside the ledger, for the treasury view and
+    /// the `giro_provider_balance` gauge. Best effort: a reading that cannot be stored is only
+    /// logged, the next one replaces it.
+    pub async fn record_balance(&self, currency: &str, balance: Decimal) {
+        let account = self
+            .ledger
+            .subject
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        giro_telemetry::metrics::provider_balance(
+            &account,
+            currency,
+            rust_decimal::prelude::ToPrimitive::to_f64(&balance).unwrap_or(f64::NAN),
+        );
+        let reading = BalanceReading {
+            balance,
+            at: chrono::Utc::now(),
+        };
+        let Ok(body) = serde_json::to_vec(&reading) else {
+            return;
+        };
+        let subject = format!("{}.balance.{currency}", self.ledger.subject);
+        match self.ledger.js.publish(subject, body.into()).await {
+            Ok(ack) => {
+                if let Err(e) = ack.await {
+                    tracing::info!(error = %e, "balance reading not stored");
+                }
+            }
+            Err(e) => tracing::info!(error = %e, "balance reading not stored"),
+        }
+    }
+
     /// Opens (creating if needed) the ledger stream `stream` (subjects `<prefix>.funds.>`, kept on
     /// `replicas` servers like the event stream, so losing a cluster node does not stall the
     /// pre-funded provider's payouts) and the entry of `account` (e.g. the provider instance id),

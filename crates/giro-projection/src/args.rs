@@ -52,6 +52,10 @@ pub struct ProjectionArgs {
     /// A payout `processing` longer than this is listed as stuck.
     #[arg(long, env = "GIRO_STUCK_PROCESSING", default_value = "1h", value_parser = parse_duration)]
     pub stuck_processing: Duration,
+    /// Balance thresholds, `provider:CURRENCY:amount[,…]` (e.g. `killb:COP:5000000`): a provider
+    /// account below its threshold is an alert and an exception.
+    #[arg(long, env = "GIRO_TREASURY_LOW_BALANCE", default_value = "", value_parser = crate::treasury::parse_low_balance)]
+    pub low_balance: std::vec::Vec<crate::treasury::LowBalance>,
 }
 
 impl ProjectionArgs {
@@ -74,6 +78,7 @@ impl ProjectionArgs {
                 submitted: self.stuck_submitted,
                 processing: self.stuck_processing,
             },
+            low_balance: self.low_balance.clone(),
             ..ProjectionConfig::default()
         }
     }

@@ -34,6 +34,8 @@ pub struct ProjectionConfig {
     pub dashboard_refresh: Duration,
     /// PostgreSQL connections in the pool (the projector uses one, the HTTP API the rest).
     pub max_connections: u32,
+    /// Balance thresholds per provider account and currency (treasury alerts and exceptions).
+    pub low_balance: Vec<crate::treasury::LowBalance>,
 }
 
 impl Default for ProjectionConfig {
@@ -48,6 +50,7 @@ impl Default for ProjectionConfig {
             stuck: StuckThresholds::default(),
             dashboard_refresh: Duration::from_secs(10),
             max_connections: 8,
+            low_balance: Vec::new(),
         }
     }
 }

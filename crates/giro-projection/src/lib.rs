@@ -22,6 +22,7 @@ mod rebuild;
 pub mod reconcile;
 mod service;
 mod source;
+pub mod treasury;
 
 #[cfg(feature = "test-support")]
 pub mod test_support;

@@ -22,7 +22,13 @@ pub(crate) struct Metrics {
     pub lag: Gauge,
     /// Orders by kind and status, read from the read models at each scrape.
     pub orders: Family<OrderLabels, Gauge>,
+    /// Treasury figures per provider account and currency, by `figure` (balance, held, queued,
+    /// at_provider, needed, shortfall, low_threshold), read at each scrape.
+    pub treasury: Family<TreasuryLabels, Gauge<f64, std::sync::atomic::AtomicU64>>,
 }
+
+/// The labels of `giro_projection_treasury_amount`.
+pub(crate) type TreasuryLabels = [(&'static str, String); 3];
 
 /// The labels of `giro_projection_orders`.
 pub(crate) type OrderLabels = [(&'static str, String); 2];
@@ -41,6 +47,7 @@ impl Metrics {
             stream_last_sequence: Gauge::default(),
             lag: Gauge::default(),
             orders: Family::default(),
+            treasury: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -93,6 +100,12 @@ impl Metrics {
             "Orders by kind and status in the read models",
             m.orders.clone(),
         );
+        registry.register(
+            "treasury_amount",
+            "Treasury per provider account and currency, by figure: balance (last reported), \
+             held, queued, at_provider, needed (held + queued), shortfall, low_threshold",
+            m.treasury.clone(),
+        );
         Metrics { registry, ..m }
     }
 
@@ -116,6 +129,32 @@ impl Metrics {
             self.orders
                 .get_or_create(&[("kind", kind.to_string()), ("status", status.clone())])
                 .set(*n);
+        }
+    }
+
+    /// Records the treasury figures of every account.
+    pub fn treasury(&self, accounts: &[crate::treasury::Account]) {
+        use rust_decimal::prelude::ToPrimitive;
+        for a in accounts {
+            let figures = [
+                ("balance", a.balance),
+                ("held", Some(a.held)),
+                ("queued", Some(a.queued)),
+                ("at_provider", Some(a.at_provider)),
+                ("needed", Some(a.needed)),
+                ("shortfall", a.balance.map(|_| a.shortfall)),
+                ("low_threshold", a.low_below),
+            ];
+            for (figure, value) in figures {
+                if let Some(v) = value.and_then(|v| v.to_f64()) {
+                    let labels = [
+                        ("provider", a.provider.clone()),
+                        ("currency", a.currency.clone()),
+                        ("figure", figure.to_string()),
+                    ];
+                    self.treasury.get_or_create(&labels).set(v);
+                }
+            }
         }
     }
 

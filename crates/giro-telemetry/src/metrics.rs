@@ -9,7 +9,9 @@
 //! - `append_conflicts_total{kind}`: appends that lost an optimistic-concurrency race and were retried;
 //! - `provider_call_seconds{provider, operation, outcome}`: provider HTTP call latency;
 //! - `dead_letters_total{component, provider}`: messages set aside on a dead-letter subject;
-//! - `consumer_pending{consumer}` / `consumer_ack_pending{consumer}`: an executor consumer's lag.
+//! - `consumer_pending{consumer}` / `consumer_ack_pending{consumer}`: an executor consumer's lag;
+//! - `provider_balance{provider, currency}`: the balance a pre-funded provider account last
+//!   reported (read whenever a payout reserves funds).
 
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
@@ -57,6 +59,14 @@ struct ConsumerLabels {
     consumer: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BalanceLabels {
+    provider: String,
+    currency: String,
+}
+
+type Balances = Family<BalanceLabels, Gauge<f64, std::sync::atomic::AtomicU64>>;
+
 type CallHistograms = Family<CallLabels, Histogram, fn() -> Histogram>;
 
 fn call_histogram() -> Histogram {
@@ -75,6 +85,7 @@ struct Metrics {
     dead_letters: Family<DeadLetterLabels, Counter>,
     pending: Family<ConsumerLabels, Gauge>,
     ack_pending: Family<ConsumerLabels, Gauge>,
+    balances: Balances,
 }
 
 static METRICS: LazyLock<Mutex<Metrics>> = LazyLock::new(|| {
@@ -129,7 +140,15 @@ static METRICS: LazyLock<Mutex<Metrics>> = LazyLock::new(|| {
         "Events delivered to a durable consumer and not yet acknowledged (includes timers)",
         ack_pending.clone(),
     );
+    let balances = Balances::default();
+    registry.register(
+        "provider_balance",
+        "The balance a pre-funded provider account last reported, by provider instance and \
+         currency (a gauge for dashboards and alerts; the exact figure is in /v1/treasury)",
+        balances.clone(),
+    );
     Mutex::new(Metrics {
+        balances,
         registry,
         commands,
         appended,
@@ -229,6 +248,17 @@ pub fn consumer_lag(consumer: &str, pending: u64, ack_pending: u64) {
         m.ack_pending
             .get_or_create(&labels)
             .set(i64::try_from(ack_pending).unwrap_or(i64::MAX));
+    });
+}
+
+/// The balance a pre-funded provider account reported just now.
+pub fn provider_balance(provider: &str, currency: &str, balance: f64) {
+    let labels = BalanceLabels {
+        provider: provider.to_string(),
+        currency: currency.to_string(),
+    };
+    with(|m| {
+        m.balances.get_or_create(&labels).set(balance);
     });
 }
 

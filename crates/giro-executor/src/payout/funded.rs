@@ -20,12 +20,23 @@ impl PayoutWorker {
         };
         let money = p.request.money;
         let provider = self.provider.clone();
+        let recorder = funds.clone();
         funds
             .reserve(p.id, money.amount(), move || {
                 let provider = provider.clone();
+                let recorder = recorder.clone();
                 async move {
                     match provider.balance(money.currency()).await {
-                        Some(result) => result,
+                        Some(Ok(balance)) => {
+                            // Kept for the treasury view off the reservation's path.
+                            tokio::spawn(async move {
+                                recorder
+                                    .record_balance(money.currency().code(), balance)
+                                    .await;
+                            });
+                            Ok(balance)
+                        }
+                        Some(Err(e)) => Err(e),
                         None => Err("the provider reports no balance".to_string()),
                     }
                 }

@@ -52,6 +52,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/exceptions", get(money::exceptions))
         .route("/v1/settlement", get(money::settlement))
         .route("/v1/reconcile", post(money::reconcile_statement))
+        .route("/v1/treasury", get(money::treasury))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

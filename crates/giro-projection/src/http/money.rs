@@ -100,7 +100,32 @@ pub(crate) async fn exceptions(
                    "amount_at_risk": amount.normalize()})
         })
         .collect();
-    Ok(Json(json!({"items": items, "totals": totals})))
+    // Provider accounts that need a person: below their threshold, or short of what the held and
+    // queued payouts need.
+    let accounts: Vec<Value> = crate::treasury::accounts(&s.pool, &s.js, &s.config)
+        .await?
+        .into_iter()
+        .filter(|a| p.provider.as_ref().is_none_or(|p| p == &a.provider))
+        .flat_map(|a| {
+            let mut found = Vec::new();
+            if a.low {
+                found.push(json!({"provider": a.provider, "currency": a.currency,
+                    "kind": "low_balance", "balance": a.balance, "below": a.low_below,
+                    "reason": format!("balance {} {} is below its threshold {}",
+                        a.balance.unwrap_or_default(), a.currency, a.low_below.unwrap_or_default())}));
+            }
+            if !a.shortfall.is_zero() {
+                found.push(json!({"provider": a.provider, "currency": a.currency,
+                    "kind": "funds_short", "balance": a.balance, "needed": a.needed,
+                    "reason": format!("held and queued payouts need {} {}, {} more than the balance",
+                        a.needed, a.currency, a.shortfall)}));
+            }
+            found
+        })
+        .collect();
+    Ok(Json(
+        json!({"items": items, "totals": totals, "accounts": accounts}),
+    ))
 }
 
 /// `?provider=P&date=YYYY-MM-DD&format=json|csv`.
@@ -280,6 +305,13 @@ pub(crate) async fn settlement(
         "orders": lines,
     }))
     .into_response())
+}
+
+/// `GET /v1/treasury`: every provider account's balance beside the funds its held and queued
+/// payouts need (see `crate::treasury`).
+pub(crate) async fn treasury(State(s): State<Arc<Shared>>) -> Result<Json<Value>, ApiError> {
+    let accounts = crate::treasury::accounts(&s.pool, &s.js, &s.config).await?;
+    Ok(Json(json!({ "accounts": accounts })))
 }
 
 /// `POST /v1/reconcile` with a provider statement (CSV) as the body: what is missing, extra or

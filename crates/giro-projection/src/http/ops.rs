@@ -69,6 +69,12 @@ pub(crate) async fn metrics(State(s): State<Arc<Shared>>) -> impl IntoResponse {
             Err(_) => tracing::debug!("metrics: order counts timed out"),
         }
     }
+    let accounts = crate::treasury::accounts(&s.pool, &s.js, &s.config);
+    match tokio::time::timeout(PROBE_TIMEOUT, accounts).await {
+        Ok(Ok(accounts)) => s.metrics.treasury(&accounts),
+        Ok(Err(e)) => tracing::debug!(error = %e, "metrics: treasury unavailable"),
+        Err(_) => tracing::debug!("metrics: treasury timed out"),
+    }
     (
         [(
             header::CONTENT_TYPE,

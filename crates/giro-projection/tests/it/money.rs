@@ -307,3 +307,93 @@ async fn a_statement_is_matched_line_by_line_missing_extra_and_different_named()
     let body = response.text().await.unwrap();
     assert!(body.contains("header"), "{body}");
 }
+
+#[tokio::test]
+async fn treasury_shows_the_balance_beside_what_held_and_queued_payouts_need() {
+    let log = TestLog::new().await;
+    let schema = TestSchema::new();
+    // cashy-co: one queued (requested), one held, one at the provider. 250000 COP each.
+    payout(&log, "t-queued", &[]).await;
+    let hold = PayoutCommand::Hold {
+        reason: "waiting for funds".into(),
+    };
+    payout(&log, "t-held", &[hold]).await;
+    payout(&log, "t-sent", &submitted()).await;
+    // The balance the executor last read, where it keeps it.
+    let js = async_nats::jetstream::new(log.client.clone());
+    let funds = format!("{}_FUNDS", log.config.stream);
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: funds,
+        subjects: vec![format!("{}.funds.>", log.config.prefix)],
+        max_messages_per_subject: 1,
+        allow_direct: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let reading = serde_json::json!({"balance": "300000.50", "at": "2026-12-06T10:00:00Z"});
+    js.publish(
+        format!("{}.funds.cashy-co.balance.COP", log.config.prefix),
+        reading.to_string().into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+    let mut config = config(&log, &schema);
+    config.low_balance =
+        giro_projection::treasury::parse_low_balance("cashy-co:COP:1000000,killb:COP:5").unwrap();
+    let handle = giro_projection::start(config, log.client.clone())
+        .await
+        .unwrap();
+    caught_up(&log, &schema).await;
+
+    let t = get_json(&handle, "/v1/treasury").await;
+    let accounts = t["accounts"].as_array().unwrap();
+    let cashy = accounts
+        .iter()
+        .find(|a| a["provider"] == "cashy-co")
+        .unwrap();
+    let text = |k: &str| {
+        cashy[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("{k}: {cashy}"))
+            .to_string()
+    };
+    assert_eq!(text("balance"), "300000.5");
+    assert_eq!(text("held"), "250000");
+    assert_eq!(text("queued"), "250000");
+    assert_eq!(text("at_provider"), "250000");
+    assert_eq!(text("needed"), "500000");
+    assert_eq!(text("shortfall"), "199999.5");
+    assert_eq!(cashy["low"], true);
+    // A threshold without a reading: no balance, never low.
+    let killb = accounts.iter().find(|a| a["provider"] == "killb").unwrap();
+    assert!(
+        killb["balance"].is_null() && killb["low"] == false,
+        "{killb}"
+    );
+
+    let e = get_json(&handle, "/v1/exceptions").await;
+    let kinds: Vec<&str> = e["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["low_balance", "funds_short"], "{e}");
+
+    let (status, metrics) = get(&handle, "/metrics").await;
+    assert_eq!(status, 200);
+    for figure in ["balance", "needed", "shortfall", "low_threshold"] {
+        let line = metrics
+            .lines()
+            .find(|l| {
+                l.starts_with("giro_projection_treasury_amount{")
+                    && l.contains("provider=\"cashy-co\"")
+                    && l.contains(&format!("figure=\"{figure}\""))
+            })
+            .unwrap_or_else(|| panic!("no {figure} gauge in\n{metrics}"));
+        assert!(!line.ends_with(" 0") && !line.ends_with(" 0.0"), "{line}");
+    }
+}
