@@ -78,8 +78,9 @@ pub enum Submission {
     Accepted {
         provider_ref: Option<String>,
         raw_status: String,
-        /// The status in the response, when it already says more than "received".
-        report: Option<ProviderReport>,
+        /// The status in the response, when it already says more than "received" (boxed: a
+        /// report is large beside a refusal).
+        report: Option<Box<ProviderReport>>,
     },
     /// The provider did not take it, or may not have (see [`RefusalKind`]).
     Refused(Refusal),

@@ -177,7 +177,7 @@ impl PayoutWorker {
                 self.command(p.id, cmd).await?;
                 if let Some(mut report) = report {
                     report.attempt = Some(attempt);
-                    self.command(p.id, PayoutCommand::RecordReport(report))
+                    self.command(p.id, PayoutCommand::RecordReport(*report))
                         .await?;
                 }
             }

@@ -197,7 +197,8 @@ fn bank_list_failure(e: CashyError) -> Submission {
 fn submission(handle: &str, result: Result<PayOutData, CashyError>) -> Submission {
     match result {
         Ok(data) => Submission::Accepted {
-            report: (!CashyStatus::parse(&data.order_status).is_initial()).then(|| data.report()),
+            report: (!CashyStatus::parse(&data.order_status).is_initial())
+                .then(|| Box::new(data.report())),
             provider_ref: Some(data.order_no),
             raw_status: data.order_status,
         },

@@ -165,7 +165,8 @@ fn submission(result: Result<Payout, KillbError>) -> Submission {
         Ok(payout) => {
             let status = payout.status();
             Submission::Accepted {
-                report: (!status.is_initial()).then(|| payout.report(ReportSource::SubmitResponse)),
+                report: (!status.is_initial())
+                    .then(|| Box::new(payout.report(ReportSource::SubmitResponse))),
                 provider_ref: Some(payout.id),
                 raw_status: payout.status,
             }
