@@ -216,6 +216,9 @@ pub struct Position {
     pub status: PayoutStatus,
     /// The version of the last event taken into account.
     pub version: u64,
+    /// The amount the provider reported moving on the current attempt, when it said (in the
+    /// order's currency): what a success pays out and a refund or reversal returns.
+    pub reported: Option<Decimal>,
 }
 
 impl Position {
@@ -227,6 +230,7 @@ impl Position {
             money: requested.money,
             status: PayoutStatus::Requested,
             version: 1,
+            reported: None,
         }
     }
 
@@ -238,6 +242,7 @@ impl Position {
             money: p.request.money,
             status: p.status,
             version: p.version,
+            reported: p.reported_amount,
         }
     }
 
@@ -255,11 +260,19 @@ impl Position {
             return Vec::new();
         }
         self.version = version;
+        // Reports about other attempts are `payout.report_unmatched`, never counted here.
+        if let PayoutEvent::ProviderStatus(r) = event
+            && let Some(reported) = r.amount_in(self.money.currency())
+        {
+            self.reported = Some(reported);
+        }
         let Some(to) = next_status(self.status, event) else {
             return Vec::new();
         };
         let from = std::mem::replace(&mut self.status, to);
         let amount = self.money.amount();
+        // What moved to the beneficiary: what the provider reported paying, else the order's.
+        let paid = self.reported.unwrap_or(amount);
         let posting = |kind, debit, credit, amount| {
             let key = PostingKey {
                 order: self.order,
@@ -288,7 +301,14 @@ impl Position {
                 } else {
                     B::Prefund
                 };
-                let mut postings = vec![posting(K::Paid, B::PaidOut, source, amount)];
+                let mut postings = vec![posting(K::Paid, B::PaidOut, source, paid)];
+                // A provider that paid another amount than was reserved: the rest of the
+                // reservation goes back, or what it paid beyond it comes out of the pre-fund.
+                if source == B::Reserved && paid < amount {
+                    postings.push(posting(K::Released, B::Prefund, B::Reserved, amount - paid));
+                } else if source == B::Reserved && paid > amount {
+                    postings.push(posting(K::Reserved, B::Reserved, B::Prefund, paid - amount));
+                }
                 if let PayoutEvent::Succeeded(s) = event
                     && let Some(fee) = s.fee.filter(|f| !f.is_zero())
                 {
@@ -297,10 +317,10 @@ impl Position {
                 postings
             }
             S::Refunded if from == S::Succeeded => {
-                vec![posting(K::Refunded, B::Prefund, B::PaidOut, amount)]
+                vec![posting(K::Refunded, B::Prefund, B::PaidOut, paid)]
             }
             S::Reversed if from == S::Succeeded => {
-                vec![posting(K::Reversed, B::Prefund, B::PaidOut, amount)]
+                vec![posting(K::Reversed, B::Prefund, B::PaidOut, paid)]
             }
             _ => Vec::new(),
         }

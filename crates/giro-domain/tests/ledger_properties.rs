@@ -689,3 +689,60 @@ proptest! {
         prop_assert_eq!(ledger, before);
     }
 }
+
+#[test]
+fn a_provider_that_pays_another_amount_pays_out_what_it_reported() {
+    // Asked 250000, the provider reported paying 247500 (1 % short) with a 2475 fee, then
+    // reversed it: the rest of the reservation goes back at once, the reversal returns what was
+    // paid, and the pre-fund ends short of the fee only.
+    let mut g = order("ex-short", "cashy-co", dec("250000"), Currency::COP);
+    g.when(&C::StartSubmission).unwrap();
+    let short = |id: &str, raw: &str, outcome: O, fee: Option<&str>| {
+        let mut r = report(id, raw, outcome);
+        r.fee = fee.map(dec);
+        r.amount = Some(giro_domain::payout::ReportedAmount {
+            amount: dec("247500"),
+            currency: None,
+        });
+        C::RecordReport(r)
+    };
+    g.then(
+        short("P1:COMPLETED", "COMPLETED", O::Succeeded, Some("2475")),
+        &[
+            "payout.provider_status",
+            "payout.discrepancy",
+            "payout.succeeded",
+        ],
+        "succeeded",
+    );
+    g.then(
+        short("P1:FAIL", "FAIL", O::Failed, None),
+        &["payout.provider_status", "payout.reversed"],
+        "reversed",
+    );
+    let kinds: Vec<(u64, &str)> = shown(&order_postings(&g.events))
+        .into_iter()
+        .map(|(v, k, _)| (v, k))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (2, "reserved"),
+            (5, "paid"),
+            (5, "released"),
+            (5, "fee"),
+            (7, "reversed")
+        ]
+    );
+    let ledger = ledger_of(&[&g]);
+    let balance = |book| ledger.balance(&account("cashy-co", book), Currency::COP);
+    assert_eq!(balance(Book::Reserved), dec("0"));
+    assert_eq!(balance(Book::PaidOut), dec("0"));
+    assert_eq!(balance(Book::Fees), dec("2475"));
+    assert_eq!(balance(Book::Prefund), dec("-2475"));
+    let paid = order_postings(&g.events)
+        .into_iter()
+        .find(|p| p.key.kind.as_str() == "paid")
+        .unwrap();
+    assert_eq!(paid.legs[0].debit, dec("247500"));
+}

@@ -23,6 +23,9 @@ use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+/// What a discrepancy says Giro's order is when the provider's statement does not list it.
+pub const NOT_ON_STATEMENT: &str = "not on the statement";
+
 /// The header a statement starts with.
 pub const STATEMENT_HEADER: [&str; 10] = [
     "date",

@@ -65,12 +65,12 @@ impl ListArgs {
 pub async fn run(args: &ListArgs) -> ExitCode {
     match fetch(args).await {
         Ok(body) if args.json => {
-            println!("{}", body.trim_end());
+            crate::cli::out(&format!("{}\n", body.trim_end()));
             ExitCode::SUCCESS
         }
         Ok(body) => match serde_json::from_str::<Value>(&body) {
             Ok(page) => {
-                print!("{}", table(&page));
+                crate::cli::out(&table(&page));
                 ExitCode::SUCCESS
             }
             Err(e) => {

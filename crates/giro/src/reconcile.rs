@@ -81,11 +81,11 @@ async fn settlement(args: &ReconcileArgs, provider: &str, date: &str) -> anyhow:
         }
     };
     if args.csv || args.json {
-        println!("{}", body.trim_end());
+        crate::cli::out(&format!("{}\n", body.trim_end()));
         return Ok(ExitCode::SUCCESS);
     }
     let report: Value = serde_json::from_str(&body)?;
-    print!("{}", settlement_text(&report));
+    crate::cli::out(&settlement_text(&report));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -152,9 +152,9 @@ async fn statement(args: &ReconcileArgs, file: &PathBuf) -> anyhow::Result<ExitC
     };
     let r: Value = serde_json::from_str(&body)?;
     if args.json {
-        println!("{}", body.trim_end());
+        crate::cli::out(&format!("{}\n", body.trim_end()));
     } else {
-        print!("{}", statement_text(&r));
+        crate::cli::out(&statement_text(&r));
     }
     let agrees = r["agrees"].as_bool().unwrap_or(false);
     if agrees || args.dry_run {
@@ -246,7 +246,7 @@ fn discrepancies(r: &Value) -> Vec<(OrderId, Discrepancy)> {
                     reference: format!("statement of {}", s(&m["day"])),
                     field: DiscrepancyField::Status,
                     expected: s(&m["status"]),
-                    reported: "not on the statement".to_string(),
+                    reported: giro_projection::reconcile::NOT_ON_STATEMENT.to_string(),
                 },
             ));
         }

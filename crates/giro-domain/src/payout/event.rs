@@ -222,6 +222,17 @@ pub struct ProviderReport {
 }
 
 impl ProviderReport {
+    /// The amount the report says the provider moved, when it states one in `currency` (or names
+    /// no currency, as Cashy does: one per merchant account).
+    pub fn amount_in(&self, currency: crate::money::Currency) -> Option<Decimal> {
+        let reported = self.amount.as_ref()?;
+        let same = reported
+            .currency
+            .as_deref()
+            .is_none_or(|c| c.trim().eq_ignore_ascii_case(currency.code()));
+        (same && reported.amount > Decimal::ZERO).then_some(reported.amount)
+    }
+
     /// A report with only what every provider says: its status, what it means, and its id. The
     /// optional facts are set field by field.
     pub fn new(

@@ -135,6 +135,8 @@ pub struct Payout {
     pub unmatched_reports: u32,
     /// Differences found between the order and what its provider reported.
     pub discrepancies: Vec<Discrepancy>,
+    /// The amount the provider last reported moving on the current attempt, as it wrote it.
+    pub reported_amount: Option<Decimal>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -259,6 +261,9 @@ fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
             if p.provider_ref.is_none() {
                 p.provider_ref.clone_from(&r.provider_ref);
             }
+            if let Some(amount) = r.amount_in(p.request.money.currency()) {
+                p.reported_amount = Some(amount);
+            }
             if r.outcome != ReportedOutcome::Unknown {
                 p.outcome_unknown = false;
             }
@@ -303,6 +308,7 @@ fn created(env: &Envelope<PayoutEvent>) -> Option<Payout> {
             last_decisive_report: None,
             unmatched_reports: 0,
             discrepancies: Vec::new(),
+            reported_amount: None,
             version: 1,
             created_at: env.at,
             updated_at: env.at,

@@ -19,7 +19,7 @@ use crate::db::bigint;
 use crate::decode::{Decoded, Known};
 use crate::error::Error;
 
-type Loaded = (Uuid, String, Decimal, String, String, i64);
+type Loaded = (Uuid, String, Decimal, String, String, i64, Option<Decimal>);
 
 /// The positions of the orders these events belong to, from their `payouts` rows.
 async fn load(
@@ -30,28 +30,33 @@ async fn load(
     ids.sort_unstable();
     ids.dedup();
     let rows: Vec<Loaded> = sqlx::query_as(
-        "SELECT order_id, provider, amount, currency, status, version FROM payouts \
-         WHERE order_id = ANY($1)",
+        "SELECT order_id, provider, amount, currency, status, version, \
+         CASE WHEN reported_currency IS NULL OR upper(reported_currency) = currency \
+              THEN reported_amount END \
+         FROM payouts WHERE order_id = ANY($1)",
     )
     .bind(ids)
     .fetch_all(&mut **tx)
     .await?;
     rows.into_iter()
-        .map(|(id, provider, amount, currency, status, version)| {
-            let corrupt = |what: String| Error::Corrupt(format!("payouts row {id}: {what}"));
-            let currency: Currency = currency.parse().map_err(corrupt)?;
-            let position = Position {
-                order: OrderId::from_uuid(id),
-                provider: ProviderId::try_from(provider).map_err(corrupt)?,
-                money: Money::new(amount, currency).map_err(|e| corrupt(e.to_string()))?,
-                status: PayoutStatus::ALL
-                    .into_iter()
-                    .find(|s| s.as_str() == status)
-                    .ok_or_else(|| corrupt(format!("{status:?} is not a payout status")))?,
-                version: u64::try_from(version).unwrap_or(0),
-            };
-            Ok((id, position))
-        })
+        .map(
+            |(id, provider, amount, currency, status, version, reported)| {
+                let corrupt = |what: String| Error::Corrupt(format!("payouts row {id}: {what}"));
+                let currency: Currency = currency.parse().map_err(corrupt)?;
+                let position = Position {
+                    order: OrderId::from_uuid(id),
+                    provider: ProviderId::try_from(provider).map_err(corrupt)?,
+                    money: Money::new(amount, currency).map_err(|e| corrupt(e.to_string()))?,
+                    status: PayoutStatus::ALL
+                        .into_iter()
+                        .find(|s| s.as_str() == status)
+                        .ok_or_else(|| corrupt(format!("{status:?} is not a payout status")))?,
+                    version: u64::try_from(version).unwrap_or(0),
+                    reported: reported.filter(|r| *r > Decimal::ZERO),
+                };
+                Ok((id, position))
+            },
+        )
         .collect()
 }
 

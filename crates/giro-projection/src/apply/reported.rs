@@ -74,14 +74,21 @@ fn unmatched(u: &UnmatchedReport) -> (&'static str, String) {
 
 /// The exception a discrepancy raises.
 fn discrepancy(d: &Discrepancy) -> String {
-    let field = serde_json::to_value(d.field)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let source = serde_json::to_value(d.source)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let name = |v: Result<Value, serde_json::Error>| {
+        v.ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let (field, source) = (
+        name(serde_json::to_value(d.field)),
+        name(serde_json::to_value(d.source)),
+    );
+    if d.reported == crate::reconcile::NOT_ON_STATEMENT {
+        return format!(
+            "the order is {} but the provider's {} does not list it",
+            d.expected, d.reference
+        );
+    }
     format!(
         "the provider's {source} says {field} {}, the order {} ({})",
         d.reported, d.expected, d.reference

@@ -278,7 +278,7 @@ pub(crate) async fn settlement(
         }
     };
     let from = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let lines: Vec<SettlementLine> = sqlx::query_as(
+    let mut lines: Vec<SettlementLine> = sqlx::query_as(
         "SELECT order_id, external_id, provider_ref, status, amount, currency, reported_amount, \
          fee, provider_completed_at, channel_ref, status_since FROM payouts \
          WHERE provider = $1 \
@@ -290,6 +290,12 @@ pub(crate) async fn settlement(
     .bind(from)
     .fetch_all(&s.pool)
     .await?;
+    // Amounts as numbers, not as the scale they were stored with (`500000`, not `500000.00`).
+    for l in &mut lines {
+        l.amount = l.amount.normalize();
+        l.reported_amount = l.reported_amount.map(|d| d.normalize());
+        l.fee = l.fee.map(|d| d.normalize());
+    }
     if csv_wanted {
         return Ok((
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],

@@ -43,9 +43,19 @@ pub(crate) async fn client(args: &ClientArgs) -> Option<IntakeClient> {
     }
 }
 
+/// Writes `text` to standard output; a reader that went away (`giro … | head`) is not an error
+/// worth a panic, so a failed write is ignored.
+pub(crate) fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
 pub(super) fn print_reply(reply: &Reply) -> ExitCode {
     match serde_json::to_string_pretty(reply) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => out(&format!("{s}\n")),
         Err(e) => eprintln!("giro: cannot print the reply: {e}"),
     }
     if reply.ok {

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 pub use args::*;
+pub(crate) use components::out;
 use components::{
     ComponentLogs, print_reply, run_executor, run_intake, serve_ops, wait_for_shutdown,
 };
