@@ -17,7 +17,12 @@
 //! # Postings
 //!
 //! A posting follows each status change that moves money (by [`next_status`], the transition
-//! table `evolve` obeys), for the order's amount (`payout.requested`'s money) unless said:
+//! table `evolve` obeys), for the order's amount (`payout.requested`'s money) unless said. What a
+//! success pays out, and a refund or reversal returns, is the amount the provider reported paying
+//! on the current attempt (`payout.provider_status`'s `amount`, in the order's currency) when it
+//! said one: a provider that paid less than was reserved gives the rest back at once (a
+//! `released` posting of the difference at the success), one that paid more takes the excess out
+//! of the pre-fund (a `reserved` posting of it).
 //!
 //! | kind | when | debit | credit |
 //! |---|---|---|---|
