@@ -716,3 +716,41 @@ fn the_transition_table_keeps_cancelled_and_refunded_final() {
         None
     );
 }
+
+#[test]
+fn a_report_about_another_attempt_of_a_charge_is_kept_apart_and_moves_nothing() {
+    use giro_domain::payout::Unmatched;
+    let mut g = Given::new("cu-1");
+    g.when(&C::StartSubmission).unwrap();
+    g.when(&C::RecordSubmissionFailure {
+        attempt: 1,
+        code: "busy".into(),
+        message: "try again".into(),
+        retryable: true,
+    })
+    .unwrap();
+    g.when(&C::StartSubmission).unwrap();
+    let status = g.state.as_ref().unwrap().status;
+    // A late "paid" about attempt 1, which A55 had turned away: a possible second charge.
+    let mut late = report("paid", O::Paid);
+    late.attempt = Some(1);
+    late.report_id = "late:PAID".into();
+    let types = g.when(&C::RecordReport(late.clone())).unwrap();
+    assert_eq!(types, ["charge.report_unmatched"]);
+    let Some(ChargeEvent::ReportUnmatched(u)) = g.events.last().map(|e| &e.event) else {
+        panic!("expected charge.report_unmatched");
+    };
+    assert_eq!((u.reason, u.current_attempt), (Unmatched::Superseded, 2));
+    assert!(u.possible_double_charge);
+    assert_eq!(g.state.as_ref().unwrap().status, status, "nothing moved");
+    // Again: recorded once. About attempt 9, never made: kept apart too.
+    assert!(g.when(&C::RecordReport(late)).unwrap().is_empty());
+    let mut never = report("error", O::Failed);
+    never.attempt = Some(9);
+    never.report_id = "never:ERROR".into();
+    assert_eq!(
+        g.when(&C::RecordReport(never)).unwrap(),
+        ["charge.report_unmatched"]
+    );
+    assert_eq!(g.state.as_ref().unwrap().unmatched_reports, 2);
+}

@@ -410,6 +410,7 @@ fn charge_report(raw: &str, outcome: ChargeOutcome) -> ChargeCommand {
         charge_uuid: Some("C1".into()),
         reason: None,
         amount: None,
+        attempt: None,
         reported_at: None,
     })
 }

@@ -99,6 +99,13 @@ fn keeps_accounts(app: &App, provider: &giro_domain::ProviderId) -> bool {
         .is_none_or(|i| i.accounts.is_some())
 }
 
+/// The attempt a submission handle names.
+fn attempt_of(handle: Option<&str>) -> Option<u32> {
+    handle
+        .and_then(|h| h.parse::<giro_domain::SubmissionHandle>().ok())
+        .map(|h| h.attempt)
+}
+
 /// Stores one report on the order its handle names (or keeps it on the dead-letter subject).
 async fn store_one(
     app: &App,
@@ -116,16 +123,14 @@ async fn store_one(
         WebhookReport::Payout { handle, mut report } => {
             // The report belongs to the attempt its handle names, whatever the order's attempt is
             // now: the decider keeps a report about another attempt apart.
-            report.attempt = handle
-                .as_deref()
-                .and_then(|h| h.parse::<giro_domain::SubmissionHandle>().ok())
-                .map(|h| h.attempt);
+            report.attempt = attempt_of(handle.as_deref());
             let report_id = report.report_id.clone();
             let callback = callback(handle.as_deref(), &report_id);
             let command = PayoutCommand::RecordReport(report);
             record::store::<PayoutDecider>(app, callback, command).await
         }
-        WebhookReport::Charge { handle, report } => {
+        WebhookReport::Charge { handle, mut report } => {
+            report.attempt = attempt_of(handle.as_deref());
             let report_id = report.report_id.clone();
             let callback = callback(handle.as_deref(), &report_id);
             let command = ChargeCommand::RecordReport(report);

@@ -182,6 +182,7 @@ async fn refund_amounts_as_json_numbers_are_exact_or_refused() {
             charge_uuid: Some("c1".into()),
             reason: None,
             amount: None,
+            attempt: None,
             reported_at: None,
         }),
     ] {

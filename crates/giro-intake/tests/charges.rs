@@ -40,6 +40,7 @@ fn report(raw: &str, outcome: ChargeOutcome) -> ChargeCommand {
         charge_uuid: Some("c1".into()),
         reason: None,
         amount: None,
+        attempt: None,
         reported_at: None,
     })
 }

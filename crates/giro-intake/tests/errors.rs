@@ -618,6 +618,7 @@ async fn cancel_refusals_name_the_order_id() {
             charge_uuid: Some("nc-2".into()),
             reason: None,
             amount: None,
+            attempt: None,
             reported_at: None,
         }),
     ] {

@@ -5,14 +5,32 @@
 
 use rust_decimal::Decimal;
 
-use super::event::{ChargeCancelled, ChargeEvent, ChargeRefunded, Failure, Reported};
+use super::event::{
+    ChargeCancelled, ChargeEvent, ChargeRefunded, ChargeUnmatchedReport, Failure, Reported,
+};
 use super::report::{ChargeOutcome, ChargeReport};
 use super::state::{Charge, Dispute};
 use super::status::{ChargeStatus, fits, next_status};
+use crate::payout::Unmatched;
 
 /// The events recording `report` produces for `c`.
 pub(super) fn decide_report(c: &Charge, report: &ChargeReport) -> Vec<ChargeEvent> {
     let seen = c.report_ids.iter().any(|id| id == &report.report_id);
+    if let Some(reason) = unmatched(c, report) {
+        if seen {
+            return vec![];
+        }
+        let paid = matches!(
+            report.outcome,
+            ChargeOutcome::Paid | ChargeOutcome::Confirmed | ChargeOutcome::Authorized
+        );
+        return vec![ChargeEvent::ReportUnmatched(ChargeUnmatchedReport {
+            reason,
+            current_attempt: c.attempt,
+            possible_double_charge: reason != Unmatched::NeverMade && paid,
+            report: report.clone(),
+        })];
+    }
     let unapplied_newest = c
         .last_decisive_report
         .as_ref()
@@ -28,6 +46,27 @@ pub(super) fn decide_report(c: &Charge, report: &ChargeReport) -> Vec<ChargeEven
         events.extend(consequence(c, status, report));
     }
     events
+}
+
+/// Why `report` is not about the charge's current attempt, if it is not: it names another
+/// attempt, or the current one under a `charge_uuid` other than the one A55 gave it. A report
+/// that names no attempt is taken as the current attempt's.
+fn unmatched(c: &Charge, report: &ChargeReport) -> Option<Unmatched> {
+    match report.attempt {
+        Some(named) if named == 0 || named > c.attempt => return Some(Unmatched::NeverMade),
+        Some(named) if named < c.attempt => return Some(Unmatched::Superseded),
+        _ => {}
+    }
+    let accepted_as = c
+        .charge_uuid
+        .as_deref()
+        .filter(|_| c.submitted_attempt == Some(c.attempt));
+    match (accepted_as, report.charge_uuid.as_deref()) {
+        (Some(known), Some(named)) if known.trim() != named.trim() => {
+            Some(Unmatched::OtherReference)
+        }
+        _ => None,
+    }
 }
 
 /// The consequence of a report's outcome for `c` once the report is recorded (`status`), if the

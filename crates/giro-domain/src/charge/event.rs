@@ -67,6 +67,22 @@ pub enum ChargeEvent {
     ChargebackLost(Reported),
     #[serde(rename = "charge.chargeback_won")]
     ChargebackWon(Reported),
+    #[serde(rename = "charge.report_unmatched")]
+    ReportUnmatched(ChargeUnmatchedReport),
+}
+
+/// A provider report that names an attempt other than the charge's current one (or the current one
+/// under another `charge_uuid`). Kept on the charge, it moves nothing: a person decides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ChargeUnmatchedReport {
+    pub reason: crate::payout::Unmatched,
+    /// The charge's attempt when the report arrived.
+    pub current_attempt: u32,
+    /// A payment reported on a replaced attempt or under another `charge_uuid`: the payer may
+    /// have been charged twice.
+    pub possible_double_charge: bool,
+    pub report: ChargeReport,
 }
 
 impl EventType for ChargeEvent {
@@ -94,6 +110,7 @@ impl EventType for ChargeEvent {
             ChargeEvent::ChargebackOpened(_) => "charge.chargeback_opened",
             ChargeEvent::ChargebackLost(_) => "charge.chargeback_lost",
             ChargeEvent::ChargebackWon(_) => "charge.chargeback_won",
+            ChargeEvent::ReportUnmatched(_) => "charge.report_unmatched",
         }
     }
 }

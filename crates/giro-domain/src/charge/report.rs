@@ -79,4 +79,8 @@ pub struct ChargeReport {
     pub amount: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_at: Option<DateTime<Utc>>,
+    /// The attempt the report names (read from the handle it carries, or the attempt a lookup
+    /// asked about); `None` when it names none, taken as the current attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
 }

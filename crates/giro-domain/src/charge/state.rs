@@ -67,6 +67,8 @@ pub struct Charge {
     /// Ids of every provider report recorded, oldest first.
     pub report_ids: Vec<String>,
     pub last_decisive_report: Option<DecisiveReport>,
+    /// Reports recorded about attempts other than the current one (`charge.report_unmatched`).
+    pub unmatched_reports: u32,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -94,6 +96,7 @@ impl Charge {
             refunded: Decimal::ZERO,
             dispute: None,
             report_ids: Vec::new(),
+            unmatched_reports: 0,
             last_decisive_report: None,
             version: 1,
             created_at: env.at,
@@ -203,6 +206,10 @@ fn apply(c: &mut Charge, event: &ChargeEvent, env: &Envelope<ChargeEvent>) {
         ChargeEvent::ChargebackOpened(_) => c.dispute = Some(Dispute::Open),
         ChargeEvent::ChargebackLost(_) => c.dispute = Some(Dispute::Lost),
         ChargeEvent::ChargebackWon(_) => c.dispute = Some(Dispute::Won),
+        ChargeEvent::ReportUnmatched(u) => {
+            c.report_ids.push(u.report.report_id.clone());
+            c.unmatched_reports += 1;
+        }
     }
 }
 

@@ -44,6 +44,7 @@ pub fn report(raw: &str, outcome: ChargeOutcome) -> ChargeReport {
         charge_uuid: Some(UUID.into()),
         reason: None,
         amount: None,
+        attempt: None,
         reported_at: None,
     }
 }

@@ -64,6 +64,7 @@ fn view(uuid: &str, status: &str) -> ChargeView {
             charge_uuid: Some(uuid.into()),
             reason: None,
             amount: None,
+            attempt: None,
             reported_at: None,
         },
     }

@@ -77,6 +77,7 @@ impl<'a> ByKind<'a> {
         payouts::apply(tx, &self.payouts).await?;
         reported::apply(tx, &self.payouts).await?; // after: it updates the rows payouts made
         charges::apply(tx, &self.charges).await?;
+        reported::apply_charges(tx, &self.charges).await?;
         beneficiaries::apply(tx, &self.beneficiaries).await
     }
 

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use giro_domain::charge::ChargeEvent;
 use giro_domain::payout::{Discrepancy, PayoutEvent, ReportedOutcome, Unmatched, UnmatchedReport};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -45,29 +46,46 @@ struct Raised {
 /// The exception an unmatched report raises.
 fn unmatched(u: &UnmatchedReport) -> (&'static str, String) {
     let r = &u.report;
-    let named = r
-        .attempt
-        .map_or_else(|| "no attempt".to_string(), |a| format!("attempt {a}"));
-    let reference = r.provider_ref.as_deref().unwrap_or("no reference");
-    let about = match u.reason {
+    unmatched_report(
+        u.reason,
+        u.current_attempt,
+        u.possible_double_payment,
+        r.attempt,
+        r.provider_ref.as_deref(),
+        &r.raw_status,
+    )
+}
+
+/// The kind and reason of an exception for a report about another attempt than the current one.
+fn unmatched_report(
+    why: Unmatched,
+    current: u32,
+    twice: bool,
+    attempt: Option<u32>,
+    reference: Option<&str>,
+    raw_status: &str,
+) -> (&'static str, String) {
+    let named = attempt.map_or_else(|| "no attempt".to_string(), |a| format!("attempt {a}"));
+    let reference = reference.unwrap_or("no reference");
+    let about = match why {
         Unmatched::NeverMade => format!("{named}, which Giro never made"),
-        Unmatched::Superseded => format!("{named}, which attempt {} replaced", u.current_attempt),
+        Unmatched::Superseded => format!("{named}, which attempt {current} replaced"),
         Unmatched::OtherReference => {
             format!("the current attempt under another reference ({reference})")
         }
     };
-    if u.possible_double_payment {
+    if twice {
         (
             "possible_double_payment",
             format!(
-                "the provider reports {} for {about}: the beneficiary may have been paid twice",
-                r.raw_status
+                "the provider reports {raw_status} for {about}: the beneficiary may have been \
+                 paid twice"
             ),
         )
     } else {
         (
             "report_unmatched",
-            format!("the provider reports {} for {about}", r.raw_status),
+            format!("the provider reports {raw_status} for {about}"),
         )
     }
 }
@@ -155,6 +173,43 @@ pub(crate) async fn apply(
         }
     }
     update_facts(tx, &facts).await?;
+    insert_exceptions(tx, &raised).await
+}
+
+/// The exceptions charge events raise: a report about another attempt of the charge.
+pub(crate) async fn apply_charges(
+    tx: &mut Transaction<'_, Postgres>,
+    events: &[&Decoded],
+) -> Result<(), Error> {
+    let mut raised = Vec::new();
+    for e in events {
+        let Some(Known::Charge(ChargeEvent::ReportUnmatched(u))) = &e.event else {
+            continue;
+        };
+        let (kind, reason) = unmatched_report(
+            u.reason,
+            u.current_attempt,
+            u.possible_double_charge,
+            u.report.attempt,
+            u.report.charge_uuid.as_deref(),
+            &u.report.raw_status,
+        );
+        raised.push(Raised {
+            order_id: e.order_id,
+            version: e.version,
+            kind: if kind == "possible_double_payment" {
+                "possible_double_charge"
+            } else {
+                kind
+            },
+            reason: reason.replace(
+                "beneficiary may have been paid",
+                "payer may have been charged",
+            ),
+            detail: e.data.clone(),
+            at: e.at,
+        });
+    }
     insert_exceptions(tx, &raised).await
 }
 

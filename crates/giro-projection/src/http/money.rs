@@ -31,7 +31,12 @@ pub(crate) struct ExceptionParams {
 }
 
 /// The kinds of exception the read model raises today.
-const KINDS: [&str; 3] = ["report_unmatched", "possible_double_payment", "discrepancy"];
+const KINDS: [&str; 4] = [
+    "report_unmatched",
+    "possible_double_payment",
+    "possible_double_charge",
+    "discrepancy",
+];
 
 #[derive(Debug, Serialize, sqlx::FromRow)]
 struct ExceptionView {
@@ -72,9 +77,12 @@ pub(crate) async fn exceptions(
         },
     };
     let items: Vec<ExceptionView> = sqlx::query_as(
-        "SELECT e.order_id, e.version, e.kind, e.reason, e.raised_at, p.provider, p.status, \
-         p.amount, p.currency, e.detail FROM exceptions e JOIN payouts p USING (order_id) \
-         WHERE ($1::text IS NULL OR p.provider = $1) AND ($2::text IS NULL OR e.kind = $2) \
+        "SELECT e.order_id, e.version, e.kind, e.reason, e.raised_at, o.provider, o.status, \
+         o.amount, o.currency, e.detail FROM exceptions e JOIN \
+         (SELECT order_id, provider, status, amount, currency FROM payouts \
+          UNION ALL SELECT order_id, provider, status, amount, currency FROM charges) o \
+         USING (order_id) \
+         WHERE ($1::text IS NULL OR o.provider = $1) AND ($2::text IS NULL OR e.kind = $2) \
          ORDER BY e.raised_at DESC, e.order_id DESC LIMIT $3",
     )
     .bind(&p.provider)
@@ -84,10 +92,12 @@ pub(crate) async fn exceptions(
     .await?;
     // At risk: each order counted once, whatever number of exceptions it has.
     let totals: Vec<(String, String, i64, Decimal)> = sqlx::query_as(
-        "SELECT p.provider, p.currency, count(*), sum(p.amount) FROM payouts p \
-         WHERE p.order_id IN (SELECT order_id FROM exceptions e WHERE $2::text IS NULL OR e.kind = $2) \
-         AND ($1::text IS NULL OR p.provider = $1) \
-         GROUP BY p.provider, p.currency ORDER BY p.provider, p.currency",
+        "SELECT o.provider, o.currency, count(*), sum(o.amount) FROM \
+         (SELECT order_id, provider, amount, currency FROM payouts \
+          UNION ALL SELECT order_id, provider, amount, currency FROM charges) o \
+         WHERE o.order_id IN (SELECT order_id FROM exceptions e WHERE $2::text IS NULL OR e.kind = $2) \
+         AND ($1::text IS NULL OR o.provider = $1) \
+         GROUP BY o.provider, o.currency ORDER BY o.provider, o.currency",
     )
     .bind(&p.provider)
     .bind(&p.kind)

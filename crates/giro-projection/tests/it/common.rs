@@ -122,6 +122,7 @@ pub fn charge_report(
         charge_uuid: Some("A55-CHARGE-1".into()),
         reason: None,
         amount: amount.map(|a| a.parse().unwrap()),
+        attempt: None,
         reported_at: None,
     })
 }

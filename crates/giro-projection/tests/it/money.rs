@@ -397,3 +397,41 @@ async fn treasury_shows_the_balance_beside_what_held_and_queued_payouts_need() {
         assert!(!line.ends_with(" 0") && !line.ends_with(" 0.0"), "{line}");
     }
 }
+
+#[tokio::test]
+async fn a_charge_report_about_a_replaced_attempt_is_an_exception() {
+    use giro_domain::charge::{ChargeCommand, ChargeOutcome};
+    let log = TestLog::new().await;
+    let schema = TestSchema::new();
+    let ChargeCommand::RecordReport(mut late) =
+        charge_report("late", "paid", ChargeOutcome::Paid, None)
+    else {
+        unreachable!("charge_report() records a report")
+    };
+    late.attempt = Some(1);
+    let then = [
+        ChargeCommand::StartSubmission,
+        ChargeCommand::RecordSubmissionFailure {
+            attempt: 1,
+            code: "busy".into(),
+            message: "try again".into(),
+            retryable: true,
+        },
+        ChargeCommand::StartSubmission,
+        ChargeCommand::RecordReport(late),
+    ];
+    let id = charge(&log, "ch-late", &then).await;
+    let handle = start(&log, &schema).await;
+    caught_up(&log, &schema).await;
+    let v = get_json(&handle, "/v1/exceptions").await;
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{v}");
+    assert_eq!(items[0]["order_id"], id.to_string());
+    assert_eq!(items[0]["kind"], "possible_double_charge");
+    let reason = items[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("attempt 1") && reason.contains("charged"),
+        "{reason}"
+    );
+    assert_eq!(v["totals"][0]["orders"], 1);
+}
