@@ -2,6 +2,7 @@
 
 mod decide;
 mod event;
+mod reports;
 mod request;
 mod state;
 mod upcast;

@@ -48,7 +48,6 @@
 //! Charges (A55) are not in the ledger: their money flows the other way (payers to the merchant)
 //! and A55 holds no pre-fund for them.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use rust_decimal::Decimal;
@@ -57,6 +56,9 @@ use crate::envelope::Envelope;
 use crate::ids::{OrderId, ProviderId};
 use crate::money::{Currency, Money};
 use crate::payout::{Payout, PayoutEvent, PayoutRequested, PayoutStatus, next_status};
+
+mod book;
+pub use book::Ledger;
 
 /// What a posting records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -355,47 +357,4 @@ pub fn order_postings(events: &[Envelope<PayoutEvent>]) -> Vec<Posting> {
         }
     }
     postings
-}
-
-/// Postings recorded once each, by key, with the balance of every account they touched.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Ledger {
-    postings: BTreeMap<PostingKey, Posting>,
-    balances: BTreeMap<(Account, Currency), Decimal>,
-}
-
-impl Ledger {
-    /// Records `posting` unless one with its key is recorded already (the same event seen again);
-    /// returns whether it was new.
-    pub fn record(&mut self, posting: Posting) -> bool {
-        if self.postings.contains_key(&posting.key) {
-            return false;
-        }
-        for leg in &posting.legs {
-            *self
-                .balances
-                .entry((leg.account.clone(), posting.currency))
-                .or_default() += leg.debit - leg.credit;
-        }
-        self.postings.insert(posting.key, posting);
-        true
-    }
-
-    /// Debits − credits of `account` in `currency`.
-    pub fn balance(&self, account: &Account, currency: Currency) -> Decimal {
-        self.balances
-            .get(&(account.clone(), currency))
-            .copied()
-            .unwrap_or_default()
-    }
-
-    /// Every account touched, with its balance.
-    pub fn balances(&self) -> &BTreeMap<(Account, Currency), Decimal> {
-        &self.balances
-    }
-
-    /// Every posting, by key.
-    pub fn postings(&self) -> impl Iterator<Item = &Posting> {
-        self.postings.values()
-    }
 }

@@ -1,0 +1,160 @@
+//! What a provider report means for a payout: recorded once, matched to the attempt it names,
+//! compared with the order's figures, and followed by its consequence for the status.
+
+use super::event::*;
+use super::state::{Payout, PayoutStatus};
+
+/// The consequence of a provider outcome for a payout in `status`, if any.
+fn consequence(status: PayoutStatus, report: &ProviderReport) -> Option<PayoutEvent> {
+    use PayoutStatus as S;
+    let failure = || Failure {
+        code: report.raw_status.clone(),
+        message: report
+            .reason
+            .clone()
+            .unwrap_or_else(|| report.raw_status.clone()),
+    };
+    match report.outcome {
+        ReportedOutcome::Succeeded if status.is_at_provider() || status == S::Failed => {
+            Some(PayoutEvent::Succeeded(Succeeded {
+                provider_ref: report.provider_ref.clone(),
+                fee: report.fee,
+            }))
+        }
+        ReportedOutcome::Failed if status.is_at_provider() => Some(PayoutEvent::Failed(failure())),
+        ReportedOutcome::Failed if status == S::Succeeded => Some(PayoutEvent::Reversed(failure())),
+        ReportedOutcome::Refunded if status.is_at_provider() || status == S::Succeeded => {
+            Some(PayoutEvent::Refunded(Refunded {
+                reason: report.reason.clone(),
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// A report is recorded once (by its id); its consequence follows when it is new, or when it is a
+/// repeat of the newest decisive report: that re-derives a consequence a crash between the two
+/// appends lost, while a repeat of an older report (a stale SUCCESS after a reversal) changes
+/// nothing.
+///
+/// A report belongs to the attempt it names. One about an attempt never made, or about an attempt
+/// a later one replaced, is recorded as `payout.report_unmatched` and moves nothing: only a person
+/// can tell what it means (a success on a replaced attempt may be a second payment). A report on
+/// the current attempt whose amount or currency differs from the order's is followed by
+/// `payout.discrepancy`; the status still follows the provider.
+pub(super) fn decide_report(p: &Payout, report: &ProviderReport) -> Vec<PayoutEvent> {
+    let seen = p.report_ids.iter().any(|id| id == &report.report_id);
+    if let Some(reason) = unmatched(p, report) {
+        if seen {
+            return vec![];
+        }
+        return vec![PayoutEvent::ReportUnmatched(UnmatchedReport {
+            reason,
+            current_attempt: p.attempt,
+            possible_double_payment: reason != Unmatched::NeverMade
+                && report.outcome == ReportedOutcome::Succeeded,
+            report: report.clone(),
+        })];
+    }
+    let newest = p
+        .last_decisive_report
+        .as_ref()
+        .is_some_and(|(id, _)| id == &report.report_id);
+    let mut events = Vec::new();
+    let mut status = p.status;
+    if !seen {
+        if report.outcome == ReportedOutcome::InFlight
+            && matches!(status, PayoutStatus::Submitting | PayoutStatus::Submitted)
+        {
+            status = PayoutStatus::Processing;
+        }
+        events.push(PayoutEvent::ProviderStatus(report.clone()));
+        events.extend(discrepancies(p, report));
+    }
+    if !seen || newest {
+        events.extend(consequence(status, report));
+    }
+    events
+}
+
+/// A difference found outside a report (a statement line) is recorded once: the same field, value
+/// and reference again is a repeat.
+pub(super) fn record_discrepancy(p: &Payout, d: &Discrepancy) -> Vec<PayoutEvent> {
+    let known = p.discrepancies.iter().any(|k| {
+        k.source == d.source
+            && k.reference == d.reference
+            && k.field == d.field
+            && k.reported == d.reported
+    });
+    if known {
+        vec![]
+    } else {
+        vec![PayoutEvent::Discrepancy(d.clone())]
+    }
+}
+
+/// Why `report` is not about the payout's current attempt, if it is not: it names another attempt,
+/// or the current one under a reference other than the one the provider accepted it under. A
+/// report that names no attempt is taken as the current attempt's.
+fn unmatched(p: &Payout, report: &ProviderReport) -> Option<Unmatched> {
+    match report.attempt {
+        Some(named) if named == 0 || named > p.attempt => return Some(Unmatched::NeverMade),
+        Some(named) if named < p.attempt => return Some(Unmatched::Superseded),
+        _ => {}
+    }
+    let accepted_as = p
+        .provider_ref
+        .as_deref()
+        .filter(|_| p.submitted_attempt == Some(p.attempt));
+    match (accepted_as, report.provider_ref.as_deref()) {
+        (Some(accepted), Some(named)) if accepted.trim() != named.trim() => {
+            Some(Unmatched::OtherReference)
+        }
+        _ => None,
+    }
+}
+
+/// Where the amount or currency a report states differs from the order's; a difference already
+/// recorded (the same field, the same reported value) is not recorded again.
+fn discrepancies(p: &Payout, report: &ProviderReport) -> Vec<PayoutEvent> {
+    let Some(reported) = &report.amount else {
+        return vec![];
+    };
+    let money = &p.request.money;
+    let mut found = Vec::new();
+    if let Some(currency) = &reported.currency
+        && !currency
+            .trim()
+            .eq_ignore_ascii_case(money.currency().code())
+    {
+        found.push((
+            DiscrepancyField::Currency,
+            money.currency().code().to_string(),
+            currency.trim().to_string(),
+        ));
+    }
+    if reported.amount.normalize() != money.amount().normalize() {
+        found.push((
+            DiscrepancyField::Amount,
+            money.amount().normalize().to_string(),
+            reported.amount.normalize().to_string(),
+        ));
+    }
+    found
+        .into_iter()
+        .filter(|(field, _, value)| {
+            !p.discrepancies
+                .iter()
+                .any(|d| d.field == *field && &d.reported == value)
+        })
+        .map(|(field, expected, reported)| {
+            PayoutEvent::Discrepancy(Discrepancy {
+                source: DiscrepancySource::Report,
+                reference: report.report_id.clone(),
+                field,
+                expected,
+                reported,
+            })
+        })
+        .collect()
+}
