@@ -339,5 +339,26 @@ async fn the_pre_funded_balance_read_for_a_payout_reaches_the_treasury_view() {
         "{metrics}"
     );
     println!("killb COP balance read for the payout: {balance}");
+    // With no payout reserving, the executor's sweep reads the balance again (every claim
+    // time-out: 3 s here), so the reading never goes stale while the executor runs.
+    let first = account["balance_at"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let t = get_json(&format!("{api}/v1/treasury")).await;
+        let at = t["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["provider"] == "killb")
+            .and_then(|a| a["balance_at"].as_str().map(str::to_string));
+        if at.as_deref().is_some_and(|at| at > first.as_str()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the balance was not read again: {t}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     projection.stop().await;
 }

@@ -72,6 +72,9 @@ const MAX_CAS_RETRIES: usize = 32;
 pub struct Funds {
     ledger: Ledger,
     ops: mpsc::Sender<Op>,
+    /// The currencies whose balance was read: the sweep reads them again, so the treasury view
+    /// stays current while no payout reserves.
+    read: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
 }
 
 /// The ledger entry itself: read and compare-and-set.
@@ -96,6 +99,10 @@ impl Funds {
     /// the `giro_provider_balance` gauge. Best effort: a reading that cannot be stored is only
     /// logged, the next one replaces it.
     pub async fn record_balance(&self, currency: &str, balance: Decimal) {
+        self.read
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(currency.to_string());
         let account = self
             .ledger
             .subject
@@ -124,6 +131,12 @@ impl Funds {
             }
             Err(e) => tracing::info!(error = %e, "balance reading not stored"),
         }
+    }
+
+    /// The currencies whose balance was read at least once by this handle.
+    pub fn balances_read(&self) -> Vec<String> {
+        let read = self.read.lock().unwrap_or_else(|p| p.into_inner());
+        read.iter().cloned().collect()
     }
 
     /// Opens (creating if needed) the ledger stream `stream` (subjects `<prefix>.funds.>`, kept on
@@ -164,7 +177,11 @@ impl Funds {
         };
         let (ops, queue) = mpsc::channel(MAX_BATCH * 4);
         tokio::spawn(commit_loop(ledger.clone(), queue));
-        Ok(Funds { ledger, ops })
+        Ok(Funds {
+            ledger,
+            ops,
+            read: Default::default(),
+        })
     }
 
     /// Reserves `amount` for `order` if the balance minus what is already reserved covers it.

@@ -125,6 +125,24 @@ impl PayoutWorker {
     /// step releasing them: an executor died, or the ledger was unavailable. Only orders that may
     /// still send money without the provider having debited it keep theirs: `requested`, `held`
     /// and `submitting`, states an order never returns to once it has left them for these.
+    /// Reads again every balance read before, for the treasury view and its gauge: an account no
+    /// payout reserves against still shows a reading no older than a sweep.
+    pub(crate) async fn refresh_balances(&self) {
+        let Some(funds) = &self.funds else {
+            return;
+        };
+        for code in funds.balances_read() {
+            let Ok(currency) = code.parse::<giro_domain::Currency>() else {
+                continue;
+            };
+            match self.provider.balance(currency).await {
+                Some(Ok(balance)) => funds.record_balance(&code, balance).await,
+                Some(Err(e)) => tracing::info!(currency = %code, error = %e, "balance not read"),
+                None => {}
+            }
+        }
+    }
+
     pub(crate) async fn sweep_reservations(&self) {
         let Some(funds) = &self.funds else {
             return;

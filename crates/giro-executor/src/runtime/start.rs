@@ -159,6 +159,7 @@ pub async fn start_payouts(
         handle.tasks.spawn(async move {
             loop {
                 worker.sweep_reservations().await;
+                worker.refresh_balances().await;
                 tokio::time::sleep(every).await;
             }
         });
