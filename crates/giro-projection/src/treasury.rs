@@ -124,6 +124,29 @@ pub async fn accounts(
     }
     let funds = format!("{}_FUNDS", config.log.stream);
     let stream = js.get_stream_no_info(&funds).await.ok();
+    // Every account with a reading, open payouts or not.
+    if let Some(stream) = &stream {
+        let prefix = format!("{}.funds.", config.log.prefix);
+        let filter = format!("{prefix}*.balance.*");
+        if let Ok(mut subjects) = stream.info_with_subjects(&filter).await {
+            while let Ok(Some((subject, _))) = futures::TryStreamExt::try_next(&mut subjects).await
+            {
+                let Some((provider, currency)) = subject
+                    .strip_prefix(&prefix)
+                    .and_then(|rest| rest.split_once(".balance."))
+                else {
+                    continue;
+                };
+                by_key
+                    .entry((provider.to_string(), currency.to_string()))
+                    .or_insert_with(|| Account {
+                        provider: provider.to_string(),
+                        currency: currency.to_string(),
+                        ..Account::default()
+                    });
+            }
+        }
+    }
     for a in by_key.values_mut() {
         if let Some(stream) = &stream {
             let subject = format!(

@@ -340,6 +340,16 @@ async fn treasury_shows_the_balance_beside_what_held_and_queued_payouts_need() {
     .unwrap()
     .await
     .unwrap();
+    // An account with a reading and nothing else (no open payout, no threshold) is listed too.
+    let idle = serde_json::json!({"balance": "7000000", "at": "2026-12-06T10:00:00Z"});
+    js.publish(
+        format!("{}.funds.cashy-tz.balance.TZS", log.config.prefix),
+        idle.to_string().into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
     let mut config = config(&log, &schema);
     config.low_balance =
         giro_projection::treasury::parse_low_balance("cashy-co:COP:1000000,killb:COP:5").unwrap();
