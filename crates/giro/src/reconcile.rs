@@ -96,10 +96,6 @@ fn settlement_text(r: &Value) -> String {
         r["provider"].as_str().unwrap_or("?"),
         r["date"].as_str().unwrap_or("?")
     );
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
     if let Some(totals) = r["totals"].as_object() {
         for (currency, t) in totals {
             out.push_str(&format!("  {currency}\n"));
@@ -169,11 +165,21 @@ async fn statement(args: &ReconcileArgs, file: &PathBuf) -> anyhow::Result<ExitC
     Ok(ExitCode::from(1))
 }
 
+/// A JSON value as text: a string's contents, anything else as JSON.
+fn text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}
+
+/// The items of the array `r[key]` (none when absent).
+fn items<'a>(r: &'a Value, key: &str) -> &'a [Value] {
+    r[key].as_array().map_or(&[][..], Vec::as_slice)
+}
+
 /// The matching as a person reads it.
 fn statement_text(r: &Value) -> String {
     let n = |k: &str| r[k].as_u64().unwrap_or(0);
-    let list = |k: &str| r[k].as_array().map_or(&[][..], Vec::as_slice).to_vec();
-    let s = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    let list = |k: &str| items(r, k);
+    let s = text;
     let mut out = format!(
         "{} lines, {} matched, {} different, {} missing from the statement, {} extra\n",
         n("lines"),
@@ -215,9 +221,9 @@ fn statement_text(r: &Value) -> String {
 
 /// The discrepancies the matching found, as the commands that record them.
 fn discrepancies(r: &Value) -> Vec<(OrderId, Discrepancy)> {
-    let s = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    let s = text;
     let mut found = Vec::new();
-    for d in r["different"].as_array().map_or(&[][..], Vec::as_slice) {
+    for d in items(r, "different") {
         let field = match d["field"].as_str() {
             Some("amount") => DiscrepancyField::Amount,
             Some("currency") => DiscrepancyField::Currency,
@@ -237,7 +243,7 @@ fn discrepancies(r: &Value) -> Vec<(OrderId, Discrepancy)> {
             ));
         }
     }
-    for m in r["missing"].as_array().map_or(&[][..], Vec::as_slice) {
+    for m in items(r, "missing") {
         if let Ok(id) = s(&m["order_id"]).parse::<OrderId>() {
             found.push((
                 id,
