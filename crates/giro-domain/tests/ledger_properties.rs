@@ -169,19 +169,19 @@ fn a_success_pays_the_reservation_out_and_posts_the_reported_fee() {
         shown(&order_postings(&g.events))[1..],
         [
             (
+                3,
+                "fee",
+                vec![
+                    leg("cashy-co:fees", "1500.25", "0"),
+                    leg("cashy-co:prefund", "0", "1500.25")
+                ]
+            ),
+            (
                 4,
                 "paid",
                 vec![
                     leg("cashy-co:paid_out", "250000", "0"),
                     leg("cashy-co:reserved", "0", "250000")
-                ]
-            ),
-            (
-                4,
-                "fee",
-                vec![
-                    leg("cashy-co:fees", "1500.25", "0"),
-                    leg("cashy-co:prefund", "0", "1500.25")
                 ]
             ),
         ]
@@ -222,12 +222,15 @@ fn a_success_after_a_failure_pays_out_of_the_prefund() {
 }
 
 #[test]
-fn a_refund_after_success_returns_the_money_to_the_prefund_and_keeps_the_fee() {
+fn a_refund_after_success_returns_the_money_and_keeps_the_fee_its_report_names() {
     let mut g = order("ex-refund", "killb", dec("900"), Currency::COP);
     g.when(&C::StartSubmission).unwrap();
     g.when(&success("P1:COMPLETED", Some("3"))).unwrap();
     g.then(
-        outcome("P1:REFUNDED", "REFUNDED", O::Refunded),
+        C::RecordReport(ProviderReport {
+            fee: Some(dec("3")),
+            ..report("P1:REFUNDED", "REFUNDED", O::Refunded)
+        }),
         &["payout.provider_status", "payout.refunded"],
         "refunded",
     );
@@ -297,10 +300,49 @@ fn a_reversal_returns_the_money_to_the_prefund() {
         ledger.balance(&account("cashy-tz", Book::PaidOut), Currency::TZS),
         dec("0")
     );
+    // The FAIL names no fee (Cashy sets it only on success): the fee comes back with the money.
+    assert_eq!(
+        all[all.len() - 2],
+        (
+            5,
+            "fee",
+            vec![
+                leg("cashy-tz:prefund", "250", "0"),
+                leg("cashy-tz:fees", "0", "250")
+            ]
+        )
+    );
     assert_eq!(
         ledger.balance(&account("cashy-tz", Book::Prefund), Currency::TZS),
-        dec("-250")
+        dec("0")
     );
+    assert_eq!(
+        ledger.balance(&account("cashy-tz", Book::Fees), Currency::TZS),
+        dec("0")
+    );
+}
+
+#[test]
+fn a_fee_named_again_is_charged_once_and_a_reversal_gives_it_back() {
+    let mut g = order("ex-again", "cashy-co", dec("60000"), Currency::COP);
+    g.when(&C::StartSubmission).unwrap();
+    g.when(&success("P1:COMPLETED", Some("5150"))).unwrap();
+    // The same success reported again (a poll after the callback): the fee is not charged twice.
+    g.then(
+        success("P1:COMPLETED-POLL", Some("5150")),
+        &["payout.provider_status"],
+        "succeeded",
+    );
+    let fees = |g: &Given| ledger_of(&[g]).balance(&account("cashy-co", Book::Fees), Currency::COP);
+    assert_eq!(fees(&g), dec("5150"));
+    assert_eq!(g.state.as_ref().unwrap().fee, Some(dec("5150")));
+    g.then(
+        outcome("P1:FAILED", "FAILED", O::Failed),
+        &["payout.provider_status", "payout.reversed"],
+        "reversed",
+    );
+    assert_eq!(fees(&g), dec("0"));
+    assert_eq!(g.state.as_ref().unwrap().fee, None);
 }
 
 #[test]
@@ -332,11 +374,14 @@ fn a_rebate_a_negative_fee_flows_back_into_the_prefund() {
     let mut g = order("ex-rebate", "killb", dec("100"), Currency::COP);
     g.when(&C::StartSubmission).unwrap();
     g.when(&success("P1:COMPLETED", Some("-0.5"))).unwrap();
-    let fee = order_postings(&g.events).pop().unwrap();
+    let fee = order_postings(&g.events)
+        .into_iter()
+        .find(|p| p.key.kind == K::Fee)
+        .unwrap();
     assert_eq!(
         shown(&[fee]),
         [(
-            4,
+            3,
             "fee",
             vec![
                 leg("killb:prefund", "0.5", "0"),
@@ -558,15 +603,33 @@ fn expected(orders: &[Given]) -> BTreeMap<(String, Currency), Expected> {
             let e = books.entry(key).or_default();
             let amount = p.request.money.amount();
             match (before, p.status, &env.event) {
-                (Some(b), S::Succeeded, E::Succeeded(s)) if b != S::Succeeded => {
+                (Some(b), S::Succeeded, E::Succeeded(_)) if b != S::Succeeded => {
                     e.paid += amount;
-                    e.fees += s.fee.unwrap_or_default();
                 }
                 (Some(S::Succeeded), S::Refunded | S::Reversed, _) => e.returned += amount,
                 _ => {}
             }
         }
         let p = state.as_ref().expect("a payout");
+        // The fee kept: the one the latest report with a decisive outcome or a fee names (or
+        // the success, when it alone names one).
+        let kept = g
+            .events
+            .iter()
+            .rev()
+            .find_map(|env| match &env.event {
+                E::ProviderStatus(r)
+                    if r.fee.is_some()
+                        || matches!(r.outcome, O::Succeeded | O::Failed | O::Refunded) =>
+                {
+                    Some(r.fee)
+                }
+                E::Succeeded(s) if s.fee.is_some() => Some(s.fee),
+                _ => None,
+            })
+            .flatten();
+        let key = (p.request.provider.to_string(), p.request.money.currency());
+        books.entry(key).or_default().fees += kept.unwrap_or_default();
         if p.status.is_at_provider() {
             let key = (p.request.provider.to_string(), p.request.money.currency());
             books.entry(key).or_default().at_provider += p.request.money.amount();
@@ -694,7 +757,7 @@ proptest! {
 fn a_provider_that_pays_another_amount_pays_out_what_it_reported() {
     // Asked 250000, the provider reported paying 247500 (1 % short) with a 2475 fee, then
     // reversed it: the rest of the reservation goes back at once, the reversal returns what was
-    // paid, and the pre-fund ends short of the fee only.
+    // paid, and its report (naming no fee) the fee: the pre-fund ends where it began.
     let mut g = order("ex-short", "cashy-co", dec("250000"), Currency::COP);
     g.when(&C::StartSubmission).unwrap();
     let short = |id: &str, raw: &str, outcome: O, fee: Option<&str>| {
@@ -728,9 +791,10 @@ fn a_provider_that_pays_another_amount_pays_out_what_it_reported() {
         kinds,
         [
             (2, "reserved"),
+            (3, "fee"),
             (5, "paid"),
             (5, "released"),
-            (5, "fee"),
+            (6, "fee"),
             (7, "reversed")
         ]
     );
@@ -738,8 +802,8 @@ fn a_provider_that_pays_another_amount_pays_out_what_it_reported() {
     let balance = |book| ledger.balance(&account("cashy-co", book), Currency::COP);
     assert_eq!(balance(Book::Reserved), dec("0"));
     assert_eq!(balance(Book::PaidOut), dec("0"));
-    assert_eq!(balance(Book::Fees), dec("2475"));
-    assert_eq!(balance(Book::Prefund), dec("-2475"));
+    assert_eq!(balance(Book::Fees), dec("0"));
+    assert_eq!(balance(Book::Prefund), dec("0"));
     let paid = order_postings(&g.events)
         .into_iter()
         .find(|p| p.key.kind.as_str() == "paid")

@@ -29,12 +29,15 @@
 //! | `reserved` | submission started (requested or held → submitting) | reserved | prefund |
 //! | `released` | the provider did not take the order or gave it back unpaid: a retryable submission failure or an announced wait (→ requested), a failure (→ failed), a refund before any success (→ refunded) | prefund | reserved |
 //! | `paid` | success (→ succeeded) | paid_out | reserved; prefund after a failure had released it (FAIL → SUCCESS) |
-//! | `fee` | success whose `payout.succeeded` carries a fee (which is the fee of the provider report it follows from), for that fee in the order's currency; a negative fee (a rebate) the other way round | fees | prefund |
+//! | `fee` | an event stating the fee the provider keeps ([`fee_stated`]: a decisive report, a report carrying a fee, a success carrying one), for the change it makes to the fee posted for the order, in the order's currency; a fee given back (a reversal whose report names no fee) or a rebate the other way round | fees | prefund |
 //! | `refunded` | succeeded → refunded (KillB returns the money to the pre-fund) | prefund | paid_out |
 //! | `reversed` | succeeded → reversed (SUCCESS → FAIL) | prefund | paid_out |
 //!
-//! Cancellations and failures of orders no provider had move nothing: nothing was reserved. A
-//! refund or reversal leaves the fee where it is: the events do not say that a provider returns it.
+//! Cancellations and failures of orders no provider had move nothing: nothing was reserved. The
+//! fees book holds, per order, the fee the provider keeps by the latest report that states one:
+//! Cashy sets `fee` only on success, so its FAIL reversing a success gives the fee back, and a
+//! success after that charges it again, once. The settlement report reads the same rule, so the
+//! ledger's fees and the settlement's always agree.
 //!
 //! # Guarantees
 //!
@@ -55,7 +58,7 @@ use rust_decimal::Decimal;
 use crate::envelope::Envelope;
 use crate::ids::{OrderId, ProviderId};
 use crate::money::{Currency, Money};
-use crate::payout::{Payout, PayoutEvent, PayoutRequested, PayoutStatus, next_status};
+use crate::payout::{Payout, PayoutEvent, PayoutRequested, PayoutStatus, fee_stated, next_status};
 
 mod book;
 pub use book::Ledger;
@@ -226,6 +229,8 @@ pub struct Position {
     /// The amount the provider reported moving on the current attempt, when it said (in the
     /// order's currency): what a success pays out and a refund or reversal returns.
     pub reported: Option<Decimal>,
+    /// The fee posted for the order so far: the fee the provider keeps.
+    pub fee: Decimal,
 }
 
 impl Position {
@@ -238,6 +243,7 @@ impl Position {
             status: PayoutStatus::Requested,
             version: 1,
             reported: None,
+            fee: Decimal::ZERO,
         }
     }
 
@@ -250,6 +256,7 @@ impl Position {
             status: p.status,
             version: p.version,
             reported: p.reported_amount,
+            fee: p.fee.unwrap_or_default(),
         }
     }
 
@@ -273,9 +280,35 @@ impl Position {
         {
             self.reported = Some(reported);
         }
-        let Some(to) = next_status(self.status, event) else {
-            return Vec::new();
+        let next = next_status(self.status, event);
+        // A success the transition table forbids is a corrupt log `evolve` skips: no fee either.
+        let stated = match event {
+            PayoutEvent::Succeeded(_) if next.is_none() => None,
+            event => fee_stated(event),
         };
+        let fee_change = stated
+            .map(|kept| kept.unwrap_or_default() - self.fee)
+            .filter(|change| !change.is_zero());
+        let mut postings = next.map(|to| self.move_to(version, to)).unwrap_or_default();
+        if let Some(change) = fee_change {
+            self.fee += change;
+            postings.push(Posting::transfer(
+                PostingKey {
+                    order: self.order,
+                    version,
+                    kind: PostingKind::Fee,
+                },
+                self.money.currency(),
+                self.account(Book::Fees),
+                self.account(Book::Prefund),
+                change,
+            ));
+        }
+        postings
+    }
+
+    /// The postings of the status change to `to` that the event at `version` makes.
+    fn move_to(&mut self, version: u64, to: PayoutStatus) -> Vec<Posting> {
         let from = std::mem::replace(&mut self.status, to);
         let amount = self.money.amount();
         // What moved to the beneficiary: what the provider reported paying, else the order's.
@@ -315,11 +348,6 @@ impl Position {
                     postings.push(posting(K::Released, B::Prefund, B::Reserved, amount - paid));
                 } else if source == B::Reserved && paid > amount {
                     postings.push(posting(K::Reserved, B::Reserved, B::Prefund, paid - amount));
-                }
-                if let PayoutEvent::Succeeded(s) = event
-                    && let Some(fee) = s.fee.filter(|f| !f.is_zero())
-                {
-                    postings.push(posting(K::Fee, B::Fees, B::Prefund, fee));
                 }
                 postings
             }

@@ -1,8 +1,33 @@
 //! What a provider report means for a payout: recorded once, matched to the attempt it names,
 //! compared with the order's figures, and followed by its consequence for the status.
 
+use rust_decimal::Decimal;
+
 use super::event::*;
 use super::state::{Payout, PayoutStatus};
+
+/// The fee the provider keeps for the order, when `event` states it: `Some(fee)` (`Some(None)`
+/// for no fee), or `None` when the event says nothing of it. A report with a decisive outcome
+/// states it (Cashy sets `fee` only on success, so the FAIL that reverses a success says the fee
+/// is not kept), as does any report carrying a fee and a success carrying one. The one rule the
+/// order's state, the ledger and the read models follow, so their fees always agree.
+pub fn fee_stated(event: &PayoutEvent) -> Option<Option<Decimal>> {
+    match event {
+        PayoutEvent::ProviderStatus(r)
+            if r.fee.is_some()
+                || matches!(
+                    r.outcome,
+                    ReportedOutcome::Succeeded
+                        | ReportedOutcome::Failed
+                        | ReportedOutcome::Refunded
+                ) =>
+        {
+            Some(r.fee)
+        }
+        PayoutEvent::Succeeded(s) if s.fee.is_some() => Some(s.fee),
+        _ => None,
+    }
+}
 
 /// The consequence of a provider outcome for a payout in `status`, if any.
 fn consequence(status: PayoutStatus, report: &ProviderReport) -> Option<PayoutEvent> {

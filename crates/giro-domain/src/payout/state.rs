@@ -121,6 +121,8 @@ pub struct Payout {
     /// Set while the current attempt's outcome is unknown: only a provider query may resolve it.
     pub outcome_unknown: bool,
     pub provider_ref: Option<String>,
+    /// The fee the provider keeps, as the latest event stating it said (see
+    /// [`super::fee_stated`]): cleared by a reversal whose report names none.
     pub fee: Option<Decimal>,
     pub hold_reason: Option<String>,
     pub failure: Option<Failure>,
@@ -206,6 +208,9 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
 
 /// What `env` tells about the payout besides its status: attempts, references, fee, failure.
 fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
+    if let Some(fee) = super::fee_stated(&env.event) {
+        p.fee = fee;
+    }
     match &env.event {
         PayoutEvent::Requested(_) => {}
         PayoutEvent::Held(h) => p.hold_reason = Some(h.reason.clone()),
@@ -272,7 +277,6 @@ fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
             if s.provider_ref.is_some() {
                 p.provider_ref.clone_from(&s.provider_ref);
             }
-            p.fee = s.fee.or(p.fee);
             p.outcome_unknown = false;
         }
         PayoutEvent::Failed(f) | PayoutEvent::Reversed(f) => {

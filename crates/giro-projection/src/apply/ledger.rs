@@ -1,7 +1,7 @@
 //! `ledger_postings`: the double-entry postings `giro_domain::ledger` derives from payout events,
 //! one row per leg. Runs before `payouts::apply` in the same transaction, so the `payouts` rows it
-//! starts from are the orders as they stood before the batch: amount, currency, provider, status
-//! and version are all a position needs. Events at or below a row's version post nothing (as in
+//! starts from are the orders as they stood before the batch: amount, currency, provider, status,
+//! version, reported amount and fee are all a position needs. Events at or below a row's version post nothing (as in
 //! `payouts`), and a leg already stored is left alone (`ON CONFLICT DO NOTHING` on its key), so a
 //! batch applied again adds nothing.
 
@@ -19,7 +19,16 @@ use crate::db::bigint;
 use crate::decode::{Decoded, Known};
 use crate::error::Error;
 
-type Loaded = (Uuid, String, Decimal, String, String, i64, Option<Decimal>);
+type Loaded = (
+    Uuid,
+    String,
+    Decimal,
+    String,
+    String,
+    i64,
+    Option<Decimal>,
+    Option<Decimal>,
+);
 
 /// The positions of the orders these events belong to, from their `payouts` rows.
 async fn load(
@@ -32,7 +41,7 @@ async fn load(
     let rows: Vec<Loaded> = sqlx::query_as(
         "SELECT order_id, provider, amount, currency, status, version, \
          CASE WHEN reported_currency IS NULL OR upper(reported_currency) = currency \
-              THEN reported_amount END \
+              THEN reported_amount END, fee \
          FROM payouts WHERE order_id = ANY($1)",
     )
     .bind(ids)
@@ -40,7 +49,7 @@ async fn load(
     .await?;
     rows.into_iter()
         .map(
-            |(id, provider, amount, currency, status, version, reported)| {
+            |(id, provider, amount, currency, status, version, reported, fee)| {
                 let corrupt = |what: String| Error::Corrupt(format!("payouts row {id}: {what}"));
                 let currency: Currency = currency.parse().map_err(corrupt)?;
                 let position = Position {
@@ -53,6 +62,7 @@ async fn load(
                         .ok_or_else(|| corrupt(format!("{status:?} is not a payout status")))?,
                     version: u64::try_from(version).unwrap_or(0),
                     reported: reported.filter(|r| *r > Decimal::ZERO),
+                    fee: fee.unwrap_or_default(),
                 };
                 Ok((id, position))
             },

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use giro_domain::charge::ChargeEvent;
-use giro_domain::payout::{Discrepancy, PayoutEvent, ReportedOutcome, Unmatched, UnmatchedReport};
+use giro_domain::payout::{Discrepancy, PayoutEvent, Unmatched, UnmatchedReport, fee_stated};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::{Postgres, Transaction};
@@ -26,8 +26,8 @@ struct Facts {
     status: Option<String>,
     amount: Option<Decimal>,
     currency: Option<String>,
-    /// `Some` when a report settled the fee: a decisive report states the fee the provider keeps
-    /// (Cashy's fee has a value only while the order is paid, so a reversal clears it).
+    /// `Some` when an event stated the fee the provider keeps (`fee_stated`, the rule the ledger
+    /// follows too: a reversal whose report names no fee clears it).
     fee: Option<Option<Decimal>>,
     completed_at: Option<String>,
     channel_ref: Option<String>,
@@ -123,6 +123,9 @@ pub(crate) async fn apply(
         let Some(Known::Payout(event)) = &e.event else {
             continue;
         };
+        if let Some(fee) = fee_stated(event) {
+            facts.entry(e.order_id).or_default().fee = Some(fee);
+        }
         match event {
             PayoutEvent::ProviderStatus(r) => {
                 let f = facts.entry(e.order_id).or_default();
@@ -131,24 +134,12 @@ pub(crate) async fn apply(
                     f.amount = Some(amount.amount);
                     f.currency.clone_from(&amount.currency);
                 }
-                let decisive = matches!(
-                    r.outcome,
-                    ReportedOutcome::Succeeded
-                        | ReportedOutcome::Failed
-                        | ReportedOutcome::Refunded
-                );
-                if decisive || r.fee.is_some() {
-                    f.fee = Some(r.fee);
-                }
                 if r.completed_at.is_some() {
                     f.completed_at.clone_from(&r.completed_at);
                 }
                 if r.channel_ref.is_some() {
                     f.channel_ref.clone_from(&r.channel_ref);
                 }
-            }
-            PayoutEvent::Succeeded(s) if s.fee.is_some() => {
-                facts.entry(e.order_id).or_default().fee = Some(s.fee);
             }
             PayoutEvent::ReportUnmatched(u) => {
                 let (kind, reason) = unmatched(u);

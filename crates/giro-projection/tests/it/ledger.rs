@@ -94,16 +94,16 @@ async fn balances(handle: &giro_projection::ProjectionHandle) -> Vec<(String, St
 
 fn expected_balances() -> Vec<(String, String, String)> {
     [
-        // cashy-co: paid and reversed; only the fee stays out of the pre-fund.
-        ("cashy-co:fees", "0.50"),
+        // cashy-co: paid and reversed; the FAIL names no fee, so the fee came back too.
+        ("cashy-co:fees", "0.00"),
         ("cashy-co:paid_out", "0.00"),
-        ("cashy-co:prefund", "-0.50"),
+        ("cashy-co:prefund", "0.00"),
         ("cashy-co:reserved", "0.00"),
-        // killb: −(100000.10 paid + 3500.25 fees + 400000.40 still reserved); the refund returned
-        // 200000.20 and the failure released 300000.30.
-        ("killb:fees", "3500.25"),
+        // killb: −(100000.10 paid + 1500.25 fees + 400000.40 still reserved); the refund returned
+        // 200000.20 and its fee (its report names none), the failure released 300000.30.
+        ("killb:fees", "1500.25"),
         ("killb:paid_out", "100000.10"),
-        ("killb:prefund", "-503500.75"),
+        ("killb:prefund", "-501500.75"),
         ("killb:reserved", "400000.40"),
     ]
     .map(|(a, b)| (a.to_string(), "COP".to_string(), b.to_string()))
@@ -128,9 +128,9 @@ async fn balances_and_postings_follow_the_events_to_the_cent_and_reapplying_adds
     let handle = start(&log, &schema).await;
     caught_up(&log, &schema).await;
     assert_eq!(balances(&handle).await, expected_balances());
-    // killb: reserved, paid, fee; reserved, paid, fee, refunded; reserved, released; reserved.
-    // cashy-co: reserved, paid, fee, reversed. 14 postings of two legs.
-    assert_eq!(legs(&schema).await, 28);
+    // killb: reserved, fee, paid; reserved, fee, paid, fee back, refunded; reserved, released;
+    // reserved. cashy-co: reserved, fee, paid, fee back, reversed. 16 postings of two legs.
+    assert_eq!(legs(&schema).await, 32);
 
     let v = get_json(&handle, &format!("/v1/ledger/postings?order_id={reversed}")).await;
     let shown: Vec<Shown> = v["postings"]
@@ -166,7 +166,7 @@ async fn balances_and_postings_follow_the_events_to_the_cent_and_reapplying_adds
                 ]
             ),
             (
-                4,
+                3,
                 "fee",
                 vec![
                     ("cashy-co:fees", "0.50", "0.00"),
@@ -179,6 +179,14 @@ async fn balances_and_postings_follow_the_events_to_the_cent_and_reapplying_adds
                 vec![
                     ("cashy-co:paid_out", "250000.00", "0.00"),
                     ("cashy-co:reserved", "0.00", "250000.00")
+                ]
+            ),
+            (
+                5,
+                "fee",
+                vec![
+                    ("cashy-co:prefund", "0.50", "0.00"),
+                    ("cashy-co:fees", "0.00", "0.50")
                 ]
             ),
             (
@@ -214,10 +222,10 @@ async fn balances_and_postings_follow_the_events_to_the_cent_and_reapplying_adds
     .await;
     caught_up(&log, &schema).await;
     let mut expected = expected_balances();
-    expected[6].2 = "-503501.76".into();
+    expected[6].2 = "-501501.76".into();
     expected[7].2 = "400001.41".into();
     assert_eq!(balances(&handle).await, expected);
-    assert_eq!(legs(&schema).await, 30);
+    assert_eq!(legs(&schema).await, 34);
     let balanced: bool = sqlx::query_scalar("SELECT sum(debit) = sum(credit) FROM ledger_postings")
         .fetch_one(&schema.pool)
         .await
