@@ -238,6 +238,26 @@ async fn a_short_payment_a_fee_and_a_reversal_reconcile_to_the_cent() {
         "settlement {PROVIDER} {today}: paid {} COP, fees {} COP, reversed {} COP",
         cop["paid"]["amount"], cop["fees"], cop["reversed"]["amount"]
     );
+    // The ledger's books say the same: what was paid and the fees kept (the reversal gave its
+    // fee back, its FAIL naming none), and the pre-fund moved by exactly their sum.
+    let books = get_json(&format!("{api}/v1/ledger/balances?provider={PROVIDER}")).await;
+    let book = |name: &str| {
+        let account = format!("{PROVIDER}:{name}");
+        books["balances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["account"] == account.as_str() && b["currency"] == "COP")
+            .map(|b| dec(&b["balance"]))
+            .unwrap_or_else(|| panic!("no {account} in {books}"))
+    };
+    assert_eq!(book("fees"), dec(&cop["fees"]), "{books}");
+    assert_eq!(book("paid_out"), dec(&cop["paid"]["amount"]), "{books}");
+    assert_eq!(
+        book("prefund"),
+        -(dec(&cop["paid"]["amount"]) + dec(&cop["fees"])),
+        "{books}"
+    );
 
     // A statement that says otherwise is named line by line: another amount, a line Giro does not
     // know, a paid order left out.
@@ -359,6 +379,62 @@ async fn the_pre_funded_balance_read_for_a_payout_reaches_the_treasury_view() {
             "the balance was not read again: {t}"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    projection.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_account_with_a_balance_api_is_read_from_the_start() {
+    // No payout at all: the executors read each payout instance's balance when they start
+    // (KillB's pre-fund, each Cashy merchant's getBalance), so treasury shows every account
+    // before its first payout.
+    let stack = Stack::start(StackOptions::default()).await;
+    let schema = TestSchema::new();
+    let projection = start_projection(&stack, &schema).await;
+    let api = format!("http://{}", projection.local_addr());
+    let wanted = [("killb", "COP"), ("cashy-co", "COP"), ("cashy-tz", "TZS")];
+    let deadline = Instant::now() + WITHIN;
+    let accounts = loop {
+        let t = get_json(&format!("{api}/v1/treasury")).await;
+        let read: Vec<Value> = wanted
+            .iter()
+            .filter_map(|(provider, currency)| {
+                t["accounts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|a| {
+                        a["provider"] == *provider
+                            && a["currency"] == *currency
+                            && a["balance"].is_string()
+                    })
+                    .cloned()
+            })
+            .collect();
+        if read.len() == wanted.len() {
+            break read;
+        }
+        assert!(Instant::now() < deadline, "not every account read: {t}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    for a in &accounts {
+        let balance: Decimal = a["balance"].as_str().unwrap().parse().unwrap();
+        assert!(balance > Decimal::ZERO, "{a}");
+        println!(
+            "{} {} balance read at start: {balance}",
+            a["provider"], a["currency"]
+        );
+    }
+    let metrics = giro_telemetry::metrics::render();
+    for (provider, currency) in wanted {
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l.starts_with("giro_provider_balance{")
+                    && l.contains(&format!("provider=\"{provider}\""))
+                    && l.contains(&format!("currency=\"{currency}\""))),
+            "no gauge for {provider} {currency}: {metrics}"
+        );
     }
     projection.stop().await;
 }

@@ -23,6 +23,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::balances::Balances;
+
 /// The amounts reserved by payouts being submitted, by order.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Reservations {
@@ -72,9 +74,8 @@ const MAX_CAS_RETRIES: usize = 32;
 pub struct Funds {
     ledger: Ledger,
     ops: mpsc::Sender<Op>,
-    /// The currencies whose balance was read: the sweep reads them again, so the treasury view
-    /// stays current while no payout reserves.
-    read: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
+    /// The account's balance readings, for the treasury view.
+    balances: Balances,
 }
 
 /// The ledger entry itself: read and compare-and-set.
@@ -85,58 +86,10 @@ struct Ledger {
     subject: String,
 }
 
-/// A balance reading as the treasury view reads it (`<prefix>.funds.<account>.balance.<CUR>`,
-/// the last one kept): the exact figure and when it was read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BalanceReading {
-    #[serde(with = "rust_decimal::serde::str")]
-    pub balance: Decimal,
-    pub at: chrono::DateTime<chrono::Utc>,
-}
-
 impl Funds {
-    /// Keeps the balance the provider just reported beside the ledger, for the treasury view and
-    /// the `giro_provider_balance` gauge. Best effort: a reading that cannot be stored is only
-    /// logged, the next one replaces it.
-    pub async fn record_balance(&self, currency: &str, balance: Decimal) {
-        self.read
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(currency.to_string());
-        let account = self
-            .ledger
-            .subject
-            .rsplit('.')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        giro_telemetry::metrics::provider_balance(
-            &account,
-            currency,
-            rust_decimal::prelude::ToPrimitive::to_f64(&balance).unwrap_or(f64::NAN),
-        );
-        let reading = BalanceReading {
-            balance,
-            at: chrono::Utc::now(),
-        };
-        let Ok(body) = serde_json::to_vec(&reading) else {
-            return;
-        };
-        let subject = format!("{}.balance.{currency}", self.ledger.subject);
-        match self.ledger.js.publish(subject, body.into()).await {
-            Ok(ack) => {
-                if let Err(e) = ack.await {
-                    tracing::info!(error = %e, "balance reading not stored");
-                }
-            }
-            Err(e) => tracing::info!(error = %e, "balance reading not stored"),
-        }
-    }
-
-    /// The currencies whose balance was read at least once by this handle.
-    pub fn balances_read(&self) -> Vec<String> {
-        let read = self.read.lock().unwrap_or_else(|p| p.into_inner());
-        read.iter().cloned().collect()
+    /// Where this account's balance readings go (see [`Balances`]).
+    pub fn balances(&self) -> &Balances {
+        &self.balances
     }
 
     /// Opens (creating if needed) the ledger stream `stream` (subjects `<prefix>.funds.>`, kept on
@@ -150,26 +103,7 @@ impl Funds {
         account: &str,
         replicas: usize,
     ) -> Result<Self, FundsError> {
-        let config = jetstream::stream::Config {
-            name: stream.to_string(),
-            subjects: vec![format!("{prefix}.funds.>")],
-            storage: jetstream::stream::StorageType::File,
-            max_messages_per_subject: 1,
-            num_replicas: replicas,
-            allow_direct: true,
-            description: Some("Giro funds reservations: one subject per pre-funded account".into()),
-            ..Default::default()
-        };
-        provision(stream, stream_transient, || {
-            js.create_or_update_stream(config.clone())
-        })
-        .await
-        .map_err(|e| FundsError::Ledger(e.to_string()))?;
-        let handle = provision(stream, get_stream_transient, || {
-            js.get_stream_no_info(stream)
-        })
-        .await
-        .map_err(|e| FundsError::Ledger(e.to_string()))?;
+        let handle = open_stream(js, stream, prefix, replicas).await?;
         let ledger = Ledger {
             js: js.clone(),
             stream: handle,
@@ -180,7 +114,7 @@ impl Funds {
         Ok(Funds {
             ledger,
             ops,
-            read: Default::default(),
+            balances: Balances::new(js.clone(), prefix, account),
         })
     }
 
@@ -279,6 +213,39 @@ impl Ledger {
 
 /// Takes every request waiting (up to [`MAX_BATCH`]) and commits them together, until every
 /// handle is gone.
+/// Opens (creating if needed) the funds stream `stream`: subjects `<prefix>.funds.>`, the last
+/// message per subject kept, on `replicas` servers like the event stream. It holds the
+/// reservations of pre-funded accounts and every account's balance readings.
+pub async fn open_stream(
+    js: &jetstream::Context,
+    stream: &str,
+    prefix: &str,
+    replicas: usize,
+) -> Result<jetstream::stream::Stream<()>, FundsError> {
+    let config = jetstream::stream::Config {
+        name: stream.to_string(),
+        subjects: vec![format!("{prefix}.funds.>")],
+        storage: jetstream::stream::StorageType::File,
+        max_messages_per_subject: 1,
+        num_replicas: replicas,
+        allow_direct: true,
+        description: Some(
+            "Giro funds: reservations of pre-funded accounts and balance readings".into(),
+        ),
+        ..Default::default()
+    };
+    provision(stream, stream_transient, || {
+        js.create_or_update_stream(config.clone())
+    })
+    .await
+    .map_err(|e| FundsError::Ledger(e.to_string()))?;
+    provision(stream, get_stream_transient, || {
+        js.get_stream_no_info(stream)
+    })
+    .await
+    .map_err(|e| FundsError::Ledger(e.to_string()))
+}
+
 async fn commit_loop(ledger: Ledger, mut queue: mpsc::Receiver<Op>) {
     let mut batch = Vec::new();
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {

@@ -5,6 +5,7 @@
 //! provider; each provider lives in its own folder of the `giro-providers` crate.
 
 pub mod attempt;
+pub mod balances;
 pub mod beneficiaries;
 pub mod charge;
 pub mod config;

@@ -28,6 +28,7 @@ fn instance(t: &TestLog, provider: &str, fake: &Arc<FakeProvider>) -> PayoutInst
         provider,
         config,
         prefunded: false,
+        currencies: Vec::new(),
     }
 }
 

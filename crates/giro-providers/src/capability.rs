@@ -109,8 +109,9 @@ pub trait PayoutProvider: Send + Sync {
     /// Asks for the payout by its handle (and provider reference when known).
     fn lookup<'a>(&'a self, order: PayoutOrder<'a>) -> BoxFuture<'a, Lookup>;
 
-    /// The pre-funded balance payouts in `currency` are paid from, for providers that pay from
-    /// one (KillB); `None` for providers that do not (Cashy).
+    /// The balance payouts in `currency` are paid from, for providers with a balance API (KillB's
+    /// pre-fund, Cashy's merchant balance); `None` for those without one. Only pre-funded
+    /// instances reserve against it; every reading feeds the treasury view.
     fn balance<'a>(&'a self, currency: Currency) -> BoxFuture<'a, Option<Result<Decimal, String>>>;
 }
 

@@ -197,11 +197,16 @@ async fn colombian_payouts_reach_every_final_status() {
         let by_handle = settle(&client, payout.order(None), status).await;
         assert_eq!(by_handle.report_id, report.report_id);
     }
+    // getBalance: the merchant's balance, whichever JSON form its amounts take; it is what the
+    // treasury view reads. A Colombian merchant holds pesos only.
+    let data = client.get_balance().await.expect("getBalance answers");
+    assert!(data.balance > rust_decimal::Decimal::ZERO, "{data:?}");
+    assert!(data.un_balance.is_some(), "{data:?}");
     assert_eq!(
-        client.balance(Currency::COP).await,
-        None,
-        "Cashy has no pre-fund balance"
+        PayoutProvider::balance(&client, Currency::COP).await,
+        Some(Ok(data.balance))
     );
+    assert_eq!(PayoutProvider::balance(&client, Currency::TZS).await, None);
 }
 
 #[tokio::test]

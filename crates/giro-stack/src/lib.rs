@@ -156,6 +156,7 @@ pub async fn start_payouts(
                 provider,
                 config: config.executor(i.id().clone()),
                 prefunded: i.prefunded,
+                currencies: i.profile.payouts.iter().map(|c| c.currency).collect(),
             })
         })
         .collect();

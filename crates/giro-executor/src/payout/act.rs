@@ -12,6 +12,7 @@ use giro_providers::{BoxFuture, PayoutOrder, PayoutProvider, Refusal};
 
 use super::plan::{PayoutAction, plan};
 use crate::attempt::AttemptRecord;
+use crate::balances::Balances;
 use crate::config::Timings;
 use crate::funds::Funds;
 use crate::retry::Clock;
@@ -22,6 +23,8 @@ pub struct PayoutWorker {
     pub log: EventLog,
     pub provider: Arc<dyn PayoutProvider>,
     pub funds: Option<Funds>,
+    /// Where the provider account's balance readings go, when it has a balance API.
+    pub balances: Option<Balances>,
     pub timings: Timings,
 }
 

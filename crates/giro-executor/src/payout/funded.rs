@@ -20,7 +20,7 @@ impl PayoutWorker {
         };
         let money = p.request.money;
         let provider = self.provider.clone();
-        let recorder = funds.clone();
+        let recorder = funds.balances().clone();
         funds
             .reserve(p.id, money.amount(), move || {
                 let provider = provider.clone();
@@ -30,9 +30,7 @@ impl PayoutWorker {
                         Some(Ok(balance)) => {
                             // Kept for the treasury view off the reservation's path.
                             tokio::spawn(async move {
-                                recorder
-                                    .record_balance(money.currency().code(), balance)
-                                    .await;
+                                recorder.record(money.currency().code(), balance).await;
                             });
                             Ok(balance)
                         }
@@ -125,20 +123,23 @@ impl PayoutWorker {
     /// step releasing them: an executor died, or the ledger was unavailable. Only orders that may
     /// still send money without the provider having debited it keep theirs: `requested`, `held`
     /// and `submitting`, states an order never returns to once it has left them for these.
-    /// Reads again every balance read before, for the treasury view and its gauge: an account no
-    /// payout reserves against still shows a reading no older than a sweep.
+    /// Reads the balance of every currency watched (the instance's payout currencies from its
+    /// start, and any a reservation read), for the treasury view and its gauge: an account no
+    /// payout reserves against still shows a reading no older than a sweep. A currency the
+    /// provider has no balance API for is not asked again.
     pub(crate) async fn refresh_balances(&self) {
-        let Some(funds) = &self.funds else {
+        let Some(balances) = &self.balances else {
             return;
         };
-        for code in funds.balances_read() {
+        for code in balances.watched() {
             let Ok(currency) = code.parse::<giro_domain::Currency>() else {
+                balances.unwatch(&code);
                 continue;
             };
             match self.provider.balance(currency).await {
-                Some(Ok(balance)) => funds.record_balance(&code, balance).await,
+                Some(Ok(balance)) => balances.record(&code, balance).await,
                 Some(Err(e)) => tracing::info!(currency = %code, error = %e, "balance not read"),
-                None => {}
+                None => balances.unwatch(&code),
             }
         }
     }

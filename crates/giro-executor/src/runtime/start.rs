@@ -9,9 +9,10 @@ use giro_providers::{ChargeProvider, PayoutProvider};
 
 use super::consumer::{Routes, open_consumer, run};
 use super::{ExecutorHandle, StartError, Steps};
+use crate::balances::Balances;
 use crate::charge::ChargeWorker;
 use crate::config::ExecutorConfig;
-use crate::funds::Funds;
+use crate::funds::{Funds, open_stream};
 use crate::payout::PayoutWorker;
 
 /// Runs one worker of one provider instance on its own consumer `giro-executor-<provider>`.
@@ -65,6 +66,9 @@ pub struct PayoutInstance {
     pub config: ExecutorConfig,
     /// Paid from a pre-funded balance (KillB): payouts reserve their amount on the funds ledger.
     pub prefunded: bool,
+    /// The currencies it pays out in: their balances are read from the start (for providers with
+    /// a balance API), so the treasury view shows an account before its first payout.
+    pub currencies: Vec<giro_domain::Currency>,
 }
 
 /// The consumer of an executor process that drives several payout provider instances at once.
@@ -82,6 +86,7 @@ pub async fn start(
         provider,
         config,
         prefunded,
+        currencies: Vec::new(),
     };
     start_payouts(log, vec![instance]).await
 }
@@ -117,19 +122,20 @@ pub async fn start_payouts(
     let consumer = open_consumer(&log, &first.config, &name, &serves, OrderKind::Payout).await?;
     let mut by_provider = Vec::new();
     let mut sweepers = Vec::new();
+    let funds_stream = format!("{}_FUNDS", log.config().stream);
     for PayoutInstance {
         provider,
         config,
         prefunded,
+        currencies,
     } in instances
     {
+        let replicas = log.config().replicas;
         let funds = if prefunded {
-            let ledger = format!("{}_FUNDS", log.config().stream);
-            let replicas = log.config().replicas;
             Some(
                 Funds::open(
                     &js,
-                    &ledger,
+                    &funds_stream,
                     &config.prefix,
                     config.provider.as_str(),
                     replicas,
@@ -140,23 +146,39 @@ pub async fn start_payouts(
         } else {
             None
         };
+        let balances = match &funds {
+            Some(funds) => funds.balances().clone(),
+            None => Balances::new(js.clone(), &config.prefix, config.provider.as_str()),
+        };
+        for currency in &currencies {
+            balances.watch(currency.code());
+        }
         let worker = Arc::new(PayoutWorker {
             log: log.clone(),
             provider,
             funds,
+            balances: Some(balances),
             timings: config.timings.clone(),
         });
-        if worker.funds.is_some() {
-            let every = config.timings.claim_timeout.max(Duration::from_millis(200));
-            sweepers.push((worker.clone(), every));
-        }
+        let every = config.timings.claim_timeout.max(Duration::from_millis(200));
+        // The funds stream of an account that is not pre-funded holds only its balance readings:
+        // opened by the sweeper, so a stream that cannot be opened yet delays only them.
+        let open = (!prefunded).then(|| (js.clone(), funds_stream.clone(), config.prefix.clone()));
+        sweepers.push((worker.clone(), every, open, replicas));
         by_provider.push((worker, Arc::new(config)));
     }
     let mut handle = run(consumer, name, Routes { by_provider }, js);
-    for (worker, every) in sweepers {
+    for (worker, every, open, replicas) in sweepers {
         // Reservations follow their orders' lives: whatever a step could not release (it died, the
-        // ledger was unavailable) is released here once its order has moved on.
+        // ledger was unavailable) is released here once its order has moved on. Balances are read
+        // at once and then on every sweep.
         handle.tasks.spawn(async move {
+            if let Some((js, stream, prefix)) = open {
+                while let Err(e) = open_stream(&js, &stream, &prefix, replicas).await {
+                    tracing::info!(error = %e, "balance readings wait for the funds stream");
+                    tokio::time::sleep(every).await;
+                }
+            }
             loop {
                 worker.sweep_reservations().await;
                 worker.refresh_balances().await;

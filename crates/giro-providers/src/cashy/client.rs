@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use super::CashyConfig;
 use super::sign::{SIGN_HEADER, sign};
 use super::wire::{
-    Bank, Envelope, NonceRequest, OrderData, PayOutData, PayOutRequest, QueryRequest,
+    BalanceData, Bank, Envelope, NonceRequest, OrderData, PayOutData, PayOutRequest, QueryRequest,
 };
 use crate::http::{self, Answer, BuildError, CallError};
 
@@ -204,6 +204,12 @@ impl CashyClient {
             nonce_str: nonce(),
         };
         self.post("payOutQuery", &body).await
+    }
+
+    /// `POST /api/getBalance`: the merchant's balance (in its country's currency).
+    pub async fn get_balance(&self) -> Result<BalanceData, CashyError> {
+        self.post("getBalance", &NonceRequest { nonce_str: nonce() })
+            .await
     }
 
     /// `POST /api/bankListQuery`, cached for hours.

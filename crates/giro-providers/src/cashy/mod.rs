@@ -256,11 +256,20 @@ impl PayoutProvider for CashyClient {
         Box::pin(async move { lookup(self.query(order.handle, order.provider_ref).await) })
     }
 
-    /// Cashy pays from the merchant's own balance, which Giro does not reserve against.
-    fn balance<'a>(
-        &'a self,
-        _currency: Currency,
-    ) -> BoxFuture<'a, Option<Result<Decimal, String>>> {
-        Box::pin(async { None })
+    /// Cashy pays from the merchant's own balance (`getBalance`), which Giro reads for the
+    /// treasury view but does not reserve against (the instance is not pre-funded). A merchant
+    /// holds its country's currency only.
+    fn balance<'a>(&'a self, currency: Currency) -> BoxFuture<'a, Option<Result<Decimal, String>>> {
+        Box::pin(async move {
+            if currency != self.config().country.currency() {
+                return None;
+            }
+            Some(
+                self.get_balance()
+                    .await
+                    .map(|b| b.balance)
+                    .map_err(|e| e.to_string()),
+            )
+        })
     }
 }

@@ -1,5 +1,5 @@
-//! Cashy's answers: the `{code, msg, data}` envelope, and the `data` of `payOut` and
-//! `payOutQuery` with the statuses they report to Giro.
+//! Cashy's answers: the `{code, msg, data}` envelope, the `data` of `payOut` and `payOutQuery`
+//! with the statuses they report to Giro, and the `data` of `getBalance`.
 
 use giro_domain::payout::{ProviderReport, ReportSource, ReportedAmount};
 use rust_decimal::Decimal;
@@ -58,6 +58,19 @@ pub struct OrderData {
     pub completion_time: Option<String>,
     #[serde(default)]
     pub result_desc: Option<String>,
+}
+
+/// `data` of a `getBalance` answer (public docs): the merchant's available `balance` and the
+/// amount held for payouts in flight (`unBalance`), numbers or strings like every Cashy amount.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceData {
+    #[serde(default, deserialize_with = "json::opt_text")]
+    pub mch_id: Option<String>,
+    #[serde(deserialize_with = "json::decimal")]
+    pub balance: Decimal,
+    #[serde(default, deserialize_with = "json::opt_decimal")]
+    pub un_balance: Option<Decimal>,
 }
 
 /// What Cashy says about one order, in any of its answers and callbacks.

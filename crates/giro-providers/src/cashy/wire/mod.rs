@@ -10,7 +10,7 @@ mod callback;
 mod payout;
 mod query;
 
-pub use answer::{Envelope, OrderData, PayOutData};
+pub use answer::{BalanceData, Envelope, OrderData, PayOutData};
 pub use bank::Bank;
 pub use callback::Callback;
 pub use payout::{PayOutRequest, Unsupported};
