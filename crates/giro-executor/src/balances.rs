@@ -4,8 +4,9 @@
 //! (pre-funded providers). A reading is published as the last message of
 //! `<prefix>.funds.<account>.balance.<CUR>` on the funds stream.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use rust_decimal::Decimal;
@@ -20,6 +21,11 @@ pub struct BalanceReading {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A reading is stored at most this often per account and currency: a pre-funded account is
+/// read at every reservation, and storing each of those would cost two NATS messages per payout
+/// for a view that needs a figure no older than a sweep. The gauge takes every reading.
+const STORE_AT_MOST_EVERY: Duration = Duration::from_secs(1);
+
 /// Where one provider account's balance readings go, and the currencies to read.
 #[derive(Clone)]
 pub struct Balances {
@@ -29,6 +35,8 @@ pub struct Balances {
     account: String,
     /// The currencies to read on every sweep.
     watched: Arc<Mutex<BTreeSet<String>>>,
+    /// When each currency's reading was last stored.
+    stored: Arc<Mutex<HashMap<String, Instant>>>,
 }
 
 impl Balances {
@@ -40,6 +48,7 @@ impl Balances {
             subject: format!("{prefix}.funds.{account}"),
             account: account.to_string(),
             watched: Default::default(),
+            stored: Default::default(),
         }
     }
 
@@ -62,9 +71,9 @@ impl Balances {
         self.watched_set().iter().cloned().collect()
     }
 
-    /// Keeps the balance the provider just reported, and reads `currency` on every sweep from
-    /// now on. Best effort: a reading that cannot be stored is only logged, the next one
-    /// replaces it.
+    /// Keeps the balance the provider just reported (the gauge always, the stored reading when
+    /// the last was stored at least a second ago), and reads `currency` on every sweep from now
+    /// on. Best effort: a reading that cannot be stored is only logged, the next one replaces it.
     pub async fn record(&self, currency: &str, balance: Decimal) {
         self.watch(currency);
         giro_telemetry::metrics::provider_balance(
@@ -72,6 +81,14 @@ impl Balances {
             currency,
             rust_decimal::prelude::ToPrimitive::to_f64(&balance).unwrap_or(f64::NAN),
         );
+        {
+            let mut stored = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            match stored.get(currency) {
+                Some(at) if now.duration_since(*at) < STORE_AT_MOST_EVERY => return,
+                _ => stored.insert(currency.to_string(), now),
+            };
+        }
         let reading = BalanceReading {
             balance,
             at: chrono::Utc::now(),

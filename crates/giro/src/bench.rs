@@ -30,6 +30,9 @@ pub struct IntakeBenchArgs {
     pub rebuilds: usize,
     #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
+    /// Replicas of the bench's streams (3 to measure on a clustered NATS, as production runs).
+    #[arg(long, env = "GIRO_STREAM_REPLICAS", default_value_t = 1)]
+    pub replicas: usize,
 }
 
 /// Latency percentiles of a sample, in milliseconds.
@@ -67,6 +70,7 @@ pub async fn intake(args: IntakeBenchArgs) -> anyhow::Result<()> {
     let config = EventLogConfig {
         stream: format!("GIRO_BENCH_{run}"),
         prefix: format!("bench{run}"),
+        replicas: args.replicas,
         ..EventLogConfig::default()
     };
     let service_conn = connect(&args.nats_url).await?;
@@ -165,8 +169,8 @@ async fn measure(
     let failed = results.iter().filter(|(_, ok)| !ok).count();
     let (p50, p99, max) = percentiles(results.into_iter().map(|(d, _)| d).collect());
     println!(
-        "giro bench intake: one intake instance, local NATS, concurrency {}",
-        args.concurrency
+        "giro bench intake: one intake instance, concurrency {}, stream R{}",
+        args.concurrency, args.replicas
     );
     println!(
         "  creates: {} in {:.2}s = {:.0} creates/s, {} failed; reply latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",

@@ -38,6 +38,9 @@ pub struct E2eBenchArgs {
     pub executor_in_flight: usize,
     #[arg(long, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
+    /// Replicas of the bench's streams (3 to measure on a clustered NATS, as production runs).
+    #[arg(long, env = "GIRO_STREAM_REPLICAS", default_value_t = 1)]
+    pub replicas: usize,
 }
 
 pub(crate) const TERMINAL: [&str; 5] = [
@@ -67,6 +70,7 @@ pub async fn run(args: E2eBenchArgs) -> anyhow::Result<()> {
     let config = EventLogConfig {
         stream: format!("GIRO_BENCH_{run}"),
         prefix: format!("bench{run}"),
+        replicas: args.replicas,
         ..EventLogConfig::default()
     };
     let streams = [

@@ -76,8 +76,9 @@ pub(super) fn latencies(
         rate => format!("offered at {rate}/s"),
     };
     println!(
-        "giro bench e2e: intake, {} payout executor process(es), sandboxes with zero latency, ingress; payouts {offered}",
-        args.executors.max(1)
+        "giro bench e2e: intake, {} payout executor process(es), sandboxes with zero latency, ingress; payouts {offered}; streams R{}",
+        args.executors.max(1),
+        args.replicas
     );
     println!(
         "  {} payouts sent ({} accepted), {} terminal in {:.2}s = {:.0} payouts/s; command to terminal p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
