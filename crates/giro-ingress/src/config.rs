@@ -20,6 +20,9 @@ pub struct IngressConfig {
     /// Longest a callback may take, body included; a slower one gets 503 and is retried by its
     /// provider (below A55's 30 s, so that Giro answers before A55 gives up).
     pub request_timeout: Duration,
+    /// Longest a client may take to send a request's head (request line and headers); the
+    /// connection is closed after it, so a client trickling header lines cannot hold it open.
+    pub header_timeout: Duration,
 }
 
 impl IngressConfig {
@@ -31,6 +34,7 @@ impl IngressConfig {
             providers,
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(20),
+            header_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -83,12 +84,19 @@ impl Drop for IngressHandle {
 pub async fn start(log: EventLog, config: IngressConfig) -> std::io::Result<IngressHandle> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    // The router answers a slow callback with 503 at `request_timeout`; the server's own bound
+    // on a whole request is only a backstop behind it.
+    let limits = giro_telemetry::http::HttpLimits {
+        head: config.header_timeout,
+        request: config.request_timeout + Duration::from_secs(5),
+    };
     let app = router(log, config, IngressMetrics::default());
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "ingress server stopped");
-        }
-    });
+    let task = tokio::spawn(giro_telemetry::http::serve(
+        listener,
+        app,
+        limits,
+        std::future::pending(),
+    ));
     tracing::info!(%addr, "ingress listening");
     Ok(IngressHandle { addr, task })
 }

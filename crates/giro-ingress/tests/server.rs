@@ -397,6 +397,49 @@ async fn a_callback_that_takes_too_long_gets_503_and_is_counted() {
     ingress.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_trickling_header_lines_is_cut_off_at_the_header_timeout() {
+    let log = TestLog::new().await;
+    let mut config = config(&log.config.prefix);
+    config.header_timeout = Duration::from_millis(800);
+    let ingress = giro_ingress::start(log.log.clone(), config).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(ingress.addr).await.unwrap();
+    stream
+        .write_all(b"POST /webhooks/killb HTTP/1.1\r\nHost: ingress\r\n")
+        .await
+        .unwrap();
+    // One more header line every 200 ms, never the blank line that ends the head: the server
+    // closes the connection once the head has taken longer than the time-out.
+    let started = Instant::now();
+    let closed_after = loop {
+        let line = format!("X-Slow-{}: 1\r\n", started.elapsed().as_millis());
+        if stream.write_all(line.as_bytes()).await.is_err() {
+            break started.elapsed();
+        }
+        let mut answer = [0u8; 256];
+        match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut answer)).await {
+            Ok(Ok(_)) | Ok(Err(_)) => break started.elapsed(),
+            Err(_) => {}
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the connection is still open after 10 s of header lines"
+        );
+    };
+    assert!(
+        closed_after >= Duration::from_millis(600),
+        "{closed_after:?}"
+    );
+    println!("a trickled head was cut off after {closed_after:?}");
+    // The ingress still answers others.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let health = reqwest::get(format!("{}/healthz", ingress.url()))
+        .await
+        .unwrap();
+    assert!(health.status().is_success());
+    ingress.stop().await;
+}
+
 /// One request to the router: a route, headers (a chosen or arbitrary name, arbitrary bytes),
 /// a body, and whether to sign the body correctly for the route (so that it reaches the parsers).
 #[derive(Debug, Clone)]

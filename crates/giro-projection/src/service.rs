@@ -95,11 +95,16 @@ pub async fn start(
     });
     let mut server_stop = stopped;
     let server = tokio::spawn(async move {
-        axum::serve(listener, http::router(shared))
-            .with_graceful_shutdown(async move {
+        giro_telemetry::http::serve(
+            listener,
+            http::router(shared),
+            giro_telemetry::http::HttpLimits::default(),
+            async move {
                 let _ = server_stop.wait_for(|s| *s).await;
-            })
-            .await
+            },
+        )
+        .await;
+        Ok(())
     });
     tracing::info!(%addr, "giro-projection serving");
     Ok(ProjectionHandle {

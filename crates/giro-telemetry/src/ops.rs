@@ -47,10 +47,11 @@ pub async fn metrics() -> impl IntoResponse {
 pub async fn serve(addr: SocketAddr, ready: Readiness) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router(ready)).await {
-            tracing::error!(error = %e, "ops HTTP server stopped");
-        }
-    });
+    tokio::spawn(crate::http::serve(
+        listener,
+        router(ready),
+        crate::http::HttpLimits::default(),
+        std::future::pending(),
+    ));
     Ok(bound)
 }
