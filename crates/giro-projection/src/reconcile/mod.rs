@@ -2,174 +2,43 @@
 //!
 //! A statement is CSV with the header
 //! `date,provider,reference,provider_ref,status,amount,currency,fee,completed_at,channel_ref`, one
-//! line per payout whose latest status change fell on `date` (the sandboxes export it at
-//! `GET /_sandbox/<simulator>/statement?date=`). `reference` is the merchant reference Giro sent:
-//! the submission handle, which names the order.
+//! line per order (payout or charge) whose latest status change fell on `date` (the sandboxes
+//! export it at `GET /_sandbox/<simulator>/statement?date=`). `reference` is the merchant
+//! reference Giro sent: the submission handle, which names the order, whichever its kind.
 //!
-//! Each line is compared with the order's row: the status word with the last one the provider
-//! reported to Giro, the amount with what the provider reported paying (the order's amount when
-//! it never said), the currency with the order's and the fee with the reported fee. A line whose
-//! reference names no order of that provider is `extra`; an order that reached a final status at
-//! that provider on a statement day and has no line is `missing`. Dates are UTC days on both
-//! sides.
+//! Each line is compared with the order's row (`payouts` or `charges`): the status word with the
+//! last one the provider reported to Giro about the order's current attempt, the amount with what
+//! the provider reported moving (a payout's reported amount, else the order's amount; a charge's
+//! total), the currency with the order's and the fee with the reported fee (charges have none).
+//! A line whose reference names no order of that provider is `extra`; an order that reached a
+//! final status at that provider on a statement day and has no line is `missing`. Dates are UTC
+//! days on both sides. Every difference and missing order carries its order's `kind` (`payout`
+//! or `charge`), so it is recorded on the right aggregate.
+
+mod statement;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use giro_domain::SubmissionHandle;
+use giro_domain::charge::ChargeStatus;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+pub use statement::{STATEMENT_HEADER, StatementError, StatementLine, parse_statement};
+
 /// What a discrepancy says Giro's order is when the provider's statement does not list it.
 pub const NOT_ON_STATEMENT: &str = "not on the statement";
-
-/// The header a statement starts with.
-pub const STATEMENT_HEADER: [&str; 10] = [
-    "date",
-    "provider",
-    "reference",
-    "provider_ref",
-    "status",
-    "amount",
-    "currency",
-    "fee",
-    "completed_at",
-    "channel_ref",
-];
-
-/// One statement line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatementLine {
-    /// 1 for the first line after the header.
-    pub line: usize,
-    pub date: NaiveDate,
-    pub provider: String,
-    pub reference: String,
-    pub provider_ref: String,
-    pub status: String,
-    pub amount: Decimal,
-    pub currency: String,
-    pub fee: Option<Decimal>,
-}
-
-/// Why a statement cannot be read: the line (0 for the header) and the field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("statement line {line}, field {field}: {message}")]
-pub struct StatementError {
-    pub line: usize,
-    pub field: String,
-    pub message: String,
-}
-
-fn error(line: usize, field: &str, message: impl Into<String>) -> StatementError {
-    StatementError {
-        line,
-        field: field.to_string(),
-        message: message.into(),
-    }
-}
-
-/// An exact, non-negative decimal as the statement writes it (digits with an optional fraction).
-fn decimal(line: usize, field: &str, text: &str) -> Result<Decimal, StatementError> {
-    let plain = !text.is_empty()
-        && text.split_once('.').map_or_else(
-            || text.bytes().all(|b| b.is_ascii_digit()),
-            |(i, f)| {
-                !i.is_empty()
-                    && !f.is_empty()
-                    && i.bytes().all(|b| b.is_ascii_digit())
-                    && f.bytes().all(|b| b.is_ascii_digit())
-            },
-        );
-    if !plain {
-        return Err(error(
-            line,
-            field,
-            format!("{text:?} is not a decimal like 1500.25"),
-        ));
-    }
-    Decimal::from_str_exact(text).map_err(|_| error(line, field, format!("{text:?} is too large")))
-}
-
-/// Reads a statement; every problem names its line and field.
-pub fn parse_statement(text: &str) -> Result<Vec<StatementLine>, StatementError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .map_err(|e| error(0, "header", e.to_string()))?
-        .clone();
-    let names: Vec<&str> = header.iter().collect();
-    if names != STATEMENT_HEADER {
-        return Err(error(
-            0,
-            "header",
-            format!(
-                "expected {}, got {}",
-                STATEMENT_HEADER.join(","),
-                names.join(",")
-            ),
-        ));
-    }
-    let mut lines = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 1;
-        let record = record.map_err(|e| error(line, "line", e.to_string()))?;
-        let field = |n: usize| record.get(n).unwrap_or("").trim();
-        let text = |n: usize| -> Result<String, StatementError> {
-            let v = field(n);
-            if v.chars().any(char::is_control) {
-                return Err(error(
-                    line,
-                    STATEMENT_HEADER[n],
-                    "holds a control character",
-                ));
-            }
-            Ok(v.to_string())
-        };
-        let required = |n: usize| -> Result<String, StatementError> {
-            let v = text(n)?;
-            if v.is_empty() {
-                return Err(error(line, STATEMENT_HEADER[n], "is empty"));
-            }
-            Ok(v)
-        };
-        let date = NaiveDate::from_str(field(0)).map_err(|_| {
-            error(
-                line,
-                "date",
-                format!("{:?} is not a day like 2026-12-06", field(0)),
-            )
-        })?;
-        let fee = match field(7) {
-            "" => None,
-            v => Some(decimal(line, "fee", v)?),
-        };
-        lines.push(StatementLine {
-            line,
-            date,
-            provider: required(1)?,
-            reference: required(2)?,
-            provider_ref: text(3)?,
-            status: required(4)?.to_ascii_uppercase(),
-            amount: decimal(line, "amount", field(5))?,
-            currency: required(6)?.to_ascii_uppercase(),
-            fee,
-        });
-    }
-    Ok(lines)
-}
 
 /// A field on which a line and Giro differ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
     pub line: usize,
     pub order_id: Uuid,
+    /// `payout` or `charge`.
+    pub kind: String,
     /// `status`, `amount`, `currency` or `fee`.
     pub field: &'static str,
     /// What Giro holds.
@@ -184,6 +53,8 @@ pub struct Difference {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Missing {
     pub order_id: Uuid,
+    /// `payout` or `charge`.
+    pub kind: String,
     pub status: String,
     pub amount: Decimal,
     pub currency: String,
@@ -219,6 +90,7 @@ impl Reconciliation {
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct Held {
     order_id: Uuid,
+    kind: String,
     provider: String,
     status: String,
     amount: Decimal,
@@ -229,12 +101,44 @@ struct Held {
     day: Option<NaiveDate>,
 }
 
-/// The columns of [`Held`], from `payouts`.
-macro_rules! held_select {
-    () => {
-        "SELECT order_id, provider, status, amount, currency, provider_status, reported_amount, \
-         fee, (status_since AT TIME ZONE 'UTC')::date AS day FROM payouts"
-    };
+/// The rows of [`Held`], payouts and charges alike: `$1` the order ids named, else (`$1` null)
+/// every order of provider `$2` that ended on one of the days `$3` (a payout in one of its final
+/// statuses, a charge in one of `$4`). A charge has no reported amount or fee of its own: its
+/// total is what the provider collects.
+const HELD: &str = "WITH held AS ( \
+     SELECT order_id, 'payout' AS kind, provider, status, amount, currency, provider_status, \
+     reported_amount, fee, status_since, \
+     status IN ('succeeded', 'failed', 'refunded', 'reversed', 'cancelled') AS finished \
+     FROM payouts \
+     UNION ALL SELECT order_id, 'charge', provider, status, amount, currency, provider_status, \
+     NULL::numeric, NULL::numeric, status_since, status = ANY($4) FROM charges) \
+     SELECT order_id, kind, provider, status, amount, currency, provider_status, \
+     reported_amount, fee, (status_since AT TIME ZONE 'UTC')::date AS day FROM held \
+     WHERE CASE WHEN $1::uuid[] IS NOT NULL THEN order_id = ANY($1) \
+     ELSE provider = $2 AND finished AND (status_since AT TIME ZONE 'UTC')::date = ANY($3) END";
+
+/// The charge statuses a charge ends in (as far as Giro acts on its own).
+fn final_charge_statuses() -> Vec<&'static str> {
+    ChargeStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_terminal())
+        .map(ChargeStatus::as_str)
+        .collect()
+}
+
+async fn held(
+    pool: &PgPool,
+    ids: Option<Vec<Uuid>>,
+    provider: &str,
+    dates: &[NaiveDate],
+) -> Result<Vec<Held>, sqlx::Error> {
+    sqlx::query_as(HELD)
+        .bind(ids)
+        .bind(provider)
+        .bind(dates)
+        .bind(final_charge_statuses())
+        .fetch_all(pool)
+        .await
 }
 
 /// Matches `lines` with the read models of `pool`.
@@ -248,10 +152,7 @@ pub async fn reconcile(
             ids.push(h.order_id.as_uuid());
         }
     }
-    let named: Vec<Held> = sqlx::query_as(concat!(held_select!(), " WHERE order_id = ANY($1)"))
-        .bind(&ids)
-        .fetch_all(pool)
-        .await?;
+    let named = held(pool, Some(ids), "", &[]).await?;
     let named: BTreeMap<Uuid, Held> = named.into_iter().map(|h| (h.order_id, h)).collect();
     let mut days: BTreeMap<&str, BTreeSet<NaiveDate>> = BTreeMap::new();
     for l in lines {
@@ -260,17 +161,7 @@ pub async fn reconcile(
     let mut finished = Vec::new();
     for (provider, dates) in &days {
         let dates: Vec<NaiveDate> = dates.iter().copied().collect();
-        let rows: Vec<Held> = sqlx::query_as(concat!(
-            held_select!(),
-            " WHERE provider = $1 AND status IN ",
-            "('succeeded', 'failed', 'refunded', 'reversed', 'cancelled') ",
-            "AND (status_since AT TIME ZONE 'UTC')::date = ANY($2)"
-        ))
-        .bind(provider)
-        .bind(&dates)
-        .fetch_all(pool)
-        .await?;
-        finished.extend(rows);
+        finished.extend(held(pool, None, provider, &dates).await?);
     }
     Ok(compare(lines, &named, &finished))
 }
@@ -309,6 +200,7 @@ fn compare(
             r.different.push(Difference {
                 line: l.line,
                 order_id: held.order_id,
+                kind: held.kind.clone(),
                 field,
                 giro,
                 statement,
@@ -347,6 +239,7 @@ fn compare(
         if !listed.contains(&h.order_id) {
             r.missing.push(Missing {
                 order_id: h.order_id,
+                kind: h.kind.clone(),
                 status: h.status.clone(),
                 amount: h.amount.normalize(),
                 currency: h.currency.clone(),
@@ -355,41 +248,4 @@ fn compare(
         }
     }
     r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const HEADER: &str =
-        "date,provider,reference,provider_ref,status,amount,currency,fee,completed_at,channel_ref";
-
-    #[test]
-    fn a_statement_is_read_exactly_and_its_errors_name_line_and_field() {
-        let text = format!(
-            "{HEADER}\n2026-12-06,cashy-co,H1,CSH-1,success,247500.00,cop,2475.5,\"2026-12-06 08:42:54\",CH-1\n"
-        );
-        let lines = parse_statement(&text).unwrap();
-        assert_eq!(lines.len(), 1);
-        assert_eq!(lines[0].status, "SUCCESS");
-        assert_eq!(lines[0].amount, Decimal::new(24_750_000, 2));
-        assert_eq!(lines[0].fee, Some(Decimal::new(24_755, 1)));
-        assert_eq!(lines[0].currency, "COP");
-
-        let bad = |row: &str| parse_statement(&format!("{HEADER}\n{row}\n")).unwrap_err();
-        let e = bad("2026-12-06,cashy-co,H1,CSH-1,SUCCESS,2.5e5,COP,,,");
-        assert_eq!((e.line, e.field.as_str()), (1, "amount"));
-        let e = bad("2026-12-06,cashy-co,H1,CSH-1,SUCCESS,-1,COP,,,");
-        assert_eq!(e.field, "amount");
-        let e = bad("06/12/2026,cashy-co,H1,CSH-1,SUCCESS,1,COP,,,");
-        assert_eq!(e.field, "date");
-        let e = bad("2026-12-06,cashy-co,,CSH-1,SUCCESS,1,COP,,,");
-        assert_eq!(e.field, "reference");
-        let e = bad("2026-12-06,cashy-co,H1,CSH-1,SUCCESS,1,COP,x,,");
-        assert_eq!(e.field, "fee");
-        let e = bad("2026-12-06,cashy-co,H1");
-        assert_eq!((e.line, e.field.as_str()), (1, "line"));
-        let e = parse_statement("a,b\n").unwrap_err();
-        assert_eq!((e.line, e.field.as_str()), (0, "header"));
-    }
 }
