@@ -66,3 +66,24 @@ fn a_difference_about_no_charge_is_refused() {
         .expect_err("no charge, nothing to record");
     assert_eq!(rejection.code, ErrorCode::NotFound);
 }
+
+#[test]
+fn each_provider_outcome_names_the_status_a_charge_holds_under_it() {
+    use giro_domain::charge::ChargeStatus as S;
+    for (outcome, status) in [
+        (O::Pending, Some(S::Pending)),
+        (O::Authorized, Some(S::Authorized)),
+        (O::Confirmed, Some(S::Confirmed)),
+        (O::Paid, Some(S::Paid)),
+        (O::Failed, Some(S::Failed)),
+        (O::Cancelled, Some(S::Cancelled)),
+        (O::Refunded, Some(S::Refunded)),
+        (O::RefundFailed, Some(S::Paid)),
+        (O::ChargebackOpened, Some(S::Chargeback)),
+        (O::ChargebackLost, Some(S::Chargeback)),
+        (O::ChargebackWon, Some(S::Paid)),
+        (O::Unknown, None),
+    ] {
+        assert_eq!(outcome.status(), status, "{outcome:?}");
+    }
+}

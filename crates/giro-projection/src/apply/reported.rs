@@ -177,21 +177,23 @@ pub(crate) async fn apply(
 }
 
 /// What charge events add beside the `charges` row: the status word of the latest report on the
-/// current attempt (`provider_status`, which a statement is compared with) and the exceptions: a
+/// current attempt and what the domain read it as (`provider_status`, `provider_outcome`, which a
+/// statement is compared with) and the exceptions: a
 /// report about another attempt of the charge, a difference from the provider's statement.
 pub(crate) async fn apply_charges(
     tx: &mut Transaction<'_, Postgres>,
     events: &[&Decoded],
 ) -> Result<(), Error> {
     let mut raised = Vec::new();
-    let mut statuses: HashMap<Uuid, String> = HashMap::new();
+    let mut statuses: HashMap<Uuid, (String, Value)> = HashMap::new();
     for e in events {
         let Some(Known::Charge(event)) = &e.event else {
             continue;
         };
         match event {
             ChargeEvent::ProviderStatus(r) => {
-                statuses.insert(e.order_id, r.raw_status.clone());
+                let outcome = serde_json::to_value(r.outcome).unwrap_or(Value::Null);
+                statuses.insert(e.order_id, (r.raw_status.clone(), outcome));
             }
             ChargeEvent::ReportUnmatched(u) => {
                 let (kind, reason) = unmatched_report(
@@ -230,14 +232,19 @@ pub(crate) async fn apply_charges(
         }
     }
     if !statuses.is_empty() {
-        let (ids, words): (Vec<Uuid>, Vec<String>) = statuses.into_iter().unzip();
+        let (ids, reports): (Vec<Uuid>, Vec<(String, Value)>) = statuses.into_iter().unzip();
+        let (words, outcomes): (Vec<String>, Vec<Option<String>>) = reports
+            .into_iter()
+            .map(|(word, outcome)| (word, outcome.as_str().map(str::to_string)))
+            .unzip();
         sqlx::query(
-            "UPDATE charges AS c SET provider_status = u.status \
-             FROM UNNEST($1::uuid[], $2::text[]) AS u(order_id, status) \
+            "UPDATE charges AS c SET provider_status = u.status, provider_outcome = u.outcome \
+             FROM UNNEST($1::uuid[], $2::text[], $3::text[]) AS u(order_id, status, outcome) \
              WHERE c.order_id = u.order_id",
         )
         .bind(ids)
         .bind(words)
+        .bind(outcomes)
         .execute(&mut **tx)
         .await?;
     }

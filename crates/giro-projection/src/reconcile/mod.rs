@@ -7,13 +7,15 @@
 //! reference Giro sent: the submission handle, which names the order, whichever its kind.
 //!
 //! Each line is compared with the order's row (`payouts` or `charges`): the status word with the
-//! last one the provider reported to Giro about the order's current attempt, the amount with what
-//! the provider reported moving (a payout's reported amount, else the order's amount; a charge's
-//! total), the currency with the order's and the fee with the reported fee (charges have none).
-//! A line whose reference names no order of that provider is `extra`; an order that reached a
-//! final status at that provider on a statement day and has no line is `missing`. Dates are UTC
-//! days on both sides. Every difference and missing order carries its order's `kind` (`payout`
-//! or `charge`), so it is recorded on the right aggregate.
+//! last one the provider reported to Giro about the order's current attempt (and, for a charge,
+//! the charge's own status with the one the domain reads that word as: a charge the provider has
+//! `paid` and Giro `failed` differs), the amount with what the provider reported moving (a
+//! payout's reported amount, else the order's amount; a charge's total), the currency with the
+//! order's and the fee with the reported fee (charges have none). A line whose reference names no
+//! order of that provider is `extra`; an order that reached a final status at that provider on a
+//! statement day and has no line is `missing`. Dates are UTC days on both sides. Every
+//! difference and missing order carries its order's `kind` (`payout` or `charge`), so it is
+//! recorded on the right aggregate.
 
 mod statement;
 
@@ -21,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use giro_domain::SubmissionHandle;
-use giro_domain::charge::ChargeStatus;
+use giro_domain::charge::{ChargeOutcome, ChargeStatus};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::PgPool;
@@ -96,6 +98,10 @@ struct Held {
     amount: Decimal,
     currency: String,
     provider_status: Option<String>,
+    /// A charge's: what the domain read `provider_status` as (a `ChargeOutcome`).
+    provider_outcome: Option<String>,
+    /// A charge's: what was given back to the payer.
+    refunded_amount: Option<Decimal>,
     reported_amount: Option<Decimal>,
     fee: Option<Decimal>,
     day: Option<NaiveDate>,
@@ -107,13 +113,15 @@ struct Held {
 /// total is what the provider collects.
 const HELD: &str = "WITH held AS ( \
      SELECT order_id, 'payout' AS kind, provider, status, amount, currency, provider_status, \
-     reported_amount, fee, status_since, \
-     status IN ('succeeded', 'failed', 'refunded', 'reversed', 'cancelled') AS finished \
-     FROM payouts \
+     NULL::text AS provider_outcome, NULL::numeric AS refunded_amount, reported_amount, fee, \
+     status_since, status IN ('succeeded', 'failed', 'refunded', 'reversed', 'cancelled') \
+     AS finished FROM payouts \
      UNION ALL SELECT order_id, 'charge', provider, status, amount, currency, provider_status, \
-     NULL::numeric, NULL::numeric, status_since, status = ANY($4) FROM charges) \
+     provider_outcome, refunded_amount, NULL::numeric, NULL::numeric, status_since, \
+     status = ANY($4) FROM charges) \
      SELECT order_id, kind, provider, status, amount, currency, provider_status, \
-     reported_amount, fee, (status_since AT TIME ZONE 'UTC')::date AS day FROM held \
+     provider_outcome, refunded_amount, reported_amount, fee, \
+     (status_since AT TIME ZONE 'UTC')::date AS day FROM held \
      WHERE CASE WHEN $1::uuid[] IS NOT NULL THEN order_id = ANY($1) \
      ELSE provider = $2 AND finished AND (status_since AT TIME ZONE 'UTC')::date = ANY($3) END";
 
@@ -164,6 +172,19 @@ pub async fn reconcile(
         finished.extend(held(pool, None, provider, &dates).await?);
     }
     Ok(compare(lines, &named, &finished))
+}
+
+/// A charge whose own status is not what the domain makes of the provider's status (the word the
+/// statement repeats): the provider has it `paid`, Giro `failed` (a payment at another amount) or
+/// `cancelled`. Giro's status when so; a partly refunded charge stays `paid` under a refund.
+fn at_odds(held: &Held) -> Option<String> {
+    let outcome: ChargeOutcome =
+        serde_json::from_value(serde_json::Value::String(held.provider_outcome.clone()?)).ok()?;
+    let expected = outcome.status()?;
+    let partly_refunded = expected == ChargeStatus::Refunded
+        && held.status == ChargeStatus::Paid.as_str()
+        && held.refunded_amount.unwrap_or_default() > Decimal::ZERO;
+    (expected.as_str() != held.status && !partly_refunded).then(|| held.status.clone())
 }
 
 fn compare(
@@ -219,6 +240,8 @@ fn compare(
                 giro_status
             };
             differ("status", giro, l.status.clone());
+        } else if let Some(status) = at_odds(held) {
+            differ("status", status, l.status.clone());
         }
         let paid = held.reported_amount.unwrap_or(held.amount).normalize();
         if paid != l.amount.normalize() {

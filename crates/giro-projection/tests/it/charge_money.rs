@@ -133,6 +133,15 @@ async fn a_charge_statement_is_matched_missing_extra_and_different_named() {
     let agreed = charge(&log, "rc-agreed", &paid()).await;
     let differs = charge(&log, "rc-differs", &refunded()).await;
     let missing = charge(&log, "rc-missing", &failed()).await;
+    // A55 says it collected 450.00 of a 150.00 charge: Giro failed it (amount_mismatch).
+    let mut other_amount = charge_submitted().to_vec();
+    other_amount.push(charge_report(
+        "paid-450",
+        "paid",
+        ChargeOutcome::Paid,
+        Some("450.00"),
+    ));
+    let mismatched = charge(&log, "rc-mismatch", &other_amount).await;
     let api = start(&log, &schema).await;
     caught_up(&log, &schema).await;
 
@@ -149,8 +158,39 @@ async fn a_charge_statement_is_matched_missing_extra_and_different_named() {
         handle(missing),
     );
     let r = reconcile(&api, agreeing).await;
-    assert_eq!(r["agrees"], true, "{r}");
-    assert_eq!(r["matched"], 3);
+    assert_eq!(r["matched"], 3, "{r}");
+    assert_eq!(r["different"], serde_json::json!([]));
+    assert_eq!(r["extra"], serde_json::json!([]));
+    // Only the charge Giro failed is not on it.
+    assert_eq!(r["missing"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["missing"][0]["order_id"], mismatched.to_string(), "{r}");
+
+    // The same words as Giro heard, yet the provider has the charge paid and Giro failed.
+    let r = reconcile(
+        &api,
+        format!(
+            "{header}\n{today},a55,{},A55-CHARGE-1,paid,450.00,BRL,,,TR4\n",
+            handle(mismatched)
+        ),
+    )
+    .await;
+    let different: Vec<(String, String, String)> = r["different"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let t = |k: &str| d[k].as_str().unwrap().to_string();
+            (t("field"), t("giro"), t("statement"))
+        })
+        .collect();
+    assert_eq!(
+        different,
+        vec![
+            ("status".into(), "failed".into(), "PAID".into()),
+            ("amount".into(), "150".into(), "450".into()),
+        ],
+        "{r}"
+    );
 
     let statement = format!(
         "{header}\n{today},a55,{},A55-CHARGE-1,paid,150.00,BRL,,,TR1\n\
@@ -175,12 +215,29 @@ async fn a_charge_statement_is_matched_missing_extra_and_different_named() {
         (&d["field"], &d["giro"], &d["statement"]),
         (&"amount".into(), &"150".into(), &"149.5".into())
     );
-    let m = r["missing"].as_array().unwrap();
-    assert_eq!(m.len(), 1, "{r}");
-    assert_eq!(m[0]["order_id"], missing.to_string());
+    let mut m: Vec<(String, &Value, &Value)> = r["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["order_id"].as_str().unwrap().to_string(),
+                &m["kind"],
+                &m["status"],
+            )
+        })
+        .collect();
+    m.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut wanted = vec![missing.to_string(), mismatched.to_string()];
+    wanted.sort();
+    let charge_failed = (&Value::from("charge"), &Value::from("failed"));
     assert_eq!(
-        (&m[0]["kind"], &m[0]["status"]),
-        (&"charge".into(), &"failed".into())
+        m,
+        wanted
+            .into_iter()
+            .map(|id| (id, charge_failed.0, charge_failed.1))
+            .collect::<Vec<_>>(),
+        "{r}"
     );
     assert_eq!(r["extra"].as_array().unwrap().len(), 1);
     assert_eq!(r["extra"][0]["line"], 3);
