@@ -107,23 +107,34 @@ struct Held {
     day: Option<NaiveDate>,
 }
 
-/// The rows of [`Held`], payouts and charges alike: `$1` the order ids named, else (`$1` null)
-/// every order of provider `$2` that ended on one of the days `$3` (a payout in one of its final
-/// statuses, a charge in one of `$4`). A charge has no reported amount or fee of its own: its
-/// total is what the provider collects.
-const HELD: &str = "WITH held AS ( \
-     SELECT order_id, 'payout' AS kind, provider, status, amount, currency, provider_status, \
-     NULL::text AS provider_outcome, NULL::numeric AS refunded_amount, reported_amount, fee, \
-     status_since, status IN ('succeeded', 'failed', 'refunded', 'reversed', 'cancelled') \
-     AS finished FROM payouts \
-     UNION ALL SELECT order_id, 'charge', provider, status, amount, currency, provider_status, \
-     provider_outcome, refunded_amount, NULL::numeric, NULL::numeric, status_since, \
-     status = ANY($4) FROM charges) \
-     SELECT order_id, kind, provider, status, amount, currency, provider_status, \
-     provider_outcome, refunded_amount, reported_amount, fee, \
-     (status_since AT TIME ZONE 'UTC')::date AS day FROM held \
-     WHERE CASE WHEN $1::uuid[] IS NOT NULL THEN order_id = ANY($1) \
-     ELSE provider = $2 AND finished AND (status_since AT TIME ZONE 'UTC')::date = ANY($3) END";
+/// A query of [`Held`] rows over payouts and charges alike, each table filtered by its condition.
+/// A charge has no reported amount or fee of its own: its total is what the provider collects.
+macro_rules! held {
+    ($payouts:literal, $charges:literal) => {
+        concat!(
+            "SELECT order_id, 'payout' AS kind, provider, status, amount, currency, \
+             provider_status, NULL::text AS provider_outcome, NULL::numeric AS refunded_amount, \
+             reported_amount, fee, (status_since AT TIME ZONE 'UTC')::date AS day \
+             FROM payouts WHERE ",
+            $payouts,
+            " UNION ALL SELECT order_id, 'charge', provider, status, amount, currency, \
+             provider_status, provider_outcome, refunded_amount, NULL::numeric, NULL::numeric, \
+             (status_since AT TIME ZONE 'UTC')::date FROM charges WHERE ",
+            $charges
+        )
+    };
+}
+
+/// The orders the ids `$1` name, whichever their kind.
+const NAMED: &str = held!("order_id = ANY($1)", "order_id = ANY($1)");
+
+/// Every order of provider `$1` that ended on one of the UTC days `$2`: a payout in one of its
+/// final statuses, a charge in one of `$3`.
+const FINISHED: &str = held!(
+    "provider = $1 AND status IN ('succeeded', 'failed', 'refunded', 'reversed', 'cancelled') \
+     AND (status_since AT TIME ZONE 'UTC')::date = ANY($2)",
+    "provider = $1 AND status = ANY($3) AND (status_since AT TIME ZONE 'UTC')::date = ANY($2)"
+);
 
 /// The charge statuses a charge ends in (as far as Giro acts on its own).
 fn final_charge_statuses() -> Vec<&'static str> {
@@ -132,21 +143,6 @@ fn final_charge_statuses() -> Vec<&'static str> {
         .filter(|s| s.is_terminal())
         .map(ChargeStatus::as_str)
         .collect()
-}
-
-async fn held(
-    pool: &PgPool,
-    ids: Option<Vec<Uuid>>,
-    provider: &str,
-    dates: &[NaiveDate],
-) -> Result<Vec<Held>, sqlx::Error> {
-    sqlx::query_as(HELD)
-        .bind(ids)
-        .bind(provider)
-        .bind(dates)
-        .bind(final_charge_statuses())
-        .fetch_all(pool)
-        .await
 }
 
 /// Matches `lines` with the read models of `pool`.
@@ -160,7 +156,7 @@ pub async fn reconcile(
             ids.push(h.order_id.as_uuid());
         }
     }
-    let named = held(pool, Some(ids), "", &[]).await?;
+    let named: Vec<Held> = sqlx::query_as(NAMED).bind(&ids).fetch_all(pool).await?;
     let named: BTreeMap<Uuid, Held> = named.into_iter().map(|h| (h.order_id, h)).collect();
     let mut days: BTreeMap<&str, BTreeSet<NaiveDate>> = BTreeMap::new();
     for l in lines {
@@ -169,7 +165,13 @@ pub async fn reconcile(
     let mut finished = Vec::new();
     for (provider, dates) in &days {
         let dates: Vec<NaiveDate> = dates.iter().copied().collect();
-        finished.extend(held(pool, None, provider, &dates).await?);
+        let rows: Vec<Held> = sqlx::query_as(FINISHED)
+            .bind(provider)
+            .bind(&dates)
+            .bind(final_charge_statuses())
+            .fetch_all(pool)
+            .await?;
+        finished.extend(rows);
     }
     Ok(compare(lines, &named, &finished))
 }
