@@ -134,9 +134,19 @@ fn a_report_charging_value_times_count_is_never_recorded_as_paid() {
         per_installment.amount = Some(dec("1350.00"));
         g.then(
             C::RecordReport(per_installment),
-            &["charge.provider_status", "charge.failed"],
+            &[
+                "charge.provider_status",
+                "charge.discrepancy",
+                "charge.failed",
+            ],
             "failed",
         );
+        match &g.events[g.events.len() - 2].event {
+            ChargeEvent::Discrepancy(d) => {
+                assert_eq!((d.expected.as_str(), d.reported.as_str()), ("450", "1350"));
+            }
+            other => panic!("{other:?}"),
+        }
         match &g.events.last().unwrap().event {
             ChargeEvent::Failed(f) => {
                 assert_eq!(f.code, AMOUNT_MISMATCH);
@@ -145,7 +155,8 @@ fn a_report_charging_value_times_count_is_never_recorded_as_paid() {
             }
             other => panic!("{other:?}"),
         }
-        // A later report of the same mismatch never turns it into paid.
+        // A later report of the same mismatch never turns it into paid, and is the same
+        // difference: recorded once.
         let mut again = report("paid", O::Paid);
         again.report_id = format!("{raw}-again");
         again.amount = Some(dec("1350.00"));
@@ -165,8 +176,12 @@ fn a_report_charging_value_times_count_is_never_recorded_as_paid() {
         &["charge.provider_status", "charge.paid"],
         "paid",
     );
-    // A mismatch reported once paid changes nothing but the record.
+    // A mismatch reported once paid changes nothing but the record, and is raised for a person.
     let mut late = report("confirmed", O::Confirmed);
     late.amount = Some(dec("150.00"));
-    g.then(C::RecordReport(late), &["charge.provider_status"], "paid");
+    g.then(
+        C::RecordReport(late),
+        &["charge.provider_status", "charge.discrepancy"],
+        "paid",
+    );
 }

@@ -65,7 +65,11 @@ fn the_rules_watch_series_giro_exposes() {
             "figure {figure}"
         );
     }
-    for event in ["payout.report_unmatched", "payout.discrepancy"] {
+    for event in [
+        "payout.report_unmatched",
+        "payout.discrepancy",
+        "charge.discrepancy",
+    ] {
         assert!(rules.contains(event), "{event}");
     }
 }

@@ -468,6 +468,7 @@ fn every_charge_event_type_has_an_example() {
             "charge.chargeback_lost",
             "charge.chargeback_won",
             "charge.report_unmatched",
+            "charge.discrepancy",
         ],
     );
 }

@@ -1,6 +1,7 @@
-//! Statement export, as providers offer it for reconciliation: one CSV line per payout whose latest
-//! status change happened on a given UTC date. Each simulator says what its books hold through
-//! [`StatementSource`]; this module only keeps the running sources and writes the one CSV format.
+//! Statement export, as providers offer it for reconciliation: one CSV line per payout or charge
+//! whose latest status change happened on a given UTC date. Each simulator says what its books
+//! hold through [`StatementSource`]; this module only keeps the running sources and writes the
+//! one CSV format.
 
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -10,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub const STATEMENT_HEADER: &str =
     "date,provider,reference,provider_ref,status,amount,currency,fee,completed_at,channel_ref";
 
-/// One payout on a statement, in the provider's own words.
+/// One payout or charge on a statement, in the provider's own words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementLine {
     /// When its latest status change happened (by the sandbox's clock): the statement's date and order.
@@ -19,7 +20,7 @@ pub struct StatementLine {
     pub provider: String,
     /// The merchant's own reference, as Giro sent it.
     pub reference: String,
-    /// The provider's id of the payout.
+    /// The provider's id of the payout or charge.
     pub provider_ref: String,
     /// The provider's raw status word.
     pub status: String,
@@ -37,9 +38,9 @@ pub struct StatementLine {
 
 /// A running simulator that exports statements.
 pub(crate) trait StatementSource: Send + Sync {
-    /// The provider instances it holds payouts for (`cashy-co`, `cashy-tz`, …).
+    /// The provider instances it holds payouts or charges for (`cashy-co`, `cashy-tz`, …).
     fn instances(&self) -> Vec<&'static str>;
-    /// Its payouts whose latest status change happened on `date` (UTC) and that are not in flight.
+    /// Its orders whose latest status change happened on `date` (UTC) and that are not in flight.
     fn statement(&self, date: NaiveDate) -> Vec<StatementLine>;
 }
 

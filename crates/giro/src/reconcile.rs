@@ -1,14 +1,15 @@
 //! `giro reconcile`: a provider instance's settlement day from the query API
 //! (`GET /v1/settlement`), or a provider's statement file matched line by line
 //! (`POST /v1/reconcile`), each difference then recorded on its order as a
-//! `payout.discrepancy` event (once: the same difference again is a repeat) so that it stands as
-//! an exception until a person resolves it.
+//! `payout.discrepancy` or `charge.discrepancy` event (by the order's kind; once: the same
+//! difference again is a repeat) so that it stands as an exception until a person resolves it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
+use giro_domain::charge::{ChargeCommand, ChargeDecider};
 use giro_domain::payout::{
     Discrepancy, DiscrepancyField, DiscrepancySource, PayoutCommand, PayoutDecider,
 };
@@ -99,7 +100,15 @@ fn settlement_text(r: &Value) -> String {
     if let Some(totals) = r["totals"].as_object() {
         for (currency, t) in totals {
             out.push_str(&format!("  {currency}\n"));
-            for status in ["paid", "failed", "refunded", "reversed", "cancelled"] {
+            for status in [
+                "paid",
+                "failed",
+                "refunded",
+                "reversed",
+                "cancelled",
+                "collected",
+                "charged_back",
+            ] {
                 out.push_str(&format!(
                     "    {status:<10} {:>6} orders {:>18}\n",
                     text(&t[status]["count"]),
@@ -118,8 +127,9 @@ fn settlement_text(r: &Value) -> String {
     out.push_str(&format!("  {} orders\n", orders.len()));
     for o in orders {
         out.push_str(&format!(
-            "  {}  {:<10} {:>14} {}  fee {}  provider {}\n",
+            "  {}  {:<6} {:<10} {:>14} {}  fee {}  provider {}\n",
             text(&o["order_id"]),
+            text(&o["kind"]),
             text(&o["status"]),
             text(&o["reported_amount"]).replace("null", &text(&o["amount"])),
             text(&o["currency"]),
@@ -161,7 +171,9 @@ async fn statement(args: &ReconcileArgs, file: &PathBuf) -> anyhow::Result<ExitC
         });
     }
     let recorded = record(args, &r).await?;
-    eprintln!("recorded {recorded} new discrepancies as payout.discrepancy events");
+    eprintln!(
+        "recorded {recorded} new discrepancies as payout.discrepancy or charge.discrepancy events"
+    );
     Ok(ExitCode::from(1))
 }
 
@@ -219,8 +231,23 @@ fn statement_text(r: &Value) -> String {
     out
 }
 
+/// Which aggregate a discrepancy is recorded on: the `kind` the matching names (`payout` when it
+/// names none, as before charges were reconciled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Payout,
+    Charge,
+}
+
+fn kind(v: &Value) -> Kind {
+    match v["kind"].as_str() {
+        Some("charge") => Kind::Charge,
+        _ => Kind::Payout,
+    }
+}
+
 /// The discrepancies the matching found, as the commands that record them.
-fn discrepancies(r: &Value) -> Vec<(OrderId, Discrepancy)> {
+fn discrepancies(r: &Value) -> Vec<(Kind, OrderId, Discrepancy)> {
     let s = text;
     let mut found = Vec::new();
     for d in items(r, "different") {
@@ -232,6 +259,7 @@ fn discrepancies(r: &Value) -> Vec<(OrderId, Discrepancy)> {
         };
         if let Ok(id) = s(&d["order_id"]).parse::<OrderId>() {
             found.push((
+                kind(d),
                 id,
                 Discrepancy {
                     source: DiscrepancySource::Statement,
@@ -246,6 +274,7 @@ fn discrepancies(r: &Value) -> Vec<(OrderId, Discrepancy)> {
     for m in items(r, "missing") {
         if let Ok(id) = s(&m["order_id"]).parse::<OrderId>() {
             found.push((
+                kind(m),
                 id,
                 Discrepancy {
                     source: DiscrepancySource::Statement,
@@ -273,15 +302,66 @@ async fn record(args: &ReconcileArgs, r: &Value) -> anyhow::Result<usize> {
     .await?;
     let log = EventLog::open(client, args.nats.log_config()).await?;
     let mut recorded = 0;
-    for (id, d) in found {
+    for (kind, id, d) in found {
         let meta = EventMeta {
             correlation_id: id.to_string(),
             causation_id: Some(d.reference.clone()),
         };
-        let done = log
-            .execute::<PayoutDecider>(id, &PayoutCommand::RecordDiscrepancy(d), &meta, false)
-            .await?;
-        recorded += done.appended.len();
+        recorded += match kind {
+            Kind::Payout => {
+                let command = PayoutCommand::RecordDiscrepancy(d);
+                let done = log
+                    .execute::<PayoutDecider>(id, &command, &meta, false)
+                    .await?;
+                done.appended.len()
+            }
+            Kind::Charge => {
+                let command = ChargeCommand::RecordDiscrepancy(d);
+                let done = log
+                    .execute::<ChargeDecider>(id, &command, &meta, false)
+                    .await?;
+                done.appended.len()
+            }
+        };
     }
     Ok(recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_discrepancy_is_recorded_on_its_orders_kind() {
+        let payout = OrderId::from_uuid(uuid::Uuid::new_v4());
+        let charge = OrderId::from_uuid(uuid::Uuid::new_v4());
+        let r = serde_json::json!({
+            "different": [
+                {"line": 1, "order_id": payout.to_string(), "kind": "payout", "field": "fee",
+                 "giro": "1", "statement": "2", "reference": "statement p 2026-12-06 H1"},
+                {"line": 2, "order_id": charge.to_string(), "kind": "charge", "field": "amount",
+                 "giro": "150", "statement": "149", "reference": "statement c 2026-12-06 H2"},
+            ],
+            "missing": [
+                {"order_id": charge.to_string(), "kind": "charge", "status": "refunded",
+                 "amount": "150", "currency": "BRL", "day": "2026-12-06"},
+            ],
+        });
+        let found = discrepancies(&r);
+        let kinds: Vec<(Kind, OrderId, DiscrepancyField)> =
+            found.iter().map(|(k, id, d)| (*k, *id, d.field)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (Kind::Payout, payout, DiscrepancyField::Fee),
+                (Kind::Charge, charge, DiscrepancyField::Amount),
+                (Kind::Charge, charge, DiscrepancyField::Status),
+            ]
+        );
+        assert_eq!(found[2].2.expected, "refunded");
+        assert_eq!(
+            found[2].2.reported,
+            giro_projection::reconcile::NOT_ON_STATEMENT
+        );
+    }
 }

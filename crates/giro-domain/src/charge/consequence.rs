@@ -11,7 +11,7 @@ use super::event::{
 use super::report::{ChargeOutcome, ChargeReport};
 use super::state::{Charge, Dispute};
 use super::status::{ChargeStatus, fits, next_status};
-use crate::payout::Unmatched;
+use crate::payout::{Discrepancy, DiscrepancyField, DiscrepancySource, Unmatched};
 
 /// The events recording `report` produces for `c`.
 pub(super) fn decide_report(c: &Charge, report: &ChargeReport) -> Vec<ChargeEvent> {
@@ -41,6 +41,7 @@ pub(super) fn decide_report(c: &Charge, report: &ChargeReport) -> Vec<ChargeEven
         let recorded = ChargeEvent::ProviderStatus(report.clone());
         status = next_status(status, &recorded).unwrap_or(status);
         events.push(recorded);
+        events.extend(discrepancy(c, report));
     }
     if !seen || unapplied_newest {
         events.extend(consequence(c, status, report));
@@ -113,6 +114,33 @@ fn consequence(c: &Charge, status: ChargeStatus, report: &ChargeReport) -> Optio
         _ => return None,
     };
     fits(status, &event).then_some(event)
+}
+
+/// A report that the payer was authorised or charged an amount other than the charge's total is
+/// also a `charge.discrepancy` (from the report), whatever its consequence, so that it reaches a
+/// person as an exception; a difference already recorded (the same field and reported value) is
+/// not recorded again.
+fn discrepancy(c: &Charge, report: &ChargeReport) -> Option<ChargeEvent> {
+    use ChargeOutcome as O;
+    let charged = report.amount?;
+    let total = c.request.total();
+    if !matches!(report.outcome, O::Authorized | O::Confirmed | O::Paid) || charged == total {
+        return None;
+    }
+    let reported = charged.normalize().to_string();
+    let known = c
+        .discrepancies
+        .iter()
+        .any(|d| d.field == DiscrepancyField::Amount && d.reported == reported);
+    (!known).then(|| {
+        ChargeEvent::Discrepancy(Discrepancy {
+            source: DiscrepancySource::Report,
+            reference: report.report_id.clone(),
+            field: DiscrepancyField::Amount,
+            expected: total.normalize().to_string(),
+            reported,
+        })
+    })
 }
 
 /// A report that the payer was authorised or charged an amount other than the charge's total: the

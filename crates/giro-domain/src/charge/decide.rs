@@ -73,6 +73,9 @@ pub enum ChargeCommand {
         code: String,
         message: String,
     },
+    /// A difference between the charge and the provider's statement (`giro reconcile
+    /// --statement`): recorded once, the same difference again is a repeat.
+    RecordDiscrepancy(Discrepancy),
 }
 
 pub(super) fn invalid_state(c: &Charge, what: &str) -> Rejection {
@@ -148,6 +151,13 @@ pub fn decide(
         }
         ChargeCommand::FailRefund { code, reason } => Ok(fail_refund(c, code, reason)),
         ChargeCommand::Fail { code, message } => fail(c, code, message),
+        ChargeCommand::RecordDiscrepancy(d) => {
+            Ok(if crate::payout::repeats_discrepancy(&c.discrepancies, d) {
+                vec![]
+            } else {
+                vec![ChargeEvent::Discrepancy(d.clone())]
+            })
+        }
     }
 }
 

@@ -15,7 +15,8 @@ pub use super::refunds::{
 use super::report::ChargeReport;
 use crate::envelope::EventType;
 pub use crate::payout::{
-    Failure, OutcomeUnknown, ProviderWaitAnnounced, SubmissionFailed, SubmissionStarted,
+    Discrepancy, DiscrepancyField, DiscrepancySource, Failure, OutcomeUnknown,
+    ProviderWaitAnnounced, SubmissionFailed, SubmissionStarted,
 };
 
 /// Everything that can happen to a charge.
@@ -69,6 +70,10 @@ pub enum ChargeEvent {
     ChargebackWon(Reported),
     #[serde(rename = "charge.report_unmatched")]
     ReportUnmatched(ChargeUnmatchedReport),
+    /// What the provider's statement says about the charge differs from it: an exception for a
+    /// person. Nothing else changes: the status follows what the provider reports.
+    #[serde(rename = "charge.discrepancy")]
+    Discrepancy(Discrepancy),
 }
 
 /// A provider report that names an attempt other than the charge's current one (or the current one
@@ -111,6 +116,7 @@ impl EventType for ChargeEvent {
             ChargeEvent::ChargebackLost(_) => "charge.chargeback_lost",
             ChargeEvent::ChargebackWon(_) => "charge.chargeback_won",
             ChargeEvent::ReportUnmatched(_) => "charge.report_unmatched",
+            ChargeEvent::Discrepancy(_) => "charge.discrepancy",
         }
     }
 }

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::status::ChargeStatus;
+
 pub use crate::payout::ReportSource;
 
 /// What a provider status means for a charge. The A55 statuses each variant stands for are named
@@ -48,6 +50,26 @@ impl ChargeOutcome {
             self,
             ChargeOutcome::Pending | ChargeOutcome::RefundFailed | ChargeOutcome::Unknown
         )
+    }
+
+    /// The status a charge holds once the provider has it in this state, by the decider's own
+    /// reading: what reconciliation expects of a charge whose provider states this outcome.
+    /// A refund leaves a partly refunded charge `paid` (see `ChargeRefunded`); a failed refund
+    /// leaves it `paid`; an unknown status says nothing (`None`).
+    pub fn status(self) -> Option<ChargeStatus> {
+        use ChargeOutcome as O;
+        use ChargeStatus as S;
+        Some(match self {
+            O::Pending => S::Pending,
+            O::Authorized => S::Authorized,
+            O::Confirmed => S::Confirmed,
+            O::Paid | O::RefundFailed | O::ChargebackWon => S::Paid,
+            O::Failed => S::Failed,
+            O::Cancelled => S::Cancelled,
+            O::Refunded => S::Refunded,
+            O::ChargebackOpened | O::ChargebackLost => S::Chargeback,
+            O::Unknown => return None,
+        })
     }
 }
 

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::event::{ChargeCancelled, ChargeEvent, Failure, PaymentDetails, RefundRequested};
+use super::event::{
+    ChargeCancelled, ChargeEvent, Discrepancy, Failure, PaymentDetails, RefundRequested,
+};
 use super::order::ChargeRequested;
 use super::refunds::RefundAttempt;
 use super::report::{ChargeOutcome, ChargeReport};
@@ -69,6 +71,8 @@ pub struct Charge {
     pub last_decisive_report: Option<DecisiveReport>,
     /// Reports recorded about attempts other than the current one (`charge.report_unmatched`).
     pub unmatched_reports: u32,
+    /// Differences between the charge and what its provider stated (`charge.discrepancy`).
+    pub discrepancies: Vec<Discrepancy>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -97,6 +101,7 @@ impl Charge {
             dispute: None,
             report_ids: Vec::new(),
             unmatched_reports: 0,
+            discrepancies: Vec::new(),
             last_decisive_report: None,
             version: 1,
             created_at: env.at,
@@ -210,6 +215,7 @@ fn apply(c: &mut Charge, event: &ChargeEvent, env: &Envelope<ChargeEvent>) {
             c.report_ids.push(u.report.report_id.clone());
             c.unmatched_reports += 1;
         }
+        ChargeEvent::Discrepancy(d) => c.discrepancies.push(d.clone()),
     }
 }
 

@@ -148,7 +148,8 @@ fn target(status: ChargeStatus, event: &ChargeEvent) -> Option<ChargeStatus> {
         | ChargeEvent::RefundAttemptNotSent(_)
         | ChargeEvent::RefundAttemptUnknown(_)
         | ChargeEvent::RefundFailed(_)
-        | ChargeEvent::ReportUnmatched(_) => None,
+        | ChargeEvent::ReportUnmatched(_)
+        | ChargeEvent::Discrepancy(_) => None,
         ChargeEvent::ProviderWaitAnnounced(_) => (status == S::Submitting).then_some(S::Requested),
         ChargeEvent::SubmissionStarted(_) => Some(S::Submitting),
         ChargeEvent::Submitted(_) => (status == S::Submitting).then_some(S::Pending),

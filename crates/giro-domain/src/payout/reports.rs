@@ -105,17 +105,22 @@ pub(super) fn decide_report(p: &Payout, report: &ProviderReport) -> Vec<PayoutEv
 /// A difference found outside a report (a statement line) is recorded once: the same field, value
 /// and reference again is a repeat.
 pub(super) fn record_discrepancy(p: &Payout, d: &Discrepancy) -> Vec<PayoutEvent> {
-    let known = p.discrepancies.iter().any(|k| {
-        k.source == d.source
-            && k.reference == d.reference
-            && k.field == d.field
-            && k.reported == d.reported
-    });
-    if known {
+    if repeats_discrepancy(&p.discrepancies, d) {
         vec![]
     } else {
         vec![PayoutEvent::Discrepancy(d.clone())]
     }
+}
+
+/// Whether `d` is one of the `known` discrepancies again: the same source, reference, field and
+/// reported value. Payouts and charges record a difference once.
+pub fn repeats_discrepancy(known: &[Discrepancy], d: &Discrepancy) -> bool {
+    known.iter().any(|k| {
+        k.source == d.source
+            && k.reference == d.reference
+            && k.field == d.field
+            && k.reported == d.reported
+    })
 }
 
 /// Why `report` is not about the payout's current attempt, if it is not: it names another attempt,

@@ -167,39 +167,77 @@ pub(crate) async fn apply(
     insert_exceptions(tx, &raised).await
 }
 
-/// The exceptions charge events raise: a report about another attempt of the charge.
+/// What charge events add beside the `charges` row: the status word of the latest report on the
+/// current attempt and what the domain read it as (`provider_status`, `provider_outcome`, which a
+/// statement is compared with) and the exceptions: a
+/// report about another attempt of the charge, a difference from the provider's statement.
 pub(crate) async fn apply_charges(
     tx: &mut Transaction<'_, Postgres>,
     events: &[&Decoded],
 ) -> Result<(), Error> {
     let mut raised = Vec::new();
+    let mut statuses: HashMap<Uuid, (String, Value)> = HashMap::new();
     for e in events {
-        let Some(Known::Charge(ChargeEvent::ReportUnmatched(u))) = &e.event else {
+        let Some(Known::Charge(event)) = &e.event else {
             continue;
         };
-        let (kind, reason) = unmatched_report(
-            u.reason,
-            u.current_attempt,
-            u.possible_double_charge,
-            u.report.attempt,
-            u.report.charge_uuid.as_deref(),
-            &u.report.raw_status,
-        );
-        raised.push(Raised {
-            order_id: e.order_id,
-            version: e.version,
-            kind: if kind == "possible_double_payment" {
-                "possible_double_charge"
-            } else {
-                kind
-            },
-            reason: reason.replace(
-                "beneficiary may have been paid",
-                "payer may have been charged",
-            ),
-            detail: e.data.clone(),
-            at: e.at,
-        });
+        match event {
+            ChargeEvent::ProviderStatus(r) => {
+                let outcome = serde_json::to_value(r.outcome).unwrap_or(Value::Null);
+                statuses.insert(e.order_id, (r.raw_status.clone(), outcome));
+            }
+            ChargeEvent::ReportUnmatched(u) => {
+                let (kind, reason) = unmatched_report(
+                    u.reason,
+                    u.current_attempt,
+                    u.possible_double_charge,
+                    u.report.attempt,
+                    u.report.charge_uuid.as_deref(),
+                    &u.report.raw_status,
+                );
+                raised.push(Raised {
+                    order_id: e.order_id,
+                    version: e.version,
+                    kind: if kind == "possible_double_payment" {
+                        "possible_double_charge"
+                    } else {
+                        kind
+                    },
+                    reason: reason.replace(
+                        "beneficiary may have been paid",
+                        "payer may have been charged",
+                    ),
+                    detail: e.data.clone(),
+                    at: e.at,
+                });
+            }
+            ChargeEvent::Discrepancy(d) => raised.push(Raised {
+                order_id: e.order_id,
+                version: e.version,
+                kind: "discrepancy",
+                reason: discrepancy(d),
+                detail: e.data.clone(),
+                at: e.at,
+            }),
+            _ => {}
+        }
+    }
+    if !statuses.is_empty() {
+        let (ids, reports): (Vec<Uuid>, Vec<(String, Value)>) = statuses.into_iter().unzip();
+        let (words, outcomes): (Vec<String>, Vec<Option<String>>) = reports
+            .into_iter()
+            .map(|(word, outcome)| (word, outcome.as_str().map(str::to_string)))
+            .unzip();
+        sqlx::query(
+            "UPDATE charges AS c SET provider_status = u.status, provider_outcome = u.outcome \
+             FROM UNNEST($1::uuid[], $2::text[], $3::text[]) AS u(order_id, status, outcome) \
+             WHERE c.order_id = u.order_id",
+        )
+        .bind(ids)
+        .bind(words)
+        .bind(outcomes)
+        .execute(&mut **tx)
+        .await?;
     }
     insert_exceptions(tx, &raised).await
 }

@@ -10,6 +10,7 @@ mod money;
 mod ops;
 mod order_page;
 mod params;
+mod settlement;
 
 use std::sync::Arc;
 
@@ -50,7 +51,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/stats", get(api::stats))
         .nest("/v1/ledger", ledger::routes())
         .route("/v1/exceptions", get(money::exceptions))
-        .route("/v1/settlement", get(money::settlement))
+        .route("/v1/settlement", get(settlement::settlement))
         .route("/v1/reconcile", post(money::reconcile_statement))
         .route("/v1/treasury", get(money::treasury))
         .route("/healthz", get(ops::healthz))

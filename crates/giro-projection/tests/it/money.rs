@@ -181,7 +181,7 @@ async fn reported_figures_exceptions_and_the_settlement_day_to_the_cent() {
     assert_eq!(
         lines[0],
         "order_id,external_id,provider_ref,status,amount,currency,reported_amount,fee,\
-         provider_completed_at,channel_ref,status_since"
+         provider_completed_at,channel_ref,status_since,kind,refunded_amount"
     );
     assert_eq!(lines.len(), 5, "{csv}");
     let short_line = lines
@@ -189,7 +189,8 @@ async fn reported_figures_exceptions_and_the_settlement_day_to_the_cent() {
         .find(|l| l.starts_with(&short.to_string()))
         .unwrap();
     assert!(
-        short_line.contains(",succeeded,250000,COP,247500,2475.5,2026-12-06 08:42:54,CH-s2,"),
+        short_line.contains(",succeeded,250000,COP,247500,2475.5,2026-12-06 08:42:54,CH-s2,")
+            && short_line.ends_with(",payout,"),
         "{short_line}"
     );
     let yesterday = today.pred_opt().unwrap();

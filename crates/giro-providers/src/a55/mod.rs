@@ -18,7 +18,8 @@
 //! - a report (answer, poll or webhook) that shows the payer authorised or charged a
 //!   `local_currency` other than the total (A55 read the value per installment) carries that
 //!   amount ([`wire::Charge::report`]), and the domain does not record the charge as paid: one
-//!   A55 still has fails with `amount_mismatch`, naming `local_currency`;
+//!   A55 still has fails with `amount_mismatch`, naming `local_currency`, and every such report
+//!   is a `charge.discrepancy` (an exception for a person);
 //! - a charge command with a per-installment field (`installment_value`, `installment_amount`) is
 //!   refused naming it;
 //! - a total that does not split into `installment_count` equal installments at the currency's

@@ -76,6 +76,7 @@ pub(crate) async fn create(
         instructions,
         transaction_reference: format!("TR{}", a55.common.random.digits(12)),
         generation: 0,
+        updated_at: a55.common.clock.now(),
     };
     let out = a55.render(&charge);
     a55.charges().push(charge);

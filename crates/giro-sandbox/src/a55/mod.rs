@@ -40,6 +40,7 @@ use crate::context::Common;
 use crate::error::Error;
 use crate::faults::{self, FaultLayer, ProviderAnswers};
 use crate::ratelimit::RateDecision;
+use crate::statement::StatementSource;
 use crate::{introspect, server};
 
 /// The simulator's name: in paths, options and introspection.
@@ -60,6 +61,9 @@ pub(crate) async fn start(config: A55Config, common: Common) -> Result<SocketAdd
         .unwrap_or_else(|| format!("http://{addr}"));
     let shutdown = common.shutdown.clone();
     let a55 = Arc::new(A55::new(config, common, base_url));
+    a55.common
+        .statements
+        .register(NAME, Arc::clone(&a55) as Arc<dyn StatementSource>);
     server::spawn(listener, router(a55), shutdown);
     Ok(addr)
 }

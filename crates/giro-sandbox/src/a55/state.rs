@@ -2,13 +2,14 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
 use super::auth::Tokens;
 use super::config::A55Config;
 use super::errors::Problem;
 use crate::context::Common;
+use crate::statement::{StatementLine, StatementSource};
 
 /// The provider name in introspection.
 pub(crate) const PROVIDER: &str = "a55";
@@ -37,6 +38,15 @@ pub(crate) enum Status {
 }
 
 impl Status {
+    /// Whether the payer or A55 may still move the charge on its own: created, waiting for the
+    /// payer, authorised but not captured, or confirmed but not yet settled.
+    pub(crate) fn in_flight(self) -> bool {
+        matches!(
+            self,
+            Self::Issued | Self::Pending | Self::PreCaptured | Self::Confirmed
+        )
+    }
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Issued => "issued",
@@ -88,6 +98,8 @@ pub(crate) struct Charge {
     pub transaction_reference: String,
     /// Bumped by cancel/refund/capture so that a running plan stops moving the charge.
     pub generation: u32,
+    /// When it last changed status (or was created), by the sandbox's clock.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl A55 {
@@ -126,6 +138,7 @@ impl A55 {
             None => charge.generation += 1,
         }
         charge.status = status;
+        charge.updated_at = self.common.clock.now();
         if problem.is_some() {
             charge.problem = problem;
         }
@@ -140,5 +153,39 @@ impl A55 {
             .registry
             .status(PROVIDER, uuid, status.as_str(), detail);
         Some(snapshot)
+    }
+}
+
+/// A55 documents no statement; the sandbox exports one in the format the other simulators use
+/// (see the README): one line per charge settled on the day. `reference` is the
+/// `reference_external_id` the merchant sent (the charge's uuid when it sent none), `amount` the
+/// charge's `local_currency` — what the payer paid in all, which a refunded charge still shows,
+/// as A55's charge keeps no separate refunded figure — and `channel_ref` the
+/// `transaction_reference`. A55 states no fee.
+impl StatementSource for A55 {
+    fn instances(&self) -> Vec<&'static str> {
+        vec![PROVIDER]
+    }
+
+    fn statement(&self, date: NaiveDate) -> Vec<StatementLine> {
+        self.charges()
+            .iter()
+            .filter(|c| !c.status.in_flight() && c.updated_at.date_naive() == date)
+            .map(|c| StatementLine {
+                at: c.updated_at,
+                provider: PROVIDER.to_owned(),
+                reference: c
+                    .reference_external_id
+                    .clone()
+                    .unwrap_or_else(|| c.uuid.clone()),
+                provider_ref: c.uuid.clone(),
+                status: c.status.as_str().to_owned(),
+                amount: self.render(c).local_currency.0.to_string(),
+                currency: c.currency.clone(),
+                fee: None,
+                completed_at: c.updated_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                channel_ref: Some(c.transaction_reference.clone()),
+            })
+            .collect()
     }
 }

@@ -42,7 +42,8 @@ INTROSPECTION (on every simulator's address, never faulted or rate limited)
   GET  /_sandbox/handles?provider=            submissions per idempotency handle
   GET|POST /_sandbox/faults[?seed=N]          read or replace the run's fault settings
   GET  /_sandbox/{simulator}/statement?date=YYYY-MM-DD
-                                              CSV statement of the payouts settled that UTC date
+                                              CSV statement of the payouts and charges settled
+                                              that UTC date
                                               (a simulator by name, or one of its instances)
 ";
 

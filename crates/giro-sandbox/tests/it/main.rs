@@ -3,6 +3,7 @@
 mod a55;
 mod a55_callbacks;
 mod a55_operations;
+mod a55_statement;
 mod cashy;
 mod cashy_callbacks;
 mod cashy_refusals;
