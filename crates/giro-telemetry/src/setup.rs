@@ -72,7 +72,12 @@ pub fn init(component: &str, one_shot: bool) -> Telemetry {
             .try_init();
     } else {
         let _ = registry
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    // Colour on a terminal only: a log file or collector gets plain text.
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+            )
             .try_init();
     }
     if let Some(e) = export_error {

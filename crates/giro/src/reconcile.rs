@@ -97,33 +97,44 @@ fn settlement_text(r: &Value) -> String {
         r["provider"].as_str().unwrap_or("?"),
         r["date"].as_str().unwrap_or("?")
     );
+    let orders = r["orders"].as_array().map_or(&[][..], Vec::as_slice);
+    // The rows of the kinds of order the day has (payouts, charges); both when it has none.
+    let has = |kind: &str| orders.is_empty() || orders.iter().any(|o| o["kind"] == kind);
+    let mut rows = Vec::new();
+    if has("payout") {
+        rows.push("paid");
+    }
+    if has("charge") {
+        rows.push("collected");
+    }
+    rows.extend(["failed", "refunded"]);
+    if has("payout") {
+        rows.push("reversed");
+    }
+    rows.push("cancelled");
+    if has("charge") {
+        rows.push("charged_back");
+    }
     if let Some(totals) = r["totals"].as_object() {
         for (currency, t) in totals {
             out.push_str(&format!("  {currency}\n"));
-            for status in [
-                "paid",
-                "failed",
-                "refunded",
-                "reversed",
-                "cancelled",
-                "collected",
-                "charged_back",
-            ] {
+            for status in &rows {
                 out.push_str(&format!(
-                    "    {status:<10} {:>6} orders {:>18}\n",
+                    "    {status:<12} {:>6} orders {:>16}\n",
                     text(&t[status]["count"]),
                     text(&t[status]["amount"])
                 ));
             }
-            out.push_str(&format!("    {:<17} {:>25}\n", "fees", text(&t["fees"])));
-            out.push_str(&format!(
-                "    {:<17} {:>25}\n",
-                "debited",
-                text(&t["debited"])
-            ));
+            out.push_str(&format!("    {:<19} {:>23}\n", "fees", text(&t["fees"])));
+            if has("payout") {
+                out.push_str(&format!(
+                    "    {:<19} {:>23}\n",
+                    "debited",
+                    text(&t["debited"])
+                ));
+            }
         }
     }
-    let orders = r["orders"].as_array().map_or(&[][..], Vec::as_slice);
     out.push_str(&format!("  {} orders\n", orders.len()));
     for o in orders {
         out.push_str(&format!(
