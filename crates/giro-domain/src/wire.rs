@@ -5,6 +5,7 @@
 //! and so is a key given twice in one object.
 
 mod exact;
+mod text;
 
 pub use exact::number_decimal;
 
@@ -16,12 +17,14 @@ use sha2::{Digest, Sha256};
 use crate::rejection::{ErrorCode, Rejection};
 
 /// Parses a command body into a JSON object; anything else is `invalid_json`. Every number in the
-/// returned object is exactly the number its text wrote (so [`number_decimal`] gives it back), and
-/// no object had a key twice.
+/// returned object is exactly the number its text wrote (so [`number_decimal`] gives it back), no
+/// object had a key twice, and no key or string holds a control or bidirectional formatting
+/// character (tabs and line breaks only in `metadata`).
 pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Rejection> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => {
             exact::check(body)?;
+            text::check(&map)?;
             Ok(map)
         }
         Ok(other) => Err(Rejection::new(
