@@ -1,6 +1,7 @@
 //! Connecting to NATS the way every Giro entry point does: `NATS_URL` is one URL or a
-//! comma-separated list of a cluster's nodes, credentials in it are never printed, and a server
-//! older than [`MINIMUM_SERVER`] is refused at start-up with what to run instead.
+//! comma-separated list of a cluster's nodes, credentials in it are used (as connect options) and
+//! never printed, and a server older than [`MINIMUM_SERVER`] is refused at start-up with what to
+//! run instead.
 
 use std::fmt;
 
@@ -116,6 +117,83 @@ pub fn servers(list: &str) -> Result<Vec<ServerAddr>, ConnectError> {
         .collect()
 }
 
+/// Credentials a `NATS_URL` carries: `nats://user:password@host` or `nats://token@host`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    UserPassword { user: String, password: String },
+    Token(String),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::UserPassword { user, .. } => write!(f, "UserPassword({user}, ***)"),
+            Credentials::Token(_) => f.write_str("Token(***)"),
+        }
+    }
+}
+
+/// `%XX` sequences of a URL's user information decoded (anything else kept as written).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The servers of `list` with the credentials taken out of their URLs, and those credentials
+/// (one set for the whole list: a cluster's nodes share their accounts). The NATS client neither
+/// uses credentials written in a URL nor keeps them out of its debug log, so Giro passes them as
+/// connect options and gives the client bare addresses.
+pub fn servers_and_credentials(
+    list: &str,
+) -> Result<(Vec<ServerAddr>, Option<Credentials>), ConnectError> {
+    let mut found: Option<Credentials> = None;
+    let mut bare = Vec::new();
+    for addr in servers(list)? {
+        let credentials = match (addr.username(), addr.password()) {
+            (Some(user), Some(password)) => Some(Credentials::UserPassword {
+                user: percent_decoded(user),
+                password: percent_decoded(password),
+            }),
+            (Some(token), None) => Some(Credentials::Token(percent_decoded(token))),
+            _ => None,
+        };
+        let mut url = addr.into_inner();
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        let stripped = ServerAddr::from_url(url).map_err(|e| ConnectError::InvalidUrl {
+            entry: redact(list),
+            reason: e.to_string(),
+        })?;
+        match (&found, credentials) {
+            (Some(known), Some(these)) if *known != these => {
+                return Err(ConnectError::InvalidUrl {
+                    entry: redact(list),
+                    reason: "its URLs carry different credentials; give every node the same".into(),
+                });
+            }
+            (None, Some(these)) => found = Some(these),
+            _ => {}
+        }
+        bare.push(stripped);
+    }
+    Ok((bare, found))
+}
+
 /// Refuses a server older than [`MINIMUM_SERVER`]; `server` names it in the message.
 pub fn check_version(version: &str, server: &str) -> Result<Version, ConnectError> {
     match Version::parse(version) {
@@ -141,8 +219,16 @@ pub async fn connect(
         servers: redact(list),
         reason: e.to_string(),
     };
+    let (servers, credentials) = servers_and_credentials(list)?;
+    let options = match credentials {
+        Some(Credentials::UserPassword { user, password }) => {
+            options.user_and_password(user, password)
+        }
+        Some(Credentials::Token(token)) => options.token(token),
+        None => options,
+    };
     let client = options
-        .connect(servers(list)?)
+        .connect(servers)
         .await
         .map_err(|e| unreachable(&e))?;
     // The server's INFO is known once the connection is up: a flush waits for that.
@@ -204,6 +290,32 @@ mod tests {
         assert!(matches!(servers(" , "), Err(ConnectError::NoServer)));
         let bad = servers("nats://u:secret@a:4222,nats://u:secret@b:notaport").unwrap_err();
         assert!(!bad.to_string().contains("secret"), "{bad}");
+    }
+
+    #[test]
+    fn credentials_come_out_of_the_urls_once_for_the_whole_list() {
+        let (bare, found) =
+            servers_and_credentials("nats://giro:p%40ss@a:4222, nats://giro:p%40ss@b:4222")
+                .unwrap();
+        assert_eq!(
+            found,
+            Some(Credentials::UserPassword {
+                user: "giro".into(),
+                password: "p@ss".into()
+            })
+        );
+        assert!(
+            bare.iter()
+                .all(|a| !a.has_user_pass() && a.password().is_none())
+        );
+        assert!(!format!("{bare:?} {found:?}").contains("p%40ss"));
+        assert!(!format!("{found:?}").contains("p@ss"));
+        let (_, token) = servers_and_credentials("nats://s3cr3t@a:4222").unwrap();
+        assert_eq!(token, Some(Credentials::Token("s3cr3t".into())));
+        let (_, none) = servers_and_credentials("nats://a:4222").unwrap();
+        assert_eq!(none, None);
+        let mixed = servers_and_credentials("nats://u:one@a:4222,nats://u:two@b:4222").unwrap_err();
+        assert!(!mixed.to_string().contains("one") && !mixed.to_string().contains("two"));
     }
 
     #[test]
