@@ -77,9 +77,16 @@ impl Intake {
     ) -> Result<IntakeHandle, async_nats::Error> {
         let errors: ErrorCounts = Arc::default();
         let stats_errors = errors.clone();
+        // What tells two deployments on one NATS apart in `$SRV.INFO` and `nats micro info`.
+        let metadata = HashMap::from([
+            ("prefix".to_string(), config.prefix.clone()),
+            ("stream".to_string(), log.config().stream.clone()),
+            ("version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        ]);
         let service = client
             .service_builder()
             .description("Giro intake: payout, charge and beneficiary commands; order queries")
+            .metadata(metadata)
             .queue_group("giro-intake")
             .stats_handler(move |endpoint, _stats| {
                 let counts = stats_errors

@@ -64,6 +64,11 @@ async fn fifty_concurrent_creates_on_two_instances_make_exactly_one_order() {
     assert_eq!(info.len(), 2, "{info:?}");
     for instance in &info {
         assert_eq!(instance["name"], "giro-intake");
+        // The deployment it serves, so that two on one NATS can be told apart.
+        let metadata = &instance["metadata"];
+        assert_eq!(metadata["prefix"], prefix, "{instance}");
+        assert_eq!(metadata["stream"], t.config.stream.as_str(), "{instance}");
+        assert_eq!(metadata["version"], env!("CARGO_PKG_VERSION"), "{instance}");
         let endpoints = instance["endpoints"].as_array().unwrap();
         let subjects: Vec<&str> = endpoints
             .iter()
