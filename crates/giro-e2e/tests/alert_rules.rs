@@ -73,3 +73,81 @@ fn the_rules_watch_series_giro_exposes() {
         assert!(rules.contains(event), "{event}");
     }
 }
+
+/// `promtool check metrics` on `text`: no error and no lint (a family without help text, a
+/// counter not named `_total`, …).
+fn promtool_checks_metrics(what: &str, text: &str) {
+    use std::io::Write;
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool runs (ops/dev test installs Debian's prometheus)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "promtool check metrics on {what}:\n{said}\n{text}"
+    );
+    assert!(said.trim().is_empty(), "promtool on {what}: {said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_metrics_endpoint_passes_promtool_check_metrics() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let stack = giro_e2e::Stack::start(giro_e2e::StackOptions::default()).await;
+    let id = stack.create("promtool-1", "cashy-co", "150000").await;
+    stack
+        .wait_for(&[id], std::time::Duration::from_secs(60), |s| {
+            s.is_terminal()
+        })
+        .await;
+    let schema = giro_projection::test_support::TestSchema::new();
+    let projection = giro_projection::start(
+        giro_projection::ProjectionConfig {
+            database_url: schema.database_url.clone(),
+            schema: schema.name.clone(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            log: stack.log.config.clone(),
+            linger: std::time::Duration::from_millis(5),
+            ..giro_projection::ProjectionConfig::default()
+        },
+        stack.log.client.clone(),
+    )
+    .await
+    .expect("projection starts");
+    let http = reqwest::Client::new();
+    for (what, url) in [
+        ("the ingress", format!("{}/metrics", stack.ingress.url())),
+        (
+            "the projection",
+            format!("http://{}/metrics", projection.local_addr()),
+        ),
+    ] {
+        let response = http.get(&url).send().await.unwrap();
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            content_type.starts_with("text/plain; version=0.0.4"),
+            "{what}: {content_type}"
+        );
+        let text = response.text().await.unwrap();
+        assert!(text.contains("_total"), "{what}: {text}");
+        promtool_checks_metrics(what, &text);
+    }
+    projection.stop().await;
+}

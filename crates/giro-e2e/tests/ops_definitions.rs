@@ -797,8 +797,9 @@ fn exposed_names(text: &str) -> BTreeSet<String> {
         let (Some(name), Some(kind)) = (words.next(), words.next()) else {
             continue;
         };
+        // OpenMetrics names a counter family without `_total`, the Prometheus text format with it.
         let suffixes: &[&str] = match kind {
-            "counter" => &["_total"],
+            "counter" if !name.ends_with("_total") => &["_total"],
             "histogram" => &["_bucket", "_count", "_sum"],
             _ => &[""],
         };

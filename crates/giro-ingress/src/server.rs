@@ -47,14 +47,11 @@ async fn ready(State(app): State<Arc<App>>) -> impl IntoResponse {
     }
 }
 
-async fn metrics_text(State(app): State<Arc<App>>) -> impl IntoResponse {
-    (
-        [(
-            "content-type",
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        app.metrics.render(),
-    )
+async fn metrics_text(
+    State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
+) -> impl IntoResponse {
+    giro_telemetry::exposition::respond(&headers, app.metrics.render())
 }
 
 /// A running ingress.

@@ -152,8 +152,22 @@ async fn health_readiness_and_metrics_answer() {
         call(&app, get("/readyz")).await,
         (StatusCode::OK, "ready".into())
     );
+    // The Prometheus text format unless OpenMetrics is asked for.
     let response = app.clone().oneshot(get("/metrics")).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    let content_type = response.headers()["content-type"].to_str().unwrap();
+    assert!(
+        content_type.starts_with("text/plain; version=0.0.4"),
+        "{content_type}"
+    );
+    let mut open = get("/metrics");
+    open.headers_mut().insert(
+        "accept",
+        "application/openmetrics-text; version=1.0.0"
+            .parse()
+            .unwrap(),
+    );
+    let response = app.clone().oneshot(open).await.unwrap();
     let content_type = response.headers()["content-type"].to_str().unwrap();
     assert!(
         content_type.starts_with("application/openmetrics-text"),
@@ -170,7 +184,7 @@ async fn health_readiness_and_metrics_answer() {
     let (status, text) = call(&app, get("/metrics")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        text.contains("# TYPE giro_ingress_callbacks counter"),
+        text.contains("# TYPE giro_ingress_callbacks_total counter"),
         "{text}"
     );
     assert_eq!(callbacks(&text, "killb", "forged"), 1, "{text}");

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
@@ -32,15 +32,10 @@ pub fn router(ready: Readiness) -> Router {
         .route("/metrics", get(metrics))
 }
 
-/// The `/metrics` answer: the process-wide metrics in the Prometheus text format.
-pub async fn metrics() -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        crate::metrics::render(),
-    )
+/// The `/metrics` answer: the process-wide metrics, as Prometheus text or OpenMetrics (see
+/// [`crate::exposition`]).
+pub async fn metrics(headers: axum::http::HeaderMap) -> impl IntoResponse {
+    crate::exposition::respond(&headers, crate::metrics::render())
 }
 
 /// Serves the ops routes on `addr` until the process ends; returns the bound address.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::json;
 
@@ -50,7 +50,10 @@ pub(crate) async fn readyz(State(s): State<Arc<Shared>>) -> impl IntoResponse {
 }
 
 /// Prometheus text, with the stream position, the checkpoint and their difference read now.
-pub(crate) async fn metrics(State(s): State<Arc<Shared>>) -> impl IntoResponse {
+pub(crate) async fn metrics(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+) -> impl IntoResponse {
     let positions = async {
         let last = source::last_sequence(&s.js, &s.config.log.stream).await?;
         let checkpoint = db::checkpoint(&s.pool).await?;
@@ -75,11 +78,5 @@ pub(crate) async fn metrics(State(s): State<Arc<Shared>>) -> impl IntoResponse {
         Ok(Err(e)) => tracing::debug!(error = %e, "metrics: treasury unavailable"),
         Err(_) => tracing::debug!("metrics: treasury timed out"),
     }
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        s.metrics.encode(),
-    )
+    giro_telemetry::exposition::respond(&headers, s.metrics.encode())
 }
