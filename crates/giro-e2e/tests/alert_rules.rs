@@ -147,6 +147,19 @@ async fn every_metrics_endpoint_passes_promtool_check_metrics() {
         );
         let text = response.text().await.unwrap();
         assert!(text.contains("_total"), "{what}: {text}");
+        // Provider calls are labelled with the provider instance, not the provider's API.
+        assert!(
+            text.contains("giro_provider_call_seconds_count{provider=\"cashy-co\""),
+            "{what}: {text}"
+        );
+        assert!(!text.contains("provider=\"cashy\""), "{what}: {text}");
+        // Dead letters are counted from 0 for every instance before the first one.
+        for component in ["executor", "ingress"] {
+            let series = format!(
+                "giro_dead_letters_total{{component=\"{component}\",provider=\"cashy-tz\"}} 0"
+            );
+            assert!(text.contains(&series), "{what}: no {series} in {text}");
+        }
         promtool_checks_metrics(what, &text);
     }
     projection.stop().await;

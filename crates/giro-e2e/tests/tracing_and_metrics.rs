@@ -243,7 +243,7 @@ async fn one_payout_is_one_trace_and_metrics_count_the_run() {
         (
             "provider latency",
             &ops,
-            r#"giro_provider_call_seconds_count{provider="cashy",operation="POST /api/payOut",outcome="2xx"}"#,
+            r#"giro_provider_call_seconds_count{provider="cashy-co",operation="POST /api/payOut",outcome="2xx"}"#,
             1.0,
         ),
         (

@@ -23,6 +23,9 @@ use crate::metrics::IngressMetrics;
 /// either reason is logged and counted.
 pub fn router(log: EventLog, config: IngressConfig, metrics: IngressMetrics) -> Router {
     let limit = config.max_body_bytes;
+    for instance in config.providers.instances() {
+        giro_telemetry::metrics::dead_letters_expected("ingress", instance.id().as_str());
+    }
     let app = Arc::new(App {
         log,
         config,

@@ -236,6 +236,17 @@ pub fn dead_letter(component: &str, provider: &str) {
     });
 }
 
+/// Makes `giro_dead_letters_total{component, provider}` exist at 0 before the first dead
+/// letter, so that `increase()` in an alert sees that first one.
+pub fn dead_letters_expected(component: &str, provider: &str) {
+    with(|m| {
+        let _ = m.dead_letters.get_or_create(&DeadLetterLabels {
+            component: component.to_string(),
+            provider: provider.to_string(),
+        });
+    });
+}
+
 /// A durable consumer's lag as the server last reported it.
 pub fn consumer_lag(consumer: &str, pending: u64, ack_pending: u64) {
     let labels = ConsumerLabels {

@@ -24,6 +24,7 @@ async fn run_one<W: Steps>(
 ) -> Result<ExecutorHandle, StartError> {
     let name = config.consumer_name();
     let consumer = open_consumer(log, &config, &name, config.provider.as_str(), kind).await?;
+    giro_telemetry::metrics::dead_letters_expected("executor", config.provider.as_str());
     let routes = Routes {
         by_provider: vec![(worker, Arc::new(config))],
     };
@@ -130,6 +131,7 @@ pub async fn start_payouts(
         currencies,
     } in instances
     {
+        giro_telemetry::metrics::dead_letters_expected("executor", config.provider.as_str());
         let replicas = log.config().replicas;
         let funds = if prefunded {
             Some(

@@ -111,6 +111,7 @@ impl Adapter for CashyAdapter {
                 notify.clone(),
             );
             config.timeout = timeout;
+            config.instance = m.id.to_string();
             let client = CashyClient::new(config).map_err(|e| RegistryError::Adapter {
                 adapter: NAME,
                 reason: e.to_string(),

@@ -183,7 +183,7 @@ impl CashyClient {
             .header(SIGN_HEADER, signature)
             .header(CONTENT_TYPE, "application/json")
             .body(bytes);
-        read(&http::call("cashy", request).await?)
+        read(&http::call(&self.config.instance, request).await?)
     }
 
     /// `POST /api/payOut`. A `mchOrderNo` Cashy has seen is refused (`Params_mchOrderNo_error`),

@@ -77,6 +77,9 @@ pub struct CashyConfig {
     pub remark: String,
     /// Bound of one HTTP call, connection included.
     pub timeout: Duration,
+    /// The provider instance this merchant is (`cashy-co`, `cashy-tz`): the `provider` label of
+    /// its calls' metrics, so that the two merchants' calls are told apart.
+    pub instance: String,
 }
 
 impl CashyConfig {
@@ -96,6 +99,11 @@ impl CashyConfig {
             notify_url: notify_url.into(),
             remark: "giro payout".into(),
             timeout: Duration::from_secs(30),
+            instance: match country {
+                CashyCountry::Co => "cashy-co",
+                CashyCountry::Tz => "cashy-tz",
+            }
+            .into(),
         }
     }
 }
