@@ -23,6 +23,10 @@ pub struct IngressConfig {
     /// Longest a client may take to send a request's head (request line and headers); the
     /// connection is closed after it, so a client trickling header lines cannot hold it open.
     pub header_timeout: Duration,
+    /// Whether `/metrics` also serves the process-wide metrics (appends, provider calls, …):
+    /// yes for an ingress process of its own, no where the process serves them once elsewhere
+    /// (`giro up`), so that they are not scraped twice.
+    pub process_metrics: bool,
 }
 
 impl IngressConfig {
@@ -35,6 +39,7 @@ impl IngressConfig {
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(20),
             header_timeout: Duration::from_secs(10),
+            process_metrics: true,
         }
     }
 }

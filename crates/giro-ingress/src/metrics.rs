@@ -53,4 +53,9 @@ impl IngressMetrics {
     pub fn render(&self) -> String {
         giro_telemetry::metrics::render_with(Some(&self.registry))
     }
+
+    /// The ingress's counters alone.
+    pub fn render_own(&self) -> String {
+        giro_telemetry::metrics::render_own(&self.registry)
+    }
 }

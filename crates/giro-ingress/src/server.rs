@@ -54,7 +54,12 @@ async fn metrics_text(
     State(app): State<Arc<App>>,
     headers: axum::http::HeaderMap,
 ) -> impl IntoResponse {
-    giro_telemetry::exposition::respond(&headers, app.metrics.render())
+    let text = if app.config.process_metrics {
+        app.metrics.render()
+    } else {
+        app.metrics.render_own()
+    };
+    giro_telemetry::exposition::respond(&headers, text)
 }
 
 /// A running ingress.

@@ -412,6 +412,23 @@ async fn a_callback_that_takes_too_long_gets_503_and_is_counted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_process_metrics_the_ingress_serves_only_its_own_series() {
+    let log = TestLog::new().await;
+    giro_telemetry::metrics::command("payout-create", "ok");
+    let mut own = config(&log.config.prefix);
+    own.process_metrics = false;
+    let app = giro_ingress::router(log.log.clone(), own, IngressMetrics::default());
+    let forged = post("/webhooks/killb", &[], b"{}".to_vec());
+    assert_eq!(call(&app, forged).await.0, StatusCode::UNAUTHORIZED);
+    let (_, text) = call(&app, get("/metrics")).await;
+    assert!(text.contains("giro_ingress_callbacks_total"), "{text}");
+    assert!(!text.contains("giro_commands_total"), "{text}");
+    // By default (an ingress process of its own) both.
+    let (_, text) = call(&router(&log), get("/metrics")).await;
+    assert!(text.contains("giro_commands_total"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_trickling_header_lines_is_cut_off_at_the_header_timeout() {
     let log = TestLog::new().await;
     let mut config = config(&log.config.prefix);

@@ -36,6 +36,9 @@ pub struct ProjectionConfig {
     pub max_connections: u32,
     /// Balance thresholds per provider account and currency (treasury alerts and exceptions).
     pub low_balance: Vec<crate::treasury::LowBalance>,
+    /// Whether `/metrics` also serves the process-wide metrics: no where the process serves them
+    /// once elsewhere (`giro up`), so that they are not scraped twice.
+    pub process_metrics: bool,
 }
 
 impl Default for ProjectionConfig {
@@ -51,6 +54,7 @@ impl Default for ProjectionConfig {
             dashboard_refresh: Duration::from_secs(10),
             max_connections: 8,
             low_balance: Vec::new(),
+            process_metrics: true,
         }
     }
 }

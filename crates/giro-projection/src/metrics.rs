@@ -158,8 +158,12 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus text exposition: the projection's metrics, then the process-wide ones.
-    pub fn encode(&self) -> String {
-        giro_telemetry::metrics::render_with(Some(&self.registry))
+    /// The exposition: the projection's metrics, then the process-wide ones unless `own_only`.
+    pub fn encode(&self, own_only: bool) -> String {
+        if own_only {
+            giro_telemetry::metrics::render_own(&self.registry)
+        } else {
+            giro_telemetry::metrics::render_with(Some(&self.registry))
+        }
     }
 }

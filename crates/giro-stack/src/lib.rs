@@ -58,6 +58,9 @@ pub struct StackConfig {
     pub payout_consumers: PayoutConsumers,
     /// Where the ingress listens (port 0 picks one); `None` runs no ingress.
     pub ingress: Option<SocketAddr>,
+    /// Whether the ingress's `/metrics` serves the process-wide metrics too (see
+    /// `IngressConfig::process_metrics`).
+    pub ingress_process_metrics: bool,
 }
 
 impl StackConfig {
@@ -69,6 +72,7 @@ impl StackConfig {
             max_in_flight: None,
             payout_consumers: PayoutConsumers::Shared,
             ingress,
+            ingress_process_metrics: true,
         }
     }
 
@@ -135,7 +139,8 @@ pub async fn start_ingress(
     listen: SocketAddr,
 ) -> Result<IngressHandle, StackError> {
     let log = logs.open("giro-ingress").await?;
-    let ingress = IngressConfig::new(listen, config.prefix.clone(), registry);
+    let mut ingress = IngressConfig::new(listen, config.prefix.clone(), registry);
+    ingress.process_metrics = config.ingress_process_metrics;
     giro_ingress::start(log, ingress)
         .await
         .map_err(|e| start_error(&format!("the ingress on {listen}"), e))

@@ -278,6 +278,14 @@ pub fn render() -> String {
     render_with(None)
 }
 
+/// Only a component's own registry, as one exposition: where the process-wide metrics are served
+/// once elsewhere in the process (`giro up`).
+pub fn render_own(own: &Registry) -> String {
+    let mut out = String::new();
+    let _ = encode(&mut out, own);
+    out
+}
+
 /// The process-wide metrics followed by a component's own registry, as one exposition.
 pub fn render_with(own: Option<&Registry>) -> String {
     let mut out = String::new();

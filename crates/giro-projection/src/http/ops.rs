@@ -78,5 +78,6 @@ pub(crate) async fn metrics(
         Ok(Err(e)) => tracing::debug!(error = %e, "metrics: treasury unavailable"),
         Err(_) => tracing::debug!("metrics: treasury timed out"),
     }
-    giro_telemetry::exposition::respond(&headers, s.metrics.encode())
+    let text = s.metrics.encode(!s.config.process_metrics);
+    giro_telemetry::exposition::respond(&headers, text)
 }

@@ -67,6 +67,11 @@ pub struct UpArgs {
     /// Where the query API and dashboard listen (port 0 picks a free one).
     #[arg(long, env = "GIRO_PROJECTION_LISTEN", default_value = "127.0.0.1:8082")]
     pub projection_addr: std::net::SocketAddr,
+    /// Where the process-wide metrics (intake, executors, provider calls, …) are served, once:
+    /// /metrics, /healthz and /readyz. The ingress's and the projection's own /metrics then
+    /// serve only their own series, so nothing is scraped twice.
+    #[arg(long, env = "GIRO_METRICS_ADDR", default_value = "127.0.0.1:9100")]
+    pub metrics_addr: std::net::SocketAddr,
     #[command(flatten)]
     pub sandbox: giro_sandbox::cli::SandboxArgs,
 }

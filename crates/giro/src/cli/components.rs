@@ -112,7 +112,7 @@ pub(super) async fn serve_ops(
     args: &NatsArgs,
     name: &str,
     addr: std::net::SocketAddr,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<std::net::SocketAddr> {
     let client = args.connect_service(name).await?;
     let ready: giro_telemetry::ops::Readiness =
         std::sync::Arc::new(move || match client.connection_state() {
@@ -123,7 +123,7 @@ pub(super) async fn serve_ops(
         .await
         .with_context(|| format!("binding /metrics to {addr} (set GIRO_METRICS_ADDR)"))?;
     tracing::info!(%bound, "serving /healthz, /readyz and /metrics");
-    Ok(())
+    Ok(bound)
 }
 
 /// The event log on a connection of its own named `name`; sharing `shared`'s cache of recent

@@ -6,7 +6,8 @@ use anyhow::Context as _;
 
 use super::args::UpArgs;
 use super::components::{
-    ComponentLogs, concrete_addr, open_log, reachable, run_intake, start_sandbox, wait_for_shutdown,
+    ComponentLogs, concrete_addr, open_log, reachable, run_intake, serve_ops, start_sandbox,
+    wait_for_shutdown,
 };
 
 /// Runs the engine until Ctrl-C or SIGTERM.
@@ -33,7 +34,9 @@ pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
         nats: &up.nats,
         shared,
     };
-    let config = giro_stack::StackConfig::new(up.nats.prefix.clone(), Some(up.ingress_addr));
+    let metrics_addr = serve_ops(&up.nats, "giro-up-ops", up.metrics_addr).await?;
+    let mut config = giro_stack::StackConfig::new(up.nats.prefix.clone(), Some(up.ingress_addr));
+    config.ingress_process_metrics = false;
     let stack = giro_stack::start(registry.clone(), &logs, &config).await?;
     let projection = if up.no_projection {
         None
@@ -43,6 +46,7 @@ pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
             database_url: up.database_url.clone(),
             schema: up.schema.clone(),
             listen: up.projection_addr,
+            process_metrics: false,
             ..giro_projection::ProjectionConfig::default()
         };
         config.log = up.nats.log_config();
@@ -66,6 +70,7 @@ pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
             paths.join(", ")
         );
     }
+    eprintln!("metrics of the whole process on http://{metrics_addr}/metrics");
     eprintln!(
         "giro is up: commands on {p}.cmd.*, events in stream {s} ({p}.evt.>). Ctrl-C stops.",
         p = up.nats.prefix,
