@@ -5,6 +5,7 @@ mod bench_e2e;
 mod cli;
 mod demo;
 mod list;
+mod probe;
 mod providers;
 mod reconcile;
 

@@ -54,6 +54,8 @@ pub enum Command {
     /// Measure components against the local NATS.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// GET a health endpoint; exit 0 on a 2xx answer (container health checks).
+    Probe(crate::probe::ProbeArgs),
 }
 
 impl Command {
@@ -66,7 +68,9 @@ impl Command {
             Command::Executor(_) => "executor",
             Command::Ingress(_) => "ingress",
             Command::Projection(_) => "projection",
-            Command::Payout(_) | Command::Demo(_) | Command::Reconcile(_) => "cli",
+            Command::Payout(_) | Command::Demo(_) | Command::Reconcile(_) | Command::Probe(_) => {
+                "cli"
+            }
             Command::Bench(_) => "bench",
         }
     }
@@ -178,6 +182,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Payout(command) => payout(command).await,
         Command::Demo(args) => Ok(crate::demo::run(&args).await),
         Command::Reconcile(args) => crate::reconcile::run(&args).await,
+        Command::Probe(args) => Ok(crate::probe::run(&args).await),
         Command::Bench(BenchCommand::E2e(args)) => {
             crate::bench_e2e::run(args).await?;
             Ok(ExitCode::SUCCESS)
