@@ -70,7 +70,7 @@ pub async fn run(args: &ListArgs) -> ExitCode {
         }
         Ok(body) => match serde_json::from_str::<Value>(&body) {
             Ok(page) => {
-                crate::cli::out(&table(&page));
+                crate::cli::out(&table(&page, args));
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -175,8 +175,29 @@ fn time(v: &Value) -> String {
     }
 }
 
-/// The page as an aligned table, then the cursor of the next page.
-pub fn table(page: &Value) -> String {
+/// The command that prints the page after this one: the same filters and limit, and `cursor`.
+fn next_page(args: &ListArgs, cursor: &str) -> String {
+    let mut command = String::from("giro payout list");
+    for (name, value) in args.query() {
+        if name == "cursor" {
+            continue;
+        }
+        let quoted = if value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
+        {
+            value
+        } else {
+            format!("'{}'", value.replace('\'', "'\\''"))
+        };
+        command.push_str(&format!(" --{} {quoted}", name.replace('_', "-")));
+    }
+    command.push_str(&format!(" --cursor {cursor}"));
+    command
+}
+
+/// The page as an aligned table, then the cursor of the next page and the command that shows it.
+pub fn table(page: &Value, args: &ListArgs) -> String {
     let header = [
         "ORDER ID",
         "PROVIDER",
@@ -227,7 +248,8 @@ pub fn table(page: &Value) -> String {
     }
     match page["next_cursor"].as_str().filter(|c| !c.is_empty()) {
         Some(cursor) => out.push_str(&format!(
-            "next cursor: {cursor}  (giro payout list --cursor {cursor})\n"
+            "next cursor: {cursor}  ({})\n",
+            next_page(args, cursor)
         )),
         None => out.push_str("no more pages\n"),
     }
@@ -239,6 +261,38 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    fn args() -> ListArgs {
+        ListArgs {
+            status: None,
+            provider: None,
+            external_id: None,
+            limit: None,
+            cursor: None,
+            api: "http://127.0.0.1:8082".into(),
+            json: false,
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn the_next_page_hint_keeps_the_filters() {
+        let filtered = ListArgs {
+            status: Some("failed".into()),
+            provider: Some("cashy-co".into()),
+            external_id: Some("inv 7's".into()),
+            limit: Some(5),
+            cursor: Some("old".into()),
+            ..args()
+        };
+        let t = table(&json!({"items": [], "next_cursor": "abc"}), &filtered);
+        assert!(
+            t.contains(
+                "(giro payout list --status failed --provider cashy-co --external-id 'inv 7'\\''s' --limit 5 --cursor abc)"
+            ),
+            "{t}"
+        );
+    }
 
     #[test]
     fn a_page_prints_as_a_table_with_its_cursor() {
@@ -253,7 +307,7 @@ mod tests {
             ],
             "next_cursor": "abc"
         });
-        let t = table(&page);
+        let t = table(&page, &args());
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 4, "{t}");
         assert!(lines[0].starts_with("ORDER ID"), "{t}");
@@ -274,7 +328,7 @@ mod tests {
 
     #[test]
     fn an_empty_page_says_so() {
-        let t = table(&json!({"items": [], "next_cursor": null}));
+        let t = table(&json!({"items": [], "next_cursor": null}), &args());
         assert_eq!(t, "no payouts match\nno more pages\n");
     }
 
