@@ -108,6 +108,7 @@ fn promtool_checks_metrics(what: &str, text: &str) {
 async fn every_metrics_endpoint_passes_promtool_check_metrics() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let stack = giro_e2e::Stack::start(giro_e2e::StackOptions::default()).await;
+    let (intake, _client) = stack.start_intake().await;
     let id = stack.create("promtool-1", "cashy-co", "150000").await;
     stack
         .wait_for(&[id], std::time::Duration::from_secs(60), |s| {
@@ -153,6 +154,15 @@ async fn every_metrics_endpoint_passes_promtool_check_metrics() {
             "{what}: {text}"
         );
         assert!(!text.contains("provider=\"cashy\""), "{what}: {text}");
+        // Intake's commands and append conflicts are series from start-up (none failed here).
+        assert!(
+            text.contains("giro_commands_total{command=\"charge-create\",result=\"ok\"} 0"),
+            "{what}: {text}"
+        );
+        assert!(
+            text.contains("giro_append_conflicts_total{kind=\"beneficiary\"}"),
+            "{what}: {text}"
+        );
         // Dead letters are counted from 0 for every instance before the first one.
         for component in ["executor", "ingress"] {
             let series = format!(
@@ -162,5 +172,6 @@ async fn every_metrics_endpoint_passes_promtool_check_metrics() {
         }
         promtool_checks_metrics(what, &text);
     }
+    intake.stop().await;
     projection.stop().await;
 }

@@ -103,6 +103,8 @@ impl Intake {
         });
         let permits = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
         let group = service.group(&config.prefix);
+        let names: Vec<&str> = Command::ALL.iter().map(|c| c.endpoint_name()).collect();
+        giro_telemetry::metrics::commands_expected(&names, &["payout", "charge", "beneficiary"]);
         let mut tasks = JoinSet::new();
         for command in Command::ALL {
             let endpoint = group

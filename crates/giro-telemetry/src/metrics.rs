@@ -177,6 +177,25 @@ pub fn command(command: &str, result: &str) {
     });
 }
 
+/// Makes `giro_commands_total{command, result="ok"}` exist at 0 before the first command, and
+/// `giro_append_conflicts_total{kind}` for each of `kinds`, so that rates and alerts see the
+/// first ones.
+pub fn commands_expected(commands: &[&str], kinds: &[&str]) {
+    with(|m| {
+        for command in commands {
+            let _ = m.commands.get_or_create(&CommandLabels {
+                command: command.to_string(),
+                result: "ok".to_string(),
+            });
+        }
+        for kind in kinds {
+            let _ = m.conflicts.get_or_create(&KindLabels {
+                kind: kind.to_string(),
+            });
+        }
+    });
+}
+
 /// An event stored in the log.
 pub fn event_appended(kind: &str, event_type: &str) {
     with(|m| {
