@@ -185,3 +185,48 @@ fn a_report_charging_value_times_count_is_never_recorded_as_paid() {
         "paid",
     );
 }
+
+#[test]
+fn a_report_in_another_currency_is_never_recorded_as_paid_and_is_raised() {
+    let mut g = pending("other-currency");
+    let mut in_dollars = report("paid", O::Paid);
+    in_dollars.amount = Some(dec("450"));
+    in_dollars.currency = Some("USD".into());
+    g.then(
+        C::RecordReport(in_dollars),
+        &[
+            "charge.provider_status",
+            "charge.discrepancy",
+            "charge.failed",
+        ],
+        "failed",
+    );
+    match &g.events[g.events.len() - 2].event {
+        ChargeEvent::Discrepancy(d) => {
+            assert_eq!(
+                (d.expected.as_str(), d.reported.as_str()),
+                ("BRL", "USD"),
+                "{d:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match &g.events.last().unwrap().event {
+        ChargeEvent::Failed(f) => {
+            assert_eq!(f.code, AMOUNT_MISMATCH);
+            assert!(f.message.starts_with("currency"), "{}", f.message);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Its own currency, however written, is no difference.
+    let mut g = pending("same-currency");
+    let mut at_total = report("paid", O::Paid);
+    at_total.amount = Some(dec("450"));
+    at_total.currency = Some(" brl ".into());
+    g.then(
+        C::RecordReport(at_total),
+        &["charge.provider_status", "charge.paid"],
+        "paid",
+    );
+}

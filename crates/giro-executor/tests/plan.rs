@@ -412,6 +412,7 @@ fn charge_report(raw: &str, outcome: ChargeOutcome) -> ChargeCommand {
         amount: None,
         attempt: None,
         reported_at: None,
+        currency: None,
     })
 }
 

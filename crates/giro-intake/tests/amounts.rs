@@ -184,6 +184,7 @@ async fn refund_amounts_as_json_numbers_are_exact_or_refused() {
             amount: None,
             attempt: None,
             reported_at: None,
+            currency: None,
         }),
     ] {
         t.log

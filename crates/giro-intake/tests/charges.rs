@@ -42,6 +42,7 @@ fn report(raw: &str, outcome: ChargeOutcome) -> ChargeCommand {
         amount: None,
         attempt: None,
         reported_at: None,
+        currency: None,
     })
 }
 

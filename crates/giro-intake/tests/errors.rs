@@ -620,6 +620,7 @@ async fn cancel_refusals_name_the_order_id() {
             amount: None,
             attempt: None,
             reported_at: None,
+            currency: None,
         }),
     ] {
         t.log

@@ -74,6 +74,7 @@ async fn paid_charge(log: &TestLog) -> OrderId {
         reason: None,
         amount: Some("150.00".parse().unwrap()),
         reported_at: None,
+        currency: None,
         attempt: None,
     };
     let commands = [

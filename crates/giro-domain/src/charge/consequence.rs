@@ -41,7 +41,7 @@ pub(super) fn decide_report(c: &Charge, report: &ChargeReport) -> Vec<ChargeEven
         let recorded = ChargeEvent::ProviderStatus(report.clone());
         status = next_status(status, &recorded).unwrap_or(status);
         events.push(recorded);
-        events.extend(discrepancy(c, report));
+        events.extend(discrepancies(c, report));
     }
     if !seen || unapplied_newest {
         events.extend(consequence(c, status, report));
@@ -116,63 +116,103 @@ fn consequence(c: &Charge, status: ChargeStatus, report: &ChargeReport) -> Optio
     fits(status, &event).then_some(event)
 }
 
-/// A report that the payer was authorised or charged an amount other than the charge's total is
-/// also a `charge.discrepancy` (from the report), whatever its consequence, so that it reaches a
-/// person as an exception; a difference already recorded (the same field and reported value) is
-/// not recorded again.
-fn discrepancy(c: &Charge, report: &ChargeReport) -> Option<ChargeEvent> {
-    use ChargeOutcome as O;
-    let charged = report.amount?;
-    let total = c.request.total();
-    if !matches!(report.outcome, O::Authorized | O::Confirmed | O::Paid) || charged == total {
-        return None;
-    }
-    let reported = charged.normalize().to_string();
-    let known = c
-        .discrepancies
-        .iter()
-        .any(|d| d.field == DiscrepancyField::Amount && d.reported == reported);
-    (!known).then(|| {
-        ChargeEvent::Discrepancy(Discrepancy {
-            source: DiscrepancySource::Report,
-            reference: report.report_id.clone(),
-            field: DiscrepancyField::Amount,
-            expected: total.normalize().to_string(),
-            reported,
-        })
-    })
+/// The currency a report states when it is not the charge's.
+fn other_currency<'a>(c: &Charge, report: &'a ChargeReport) -> Option<&'a str> {
+    let stated = report.currency.as_deref()?.trim();
+    (!stated.eq_ignore_ascii_case(c.request.money.currency().code())).then_some(stated)
 }
 
-/// A report that the payer was authorised or charged an amount other than the charge's total: the
-/// provider read the amount as each installment's (total × count) or otherwise charged something
-/// Giro did not ask for. It is never taken as the charge being paid at Giro's amount: a charge
-/// the provider still has fails with `amount_mismatch`, naming `local_currency`; any other is left
-/// as it is (the report itself is recorded, with its amount). `None` when the report is not such.
+/// A report that the payer was authorised or charged an amount other than the charge's total, or
+/// that states another currency, is also a `charge.discrepancy` (from the report) for each
+/// differing field, whatever its consequence, so that it reaches a person as an exception; a
+/// difference already recorded (the same field and reported value) is not recorded again.
+fn discrepancies(c: &Charge, report: &ChargeReport) -> Vec<ChargeEvent> {
+    use ChargeOutcome as O;
+    let total = c.request.total();
+    let mut found = Vec::new();
+    if let Some(charged) = report.amount
+        && matches!(report.outcome, O::Authorized | O::Confirmed | O::Paid)
+        && charged != total
+    {
+        found.push((
+            DiscrepancyField::Amount,
+            total.normalize().to_string(),
+            charged.normalize().to_string(),
+        ));
+    }
+    if let Some(stated) = other_currency(c, report) {
+        found.push((
+            DiscrepancyField::Currency,
+            c.request.money.currency().code().to_string(),
+            stated.to_string(),
+        ));
+    }
+    found
+        .into_iter()
+        .filter(|(field, _, reported)| {
+            !c.discrepancies
+                .iter()
+                .any(|d| d.field == *field && &d.reported == reported)
+        })
+        .map(|(field, expected, reported)| {
+            ChargeEvent::Discrepancy(Discrepancy {
+                source: DiscrepancySource::Report,
+                reference: report.report_id.clone(),
+                field,
+                expected,
+                reported,
+            })
+        })
+        .collect()
+}
+
+/// A report that the payer was authorised or charged an amount other than the charge's total, or
+/// in another currency: the provider read the amount as each installment's (total × count) or
+/// otherwise charged something Giro did not ask for. It is never taken as the charge being paid at
+/// Giro's amount: a charge the provider still has fails with `amount_mismatch`, naming
+/// `local_currency` (or `currency`); any other is left as it is (the report itself is recorded,
+/// with its amount, and a `charge.discrepancy`). `None` when the report is not such.
 fn charged_another_amount(
     c: &Charge,
     status: ChargeStatus,
     report: &ChargeReport,
 ) -> Option<Option<ChargeEvent>> {
     use ChargeOutcome as O;
-    let charged = report.amount?;
     let total = c.request.total();
-    if !matches!(report.outcome, O::Authorized | O::Confirmed | O::Paid) || charged == total {
+    let elsewhere = other_currency(c, report);
+    let charged = match report.amount {
+        Some(charged) => charged,
+        None if elsewhere.is_some() => total,
+        None => return None,
+    };
+    if !matches!(report.outcome, O::Authorized | O::Confirmed | O::Paid)
+        || (charged == total && elsewhere.is_none())
+    {
         return None;
     }
     let currency = c.request.money.currency();
-    let failed = ChargeEvent::Failed(Failure {
-        code: AMOUNT_MISMATCH.to_string(),
-        message: format!(
+    let message = match elsewhere {
+        Some(stated) => format!(
+            "currency: the provider reports {charged} {stated} {} for a charge of {total} \
+             {currency}; not recorded as {}",
+            report.raw_status, report.raw_status
+        ),
+        None => format!(
             "local_currency: the provider reports {charged} {currency} {} for a charge of \
              {total} {currency} in all (sent as installment_value with installment_count {}); \
              not recorded as {}",
             report.raw_status, c.request.installment_count, report.raw_status
         ),
+    };
+    let failed = ChargeEvent::Failed(Failure {
+        code: AMOUNT_MISMATCH.to_string(),
+        message,
     });
     Some((status.is_at_provider() && fits(status, &failed)).then_some(failed))
 }
 
-/// The failure code of a charge the provider reports at an amount other than its total.
+/// The failure code of a charge the provider reports at an amount (or in a currency) other than
+/// its total's.
 pub const AMOUNT_MISMATCH: &str = "amount_mismatch";
 
 /// A refund report: the amount the provider names, else the one asked for, else the whole rest;

@@ -99,6 +99,10 @@ pub struct ChargeReport {
         with = "rust_decimal::serde::str_option"
     )]
     pub amount: Option<Decimal>,
+    /// The currency the report states (A55's `currency`), when it states one: compared with the
+    /// charge's, as the amount is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_at: Option<DateTime<Utc>>,
     /// The attempt the report names (read from the handle it carries, or the attempt a lookup

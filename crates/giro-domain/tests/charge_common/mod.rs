@@ -46,6 +46,7 @@ pub fn report(raw: &str, outcome: ChargeOutcome) -> ChargeReport {
         amount: None,
         attempt: None,
         reported_at: None,
+        currency: None,
     }
 }
 

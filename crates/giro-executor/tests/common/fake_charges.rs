@@ -66,6 +66,7 @@ fn view(uuid: &str, status: &str) -> ChargeView {
             amount: None,
             attempt: None,
             reported_at: None,
+            currency: None,
         },
     }
 }

@@ -167,9 +167,13 @@ pub(crate) async fn apply(
     insert_exceptions(tx, &raised).await
 }
 
+/// The amount and currency a charge report stated (either may be missing).
+type Said = (Option<Decimal>, Option<String>);
+
 /// What charge events add beside the `charges` row: the status word of the latest report on the
 /// current attempt and what the domain read it as (`provider_status`, `provider_outcome`, which a
-/// statement is compared with) and the exceptions: a
+/// statement is compared with), the amount and currency it last stated (`reported_amount`,
+/// `reported_currency`), and the exceptions: a
 /// report about another attempt of the charge, a difference from the provider's statement.
 pub(crate) async fn apply_charges(
     tx: &mut Transaction<'_, Postgres>,
@@ -177,6 +181,7 @@ pub(crate) async fn apply_charges(
 ) -> Result<(), Error> {
     let mut raised = Vec::new();
     let mut statuses: HashMap<Uuid, (String, Value)> = HashMap::new();
+    let mut figures: HashMap<Uuid, Said> = HashMap::new();
     for e in events {
         let Some(Known::Charge(event)) = &e.event else {
             continue;
@@ -185,6 +190,15 @@ pub(crate) async fn apply_charges(
             ChargeEvent::ProviderStatus(r) => {
                 let outcome = serde_json::to_value(r.outcome).unwrap_or(Value::Null);
                 statuses.insert(e.order_id, (r.raw_status.clone(), outcome));
+                if r.amount.is_some() || r.currency.is_some() {
+                    let f = figures.entry(e.order_id).or_default();
+                    if r.amount.is_some() {
+                        f.0 = r.amount;
+                    }
+                    if r.currency.is_some() {
+                        f.1.clone_from(&r.currency);
+                    }
+                }
             }
             ChargeEvent::ReportUnmatched(u) => {
                 let (kind, reason) = unmatched_report(
@@ -236,6 +250,23 @@ pub(crate) async fn apply_charges(
         .bind(ids)
         .bind(words)
         .bind(outcomes)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if !figures.is_empty() {
+        let (ids, said): (Vec<Uuid>, Vec<Said>) = figures.into_iter().unzip();
+        let (amounts, currencies): (Vec<Option<Decimal>>, Vec<Option<String>>) =
+            said.into_iter().unzip();
+        sqlx::query(
+            "UPDATE charges AS c SET \
+             reported_amount = COALESCE(u.amount, c.reported_amount), \
+             reported_currency = COALESCE(u.currency, c.reported_currency) \
+             FROM UNNEST($1::uuid[], $2::numeric[], $3::text[]) AS u(order_id, amount, currency) \
+             WHERE c.order_id = u.order_id",
+        )
+        .bind(ids)
+        .bind(amounts)
+        .bind(currencies)
         .execute(&mut **tx)
         .await?;
     }

@@ -69,6 +69,11 @@ pub(crate) struct ChargeView {
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
     pub refunded_amount: Decimal,
+    /// The provider's latest status word on the current attempt (A55's `paid`, …).
+    pub provider_status: Option<String>,
+    /// What the provider last reported charging (`local_currency`) and in which currency.
+    pub reported_amount: Option<Decimal>,
+    pub reported_currency: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub status_since: DateTime<Utc>,

@@ -144,6 +144,15 @@ async fn a_charge_statement_is_matched_missing_extra_and_different_named() {
     let mismatched = charge(&log, "rc-mismatch", &other_amount).await;
     let api = start(&log, &schema).await;
     caught_up(&log, &schema).await;
+    // What A55 reported is kept on the charge's row.
+    let view = get_json(&api, &format!("/v1/charges/{mismatched}")).await;
+    assert_eq!(view["provider_status"], "paid", "{view}");
+    let reported: rust_decimal::Decimal = view["reported_amount"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{view}"))
+        .parse()
+        .unwrap();
+    assert_eq!(reported, rust_decimal::Decimal::new(450, 0), "{view}");
 
     let today = chrono::Utc::now().date_naive();
     let header =

@@ -124,6 +124,7 @@ pub fn charge_report(
         amount: amount.map(|a| a.parse().unwrap()),
         attempt: None,
         reported_at: None,
+        currency: None,
     })
 }
 

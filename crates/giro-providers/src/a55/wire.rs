@@ -265,6 +265,7 @@ impl Charge {
             charge_uuid: Some(self.charge_uuid.clone()),
             reason: self.message.as_ref().map(|m| m.summary().1),
             amount: self.charged(),
+            currency: self.currency.clone(),
             attempt: None,
             reported_at: None,
         }
