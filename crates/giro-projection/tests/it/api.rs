@@ -55,7 +55,11 @@ async fn pages_filters_and_stats_answer_from_the_read_models() {
         sizes.push(items.len());
         for item in items {
             assert!(seen.insert(item["order_id"].as_str().unwrap().to_string()));
-            created.push(item["created_at"].as_str().unwrap().to_string());
+            // As instants: RFC 3339 text drops trailing zeros (`.722Z` is before `.722462Z`), so
+            // the strings do not sort as the times do.
+            let at: chrono::DateTime<chrono::Utc> =
+                item["created_at"].as_str().unwrap().parse().unwrap();
+            created.push(at);
         }
         match page["next_cursor"].as_str() {
             Some(cursor) => path = format!("/v1/payouts?limit=3&cursor={cursor}"),
@@ -140,7 +144,7 @@ async fn walk(
     handle: &giro_projection::ProjectionHandle,
     list: &str,
     id: &str,
-) -> (Vec<usize>, Vec<String>, Vec<String>) {
+) -> (Vec<usize>, Vec<String>, Vec<chrono::DateTime<chrono::Utc>>) {
     let (mut sizes, mut ids, mut created) = (Vec::new(), Vec::new(), Vec::new());
     let mut path = list.to_string();
     loop {
@@ -149,7 +153,11 @@ async fn walk(
         sizes.push(items.len());
         for item in items {
             ids.push(item[id].as_str().unwrap().to_string());
-            created.push(item["created_at"].as_str().unwrap().to_string());
+            // As instants: RFC 3339 text drops trailing zeros (`.722Z` is before `.722462Z`), so
+            // the strings do not sort as the times do.
+            let at: chrono::DateTime<chrono::Utc> =
+                item["created_at"].as_str().unwrap().parse().unwrap();
+            created.push(at);
         }
         match page["next_cursor"].as_str() {
             Some(cursor) => path = format!("{list}&cursor={cursor}"),
