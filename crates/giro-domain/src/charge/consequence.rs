@@ -11,7 +11,7 @@ use super::event::{
 use super::report::{ChargeOutcome, ChargeReport};
 use super::state::{Charge, Dispute};
 use super::status::{ChargeStatus, fits, next_status};
-use crate::payout::{Discrepancy, DiscrepancyField, DiscrepancySource, Unmatched};
+use crate::payout::{DiscrepancyField, Unmatched, new_report_differences};
 
 /// The events recording `report` produces for `c`.
 pub(super) fn decide_report(c: &Charge, report: &ChargeReport) -> Vec<ChargeEvent> {
@@ -147,22 +147,9 @@ fn discrepancies(c: &Charge, report: &ChargeReport) -> Vec<ChargeEvent> {
             stated.to_string(),
         ));
     }
-    found
+    new_report_differences(&c.discrepancies, &report.report_id, found)
         .into_iter()
-        .filter(|(field, _, reported)| {
-            !c.discrepancies
-                .iter()
-                .any(|d| d.field == *field && &d.reported == reported)
-        })
-        .map(|(field, expected, reported)| {
-            ChargeEvent::Discrepancy(Discrepancy {
-                source: DiscrepancySource::Report,
-                reference: report.report_id.clone(),
-                field,
-                expected,
-                reported,
-            })
-        })
+        .map(ChargeEvent::Discrepancy)
         .collect()
 }
 

@@ -9,7 +9,7 @@ mod upcast;
 
 pub use decide::{CreatePayout, PayoutCommand, decide};
 pub use event::*;
-pub use reports::{fee_stated, repeats_discrepancy};
+pub use reports::{fee_stated, new_report_differences, repeats_discrepancy};
 pub use request::{
     BeneficiarySource, MAX_METADATA_BYTES, PayoutDraft, amount_rejection, parse_amount,
     parse_create,

@@ -170,21 +170,33 @@ fn discrepancies(p: &Payout, report: &ProviderReport) -> Vec<PayoutEvent> {
             reported.amount.normalize().to_string(),
         ));
     }
+    new_report_differences(&p.discrepancies, &report.report_id, found)
+        .into_iter()
+        .map(PayoutEvent::Discrepancy)
+        .collect()
+}
+
+/// The differences `found` in report `report_id` as (field, expected, reported), less those
+/// already recorded (`known`: the same field, the same reported value). Payouts and charges raise
+/// report differences by this one rule.
+pub fn new_report_differences(
+    known: &[Discrepancy],
+    report_id: &str,
+    found: Vec<(DiscrepancyField, String, String)>,
+) -> Vec<Discrepancy> {
     found
         .into_iter()
         .filter(|(field, _, value)| {
-            !p.discrepancies
+            !known
                 .iter()
                 .any(|d| d.field == *field && &d.reported == value)
         })
-        .map(|(field, expected, reported)| {
-            PayoutEvent::Discrepancy(Discrepancy {
-                source: DiscrepancySource::Report,
-                reference: report.report_id.clone(),
-                field,
-                expected,
-                reported,
-            })
+        .map(|(field, expected, reported)| Discrepancy {
+            source: DiscrepancySource::Report,
+            reference: report_id.to_string(),
+            field,
+            expected,
+            reported,
         })
         .collect()
 }

@@ -43,6 +43,20 @@ struct Raised {
     at: DateTime<Utc>,
 }
 
+impl Raised {
+    /// The exception a recorded difference (of a payout or a charge) raises.
+    fn discrepancy(e: &Decoded, d: &Discrepancy) -> Raised {
+        Raised {
+            order_id: e.order_id,
+            version: e.version,
+            kind: "discrepancy",
+            reason: discrepancy(d),
+            detail: e.data.clone(),
+            at: e.at,
+        }
+    }
+}
+
 /// The exception an unmatched report raises.
 fn unmatched(u: &UnmatchedReport) -> (&'static str, String) {
     let r = &u.report;
@@ -152,14 +166,7 @@ pub(crate) async fn apply(
                     at: e.at,
                 });
             }
-            PayoutEvent::Discrepancy(d) => raised.push(Raised {
-                order_id: e.order_id,
-                version: e.version,
-                kind: "discrepancy",
-                reason: discrepancy(d),
-                detail: e.data.clone(),
-                at: e.at,
-            }),
+            PayoutEvent::Discrepancy(d) => raised.push(Raised::discrepancy(e, d)),
             _ => {}
         }
     }
@@ -225,14 +232,7 @@ pub(crate) async fn apply_charges(
                     at: e.at,
                 });
             }
-            ChargeEvent::Discrepancy(d) => raised.push(Raised {
-                order_id: e.order_id,
-                version: e.version,
-                kind: "discrepancy",
-                reason: discrepancy(d),
-                detail: e.data.clone(),
-                at: e.at,
-            }),
+            ChargeEvent::Discrepancy(d) => raised.push(Raised::discrepancy(e, d)),
             _ => {}
         }
     }
