@@ -37,6 +37,12 @@ pub struct Envelope<E> {
 /// An event type's public name, e.g. `payout.requested`; also the `Giro-Event-Type` header.
 pub trait EventType {
     fn event_type(&self) -> &'static str;
+
+    /// Whether the event records a failure (a payout or charge that failed, a submission the
+    /// provider refused): what traces show as an error status of the step that stored it.
+    fn is_failure(&self) -> bool {
+        false
+    }
 }
 
 /// How an event stored in an older form is read as today's (an upcaster, as Marten and Axon call

@@ -23,6 +23,18 @@ pub enum Error {
     Provision(String),
 }
 
+impl Error {
+    /// The error's class, for `error.type` in traces.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Unavailable(_) => "unavailable",
+            Error::Conflict { .. } => "conflict",
+            Error::Corrupt { .. } => "corrupt",
+            Error::Provision(_) => "provision",
+        }
+    }
+}
+
 /// Why carrying out a command did not append.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecuteError {

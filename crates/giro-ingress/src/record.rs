@@ -156,6 +156,8 @@ pub(crate) async fn store<D: Reported>(
     let span = tracing::info_span!("ingress.record", order_id = %id, provider = %callback.provider);
     if let Some(cx) = loaded.trace() {
         giro_eventlog::trace::continue_context(&span, cx);
+        // The webhook's own request span stays reachable from the order's trace.
+        giro_telemetry::trace::link_current(&span);
     }
     match D::owned_by(&loaded.state, callback.provider) {
         None => {

@@ -9,6 +9,7 @@
 
 pub mod client;
 mod handlers;
+mod micro;
 pub mod reply;
 mod service;
 

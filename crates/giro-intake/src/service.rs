@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use async_nats::service::{self, ServiceExt};
 use futures::StreamExt;
 use giro_domain::provider::Catalog;
 use giro_eventlog::EventLog;
@@ -13,6 +12,7 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::handlers::{self, Command};
+use crate::micro;
 use crate::reply::Reply;
 
 /// How intake runs.
@@ -44,7 +44,7 @@ pub struct Intake {
 
 /// A running intake instance; stops when [`IntakeHandle::stop`] is called or it is dropped.
 pub struct IntakeHandle {
-    service: Option<service::Service>,
+    service: Option<micro::Service>,
     tasks: JoinSet<()>,
 }
 
@@ -52,7 +52,7 @@ impl IntakeHandle {
     /// Stops taking requests (requests in flight are finished) and leaves the service group.
     pub async fn stop(mut self) {
         if let Some(service) = self.service.take() {
-            let _ = service.stop().await;
+            service.stop();
         }
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
@@ -83,40 +83,46 @@ impl Intake {
             ("stream".to_string(), log.config().stream.clone()),
             ("version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
         ]);
-        let service = client
-            .service_builder()
-            .description("Giro intake: payout, charge and beneficiary commands; order queries")
-            .metadata(metadata)
-            .queue_group("giro-intake")
-            .stats_handler(move |endpoint, _stats| {
+        let service = micro::Service::start(
+            client,
+            micro::ServiceInfo {
+                name: "giro-intake".to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                description: "Giro intake: payout, charge and beneficiary commands; order queries"
+                    .to_string(),
+                metadata,
+                queue_group: "giro-intake".to_string(),
+            },
+            Box::new(move |endpoint| {
                 let counts = stats_errors
                     .lock()
-                    .map(|m| m.get(&endpoint).cloned().unwrap_or_default())
+                    .map(|m| m.get(endpoint).cloned().unwrap_or_default())
                     .unwrap_or_default();
                 serde_json::json!({ "errors_by_code": counts })
-            })
-            .start("giro-intake", env!("CARGO_PKG_VERSION"))
-            .await?;
+            }),
+        )
+        .await?;
         let intake = Arc::new(Intake {
             log,
             catalog: config.catalog,
         });
         let permits = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
-        let group = service.group(&config.prefix);
         let names: Vec<&str> = Command::ALL.iter().map(|c| c.endpoint_name()).collect();
         giro_telemetry::metrics::commands_expected(&names, &["payout", "charge", "beneficiary"]);
         let mut tasks = JoinSet::new();
         for command in Command::ALL {
-            let endpoint = group
-                .endpoint_builder()
-                .name(command.endpoint_name())
-                .add(command.subject())
-                .await?;
-            let intake = intake.clone();
-            let permits = permits.clone();
-            let errors = errors.clone();
-            tasks.spawn(serve_endpoint(endpoint, command, intake, permits, errors));
+            let subject = format!("{}.{}", config.prefix, command.subject());
+            let requests = service.endpoint(command.endpoint_name(), subject).await?;
+            let served = Served {
+                intake: intake.clone(),
+                responder: service.responder(),
+                errors: errors.clone(),
+                subject_prefix: config.prefix.clone(),
+            };
+            tasks.spawn(serve_endpoint(requests, command, served, permits.clone()));
         }
+        // Serving means subscribed: the server has every subscription once it answers a flush.
+        service.flush().await?;
         Ok(IntakeHandle {
             service: Some(service),
             tasks,
@@ -124,32 +130,54 @@ impl Intake {
     }
 }
 
-async fn serve_endpoint(
-    mut endpoint: service::endpoint::Endpoint,
-    command: Command,
+/// What every request of an endpoint needs.
+#[derive(Clone)]
+struct Served {
     intake: Arc<Intake>,
-    permits: Arc<Semaphore>,
+    responder: micro::Responder,
     errors: ErrorCounts,
+    subject_prefix: String,
+}
+
+async fn serve_endpoint(
+    requests: impl futures::Stream<Item = micro::Request>,
+    command: Command,
+    served: Served,
+    permits: Arc<Semaphore>,
 ) {
+    let mut requests = std::pin::pin!(requests);
     let mut in_flight = JoinSet::new();
-    while let Some(request) = endpoint.next().await {
+    while let Some(request) = requests.next().await {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
-        let intake = intake.clone();
-        let errors = errors.clone();
+        let served = served.clone();
         let span = tracing::info_span!(
             "intake",
+            otel.name = format!("process {}", request.message.subject),
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            otel.status_message = tracing::field::Empty,
             command = command.endpoint_name(),
-            order_id = tracing::field::Empty
+            order_id = tracing::field::Empty,
+            messaging.system = "nats",
+            messaging.operation.type = "process",
+            messaging.operation.name = "process",
+            messaging.destination.name = %request.message.subject,
+            messaging.message.body.size = request.message.payload.len(),
+            rpc.system = "nats",
+            rpc.service = "giro-intake",
+            rpc.method = command.endpoint_name(),
+            giro.prefix = %served.subject_prefix,
+            error.type = tracing::field::Empty,
         );
         if let Some(headers) = &request.message.headers {
             let _ = span.set_parent(giro_eventlog::trace::extract(headers));
         }
         in_flight.spawn(
             async move {
-                let reply = handlers::handle(&intake, command, &request.message).await;
-                respond(&request, command, &reply, &errors).await;
+                let reply = handlers::handle(&served.intake, command, &request.message).await;
+                respond(&served, &request, command, &reply).await;
                 drop(permit);
             }
             .instrument(span),
@@ -159,35 +187,33 @@ async fn serve_endpoint(
     while in_flight.join_next().await.is_some() {}
 }
 
-async fn respond(
-    request: &service::Request,
-    command: Command,
-    reply: &Reply,
-    errors: &ErrorCounts,
-) {
-    let mut headers = async_nats::HeaderMap::new();
+async fn respond(served: &Served, request: &micro::Request, command: Command, reply: &Reply) {
     let result = match &reply.error {
         Some(error) => error.code.as_str(),
         None if reply.body.get("duplicate") == Some(&serde_json::Value::Bool(true)) => "duplicate",
         None => "ok",
     };
     giro_telemetry::metrics::command(command.endpoint_name(), result);
-    if let Some(error) = &reply.error {
-        headers.insert(service::NATS_SERVICE_ERROR, error.message.as_str());
-        headers.insert(
-            service::NATS_SERVICE_ERROR_CODE,
-            error.code.status().to_string().as_str(),
-        );
-        if let Ok(mut m) = errors.lock() {
+    let error = reply.error.as_ref().map(|error| {
+        if let Ok(mut m) = served.errors.lock() {
             *m.entry(command.endpoint_name().to_string())
                 .or_default()
                 .entry(error.code.as_str())
                 .or_default() += 1;
         }
-        tracing::info!(code = error.code.as_str(), field = ?error.field, message = %error.message, "command refused");
-    }
-    if let Err(e) = request
-        .respond_with_headers(Ok(reply.to_bytes()), headers)
+        let span = tracing::Span::current();
+        span.record("otel.status_code", "ERROR");
+        span.record("otel.status_message", error.message.as_str());
+        span.record("error.type", error.code.as_str());
+        tracing::info!(code = error.code.as_str(), field = error.field.as_deref().unwrap_or_default(), reason = %error.message, "command refused");
+        micro::ReplyError {
+            code: error.code.status(),
+            description: error.message.as_str(),
+        }
+    });
+    if let Err(e) = served
+        .responder
+        .respond(request, reply.to_bytes(), error)
         .await
     {
         tracing::warn!(error = %e, "could not send a reply; the caller will retry");

@@ -73,12 +73,29 @@ impl Projector {
                 .iter()
                 .filter_map(|e| {
                     let cx = e.trace.clone()?;
-                    let span = tracing::info_span!("projection.apply", order_id = %e.order_id, event_type = %e.event_type, sequence = e.sequence);
+                    let span = tracing::info_span!(
+                        "projection.apply",
+                        otel.name = %format_args!("process {}", self.config.log.stream),
+                        otel.kind = "consumer",
+                        messaging.system = "nats",
+                        messaging.operation.type = "process",
+                        messaging.operation.name = "process",
+                        messaging.destination.name = %self.config.log.stream,
+                        messaging.consumer.group.name = "projection",
+                        order_id = %e.order_id,
+                        event_type = %e.event_type,
+                        sequence = e.sequence
+                    );
                     giro_eventlog::trace::continue_context(&span, cx);
                     Some(span)
                 })
                 .collect();
             let outcome = apply_batch(&self.pool, &batch).await;
+            if let Err(e) = &outcome {
+                for span in &spans {
+                    giro_telemetry::trace::fail(span, "database", e.to_string());
+                }
+            }
             drop(spans);
             match outcome? {
                 Outcome::Applied {

@@ -123,22 +123,58 @@ pub(crate) async fn call(provider: &str, request: RequestBuilder) -> Result<Answ
     let (client, built) = request.build_split();
     let mut request = built.map_err(|e| CallError::NotSent(describe(&e)))?;
     let operation = operation(request.method(), request.url());
-    let span = tracing::info_span!("provider.call", provider, operation = %operation, status = tracing::field::Empty);
+    let url = request.url();
+    // A client span with HTTP's semantic-convention attributes; the URL without its query, which
+    // may hold references.
+    let span = tracing::info_span!(
+        "provider.call",
+        otel.name = %operation,
+        otel.kind = "client",
+        provider,
+        operation = %operation,
+        http.request.method = %request.method(),
+        server.address = url.host_str().unwrap_or_default(),
+        server.port = url.port_or_known_default().unwrap_or_default(),
+        url.full = %format_args!(
+            "{}://{}{}{}",
+            url.scheme(),
+            url.host_str().unwrap_or_default(),
+            url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+            url.path()
+        ),
+        http.response.status_code = tracing::field::Empty,
+        status = tracing::field::Empty,
+    );
     inject_trace(&span, request.headers_mut());
     let started = std::time::Instant::now();
     let result = send(&client, request).instrument(span.clone()).await;
     let outcome = match &result {
         Ok(answer) => {
-            span.record("status", answer.status.as_u16());
-            match answer.status.as_u16() {
+            let status = answer.status.as_u16();
+            span.record("status", status);
+            span.record("http.response.status_code", status);
+            if status >= 400 {
+                giro_telemetry::trace::fail(
+                    &span,
+                    answer.status.as_str(),
+                    answer.status.to_string(),
+                );
+            }
+            match status {
                 200..=299 => "2xx",
                 300..=399 => "3xx",
                 400..=499 => "4xx",
                 _ => "5xx",
             }
         }
-        Err(CallError::NotSent(_)) => "not_sent",
-        Err(CallError::Lost(_)) => "lost",
+        Err(e @ CallError::NotSent(_)) => {
+            giro_telemetry::trace::fail(&span, "not_sent", e.to_string());
+            "not_sent"
+        }
+        Err(e @ CallError::Lost(_)) => {
+            giro_telemetry::trace::fail(&span, "lost", e.to_string());
+            "lost"
+        }
     };
     giro_telemetry::metrics::provider_call(provider, &operation, outcome, started.elapsed());
     result

@@ -9,14 +9,17 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
+use tracing::Instrument;
 
 /// How long a client may take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,11 +40,12 @@ impl Default for HttpLimits {
 }
 
 /// Serves `router` on `listener` with `limits` until `shutdown` completes; then stops accepting
-/// and waits for the requests in progress.
+/// and waits for the requests in progress. Every request is a server span (see [`traced`]).
 pub async fn serve<F>(listener: TcpListener, router: Router, limits: HttpLimits, shutdown: F)
 where
     F: Future<Output = ()> + Send,
 {
+    let router = router.layer(axum::middleware::from_fn(traced));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -95,4 +99,38 @@ async fn answer(
                 .into_response())
         }
     }
+}
+
+/// Handles `request` in an HTTP server span named after its route (`POST /webhooks/{path}`), with
+/// the semantic-convention attributes of HTTP servers, continuing the caller's W3C trace. A `5xx`
+/// answer is an error of the span; a `4xx` is the client's (OpenTelemetry's rule for servers).
+pub async fn traced(request: Request, next: Next) -> Response {
+    let method = request.method().as_str().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string());
+    let name = match &route {
+        Some(route) => format!("{method} {route}"),
+        None => method.clone(),
+    };
+    let span = tracing::info_span!(
+        "http.server",
+        otel.name = %name,
+        otel.kind = "server",
+        http.request.method = %method,
+        http.route = route.as_deref().unwrap_or_default(),
+        url.path = %request.uri().path(),
+        url.scheme = "http",
+        network.protocol.name = "http",
+        http.response.status_code = tracing::field::Empty,
+    );
+    crate::trace::continue_http(&span, request.headers());
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status();
+    span.record("http.response.status_code", status.as_u16());
+    if status.is_server_error() {
+        crate::trace::fail(&span, status.as_str(), status.to_string());
+    }
+    response
 }

@@ -4,8 +4,15 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use std::sync::OnceLock;
+
+use opentelemetry::trace::TraceContextExt;
+use tracing::dispatcher::WeakDispatch;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::FmtContext;
+use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// Keeps the tracer provider alive; flushes pending spans when dropped.
@@ -67,6 +74,7 @@ pub fn init(component: &str, one_shot: bool) -> Telemetry {
             .with(
                 tracing_subscriber::fmt::layer()
                     .json()
+                    .map_event_format(WithTraceIds)
                     .with_writer(std::io::stderr),
             )
             .try_init();
@@ -80,8 +88,50 @@ pub fn init(component: &str, one_shot: bool) -> Telemetry {
             )
             .try_init();
     }
+    let _ = DISPATCH.set(tracing::dispatcher::get_default(|d| d.downgrade()));
     if let Some(e) = export_error {
         tracing::error!(error = %e, "OTLP exporter not built; spans stay local");
     }
     Telemetry { provider }
+}
+
+/// The process's subscriber, to find the OpenTelemetry context of the span a log line is in.
+static DISPATCH: OnceLock<WeakDispatch> = OnceLock::new();
+
+/// A JSON log line formatter that puts the W3C `trace_id` and `span_id` of the span the event
+/// happened in first on the line, so a log collector joins each line to its trace.
+struct WithTraceIds<F>(F);
+
+impl<S, N, F> FormatEvent<S, N> for WithTraceIds<F>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+    F: FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let mut line = String::new();
+        self.0.format_event(ctx, Writer::new(&mut line), event)?;
+        let ids = ctx.lookup_current().and_then(|span| {
+            let dispatch = DISPATCH.get()?.upgrade()?;
+            let cx = tracing_opentelemetry::get_otel_context(&span.id(), &dispatch)?;
+            let span = cx.span();
+            let sc = span.span_context();
+            sc.is_valid()
+                .then(|| (sc.trace_id().to_string(), sc.span_id().to_string()))
+        });
+        match (ids, line.strip_prefix('{')) {
+            (Some((trace_id, span_id)), Some(rest)) => {
+                write!(
+                    writer,
+                    "{{\"trace_id\":\"{trace_id}\",\"span_id\":\"{span_id}\",{rest}"
+                )
+            }
+            _ => writer.write_str(&line),
+        }
+    }
 }

@@ -119,6 +119,15 @@ impl EventType for ChargeEvent {
             ChargeEvent::Discrepancy(_) => "charge.discrepancy",
         }
     }
+
+    fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            ChargeEvent::SubmissionFailed(_)
+                | ChargeEvent::Failed(_)
+                | ChargeEvent::RefundFailed(_)
+        )
+    }
 }
 
 impl ChargeEvent {

@@ -73,6 +73,13 @@ impl EventType for PayoutEvent {
             PayoutEvent::Discrepancy(_) => "payout.discrepancy",
         }
     }
+
+    fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            PayoutEvent::SubmissionFailed(_) | PayoutEvent::Failed(_)
+        )
+    }
 }
 
 impl PayoutEvent {

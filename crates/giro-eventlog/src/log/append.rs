@@ -5,6 +5,7 @@ use async_nats::jetstream::{context::PublishErrorKind, message::PublishMessage};
 use chrono::{DateTime, Utc};
 use giro_domain::{Envelope, EventId, EventMeta, EventType, OrderId};
 use serde::Serialize;
+use tracing::Instrument;
 
 use super::EventLog;
 use super::order::{Appended, Tail, trace_headers};
@@ -44,20 +45,52 @@ impl EventLog {
         let mut expected = tail.last_sequence;
         let first_version = tail.version + 1;
         let mut stored = Vec::with_capacity(events.len());
-        for (i, (event, route)) in events.into_iter().enumerate() {
-            let envelope = Envelope {
-                id: EventId::new(),
-                event,
-                order_id: id,
-                version: first_version + i as u64,
-                at: now,
-                meta: meta.clone(),
-            };
-            (expected, trace) = self
-                .publish(subject, expected, &envelope, route.as_deref())
-                .await?;
-            stored.push(envelope);
+        // The step that decided these events fails, in its trace, when one records a failure.
+        let failure = events
+            .iter()
+            .find(|(e, _)| e.is_failure())
+            .map(|(e, _)| e.event_type());
+        if let Some(event_type) = failure {
+            giro_telemetry::trace::fail(&tracing::Span::current(), event_type, event_type);
         }
+        // One producer span for the decision's events; the consumers continue its trace.
+        let span = tracing::info_span!(
+            "eventlog.append",
+            otel.name = %format_args!("send {}", self.config.stream),
+            otel.kind = "producer",
+            messaging.system = "nats",
+            messaging.operation.type = "send",
+            messaging.operation.name = "publish",
+            messaging.destination.name = %subject,
+            messaging.batch.message_count = events.len(),
+            order_id = %id,
+        );
+        async {
+            for (i, (event, route)) in events.into_iter().enumerate() {
+                let envelope = Envelope {
+                    id: EventId::new(),
+                    event,
+                    order_id: id,
+                    version: first_version + i as u64,
+                    at: now,
+                    meta: meta.clone(),
+                };
+                (expected, trace) = self
+                    .publish(subject, expected, &envelope, route.as_deref())
+                    .await
+                    .inspect_err(|e| {
+                        giro_telemetry::trace::fail(
+                            &tracing::Span::current(),
+                            e.kind(),
+                            e.to_string(),
+                        )
+                    })?;
+                stored.push(envelope);
+            }
+            Ok::<_, Error>(())
+        }
+        .instrument(span)
+        .await?;
         Ok((
             Appended {
                 events: stored,

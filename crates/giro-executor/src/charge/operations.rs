@@ -47,7 +47,7 @@ impl ChargeWorker {
         let view = match self.provider.cancel(uuid).await {
             ChargeOperation::Done(view) => view,
             ChargeOperation::Refused(r) if r.kind == RefusalKind::Final => {
-                tracing::info!(order_id = %c.id, code = %r.code, message = %r.message, "the provider refused the cancellation; reading the charge");
+                tracing::info!(order_id = %c.id, code = %r.code, reason = %r.message, "the provider refused the cancellation; reading the charge");
                 match self.provider.read(uuid).await {
                     ChargeOperation::Done(view) => view,
                     ChargeOperation::Refused(_) => return Ok(Next::After(retry)),
@@ -87,7 +87,7 @@ impl ChargeWorker {
             ChargeOperation::Done(view) => return self.record_refund(c, view.report).await,
             ChargeOperation::Refused(r) => match r.kind {
                 RefusalKind::Final => {
-                    tracing::warn!(order_id = %c.id, code = %r.code, message = %r.message, "the provider refused the refund");
+                    tracing::warn!(order_id = %c.id, code = %r.code, reason = %r.message, "the provider refused the refund");
                     ChargeCommand::FailRefund {
                         code: "refund_refused".into(),
                         reason: format!("{}: {}", r.code, r.message),

@@ -336,11 +336,30 @@ async fn step<W: Steps>(
     } = *delivery;
     let log = worker.log();
     // The step continues the trace of the event it acts on (W3C context in the message headers).
-    let span = tracing::info_span!("executor.step", order_id = %id, provider = %config.provider, status = W::status(order));
+    let span = tracing::info_span!(
+        "executor.step",
+        otel.name = %format_args!("process {}", log.config().stream),
+        otel.kind = "consumer",
+        messaging.system = "nats",
+        messaging.operation.type = "process",
+        messaging.operation.name = "process",
+        messaging.destination.name = %message.subject,
+        messaging.consumer.group.name = %config.consumer_name(),
+        messaging.message.delivery_count = deliveries,
+        order_id = %id,
+        provider = %config.provider,
+        status = W::status(order)
+    );
     if let Some(headers) = &message.headers {
         giro_eventlog::trace::continue_from(&span, headers);
     }
-    let next = worker.step(order, deliveries).instrument(span).await;
+    let next = worker
+        .step(order, deliveries)
+        .instrument(span.clone())
+        .await;
+    if let Err(e) = &next {
+        giro_telemetry::trace::fail(&span, "step", e.to_string());
+    }
     match next {
         Ok(Next::Ack) => ack(message, AckKind::Ack).await,
         Ok(Next::After(delay)) => {

@@ -140,7 +140,10 @@ pub async fn service_instances(
             if msg.subject.as_str() != round_inbox {
                 continue;
             }
-            let reply: Value = serde_json::from_slice(&msg.payload).unwrap();
+            // A status message (no responders yet) has no body.
+            let Ok(reply) = serde_json::from_slice::<Value>(&msg.payload) else {
+                continue;
+            };
             if serves_us(&reply) {
                 let id = reply["id"].as_str().unwrap_or_default().to_string();
                 this_round.insert(id, reply);

@@ -171,7 +171,8 @@ impl CashyClient {
                 raw_status,
                 ..
             } => tracing::info!(
-                order_id = %order.id, handle = order.handle, ?provider_ref, %raw_status,
+                order_id = %order.id, handle = order.handle,
+                provider_ref = provider_ref.as_deref().unwrap_or_default(), %raw_status,
                 "Cashy accepted the payout"
             ),
             other => tracing::warn!(order_id = %order.id, handle = order.handle, outcome = ?other,
