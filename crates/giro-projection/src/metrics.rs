@@ -22,6 +22,9 @@ pub(crate) struct Metrics {
     pub lag: Gauge,
     /// Orders by kind and status, read from the read models at each scrape.
     pub orders: Family<OrderLabels, Gauge>,
+    /// Payouts non-terminal past their status's stuck threshold, by provider and status, read
+    /// from the read models at each scrape (what the dashboard lists as stuck).
+    pub stuck: Family<StuckLabels, Gauge>,
     /// Treasury figures per provider account and currency, by `figure` (balance, held, queued,
     /// at_provider, needed, shortfall, low_threshold), read at each scrape.
     pub treasury: Family<TreasuryLabels, Gauge<f64, std::sync::atomic::AtomicU64>>,
@@ -32,6 +35,9 @@ pub(crate) type TreasuryLabels = [(&'static str, String); 3];
 
 /// The labels of `giro_projection_orders`.
 pub(crate) type OrderLabels = [(&'static str, String); 2];
+
+/// The labels of `giro_projection_stuck_orders`: kind, provider and status.
+pub(crate) type StuckLabels = [(&'static str, String); 3];
 
 impl Metrics {
     pub fn new() -> Metrics {
@@ -47,6 +53,7 @@ impl Metrics {
             stream_last_sequence: Gauge::default(),
             lag: Gauge::default(),
             orders: Family::default(),
+            stuck: Family::default(),
             treasury: Family::default(),
             registry: Registry::default(),
         };
@@ -101,6 +108,12 @@ impl Metrics {
             m.orders.clone(),
         );
         registry.register(
+            "stuck_orders",
+            "Orders non-terminal for longer than the stuck threshold of their status \
+             (GIRO_STUCK_*, payouts), by kind, provider and status",
+            m.stuck.clone(),
+        );
+        registry.register(
             "treasury_amount",
             "Treasury per provider account and currency, by figure: balance (last reported), \
              held, queued, at_provider, needed (held + queued), shortfall, low_threshold",
@@ -129,6 +142,18 @@ impl Metrics {
             self.orders
                 .get_or_create(&[("kind", kind.to_string()), ("status", status.clone())])
                 .set(*n);
+        }
+    }
+
+    /// Records how many orders of `kind` are stuck, per provider and status.
+    pub fn stuck(&self, kind: &'static str, counts: &[crate::read::StuckCount]) {
+        for c in counts {
+            let labels = [
+                ("kind", kind.to_string()),
+                ("provider", c.provider.clone()),
+                ("status", c.status.clone()),
+            ];
+            self.stuck.get_or_create(&labels).set(c.stuck);
         }
     }
 

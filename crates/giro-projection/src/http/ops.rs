@@ -49,7 +49,8 @@ pub(crate) async fn readyz(State(s): State<Arc<Shared>>) -> impl IntoResponse {
     )
 }
 
-/// Prometheus text, with the stream position, the checkpoint and their difference read now.
+/// Prometheus text, with the stream position, the checkpoint and their difference, the orders
+/// by status, the stuck payouts and the treasury read now.
 pub(crate) async fn metrics(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -71,6 +72,12 @@ pub(crate) async fn metrics(
             Ok(Err(e)) => tracing::debug!(error = %e, "metrics: order counts unavailable"),
             Err(_) => tracing::debug!("metrics: order counts timed out"),
         }
+    }
+    let stuck = read::stuck_counts(&s.pool, &s.config.stuck, chrono::Utc::now());
+    match tokio::time::timeout(PROBE_TIMEOUT, stuck).await {
+        Ok(Ok(counts)) => s.metrics.stuck(Kind::Payout.table(), &counts),
+        Ok(Err(e)) => tracing::debug!(error = %e, "metrics: stuck orders unavailable"),
+        Err(_) => tracing::debug!("metrics: stuck orders timed out"),
     }
     let accounts = crate::treasury::accounts(&s.pool, &s.js, &s.config);
     match tokio::time::timeout(PROBE_TIMEOUT, accounts).await {

@@ -1,5 +1,5 @@
-//! What the dashboard shows beyond `/v1/stats`: stuck payouts, reversals, and the other order
-//! kinds' counts.
+//! What the dashboard shows beyond `/v1/stats`: stuck payouts (listed, and counted for
+//! `/metrics`), reversals, and the other order kinds' counts.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -34,19 +34,58 @@ pub(crate) async fn stuck(
         "SELECT order_id, provider, status, amount, currency, status_since FROM payouts WHERE false",
     );
     for (status, threshold) in thresholds.by_status() {
-        let cutoff = chrono::Duration::from_std(threshold)
-            .ok()
-            .and_then(|t| now.checked_sub_signed(t))
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         q.push(" OR (status = ")
             .push_bind(status.as_str())
             .push(" AND status_since < ")
-            .push_bind(cutoff)
+            .push_bind(cutoff(now, threshold))
             .push(")");
     }
     q.push(" ORDER BY status_since LIMIT ")
         .push_bind(LIST_LIMIT);
     q.build_query_as().fetch_all(pool).await
+}
+
+/// How many payouts of one provider are stuck in one non-terminal status.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub(crate) struct StuckCount {
+    pub provider: String,
+    pub status: String,
+    pub stuck: i64,
+}
+
+/// The payouts stuck past their status's threshold, counted by provider and status, with a row
+/// (0 when none is stuck) for every non-terminal status of every provider that has payouts, so
+/// a count that falls back to 0 is reported as 0 instead of vanishing.
+pub(crate) async fn stuck_counts(
+    pool: &PgPool,
+    thresholds: &StuckThresholds,
+    now: DateTime<Utc>,
+) -> Result<Vec<StuckCount>, sqlx::Error> {
+    let (statuses, cutoffs): (Vec<&str>, Vec<DateTime<Utc>>) = thresholds
+        .by_status()
+        .into_iter()
+        .map(|(status, threshold)| (status.as_str(), cutoff(now, threshold)))
+        .unzip();
+    sqlx::query_as(
+        "SELECT prov.provider, s.status, count(p.order_id)::int8 AS stuck \
+         FROM (SELECT DISTINCT provider FROM payouts) prov \
+         CROSS JOIN unnest($1::text[], $2::timestamptz[]) AS s(status, cutoff) \
+         LEFT JOIN payouts p ON p.provider = prov.provider AND p.status = s.status \
+                             AND p.status_since < s.cutoff \
+         GROUP BY prov.provider, s.status ORDER BY prov.provider, s.status",
+    )
+    .bind(statuses)
+    .bind(cutoffs)
+    .fetch_all(pool)
+    .await
+}
+
+/// The instant before which a status entered `threshold` ago counts as stuck.
+fn cutoff(now: DateTime<Utc>, threshold: std::time::Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(threshold)
+        .ok()
+        .and_then(|t| now.checked_sub_signed(t))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// A `payout.reversed` event with its payout.

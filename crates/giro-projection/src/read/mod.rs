@@ -5,7 +5,9 @@ mod dashboard;
 mod stats;
 mod views;
 
-pub(crate) use dashboard::{Reversal, StuckPayout, reversals, status_counts, stuck};
+pub(crate) use dashboard::{
+    Reversal, StuckCount, StuckPayout, reversals, status_counts, stuck, stuck_counts,
+};
 pub(crate) use stats::{Amount, Stats, stats};
 pub(crate) use views::{BeneficiaryView, ChargeView, PayoutView};
 

@@ -11,3 +11,4 @@ mod masking;
 mod money;
 mod rebuild;
 mod status_paths;
+mod stuck_metrics;
