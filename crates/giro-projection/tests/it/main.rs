@@ -9,5 +9,6 @@ mod exactly_once;
 mod ledger;
 mod masking;
 mod money;
+mod openapi;
 mod rebuild;
 mod status_paths;
