@@ -1,5 +1,6 @@
-//! The HTTP side (CONTRACT.md §4): the query API under `/v1`, the dashboard at `/`, and
-//! `/healthz`, `/readyz`, `/metrics`.
+//! The HTTP side (docs/CONTRACT.md §4): the query API under `/v1`, the dashboard at `/`,
+//! `/healthz`, `/readyz`, `/metrics`, and `/openapi.json`, the OpenAPI document of every HTTP
+//! endpoint of Giro (`docs/openapi.json`; `tests/it/openapi.rs` keeps it and these routes in step).
 
 mod api;
 mod dashboard;
@@ -16,6 +17,8 @@ use std::sync::Arc;
 
 use async_nats::jetstream;
 use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use sqlx::PgPool;
 
@@ -29,6 +32,14 @@ pub(crate) struct Shared {
     pub js: jetstream::Context,
     pub config: ProjectionConfig,
     pub metrics: Arc<Metrics>,
+}
+
+/// `docs/openapi.json`, built into the binary so that what is served is what was tested.
+const OPENAPI: &str = include_str!("../../../../docs/openapi.json");
+
+/// `GET /openapi.json`.
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
 /// Every route.
@@ -57,6 +68,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(openapi))
         .fallback(api::no_route)
         .with_state(shared)
 }

@@ -9,6 +9,7 @@ mod exactly_once;
 mod ledger;
 mod masking;
 mod money;
+mod openapi;
 mod rebuild;
 mod status_paths;
 mod stuck_metrics;
