@@ -153,7 +153,7 @@ async fn measure(
     }
     let progress = crate::progress::bar(
         args.count,
-        "creates  [{bar:40}] {pos}/{len}, {per_sec}, {elapsed}",
+        "creates  [{bar:30}] {pos}/{len}, {per_sec}, {elapsed}",
     );
     let started = Instant::now();
     let results: Vec<(Duration, bool)> = futures::stream::iter(0..args.count)
@@ -200,7 +200,7 @@ async fn rebuilds(args: &IntakeBenchArgs, run: &str, log: &EventLog) -> anyhow::
     let mut ids = Vec::with_capacity(args.rebuild_orders);
     let progress = crate::progress::bar(
         args.rebuild_orders,
-        "orders   [{bar:40}] {pos}/{len} of 10 events written, {elapsed}",
+        "orders   [{bar:30}] {pos}/{len} of 10 events written, {elapsed}",
     );
     for i in 0..args.rebuild_orders {
         let draft = giro_domain::payout::parse_create(payout_body(i, run).as_bytes())
@@ -246,7 +246,7 @@ async fn rebuilds(args: &IntakeBenchArgs, run: &str, log: &EventLog) -> anyhow::
         let mut samples = Vec::with_capacity(args.rebuilds);
         let progress = crate::progress::bar(
             args.rebuilds,
-            "rebuilds [{bar:40}] {pos}/{len}, {per_sec}, {elapsed}",
+            "rebuilds [{bar:30}] {pos}/{len}, {per_sec}, {elapsed}",
         );
         let started = Instant::now();
         for n in 0..args.rebuilds {

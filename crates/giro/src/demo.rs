@@ -90,7 +90,7 @@ pub async fn run(args: &DemoArgs) -> ExitCode {
         "giro demo: sending {} orders on {}.cmd.* (keys demo-{run}-*)",
         args.count, args.nats.prefix
     );
-    let sending = crate::progress::bar(args.count, "sending  [{bar:40}] {pos}/{len} orders");
+    let sending = crate::progress::bar(args.count, "sending  [{bar:30}] {pos}/{len} orders");
     let sent = send_all(&client, args, &run, &sending).await;
     sending.finish_and_clear();
     let Some((mut sent, refused)) = sent else {
@@ -108,7 +108,7 @@ pub async fn run(args: &DemoArgs) -> ExitCode {
     }
     let waiting = crate::progress::bar(
         sent.len(),
-        "following [{bar:40}] {pos}/{len} final, {msg} open, {elapsed}",
+        "following [{bar:30}] {pos}/{len} final, {msg} open, {elapsed}",
     );
     wait_for_final(&client, &mut sent, Instant::now() + args.wait, &waiting).await;
     waiting.finish_and_clear();

@@ -272,7 +272,17 @@ fn fact(data: &Value) -> String {
     if let Some(report) = get("report") {
         parts.push(format!("report: {}", fact(report)));
     }
-    let fact = parts.join(", ");
+    // A word already said (a provider's status repeated as its reason) is said once.
+    let mut said: Vec<String> = Vec::new();
+    for part in parts {
+        if !said
+            .iter()
+            .any(|s| *s == part || s.ends_with(&format!(" {part}")))
+        {
+            said.push(part);
+        }
+    }
+    let fact = said.join(", ");
     match fact.char_indices().nth(FACT_WIDTH) {
         Some((at, _)) => format!("{}…", &fact[..at]),
         None => fact,
@@ -380,7 +390,10 @@ mod tests {
             "amount: expected 500000, reported 499000"
         );
         assert_eq!(
-            fact(serde_json::json!({"raw_status": "SUCCESS", "amount": {"amount": "500000.00"}})),
+            fact(
+                serde_json::json!({"raw_status": "SUCCESS", "amount": {"amount": "500000.00"},
+                                    "reason": "SUCCESS"})
+            ),
             "amount 500000.00, provider status SUCCESS"
         );
         let long = fact(serde_json::json!({"reason": "x".repeat(300)}));

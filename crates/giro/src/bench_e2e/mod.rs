@@ -102,8 +102,9 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     let cpu_before = cpu::CpuTimes::now();
     let progress = crate::progress::bar(
         args.count,
-        "payouts [{bar:40}] {pos}/{len} terminal, {msg} sent, {per_sec}, {elapsed}",
+        "payouts [{bar:30}] {pos}/{len} terminal, {msg} sent, {elapsed}",
     );
+    progress.set_message("0");
     let replies = Arc::new(AtomicUsize::new(0));
     let follower = follow(&progress, &done, &replies);
     let started = Instant::now();
