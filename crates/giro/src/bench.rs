@@ -151,6 +151,10 @@ async fn measure(
     for i in 0..50.min(args.count) {
         client.create_payout(bodies[i].clone()).await;
     }
+    let progress = crate::progress::bar(
+        args.count,
+        "creates  [{bar:30}] {pos}/{len}, {per_sec}, {elapsed}",
+    );
     let started = Instant::now();
     let results: Vec<(Duration, bool)> = futures::stream::iter(0..args.count)
         .map(|i| {
@@ -163,9 +167,11 @@ async fn measure(
             }
         })
         .buffer_unordered(args.concurrency)
+        .inspect(|_| progress.inc(1))
         .collect()
         .await;
     let elapsed = started.elapsed();
+    progress.finish_and_clear();
     let failed = results.iter().filter(|(_, ok)| !ok).count();
     let (p50, p99, max) = percentiles(results.into_iter().map(|(d, _)| d).collect());
     println!(
@@ -192,6 +198,10 @@ async fn rebuilds(args: &IntakeBenchArgs, run: &str, log: &EventLog) -> anyhow::
         causation_id: None,
     };
     let mut ids = Vec::with_capacity(args.rebuild_orders);
+    let progress = crate::progress::bar(
+        args.rebuild_orders,
+        "orders   [{bar:30}] {pos}/{len} of 10 events written, {elapsed}",
+    );
     for i in 0..args.rebuild_orders {
         let draft = giro_domain::payout::parse_create(payout_body(i, run).as_bytes())
             .map_err(|r| anyhow::anyhow!("{r}"))?;
@@ -225,13 +235,19 @@ async fn rebuilds(args: &IntakeBenchArgs, run: &str, log: &EventLog) -> anyhow::
                 .await?;
         }
         ids.push(id);
+        progress.inc(1);
     }
+    progress.finish_and_clear();
     let events = log.load::<PayoutDecider>(ids[0]).await?.events.len();
     // Cold: every event read from the stream, as a process that never saw the order. Cached: the
     // fold a process keeps of orders it recently touched, read on from its last sequence (one
     // round trip confirming nothing is newer).
     for cold in [true, false] {
         let mut samples = Vec::with_capacity(args.rebuilds);
+        let progress = crate::progress::bar(
+            args.rebuilds,
+            "rebuilds [{bar:30}] {pos}/{len}, {per_sec}, {elapsed}",
+        );
         let started = Instant::now();
         for n in 0..args.rebuilds {
             let id = ids[n % ids.len()];
@@ -243,8 +259,10 @@ async fn rebuilds(args: &IntakeBenchArgs, run: &str, log: &EventLog) -> anyhow::
             };
             samples.push(t.elapsed());
             std::hint::black_box(order);
+            progress.inc(1);
         }
         let elapsed = started.elapsed();
+        progress.finish_and_clear();
         let (p50, p99, max) = percentiles(samples);
         println!(
             "  rebuilds ({}): {} of {events}-event orders in {:.2}s = {:.0}/s; p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",

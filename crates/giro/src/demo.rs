@@ -13,6 +13,7 @@ use giro_domain::charge::ChargeStatus;
 use giro_domain::payout::PayoutStatus;
 use giro_intake::{IntakeClient, Reply};
 use giro_sandbox::{Sample, SampleKind as Kind};
+use indicatif::ProgressBar;
 use serde_json::{Value, json};
 
 use crate::cli::{ClientArgs, parse_duration};
@@ -89,7 +90,10 @@ pub async fn run(args: &DemoArgs) -> ExitCode {
         "giro demo: sending {} orders on {}.cmd.* (keys demo-{run}-*)",
         args.count, args.nats.prefix
     );
-    let Some((mut sent, refused)) = send_all(&client, args, &run).await else {
+    let sending = crate::progress::bar(args.count, "sending  [{bar:30}] {pos}/{len} orders");
+    let sent = send_all(&client, args, &run, &sending).await;
+    sending.finish_and_clear();
+    let Some((mut sent, refused)) = sent else {
         return ExitCode::from(1);
     };
     println!(
@@ -102,16 +106,22 @@ pub async fn run(args: &DemoArgs) -> ExitCode {
     for r in &refused {
         println!("  refused: {r}");
     }
-    wait_for_final(&client, &mut sent, Instant::now() + args.wait).await;
+    let waiting = crate::progress::bar(
+        sent.len(),
+        "following [{bar:30}] {pos}/{len} final, {msg} open, {elapsed}",
+    );
+    wait_for_final(&client, &mut sent, Instant::now() + args.wait, &waiting).await;
+    waiting.finish_and_clear();
     report(args, &sent, &refused, started)
 }
 
-/// Sends the demo's orders, the first alone: the accepted ones and why the others were refused;
-/// `None` when no engine answers.
+/// Sends the demo's orders, the first alone, counting them on `progress`: the accepted ones and
+/// why the others were refused; `None` when no engine answers.
 async fn send_all(
     client: &IntakeClient,
     args: &DemoArgs,
     run: &str,
+    progress: &ProgressBar,
 ) -> Option<(Vec<Sent>, Vec<String>)> {
     let rotation = giro_sandbox::simulator::rotation();
     let bodies: Vec<_> = (0..args.count).map(|i| body(&rotation, i, run)).collect();
@@ -123,12 +133,15 @@ async fn send_all(
         let reply = send(client, kind, &body).await;
         if reply.code() == Some(giro_domain::ErrorCode::Unavailable) {
             let message = reply.error.map(|e| e.message).unwrap_or_default();
-            eprintln!(
-                "giro: {message} (is `giro up` running with prefix {}?)",
-                args.nats.prefix
-            );
+            progress.suspend(|| {
+                eprintln!(
+                    "giro: {message} (is `giro up` running with prefix {}?)",
+                    args.nats.prefix
+                );
+            });
             return None;
         }
+        progress.inc(1);
         record(kind, provider, reply, &mut sent, &mut refused);
     }
     let replies: Vec<_> = futures::stream::iter(rest)
@@ -137,6 +150,7 @@ async fn send_all(
             async move { (kind, provider, send(&client, kind, &body).await) }
         })
         .buffered(16)
+        .inspect(|_| progress.inc(1))
         .collect()
         .await;
     for (kind, provider, reply) in replies {
@@ -145,12 +159,20 @@ async fn send_all(
     Some((sent, refused))
 }
 
-/// Follows the open orders' statuses until every one is final or `deadline` passes.
-async fn wait_for_final(client: &IntakeClient, sent: &mut [Sent], deadline: Instant) {
+/// Follows the open orders' statuses until every one is final or `deadline` passes, showing how
+/// many are final on `progress`.
+async fn wait_for_final(
+    client: &IntakeClient,
+    sent: &mut [Sent],
+    deadline: Instant,
+    progress: &ProgressBar,
+) {
     loop {
         let open: Vec<usize> = (0..sent.len())
             .filter(|&i| !terminal(sent[i].kind, &sent[i].status))
             .collect();
+        progress.set_position((sent.len() - open.len()) as u64);
+        progress.set_message(open.len().to_string());
         if open.is_empty() || Instant::now() >= deadline {
             break;
         }

@@ -1,5 +1,6 @@
-//! `giro payout list`: a page of payouts from the projection's query API (`GET /v1/payouts`,
-//! CONTRACT.md §4), as a table or as the API's JSON.
+//! `giro payout list`, `giro charge list` and `giro beneficiary list`: a page from the
+//! projection's query API (`GET /v1/payouts`, `/v1/charges`, `/v1/beneficiaries`, CONTRACT.md §4),
+//! as a table or as the API's JSON; the next page's command keeps the filters.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -8,21 +9,117 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::cli::parse_duration;
+use crate::show::{text, time};
 
-/// Options of `giro payout list`.
+/// What a list command pages through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listing {
+    Payouts,
+    Charges,
+    Beneficiaries,
+}
+
+impl Listing {
+    fn path(self) -> &'static str {
+        match self {
+            Listing::Payouts => "/v1/payouts",
+            Listing::Charges => "/v1/charges",
+            Listing::Beneficiaries => "/v1/beneficiaries",
+        }
+    }
+
+    fn command(self) -> &'static str {
+        match self {
+            Listing::Payouts => "giro payout list",
+            Listing::Charges => "giro charge list",
+            Listing::Beneficiaries => "giro beneficiary list",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Listing::Payouts => "payouts",
+            Listing::Charges => "charges",
+            Listing::Beneficiaries => "beneficiaries",
+        }
+    }
+
+    fn header(self) -> &'static [&'static str] {
+        match self {
+            Listing::Payouts => &[
+                "ORDER ID",
+                "PROVIDER",
+                "STATUS",
+                "AMOUNT",
+                "EXTERNAL ID",
+                "UPDATED",
+            ],
+            Listing::Charges => &[
+                "ORDER ID",
+                "PROVIDER",
+                "STATUS",
+                "AMOUNT",
+                "METHOD",
+                "EXTERNAL ID",
+                "UPDATED",
+            ],
+            Listing::Beneficiaries => &[
+                "BENEFICIARY ID",
+                "TYPE",
+                "STATUS",
+                "EXTERNAL ID",
+                "PROVIDER REF",
+                "UPDATED",
+            ],
+        }
+    }
+
+    /// One item of a page as the cells of [`Listing::header`].
+    fn row(self, item: &Value) -> Vec<String> {
+        let amount = || format!("{} {}", text(&item["amount"]), text(&item["currency"]));
+        match self {
+            Listing::Payouts => vec![
+                text(&item["order_id"]),
+                text(&item["provider"]),
+                text(&item["status"]),
+                amount(),
+                text(&item["external_id"]),
+                time(&item["updated_at"]),
+            ],
+            Listing::Charges => vec![
+                text(&item["order_id"]),
+                text(&item["provider"]),
+                text(&item["status"]),
+                amount(),
+                text(&item["method"]),
+                text(&item["external_id"]),
+                time(&item["updated_at"]),
+            ],
+            Listing::Beneficiaries => vec![
+                text(&item["beneficiary_id"]),
+                text(&item["account_type"]),
+                text(&item["status"]),
+                text(&item["external_id"]),
+                text(&item["provider_ref"]),
+                time(&item["updated_at"]),
+            ],
+        }
+    }
+}
+
+/// Options of every list command.
 #[derive(Args, Clone, Debug)]
 pub struct ListArgs {
-    /// Only payouts in this status (requested, held, submitting, submitted, processing,
-    /// succeeded, failed, cancelled, reversed, refunded).
+    /// Only those in this status (payouts: requested, held, submitting, submitted, processing,
+    /// succeeded, failed, cancelled, reversed, refunded; charges: requested, submitting, pending,
+    /// authorized, confirmed, paid, failed, cancelled, refunded, chargeback; beneficiaries:
+    /// PENDING, ACTIVE, REJECTED, INACTIVE).
     #[arg(long)]
     pub status: Option<String>,
-    /// Only payouts of this provider instance.
-    #[arg(long)]
-    pub provider: Option<String>,
-    /// Only payouts with this external id.
+    /// Only those with this external id.
     #[arg(long)]
     pub external_id: Option<String>,
-    /// Payouts per page, 1 to 500 (the API's default is 50).
+    /// Rows per page, 1 to 500 (the API's default is 50).
     #[arg(long)]
     pub limit: Option<u32>,
     /// Continue after an earlier page: the `next cursor` it printed.
@@ -40,220 +137,118 @@ pub struct ListArgs {
     pub timeout: Duration,
 }
 
-impl ListArgs {
+/// Options of `giro payout list` and `giro charge list`: orders are filtered by provider too.
+#[derive(Args, Clone, Debug)]
+pub struct OrderListArgs {
+    /// Only orders of this provider instance.
+    #[arg(long)]
+    pub provider: Option<String>,
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
+/// One list command: what it lists, with which options.
+pub struct List<'a> {
+    pub listing: Listing,
+    pub provider: Option<&'a str>,
+    pub args: &'a ListArgs,
+}
+
+impl List<'_> {
     /// The query string's pairs, only for the filters given.
     fn query(&self) -> Vec<(&'static str, String)> {
-        let mut q = vec![];
+        let args = self.args;
         let pairs = [
-            ("status", self.status.clone()),
-            ("provider", self.provider.clone()),
-            ("external_id", self.external_id.clone()),
-            ("limit", self.limit.map(|n| n.to_string())),
-            ("cursor", self.cursor.clone()),
+            ("status", args.status.clone()),
+            ("provider", self.provider.map(str::to_string)),
+            ("external_id", args.external_id.clone()),
+            ("limit", args.limit.map(|n| n.to_string())),
+            ("cursor", args.cursor.clone()),
         ];
-        for (name, value) in pairs {
-            if let Some(v) = value {
-                q.push((name, v));
-            }
-        }
-        q
+        pairs
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|v| (name, v)))
+            .collect()
     }
-}
 
-/// Runs `giro payout list`: 0 when the API answered with a page, 1 otherwise (with the reason on
-/// standard error).
-pub async fn run(args: &ListArgs) -> ExitCode {
-    match fetch(args).await {
-        Ok(body) if args.json => {
-            crate::cli::out(&format!("{}\n", body.trim_end()));
-            ExitCode::SUCCESS
-        }
-        Ok(body) => match serde_json::from_str::<Value>(&body) {
-            Ok(page) => {
-                crate::cli::out(&table(&page, args));
+    /// Runs the command: 0 when the API answered with a page, 1 otherwise (with the reason on
+    /// standard error).
+    pub async fn run(&self) -> ExitCode {
+        let api = &self.args.api;
+        let answer = crate::api::call(api, self.args.timeout, |http, base| {
+            http.get(format!("{base}{}", self.listing.path()))
+                .query(&self.query())
+        })
+        .await;
+        match answer {
+            Ok(body) if self.args.json => {
+                crate::cli::out(&format!("{}\n", body.trim_end()));
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("giro: the query API at {} answered no JSON: {e}", args.api);
+            Ok(body) => match serde_json::from_str::<Value>(&body) {
+                Ok(page) => {
+                    crate::cli::out(&self.table(&page));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("giro: the query API at {api} answered no JSON: {e}");
+                    ExitCode::from(1)
+                }
+            },
+            Err(message) => {
+                eprintln!("giro: {message}");
                 ExitCode::from(1)
             }
-        },
-        Err(message) => {
-            eprintln!("giro: {message}");
-            ExitCode::from(1)
         }
     }
-}
 
-/// The page's body, or why there is none.
-async fn fetch(args: &ListArgs) -> Result<String, String> {
-    call(&args.api, args.timeout, |http, base| {
-        http.get(format!("{base}/v1/payouts")).query(&args.query())
-    })
-    .await
-}
-
-/// Sends the request `build` makes (from a client and the API's base URL without a trailing
-/// slash) to the query API at `api`: the answer's body when it succeeded, else why not, with the
-/// API's error code and message.
-pub(crate) async fn call(
-    api: &str,
-    timeout: Duration,
-    build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
-) -> Result<String, String> {
-    // reqwest is built with `rustls-no-provider`: the process picks the crypto provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .timeout(timeout)
-        .build()
-        .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
-    let response = build(&http, api.trim_end_matches('/'))
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "cannot reach the query API at {api}: {} (is `giro up` or `giro projection` \
-                 running? set --api or GIRO_API_URL)",
-                error_chain(&e)
-            )
-        })?;
-    let status = response.status();
-    let url = response.url().to_string();
-    let body = response
-        .text()
-        .await
-        .map_err(|e| format!("reading the answer of {url}: {}", error_chain(&e)))?;
-    if status.is_success() {
-        return Ok(body);
-    }
-    let reason = serde_json::from_str::<Value>(&body)
-        .ok()
-        .and_then(|v| {
-            let e = &v["error"];
-            Some(format!(
-                "{}: {}",
-                e["code"].as_str()?,
-                e["message"].as_str().unwrap_or_default()
-            ))
-        })
-        .unwrap_or_else(|| body.chars().take(300).collect());
-    Err(format!("the query API answered {status}: {reason}"))
-}
-
-/// An error and its sources, one line ("connection refused" is in a source).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
+    /// The command that prints the page after this one: the same filters and limit, and
+    /// `cursor`.
+    fn next_page(&self, cursor: &str) -> String {
+        let mut command = String::from(self.listing.command());
+        for (name, value) in self.query() {
+            if name == "cursor" {
+                continue;
+            }
+            let quoted = if value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
+            {
+                value
+            } else {
+                format!("'{}'", value.replace('\'', "'\\''"))
+            };
+            command.push_str(&format!(" --{} {quoted}", name.replace('_', "-")));
         }
-        source = s.source();
+        command.push_str(&format!(" --cursor {cursor}"));
+        command
     }
-    text
-}
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => "-".to_string(),
-        Value::String(s) if s.is_empty() => "-".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// `2025-01-31T12:34:56.789012Z` as `2025-01-31 12:34:56Z` (UTC, to the second).
-fn time(v: &Value) -> String {
-    let t = text(v);
-    match (t.get(..19), t.ends_with('Z')) {
-        (Some(head), true) if t.as_bytes().get(10) == Some(&b'T') => {
-            format!("{}Z", head.replacen('T', " ", 1))
-        }
-        _ => t,
-    }
-}
-
-/// The command that prints the page after this one: the same filters and limit, and `cursor`.
-fn next_page(args: &ListArgs, cursor: &str) -> String {
-    let mut command = String::from("giro payout list");
-    for (name, value) in args.query() {
-        if name == "cursor" {
-            continue;
-        }
-        let quoted = if value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
-        {
-            value
+    /// The page as an aligned table, then the cursor of the next page and the command that
+    /// shows it.
+    pub fn table(&self, page: &Value) -> String {
+        let items = page["items"].as_array().cloned().unwrap_or_default();
+        let rows: Vec<Vec<String>> = items.iter().map(|i| self.listing.row(i)).collect();
+        let mut out = if rows.is_empty() {
+            format!("no {} match\n", self.listing.noun())
         } else {
-            format!("'{}'", value.replace('\'', "'\\''"))
+            let header: Vec<String> = self
+                .listing
+                .header()
+                .iter()
+                .map(|h| h.to_string())
+                .collect();
+            crate::show::columns(&header, &rows)
         };
-        command.push_str(&format!(" --{} {quoted}", name.replace('_', "-")));
-    }
-    command.push_str(&format!(" --cursor {cursor}"));
-    command
-}
-
-/// The page as an aligned table, then the cursor of the next page and the command that shows it.
-pub fn table(page: &Value, args: &ListArgs) -> String {
-    let header = [
-        "ORDER ID",
-        "PROVIDER",
-        "STATUS",
-        "AMOUNT",
-        "EXTERNAL ID",
-        "UPDATED",
-    ];
-    let items = page["items"].as_array().cloned().unwrap_or_default();
-    let rows: Vec<[String; 6]> = items
-        .iter()
-        .map(|p| {
-            [
-                text(&p["order_id"]),
-                text(&p["provider"]),
-                text(&p["status"]),
-                format!("{} {}", text(&p["amount"]), text(&p["currency"])),
-                text(&p["external_id"]),
-                time(&p["updated_at"]),
-            ]
-        })
-        .collect();
-    let mut out = String::new();
-    if rows.is_empty() {
-        out.push_str("no payouts match\n");
-    } else {
-        let mut widths = header.map(str::len);
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
+        match page["next_cursor"].as_str().filter(|c| !c.is_empty()) {
+            Some(cursor) => out.push_str(&format!(
+                "next cursor: {cursor}  ({})\n",
+                self.next_page(cursor)
+            )),
+            None => out.push_str("no more pages\n"),
         }
-        let line = |cells: &[String]| {
-            let mut l = String::new();
-            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-                if i + 1 == cells.len() {
-                    l.push_str(cell);
-                } else {
-                    l.push_str(&format!("{cell:<w$}  "));
-                }
-            }
-            l.trim_end().to_string() + "\n"
-        };
-        out.push_str(&line(&header.map(str::to_string)));
-        for row in &rows {
-            out.push_str(&line(row));
-        }
+        out
     }
-    match page["next_cursor"].as_str().filter(|c| !c.is_empty()) {
-        Some(cursor) => out.push_str(&format!(
-            "next cursor: {cursor}  ({})\n",
-            next_page(args, cursor)
-        )),
-        None => out.push_str("no more pages\n"),
-    }
-    out
 }
 
 #[cfg(test)]
@@ -265,7 +260,6 @@ mod tests {
     fn args() -> ListArgs {
         ListArgs {
             status: None,
-            provider: None,
             external_id: None,
             limit: None,
             cursor: None,
@@ -275,21 +269,42 @@ mod tests {
         }
     }
 
+    fn payouts(args: &ListArgs) -> List<'_> {
+        List {
+            listing: Listing::Payouts,
+            provider: None,
+            args,
+        }
+    }
+
     #[test]
     fn the_next_page_hint_keeps_the_filters() {
         let filtered = ListArgs {
             status: Some("failed".into()),
-            provider: Some("cashy-co".into()),
             external_id: Some("inv 7's".into()),
             limit: Some(5),
             cursor: Some("old".into()),
             ..args()
         };
-        let t = table(&json!({"items": [], "next_cursor": "abc"}), &filtered);
+        let list = List {
+            provider: Some("cashy-co"),
+            ..payouts(&filtered)
+        };
+        let t = list.table(&json!({"items": [], "next_cursor": "abc"}));
         assert!(
             t.contains(
                 "(giro payout list --status failed --provider cashy-co --external-id 'inv 7'\\''s' --limit 5 --cursor abc)"
             ),
+            "{t}"
+        );
+        let beneficiaries = List {
+            listing: Listing::Beneficiaries,
+            provider: None,
+            args: &filtered,
+        };
+        let t = beneficiaries.table(&json!({"items": [], "next_cursor": "abc"}));
+        assert!(
+            t.contains("(giro beneficiary list --status failed --external-id 'inv 7'\\''s' --limit 5 --cursor abc)"),
             "{t}"
         );
     }
@@ -307,7 +322,8 @@ mod tests {
             ],
             "next_cursor": "abc"
         });
-        let t = table(&page, &args());
+        let args = args();
+        let t = payouts(&args).table(&page);
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 4, "{t}");
         assert!(lines[0].starts_with("ORDER ID"), "{t}");
@@ -327,8 +343,43 @@ mod tests {
     }
 
     #[test]
+    fn charges_and_beneficiaries_have_columns_of_their_own() {
+        let args = args();
+        let charges = List {
+            listing: Listing::Charges,
+            provider: None,
+            args: &args,
+        };
+        let t = charges.table(&json!({"items": [
+            {"order_id": "0193c6e5-0000-7000-8000-000000000003", "provider": "a55",
+             "status": "paid", "amount": "150.00", "currency": "BRL", "method": "pix",
+             "external_id": "order-42", "updated_at": "2025-01-31T12:00:00Z"}
+        ]}));
+        assert!(t.starts_with("ORDER ID"), "{t}");
+        assert!(t.contains("METHOD"), "{t}");
+        assert!(t.contains("150.00 BRL") && t.contains("pix"), "{t}");
+        let beneficiaries = List {
+            listing: Listing::Beneficiaries,
+            provider: None,
+            args: &args,
+        };
+        let t = beneficiaries.table(&json!({"items": [
+            {"beneficiary_id": "9b2d6c41-0a7e-5f3b-8d19-6e4c2a1b0f93", "account_type": "PSE",
+             "status": "ACTIVE", "external_id": "vendor-17", "provider_ref": "acc_123",
+             "updated_at": "2025-01-31T12:00:00Z"}
+        ]}));
+        assert!(t.starts_with("BENEFICIARY ID"), "{t}");
+        assert!(
+            t.contains("PSE") && t.contains("ACTIVE") && t.contains("acc_123"),
+            "{t}"
+        );
+        assert!(t.ends_with("no more pages\n"), "{t}");
+    }
+
+    #[test]
     fn an_empty_page_says_so() {
-        let t = table(&json!({"items": [], "next_cursor": null}), &args());
+        let args = args();
+        let t = payouts(&args).table(&json!({"items": [], "next_cursor": null}));
         assert_eq!(t, "no payouts match\nno more pages\n");
     }
 
@@ -336,16 +387,11 @@ mod tests {
     fn only_given_filters_are_sent() {
         let args = ListArgs {
             status: Some("failed".into()),
-            provider: None,
-            external_id: None,
             limit: Some(5),
-            cursor: None,
-            api: "http://127.0.0.1:8082".into(),
-            json: false,
-            timeout: Duration::from_secs(1),
+            ..args()
         };
         assert_eq!(
-            args.query(),
+            payouts(&args).query(),
             vec![("status", "failed".to_string()), ("limit", "5".to_string())]
         );
     }

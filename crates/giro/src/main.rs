@@ -1,13 +1,17 @@
 //! `giro`: every Giro component in one binary (CONTRACT.md §5).
 
+mod api;
 mod bench;
 mod bench_e2e;
 mod cli;
 mod demo;
 mod list;
+mod orders;
 mod probe;
+mod progress;
 mod providers;
 mod reconcile;
+mod show;
 
 use clap::Parser;
 

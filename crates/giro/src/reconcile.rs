@@ -66,7 +66,7 @@ pub async fn run(args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
 
 async fn settlement(args: &ReconcileArgs, provider: &str, date: &str) -> anyhow::Result<ExitCode> {
     let format = if args.csv { "csv" } else { "json" };
-    let answer = crate::list::call(&args.api, args.timeout, |http, base| {
+    let answer = crate::api::call(&args.api, args.timeout, |http, base| {
         http.get(format!("{base}/v1/settlement")).query(&[
             ("provider", provider),
             ("date", date),
@@ -154,7 +154,7 @@ fn settlement_text(r: &Value) -> String {
 async fn statement(args: &ReconcileArgs, file: &PathBuf) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
-    let answer = crate::list::call(&args.api, args.timeout, |http, base| {
+    let answer = crate::api::call(&args.api, args.timeout, |http, base| {
         http.post(format!("{base}/v1/reconcile"))
             .header("content-type", "text/csv")
             .body(text)

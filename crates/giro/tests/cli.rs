@@ -2,28 +2,18 @@
 //! exists, and against a running `giro up` (real NATS, the sandboxes, the projection on a private
 //! PostgreSQL schema) `payout create|show|list|cancel` and `demo` do what README.md says.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod support;
 
-use giro_eventlog::test_support::{TestLog, nats_url};
-use giro_projection::test_support::TestSchema;
+use std::time::Duration;
+
 use serde_json::Value;
+use support::{Up, giro, reply, repo, run, show, until};
 
-const GIRO: &str = env!("CARGO_BIN_EXE_giro");
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+fn doc(path: &str) -> String {
+    std::fs::read_to_string(repo().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn runbook() -> String {
-    std::fs::read_to_string(repo().join("ops/RUNBOOK.md")).expect("ops/RUNBOOK.md")
-}
-
-/// The runbook's code: every line of its fenced blocks and every `inline` span.
+/// A document's code: every line of its fenced blocks and every `inline` span.
 fn code_spans(text: &str) -> Vec<String> {
     let mut spans = vec![];
     for (i, part) in text.split("```").enumerate() {
@@ -41,38 +31,36 @@ fn code_spans(text: &str) -> Vec<String> {
     spans
 }
 
-/// `giro` with no `GIRO_*` settings of the environment the tests run in.
-fn giro() -> Command {
-    let mut cmd = Command::new(GIRO);
-    for (name, _) in std::env::vars_os() {
-        let n = name.to_string_lossy();
-        if n.starts_with("GIRO_") || n == "DATABASE_URL" || n == "OTEL_EXPORTER_OTLP_ENDPOINT" {
-            cmd.env_remove(&name);
-        }
-    }
-    cmd.env("NATS_URL", nats_url())
-        .env("RUST_LOG", "warn")
-        .current_dir(repo())
-        .stdin(Stdio::null());
-    cmd
-}
-
+/// Every `giro …` command ops/RUNBOOK.md and README.md run, with its flags, is one the binary
+/// has.
 #[test]
 fn giro_commands_and_flags_exist() {
+    for path in ["ops/RUNBOOK.md", "README.md"] {
+        let checked = commands_and_flags_exist(path);
+        assert!(checked >= 8, "only {checked} giro commands found in {path}");
+    }
+}
+
+/// Checks the `giro …` commands of the document at `path`; how many there were.
+fn commands_and_flags_exist(path: &str) -> usize {
     let mut checked = 0;
-    for span in code_spans(&runbook()) {
+    for span in code_spans(&doc(path)) {
         let mut rest = span.as_str();
         while let Some(i) = rest.find("giro ") {
-            // In command position: only `NAME=value` assignments before it.
-            let command = rest[..i].split_whitespace().all(|t| t.contains('='))
-                && rest[..i].chars().last().is_none_or(char::is_whitespace);
+            // In command position: only `NAME=value` assignments before it, and the binary's
+            // directory (`target/release/giro`).
+            let (assignments, directory) = rest[..i]
+                .rsplit_once(char::is_whitespace)
+                .unwrap_or(("", &rest[..i]));
+            let command = assignments.split_whitespace().all(|t| t.contains('='))
+                && (directory.is_empty() || directory.ends_with('/'));
             let tail = &rest[i + "giro ".len()..];
             rest = tail;
             if !command {
                 continue;
             }
             let tokens: Vec<&str> = tail.split_whitespace().collect();
-            let path: Vec<&str> = tokens
+            let command_path: Vec<&str> = tokens
                 .iter()
                 .take_while(|t| {
                     t.chars()
@@ -81,34 +69,34 @@ fn giro_commands_and_flags_exist() {
                 })
                 .copied()
                 .collect();
-            let flags: Vec<&str> = tokens[path.len()..]
+            let flags: Vec<&str> = tokens[command_path.len()..]
                 .iter()
                 .filter(|t| t.starts_with("--"))
                 .map(|t| t.split('=').next().unwrap_or(t))
                 .collect();
             let help = giro()
-                .args(&path)
+                .args(&command_path)
                 .arg("--help")
                 .output()
                 .expect("giro runs");
             let text = String::from_utf8_lossy(&help.stdout);
             assert!(
                 help.status.success(),
-                "the runbook runs `giro {}`, which giro does not have: {}",
-                path.join(" "),
+                "{path} runs `giro {}`, which giro does not have: {}",
+                command_path.join(" "),
                 String::from_utf8_lossy(&help.stderr)
             );
             for flag in flags {
                 assert!(
                     text.contains(flag),
-                    "`giro {}` has no {flag}:\n{text}",
-                    path.join(" ")
+                    "{path}: `giro {}` has no {flag}:\n{text}",
+                    command_path.join(" ")
                 );
             }
             checked += 1;
         }
     }
-    assert!(checked >= 8, "only {checked} giro commands found");
+    checked
 }
 
 /// README.md's command-line section names only commands and flags the binary has.
@@ -128,6 +116,28 @@ fn readme_commands_exist() {
                 "--json",
             ][..],
         ),
+        (
+            &["charge", "list"][..],
+            &[
+                "--status",
+                "--provider",
+                "--external-id",
+                "--limit",
+                "--cursor",
+                "--json",
+            ][..],
+        ),
+        (
+            &["beneficiary", "list"][..],
+            &["--status", "--external-id", "--limit", "--cursor", "--json"][..],
+        ),
+        (&["payout", "show"][..], &["--json", "--timeout"][..]),
+        (&["charge", "show"][..], &["--json"][..]),
+        (&["beneficiary", "show"][..], &["--json"][..]),
+        (&["charge", "refund"][..], &["--amount"][..]),
+        (&["charge", "create"][..], &["--file"][..]),
+        (&["charge", "cancel"][..], &["--prefix"][..]),
+        (&["beneficiary", "register"][..], &["--file"][..]),
         (
             &["demo"][..],
             &["--count", "--wait", "--prefix", "--nats-url"][..],
@@ -190,127 +200,10 @@ fn demo_without_an_engine_is_a_clear_error() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("giro runs")
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// The reply a `giro payout …` command printed.
-fn reply(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(out)))
-}
-
-/// A running `giro up`, killed when dropped (also when the test panics).
-struct Up {
-    child: Child,
-    stderr: Arc<Mutex<Vec<String>>>,
-    /// The query API's base URL.
-    api: String,
-}
-
-impl Up {
-    fn start(log: &TestLog, schema: &TestSchema) -> Up {
-        let any = "127.0.0.1:0";
-        let mut child = giro()
-            .args(["up", "--prefix", &log.config.prefix])
-            .args(["--stream", &log.config.stream])
-            .args(["--ingress-addr", any, "--projection-addr", any])
-            .args(["--killb-addr", any, "--cashy-addr", any, "--a55-addr", any])
-            .args(["--database-url", &schema.database_url])
-            .args(["--schema", &schema.name])
-            // Quick sandboxes: 200 ms in each provider status, schedules at 1/100.
-            .args(["--step-delay-ms", "200", "--time-scale", "0.01"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("giro up starts");
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        let lines = BufReader::new(child.stderr.take().expect("stderr"));
-        let kept = stderr.clone();
-        std::thread::spawn(move || {
-            for line in lines.lines().map_while(Result::ok) {
-                let _ = tx.send(line.clone());
-                kept.lock().unwrap().push(line);
-            }
-        });
-        let mut up = Up {
-            child,
-            stderr,
-            api: String::new(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix("dashboard and query API on ") {
-                        up.api = rest.split_whitespace().next().unwrap_or_default().into();
-                    }
-                    if line.starts_with("giro is up") {
-                        break;
-                    }
-                }
-                Err(_) => panic!("giro up did not come up:\n{}", up.log()),
-            }
-        }
-        assert!(up.api.starts_with("http://127.0.0.1:"), "{}", up.log());
-        up
-    }
-
-    fn log(&self) -> String {
-        self.stderr.lock().unwrap().join("\n")
-    }
-}
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs `cmd` until `done` accepts its output, or panics after `within`.
-fn until(
-    within: Duration,
-    mut cmd: impl FnMut() -> Output,
-    done: impl Fn(&Output) -> bool,
-) -> Output {
-    let deadline = Instant::now() + within;
-    loop {
-        let out = cmd();
-        if done(&out) {
-            return out;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gave up waiting:\n{}",
-            show(&out)
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
 #[test]
 fn the_command_line_drives_a_running_engine() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let log = rt.block_on(TestLog::new());
-    let schema = rt.block_on(async { TestSchema::new() });
-    let up = Up::start(&log, &schema);
-    let prefix = log.config.prefix.as_str();
-    let cli = || {
-        let mut cmd = giro();
-        cmd.env("GIRO_PREFIX", prefix).env("GIRO_API_URL", &up.api);
-        cmd
-    };
+    let up = Up::start();
+    let cli = || up.cli();
     let example = "ops/examples/payout-cashy-co.json";
 
     // Create, and the same command again.
@@ -326,14 +219,14 @@ fn the_command_line_drives_a_running_engine() {
     assert_eq!(again["order_id"], id.as_str());
 
     // Its state and history, rebuilt from the events, until the sandbox has paid it.
-    let shown = reply(&run(cli().args(["payout", "show", &id])));
+    let shown = reply(&run(cli().args(["payout", "show", "--json", &id])));
     assert_eq!(shown["ok"], true, "{shown}");
     assert_eq!(shown["order_id"], id.as_str());
     assert_eq!(shown["order"]["provider"], "cashy-co", "{shown}");
     assert_eq!(shown["history"][0]["type"], "payout.requested", "{shown}");
     let out = until(
         Duration::from_secs(30),
-        || run(cli().args(["payout", "show", &id])),
+        || run(cli().args(["payout", "show", "--json", &id])),
         |out| reply(out)["status"] == "succeeded",
     );
     let history: Vec<String> = reply(&out)["history"]
@@ -346,6 +239,28 @@ fn the_command_line_drives_a_running_engine() {
         history.contains(&"payout.submitted".to_string())
             && history.last().map(String::as_str) == Some("payout.succeeded"),
         "{history:?}"
+    );
+    // The same, for a person: state, masked beneficiary, one line per event.
+    let out = run(cli().args(["payout", "show", &id]));
+    assert!(out.status.success(), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.starts_with(&format!("payout {id}\n")), "{text}");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "status succeeded (since ",
+        "amount 500000 COP",
+        "provider cashy-co, attempt 1",
+        "external id payout-2024-001",
+        "account number ****6789",
+        "document number ****5678",
+        " payout.requested 500000 COP via cashy-co",
+        " payout.succeeded ",
+    ] {
+        assert!(flat.contains(expected), "{expected:?} missing:\n{text}");
+    }
+    assert!(
+        !text.contains("123456789") && !text.contains("Garcia"),
+        "unmasked personal data:\n{text}"
     );
 
     // The projection lists it (as a table and as the API's JSON).
@@ -431,6 +346,58 @@ fn the_command_line_drives_a_running_engine() {
         show(&out)
     );
 
+    // The next page's command keeps the filters: following it lists only what they select.
+    let filtered = ["payout", "list", "--status", "succeeded", "--limit", "1"];
+    let out = until(
+        Duration::from_secs(15),
+        || run(cli().args(filtered)),
+        |out| String::from_utf8_lossy(&out.stdout).contains("next cursor: "),
+    );
+    let table = String::from_utf8_lossy(&out.stdout).to_string();
+    let hint = table
+        .lines()
+        .find_map(|l| l.split_once("  (giro "))
+        .map(|(_, command)| command.trim_end_matches(')').to_string())
+        .unwrap_or_else(|| panic!("no next-page command:\n{table}"));
+    assert!(
+        hint.starts_with("payout list --status succeeded --limit 1 --cursor "),
+        "{hint}"
+    );
+    let out = run(cli().args(hint.split_whitespace()));
+    assert!(out.status.success(), "{}", show(&out));
+    let next = String::from_utf8_lossy(&out.stdout).to_string();
+    let rows = |t: &str| -> Vec<String> {
+        t.lines()
+            .skip(1)
+            .filter(|l| !l.starts_with("next cursor") && !l.starts_with("no more"))
+            .map(str::to_string)
+            .collect()
+    };
+    let (first_rows, next_rows) = (rows(&table), rows(&next));
+    assert_eq!(
+        (first_rows.len(), next_rows.len()),
+        (1, 1),
+        "{table}\n{next}"
+    );
+    assert!(next_rows[0].contains(" succeeded "), "{next}");
+    assert_ne!(first_rows[0], next_rows[0], "{table}\n{next}");
+
+    // README's cancel example: a KillB payout larger than the pre-fund balance is held, and a
+    // held payout (no provider has it) is cancelled.
+    let held = "ops/examples/payout-killb-held.json";
+    let created = reply(&run(cli().args(["payout", "create", "--file", held])));
+    assert_eq!(created["ok"], true, "{created}");
+    let held_id = created["order_id"].as_str().expect("order_id").to_string();
+    until(
+        Duration::from_secs(30),
+        || run(cli().args(["payout", "show", "--json", &held_id])),
+        |out| reply(out)["status"] == "held",
+    );
+    let out = run(cli().args(["payout", "cancel", &held_id]));
+    assert!(out.status.success(), "{}", show(&out));
+    let cancelled = reply(&out);
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+
     // Cancelling an order that does not exist.
     let unknown = uuid::Uuid::new_v4().to_string();
     let out = run(cli().args(["payout", "cancel", &unknown]));
@@ -438,10 +405,6 @@ fn the_command_line_drives_a_running_engine() {
     let refused = reply(&out);
     assert_eq!(refused["ok"], false, "{refused}");
     assert_eq!(refused["error"]["code"], "not_found", "{refused}");
-
-    drop(up);
-    drop(schema);
-    drop(log);
 }
 
 /// Every fault setting the sandbox takes (the JSON names of `POST /_sandbox/faults`) is an option

@@ -86,7 +86,7 @@ fn credentials_in_nats_url_are_used_and_never_logged() {
     );
     // Connected and authenticated: the question reached NATS (no intake answers it here).
     assert!(
-        stdout.contains("no giro-intake instance"),
+        stderr.contains("unavailable: no giro-intake instance"),
         "{stdout}\n{stderr}"
     );
     assert!(stderr.contains(" DEBUG "), "{stderr}");

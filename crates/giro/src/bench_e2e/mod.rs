@@ -2,6 +2,8 @@
 //! runs — intake, executors, the sandboxes' callbacks, the ingress — on a private stream.
 //! [`engine`] starts them, [`report`] prints what the run measured.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -98,13 +100,22 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     );
     let conflicts_before = giro_telemetry::metrics::append_conflicts("payout");
     let cpu_before = cpu::CpuTimes::now();
+    let progress = crate::progress::bar(
+        args.count,
+        "payouts [{bar:30}] {pos}/{len} terminal, {msg} sent, {elapsed}",
+    );
+    progress.set_message("0");
+    let replies = Arc::new(AtomicUsize::new(0));
+    let follower = follow(&progress, &done, &replies);
     let started = Instant::now();
-    let sent = send_all(args, &client, run, started).await;
+    let sent = send_all(args, &client, run, started, &replies).await;
     let accepted = sent.iter().filter(|(id, _, _)| id.is_some()).count();
     let deadline = Instant::now() + Duration::from_secs(120 + args.count as u64 / 50);
     while done.lock().map(|d| d.len()).unwrap_or(0) < accepted && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    follower.abort();
+    progress.finish_and_clear();
     let cpu_used = cpu_before.until(&cpu::CpuTimes::now());
     let done = done.lock().map(|d| d.clone()).unwrap_or_default();
     let terminal = report::latencies(args, &sent, &done, accepted, started);
@@ -128,13 +139,33 @@ async fn measure(args: &E2eBenchArgs, run: &str, config: &EventLogConfig) -> any
     Ok(())
 }
 
+/// Shows on `progress` how many payouts intake answered and the watcher saw end, until
+/// aborted.
+fn follow(
+    progress: &indicatif::ProgressBar,
+    done: &Arc<Mutex<report::Seen>>,
+    replies: &Arc<AtomicUsize>,
+) -> tokio::task::JoinHandle<()> {
+    let (progress, done, replies) = (progress.clone(), done.clone(), replies.clone());
+    tokio::spawn(async move {
+        loop {
+            progress.set_message(replies.load(Ordering::Relaxed).to_string());
+            if let Ok(d) = done.lock() {
+                progress.set_position(d.len() as u64);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+}
+
 /// Sends `args.count` payouts, at `args.rate` a second from `started` (or as fast as intake
-/// takes them), `args.concurrency` at once.
+/// takes them), `args.concurrency` at once, counting the replies in `replies`.
 async fn send_all(
     args: &E2eBenchArgs,
     client: &IntakeClient,
     run: &str,
     started: Instant,
+    replies: &AtomicUsize,
 ) -> Vec<Sent> {
     let pace = (args.rate > 0).then(|| Duration::from_secs(1) / args.rate);
     let payouts = payouts();
@@ -157,6 +188,9 @@ async fn send_all(
             }
         })
         .buffer_unordered(args.concurrency)
+        .inspect(|_| {
+            replies.fetch_add(1, Ordering::Relaxed);
+        })
         .collect()
         .await
 }

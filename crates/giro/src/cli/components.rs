@@ -30,14 +30,23 @@ pub(super) fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
     }
 }
 
-pub(crate) async fn client(args: &ClientArgs) -> Option<IntakeClient> {
+/// A connection for one command, or the `unavailable` reply saying why there is none.
+pub(crate) async fn connect(args: &ClientArgs) -> Result<async_nats::Client, Reply> {
     let options = async_nats::ConnectOptions::new()
         .name("giro-cli")
         .connection_timeout(args.timeout);
-    match giro_eventlog::server::connect(&args.nats_url, options).await {
+    giro_eventlog::server::connect(&args.nats_url, options)
+        .await
+        .map_err(|e| Reply::unavailable(e.to_string()))
+}
+
+/// A client for commands; `None`, with the `unavailable` reply printed, when NATS cannot be
+/// reached.
+pub(crate) async fn client(args: &ClientArgs) -> Option<IntakeClient> {
+    match connect(args).await {
         Ok(c) => Some(IntakeClient::new(c, args.prefix.clone(), args.timeout)),
-        Err(e) => {
-            print_reply(&Reply::unavailable(e.to_string()));
+        Err(refused) => {
+            print_reply(&refused);
             None
         }
     }
@@ -53,7 +62,7 @@ pub(crate) fn out(text: &str) {
         .and_then(|()| stdout.flush());
 }
 
-pub(super) fn print_reply(reply: &Reply) -> ExitCode {
+pub(crate) fn print_reply(reply: &Reply) -> ExitCode {
     match serde_json::to_string_pretty(reply) {
         Ok(s) => out(&format!("{s}\n")),
         Err(e) => eprintln!("giro: cannot print the reply: {e}"),

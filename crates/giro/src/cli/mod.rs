@@ -4,20 +4,17 @@ mod args;
 mod components;
 mod up;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 pub use args::*;
-pub(crate) use components::out;
-use components::{
-    ComponentLogs, print_reply, run_executor, run_intake, serve_ops, wait_for_shutdown,
-};
-pub(crate) use components::{client, concrete_addr};
+use components::{ComponentLogs, run_executor, run_intake, serve_ops, wait_for_shutdown};
+pub(crate) use components::{client, concrete_addr, connect, out, print_reply};
 
 use crate::bench;
+use crate::orders::{BeneficiaryCommand, ChargeCommand, PayoutCommand};
+
 #[derive(Parser)]
 #[command(
     name = "giro",
@@ -46,6 +43,12 @@ pub enum Command {
     /// Create, show, list and cancel payouts.
     #[command(subcommand)]
     Payout(PayoutCommand),
+    /// Create, show, list, cancel and refund charges.
+    #[command(subcommand)]
+    Charge(ChargeCommand),
+    /// Register, show and list beneficiaries (accounts at the provider that keeps them).
+    #[command(subcommand)]
+    Beneficiary(BeneficiaryCommand),
     /// Send a mix of payouts and charges to a running engine and wait for their outcomes.
     Demo(crate::demo::DemoArgs),
     /// A provider instance's settlement day (--provider P --date D), or a provider statement
@@ -68,37 +71,15 @@ impl Command {
             Command::Executor(_) => "executor",
             Command::Ingress(_) => "ingress",
             Command::Projection(_) => "projection",
-            Command::Payout(_) | Command::Demo(_) | Command::Reconcile(_) | Command::Probe(_) => {
-                "cli"
-            }
+            Command::Payout(_)
+            | Command::Charge(_)
+            | Command::Beneficiary(_)
+            | Command::Demo(_)
+            | Command::Reconcile(_)
+            | Command::Probe(_) => "cli",
             Command::Bench(_) => "bench",
         }
     }
-}
-
-#[derive(Subcommand)]
-pub enum PayoutCommand {
-    /// Send `giro.cmd.payout.create` with the JSON in FILE (`-` for standard input).
-    Create {
-        #[arg(long, short)]
-        file: PathBuf,
-        #[command(flatten)]
-        nats: ClientArgs,
-    },
-    /// Show a payout's state and history, rebuilt from its events.
-    Show {
-        order_id: String,
-        #[command(flatten)]
-        nats: ClientArgs,
-    },
-    /// List payouts from the projection's query API (`GET /v1/payouts`), newest first.
-    List(crate::list::ListArgs),
-    /// Cancel a payout no provider has yet.
-    Cancel {
-        order_id: String,
-        #[command(flatten)]
-        nats: ClientArgs,
-    },
 }
 
 #[derive(Subcommand)]
@@ -179,7 +160,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             intake.stop().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Payout(command) => payout(command).await,
+        Command::Payout(command) => crate::orders::payout(command).await,
+        Command::Charge(command) => crate::orders::charge(command).await,
+        Command::Beneficiary(command) => crate::orders::beneficiary(command).await,
         Command::Demo(args) => Ok(crate::demo::run(&args).await),
         Command::Reconcile(args) => crate::reconcile::run(&args).await,
         Command::Probe(args) => Ok(crate::probe::run(&args).await),
@@ -196,40 +179,4 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// `giro payout …`: a command to intake, or the projection's list.
-async fn payout(command: PayoutCommand) -> anyhow::Result<ExitCode> {
-    let (nats, order_id) = match &command {
-        PayoutCommand::List(args) => return Ok(crate::list::run(args).await),
-        PayoutCommand::Create { nats, .. } => (nats, None),
-        PayoutCommand::Show { order_id, nats } | PayoutCommand::Cancel { order_id, nats } => {
-            (nats, Some(order_id.as_str()))
-        }
-    };
-    let body = match &command {
-        PayoutCommand::Create { file, .. } => Some(read_body(file)?),
-        _ => None,
-    };
-    let Some(c) = client(nats).await else {
-        return Ok(ExitCode::from(1));
-    };
-    let reply = match (&command, body, order_id) {
-        (PayoutCommand::Create { .. }, Some(body), _) => c.create_payout(body).await,
-        (PayoutCommand::Show { .. }, _, Some(id)) => c.get_order(id).await,
-        (_, _, Some(id)) => c.cancel_payout(id).await,
-        _ => return Ok(ExitCode::from(2)),
-    };
-    Ok(print_reply(&reply))
-}
-
-/// A command's JSON from FILE, or from standard input for `-`.
-fn read_body(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    if file.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .context("reading standard input")?;
-        return Ok(buf);
-    }
-    std::fs::read(file).with_context(|| format!("reading {}", file.display()))
 }
