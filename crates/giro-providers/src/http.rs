@@ -167,15 +167,12 @@ pub(crate) async fn call(provider: &str, request: RequestBuilder) -> Result<Answ
                 _ => "5xx",
             }
         }
-        Err(e @ CallError::NotSent(_)) => {
-            giro_telemetry::trace::fail(&span, "not_sent", e.to_string());
-            "not_sent"
-        }
-        Err(e @ CallError::Lost(_)) => {
-            giro_telemetry::trace::fail(&span, "lost", e.to_string());
-            "lost"
-        }
+        Err(CallError::NotSent(_)) => "not_sent",
+        Err(CallError::Lost(_)) => "lost",
     };
+    if let Err(e) = &result {
+        giro_telemetry::trace::fail(&span, outcome, e.to_string());
+    }
     giro_telemetry::metrics::provider_call(provider, &operation, outcome, started.elapsed());
     result
 }

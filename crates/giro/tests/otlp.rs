@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod support;
+
 use giro_eventlog::test_support::{TestLog, nats_url};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::Span;
@@ -256,49 +258,15 @@ fn hex(bytes: &[u8]) -> String {
 /// pairs), and the JSON log lines carry the trace and span ids of the spans they were written in.
 #[test]
 fn spans_have_kinds_error_statuses_and_conventions_and_logs_carry_their_ids() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let t = rt.block_on(TestLog::new());
-    let schema = rt.block_on(async { giro_projection::test_support::TestSchema::new() });
     let (url, received) = collector();
-    let any = "127.0.0.1:0";
-    let mut cmd = Command::new(GIRO);
-    for (name, _) in std::env::vars_os() {
-        let n = name.to_string_lossy();
-        if n.starts_with("GIRO_") || n.starts_with("OTEL_") || n == "DATABASE_URL" {
-            cmd.env_remove(&name);
-        }
-    }
-    let mut up = cmd
-        .env("NATS_URL", nats_url())
-        .env("RUST_LOG", "info")
-        .env("GIRO_LOG_FORMAT", "json")
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &url)
-        .env("OTEL_BSP_SCHEDULE_DELAY", "200")
-        .args(["up", "--prefix", &t.config.prefix])
-        .args(["--stream", &t.config.stream])
-        .args(["--ingress-addr", any, "--projection-addr", any])
-        .args(["--killb-addr", any, "--cashy-addr", any, "--a55-addr", any])
-        .args(["--metrics-addr", any])
-        .args(["--database-url", &schema.database_url])
-        .args(["--schema", &schema.name])
-        .args(["--step-delay-ms", "100", "--time-scale", "0.01"])
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("giro up starts");
-    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-    let stderr = BufReader::new(up.stderr.take().expect("stderr"));
-    let kept = lines.clone();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            kept.lock().expect("lines").push(line);
-        }
-    });
-    let log = || lines.lock().expect("lines").join("\n");
-
-    let prefix = t.config.prefix.clone();
+    let mut up = support::Up::start_with(&[
+        ("RUST_LOG", "info"),
+        ("GIRO_LOG_FORMAT", "json"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &url),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+    ]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let prefix = up.prefix().to_string();
     let (order_id, refused) = rt.block_on(async {
         let client = async_nats::connect(nats_url()).await.expect("NATS");
         let request = |subject: String, body: serde_json::Value| {
@@ -357,17 +325,9 @@ fn spans_have_kinds_error_statuses_and_conventions_and_logs_carry_their_ids() {
     });
     // Spans are exported in batches: let the last one go, then stop (which flushes the rest).
     std::thread::sleep(Duration::from_millis(800));
-    Command::new("kill")
-        .args(["-TERM", &up.id().to_string()])
-        .status()
-        .expect("kill runs");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while up.try_wait().expect("status").is_none() {
-        assert!(Instant::now() < deadline, "giro up did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    up.terminate();
     let spans = exported_spans(&received.lock().expect("collector"));
-    assert!(!spans.is_empty(), "no spans exported:\n{}", log());
+    assert!(!spans.is_empty(), "no spans exported:\n{}", up.log());
     let of = |kind: SpanKind| -> Vec<&Span> {
         spans
             .iter()
@@ -494,7 +454,7 @@ fn spans_have_kinds_error_statuses_and_conventions_and_logs_carry_their_ids() {
     );
 
     // JSON logs: each line written inside a span names its trace and span.
-    let lines = lines.lock().expect("lines").clone();
+    let lines = up.lines();
     let json: Vec<serde_json::Value> = lines
         .iter()
         .filter_map(|l| serde_json::from_str(l).ok())

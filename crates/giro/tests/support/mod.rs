@@ -1,5 +1,7 @@
 //! What the command-line tests share: `giro` as its users run it, and a running `giro up` on a
 //! private stream, prefix and PostgreSQL schema.
+// Each test binary that includes this module uses a part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -67,11 +69,18 @@ pub struct Up {
 
 impl Up {
     pub fn start() -> Up {
+        Up::start_with(&[])
+    }
+
+    /// [`Up::start`] with more environment variables (`OTEL_*`, `GIRO_LOG_FORMAT`, …).
+    pub fn start_with(env: &[(&str, &str)]) -> Up {
         let rt = tokio::runtime::Runtime::new().expect("a runtime");
         let log = rt.block_on(TestLog::new());
         let schema = rt.block_on(async { TestSchema::new() });
         let any = "127.0.0.1:0";
-        let mut child = giro()
+        let mut cmd = giro();
+        cmd.envs(env.iter().copied());
+        let mut child = cmd
             .args(["up", "--prefix", &log.config.prefix])
             .args(["--stream", &log.config.stream])
             .args(["--ingress-addr", any, "--projection-addr", any])
@@ -133,6 +142,30 @@ impl Up {
 
     pub fn log(&self) -> String {
         self.stderr.lock().unwrap().join("\n")
+    }
+
+    /// Every line written to standard error so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The engine's subject prefix.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Stops the engine as an orchestrator does (SIGTERM) and waits until it has exited.
+    pub fn terminate(&mut self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.child.try_wait().expect("status").is_none() {
+            assert!(Instant::now() < deadline, "giro up did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 
