@@ -22,7 +22,8 @@ pub const NATS_SERVICE_ERROR: &str = "Nats-Service-Error";
 /// The header with the error's numeric code (ADR-32).
 pub const NATS_SERVICE_ERROR_CODE: &str = "Nats-Service-Error-Code";
 
-/// What an instance says of itself in `PING` and `INFO`.
+/// What an instance says of itself in `PING`, `INFO` and `STATS` (name, version and metadata in
+/// all three, as ADR-32 and the official clients have them).
 #[derive(Debug, Clone)]
 pub struct ServiceInfo {
     pub name: String,
@@ -115,6 +116,7 @@ struct Stats<'a> {
     name: &'a str,
     id: &'a str,
     version: &'a str,
+    metadata: &'a HashMap<String, String>,
     started: &'a str,
     endpoints: Vec<EndpointStatsReply<'a>>,
 }
@@ -202,6 +204,7 @@ impl Service {
                                 name: &info.name,
                                 id: &id,
                                 version: &info.version,
+                                metadata: &info.metadata,
                                 started: &started,
                                 endpoints: endpoints
                                     .iter()
