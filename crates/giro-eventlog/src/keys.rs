@@ -73,7 +73,8 @@ impl Keys {
         };
         let keys = Arc::new(Keys {
             kv,
-            prefix: format!("{}.evt.", config.prefix),
+            // `<prefix>.evt.`: the order subjects' common start.
+            prefix: config.stream_subjects().trim_end_matches('>').to_string(),
             cache: Mutex::new(HashMap::new()),
             on_erase: Mutex::new(Vec::new()),
         });
