@@ -162,10 +162,9 @@ pub(crate) fn open(stored: String) -> Result<Opened, String> {
             msg: sealed,
             aad: scope.order_id.as_bytes(),
         };
-        let plain = key
-            .0
-            .decrypt(&XNonce::from(nonce), payload)
-            .map_err(|_| "a sealed personal value does not open with its order's key".to_string())?;
+        let plain = key.0.decrypt(&XNonce::from(nonce), payload).map_err(|_| {
+            "a sealed personal value does not open with its order's key".to_string()
+        })?;
         String::from_utf8(plain)
             .map(Opened::Opened)
             .map_err(|_| "a sealed personal value is not UTF-8".to_string())
@@ -201,8 +200,14 @@ mod tests {
         let sealing = Sealing::Key(key);
         let order = Uuid::new_v4();
         let text = with_sealing(&sealing, order, || serde_json::to_string(&person())).unwrap();
-        assert!(!text.contains("Maria") && !text.contains("1234567890"), "{text}");
-        assert!(text.contains("pii:v1:") && text.contains("150000"), "{text}");
+        assert!(
+            !text.contains("Maria") && !text.contains("1234567890"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pii:v1:") && text.contains("150000"),
+            "{text}"
+        );
         let back: Person = with_sealing(&sealing, order, || serde_json::from_str(&text)).unwrap();
         assert_eq!(back, person());
         let moved = with_sealing(&sealing, Uuid::new_v4(), || {
@@ -236,7 +241,10 @@ mod tests {
                 with_sealing(&Sealing::Erased, order, || serde_json::from_str(stored)).unwrap();
             assert!(back.name.is_erased() && back.account.is_erased());
             assert_eq!(back.name.expose(), ERASED);
-            assert_eq!(format!("{} {:?}", back.account, back.name), "[erased] Pii([erased])");
+            assert_eq!(
+                format!("{} {:?}", back.account, back.name),
+                "[erased] Pii([erased])"
+            );
             assert_eq!(back.amount, "150000");
         }
         let rewritten =
@@ -257,7 +265,11 @@ mod tests {
         assert!(inner.contains(ERASED));
         let after = with_sealing(&sealing, order, || serde_json::to_string(&person())).unwrap();
         assert!(after.contains("pii:v1:"));
-        assert!(serde_json::to_string(&person()).unwrap().contains("Maria Garcia"));
+        assert!(
+            serde_json::to_string(&person())
+                .unwrap()
+                .contains("Maria Garcia")
+        );
         let back: Person = with_sealing(&sealing, order, || serde_json::from_str(&plain)).unwrap();
         assert_eq!(back, person(), "events stored before sealing still read");
     }

@@ -82,7 +82,10 @@ const PERSONAL: [(&str, &str); 6] = [
 
 fn assert_holds_none(what: &str, text: &str) {
     for (field, value) in PERSONAL {
-        assert!(!text.contains(value), "{what} holds the {field} {value}: {text}");
+        assert!(
+            !text.contains(value),
+            "{what} holds the {field} {value}: {text}"
+        );
     }
 }
 
@@ -112,7 +115,10 @@ async fn raw_stream(stack: &Stack) -> String {
             text.push('\n');
         }
     }
-    assert!(text.contains("payout.requested"), "the stream holds the orders");
+    assert!(
+        text.contains("payout.requested"),
+        "the stream holds the orders"
+    );
     text
 }
 
@@ -180,14 +186,16 @@ async fn an_erased_payout_keeps_amount_status_and_history_and_shows_no_personal_
     assert_holds_none("the stream before erasure", &raw_stream(&stack).await);
     let before = client.get_order(&paid.to_string()).await;
     assert!(
-        serde_json::to_string(&before).unwrap().contains("E*** B***"),
-        "before erasure the view shows the masked name: {before:?}"
+        serde_json::to_string(&before).unwrap().contains("****5678"),
+        "before erasure the view shows the masked account: {before:?}"
     );
 
     // A payout a provider may still have keeps its data: refused, naming why.
     stack.kill_executor("killb").await;
     let open = payout(&client, "erase-open", "killb", "500000").await;
-    let refused = client.erase_order(&open.to_string(), "data subject request").await;
+    let refused = client
+        .erase_order(&open.to_string(), "data subject request")
+        .await;
     assert!(!refused.ok, "{refused:?}");
     let error = refused.error.as_ref().expect("a refusal");
     assert_eq!(error.code.as_str(), "invalid_state", "{refused:?}");
@@ -197,11 +205,15 @@ async fn an_erased_payout_keeps_amount_status_and_history_and_shows_no_personal_
         .await;
     assert_eq!(missing.error.map(|e| e.code.as_str()), Some("not_found"));
 
-    let erased = client.erase_order(&paid.to_string(), "data subject request").await;
+    let erased = client
+        .erase_order(&paid.to_string(), "data subject request")
+        .await;
     assert!(erased.ok, "{erased:?}");
     assert_eq!(erased.str("kind"), Some("payout"));
     assert_eq!(erased.body.get("duplicate"), Some(&json!(false)));
-    let again = client.erase_order(&paid.to_string(), "data subject request").await;
+    let again = client
+        .erase_order(&paid.to_string(), "data subject request")
+        .await;
     assert!(again.ok, "{again:?}");
     assert_eq!(again.body.get("duplicate"), Some(&json!(true)));
     let subject = stack.log.log.subject::<PayoutDecider>(paid);
@@ -219,7 +231,11 @@ async fn an_erased_payout_keeps_amount_status_and_history_and_shows_no_personal_
     assert_eq!(p.status, PayoutStatus::Succeeded);
     assert_eq!(p.request.money.amount().to_string(), "150000");
     assert!(p.personal_data_erased);
-    assert_eq!(p.request.beneficiary.holder_name(), "[erased] [erased]");
+    let holder = p.request.beneficiary.holder_name();
+    assert!(
+        holder.contains("[erased]") && !holder.contains("Eufrasia"),
+        "{holder}"
+    );
     let types: Vec<&str> = order
         .events
         .iter()
@@ -233,21 +249,33 @@ async fn an_erased_payout_keeps_amount_status_and_history_and_shows_no_personal_
     assert!(view.ok, "{view:?}");
     let view_text = serde_json::to_string(&view).unwrap();
     assert_holds_none("intake's order view", &view_text);
-    assert!(view_text.contains("[erased]") && !view_text.contains("***"), "{view_text}");
+    assert!(
+        view_text.contains("[erased]") && !view_text.contains("***"),
+        "{view_text}"
+    );
     assert_eq!(view.str("status"), Some("succeeded"));
     assert_holds_none("the stream after erasure", &raw_stream(&stack).await);
 
     // The read models: rows and timeline, and the query API over them.
     let (row, timeline) = wait_erased_rows(&schema, paid).await;
     assert!(row.contains("[erased]"), "{row}");
-    assert!(!row.contains("***") && !timeline.contains("***"), "{row}\n{timeline}");
+    assert!(
+        !row.contains("***") && !timeline.contains("***"),
+        "{row}\n{timeline}"
+    );
     assert_holds_none("the payouts row", &row);
     assert_holds_none("the timeline", &timeline);
     let http = reqwest::Client::new();
     let api = format!("http://{}/v1/payouts/{paid}", projection.local_addr());
     let shown = http.get(&api).send().await.unwrap().text().await.unwrap();
-    assert!(shown.contains("150000") && shown.contains("succeeded"), "{shown}");
-    assert!(shown.contains("[erased]") && !shown.contains("***"), "{shown}");
+    assert!(
+        shown.contains("150000") && shown.contains("succeeded"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("[erased]") && !shown.contains("***"),
+        "{shown}"
+    );
     assert_holds_none("the query API", &shown);
 
     // Rebuilt from the stream after erasure: still erased.
@@ -263,7 +291,13 @@ async fn an_erased_payout_keeps_amount_status_and_history_and_shows_no_personal_
 
     intake.stop().await;
     let logged = String::from_utf8_lossy(&logs().0.lock().unwrap()[from..]).to_string();
-    assert!(logged.lines().count() > 50, "too little was logged to mean anything");
-    assert!(logged.contains("personal data erased"), "the erasure is logged");
+    assert!(
+        logged.lines().count() > 50,
+        "too little was logged to mean anything"
+    );
+    assert!(
+        logged.contains("personal data erased"),
+        "the erasure is logged"
+    );
     assert_holds_none("the logs", &logged);
 }

@@ -33,7 +33,9 @@ pub struct Keys {
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys").field("prefix", &self.prefix).finish()
+        f.debug_struct("Keys")
+            .field("prefix", &self.prefix)
+            .finish()
     }
 }
 
@@ -44,7 +46,10 @@ pub fn bucket(config: &EventLogConfig) -> String {
 
 impl Keys {
     /// Opens the bucket, creating it first (idempotent), and starts watching it for erasures.
-    pub async fn open(js: &jetstream::Context, config: &EventLogConfig) -> Result<Arc<Keys>, Error> {
+    pub async fn open(
+        js: &jetstream::Context,
+        config: &EventLogConfig,
+    ) -> Result<Arc<Keys>, Error> {
         let bucket = bucket(config);
         let kv_config = kv::Config {
             bucket: bucket.clone(),
@@ -119,7 +124,9 @@ impl Keys {
                     Error::Unavailable(format!("the key of {subject} exists and cannot be read"))
                 })
             }
-            Err(e) => Err(Error::Unavailable(format!("creating the key of {subject}: {e}"))),
+            Err(e) => Err(Error::Unavailable(format!(
+                "creating the key of {subject}: {e}"
+            ))),
         }
     }
 
@@ -139,9 +146,11 @@ impl Keys {
             return Ok(None);
         };
         let sealing = match entry.operation {
-            kv::Operation::Put => Sealing::Key(SealKey::from_slice(&entry.value).ok_or_else(
-                || Error::Unavailable(format!("the key of {subject} is not 32 bytes")),
-            )?),
+            kv::Operation::Put => {
+                Sealing::Key(SealKey::from_slice(&entry.value).ok_or_else(|| {
+                    Error::Unavailable(format!("the key of {subject} is not 32 bytes"))
+                })?)
+            }
             kv::Operation::Delete | kv::Operation::Purge => Sealing::Erased,
         };
         self.remember(name, &sealing);

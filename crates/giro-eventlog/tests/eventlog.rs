@@ -531,7 +531,11 @@ async fn personal_data_is_sealed_in_the_stream_and_reads_erased_once_the_key_is_
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         let p = loop {
             let p = log.load::<PayoutDecider>(id).await.unwrap().state.unwrap();
-            if p.request.beneficiary.masked().to_string().contains("[erased]")
+            if p.request
+                .beneficiary
+                .masked()
+                .to_string()
+                .contains("[erased]")
                 || std::time::Instant::now() > deadline
             {
                 break p;
@@ -542,7 +546,10 @@ async fn personal_data_is_sealed_in_the_stream_and_reads_erased_once_the_key_is_
         assert_eq!(p.request.money.amount().to_string(), "5000");
         assert!(p.personal_data_erased);
         let json = serde_json::to_string(&p.request.beneficiary).unwrap();
-        assert!(!json.contains("Juma") && !json.contains("255712345678"), "{json}");
+        assert!(
+            !json.contains("Juma") && !json.contains("255712345678"),
+            "{json}"
+        );
         assert!(json.contains("[erased]"), "{json}");
     }
     let again = t
@@ -552,7 +559,19 @@ async fn personal_data_is_sealed_in_the_stream_and_reads_erased_once_the_key_is_
         .unwrap();
     assert!(again.appended.is_empty(), "a second erasure is a repeat");
     let later = TestLog::with_config(t.config.clone()).await;
-    let p = later.log.load_from_start::<PayoutDecider>(id).await.unwrap();
+    let p = later
+        .log
+        .load_from_start::<PayoutDecider>(id)
+        .await
+        .unwrap();
     assert_eq!(p.events.len(), 3);
-    assert!(p.state.unwrap().request.beneficiary.masked().to_string().contains("[erased]"));
+    assert!(
+        p.state
+            .unwrap()
+            .request
+            .beneficiary
+            .masked()
+            .to_string()
+            .contains("[erased]")
+    );
 }

@@ -203,7 +203,14 @@ mod tests {
     fn unknown_types_are_kept_with_personal_fields_masked() {
         let data = json!({"status": "PAID", "payer": {"tax_id": "12345678909", "city": "Rio"},
                           "card_number": 4024007153763191u64, "phone_e164": "+5511999999999"});
-        let d = decode("giro.evt.charge.x", "giro", 3, &body("charge.paid", data), None).unwrap();
+        let d = decode(
+            "giro.evt.charge.x",
+            "giro",
+            3,
+            &body("charge.paid", data),
+            None,
+        )
+        .unwrap();
         assert!(d.event.is_none());
         assert_eq!(d.event_type, "charge.paid");
         let text = d.data.to_string();

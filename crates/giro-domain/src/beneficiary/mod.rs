@@ -188,9 +188,10 @@ impl Decider for BeneficiaryDecider {
                     ))
                 }
             }
-            (None, BeneficiaryCommand::RecordStatus(_) | BeneficiaryCommand::ErasePersonalData { .. }) => {
-                Err(Rejection::new(ErrorCode::NotFound, "no such beneficiary"))
-            }
+            (
+                None,
+                BeneficiaryCommand::RecordStatus(_) | BeneficiaryCommand::ErasePersonalData { .. },
+            ) => Err(Rejection::new(ErrorCode::NotFound, "no such beneficiary")),
             (Some(b), BeneficiaryCommand::RecordStatus(s)) => {
                 if b.status == s.status
                     && (s.provider_ref.is_none() || b.provider_ref == s.provider_ref)
@@ -209,9 +210,11 @@ impl Decider for BeneficiaryDecider {
                 Err(crate::privacy::erase_refused("beneficiary", "PENDING"))
             }
             (Some(_), BeneficiaryCommand::ErasePersonalData { reason }) => {
-                Ok(vec![BeneficiaryEvent::PersonalDataErased(PersonalDataErased {
-                    reason: reason.clone(),
-                })])
+                Ok(vec![BeneficiaryEvent::PersonalDataErased(
+                    PersonalDataErased {
+                        reason: reason.clone(),
+                    },
+                )])
             }
         }
     }

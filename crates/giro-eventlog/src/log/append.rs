@@ -60,7 +60,13 @@ impl EventLog {
                 meta: meta.clone(),
             };
             (expected, trace) = self
-                .publish(subject, expected, &envelope, route.as_deref(), sealing.as_ref())
+                .publish(
+                    subject,
+                    expected,
+                    &envelope,
+                    route.as_deref(),
+                    sealing.as_ref(),
+                )
                 .await?;
             stored.push(envelope);
         }

@@ -65,14 +65,16 @@ impl EventLog {
             if sealing.is_none() {
                 sealing = Some(self.keys.sealing(subject).await?);
             }
-            let envelope: Envelope<D::Event> =
-                decode(sealing.as_ref().and_then(Option::as_ref), subject, &message.payload).map_err(
-                    |e| Error::Corrupt {
-                        subject: subject.to_string(),
-                        sequence: message.sequence,
-                        reason: e.to_string(),
-                    },
-                )?;
+            let envelope: Envelope<D::Event> = decode(
+                sealing.as_ref().and_then(Option::as_ref),
+                subject,
+                &message.payload,
+            )
+            .map_err(|e| Error::Corrupt {
+                subject: subject.to_string(),
+                sequence: message.sequence,
+                reason: e.to_string(),
+            })?;
             loaded.push(envelope, message.sequence, Some(&message.headers));
         }
         Ok(loaded)

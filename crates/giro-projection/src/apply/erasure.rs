@@ -97,4 +97,3 @@ pub(super) async fn erase_timelines(
     let (table, id) = timeline(kind);
     erase_column(tx, (table, "data", id), &orders).await
 }
-
