@@ -98,7 +98,7 @@ pub fn with_sealing<R>(sealing: &Sealing, order_id: Uuid, f: impl FnOnce() -> R)
 }
 
 /// What a personal value is, as read inside or outside a sealing scope.
-pub(crate) enum Opened {
+pub(crate) enum Stored {
     /// Plain text: outside a scope, or an event stored before sealing existed.
     Plain(String),
     /// The value, opened with the order's key.
@@ -133,21 +133,21 @@ pub(crate) fn seal(value: &str) -> Option<String> {
 
 /// Reads a stored personal value in the current scope. A sealed value that does not open with
 /// the order's key (altered, or moved from another order) is an error, never a guess.
-pub(crate) fn open(stored: String) -> Result<Opened, String> {
+pub(crate) fn open(stored: String) -> Result<Stored, String> {
     SCOPE.with(|s| {
         let scope = s.borrow();
         let Some(scope) = scope.as_ref() else {
-            return Ok(Opened::Plain(stored));
+            return Ok(Stored::Plain(stored));
         };
         let key = match &scope.sealing {
-            Sealing::Erased => return Ok(Opened::Erased),
+            Sealing::Erased => return Ok(Stored::Erased),
             Sealing::Key(key) => key,
         };
         let Some(text) = stored.strip_prefix(SEALED_PREFIX) else {
             return Ok(if stored == ERASED {
-                Opened::Erased
+                Stored::Erased
             } else {
-                Opened::Plain(stored)
+                Stored::Plain(stored)
             });
         };
         let bytes = STANDARD_NO_PAD
@@ -166,7 +166,7 @@ pub(crate) fn open(stored: String) -> Result<Opened, String> {
             "a sealed personal value does not open with its order's key".to_string()
         })?;
         String::from_utf8(plain)
-            .map(Opened::Opened)
+            .map(Stored::Opened)
             .map_err(|_| "a sealed personal value is not UTF-8".to_string())
     })
 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::seal::{ERASED, Opened};
+use crate::seal::{ERASED, Stored};
 
 /// A credential (API key, password, token, webhook secret). It is never serialized: a `Secret` in
 /// an event, a reply or a projection does not compile.
@@ -87,8 +87,8 @@ impl Pii {
     /// scope, opened with the order's key inside one, erased once the key is gone.
     pub fn open(stored: String, style: MaskStyle) -> Result<Self, String> {
         Ok(match crate::seal::open(stored)? {
-            Opened::Plain(v) | Opened::Opened(v) => Pii::new(v, style),
-            Opened::Erased => Pii::erased(style),
+            Stored::Plain(v) | Stored::Opened(v) => Pii::new(v, style),
+            Stored::Erased => Pii::erased(style),
         })
     }
 

@@ -28,8 +28,11 @@ pub struct Keys {
     kv: kv::Store,
     prefix: String,
     cache: Mutex<HashMap<String, Sealing>>,
-    on_erase: Mutex<Vec<Box<dyn Fn(&str) + Send + Sync>>>,
+    on_erase: Mutex<Vec<Forget>>,
 }
+
+/// What is told the subject of an erased order.
+type Forget = Box<dyn Fn(&str) + Send + Sync>;
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
