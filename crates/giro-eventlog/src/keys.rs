@@ -63,21 +63,18 @@ impl Keys {
             num_replicas: config.replicas,
             ..Default::default()
         };
-        let created = crate::provision::provision(
-            &bucket,
-            |e: &jetstream::context::CreateKeyValueError| {
-                e.kind() == jetstream::context::CreateKeyValueErrorKind::TimedOut
-            },
-            || js.create_key_value(kv_config.clone()),
-        )
-        .await;
-        let kv = match created {
+        // Opened when it exists (what a reader such as the projection is allowed), else created.
+        let kv = match js.get_key_value(&bucket).await {
             Ok(kv) => kv,
-            // Made by an earlier version with other settings: use it as it is.
-            Err(_) => js
-                .get_key_value(&bucket)
-                .await
-                .map_err(|e| Error::Provision(format!("key bucket {bucket}: {e}")))?,
+            Err(_) => crate::provision::provision(
+                &bucket,
+                |e: &jetstream::context::CreateKeyValueError| {
+                    e.kind() == jetstream::context::CreateKeyValueErrorKind::TimedOut
+                },
+                || js.create_key_value(kv_config.clone()),
+            )
+            .await
+            .map_err(|e| Error::Provision(format!("key bucket {bucket}: {e}")))?,
         };
         let keys = Arc::new(Keys {
             kv,
