@@ -13,11 +13,13 @@ pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod payout;
+pub mod privacy;
 pub mod provider;
 pub mod rail;
 pub mod rejection;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod seal;
 pub mod secret;
 mod upcast;
 pub mod wire;

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::seal::{ERASED, Stored};
+
 /// A credential (API key, password, token, webhook secret). It is never serialized: a `Secret` in
 /// an event, a reply or a projection does not compile.
 #[derive(Clone, PartialEq, Eq)]
@@ -52,12 +54,15 @@ pub enum MaskStyle {
 }
 
 /// Personal data (names, account, document and phone numbers, e-mail addresses). It is serialized
-/// as is, because the executor needs it to call the provider, but every human-facing rendering
-/// (`Debug`, `Display`, [`Pii::masked`]) masks it.
+/// as is in commands and replies, because the executor needs it to call the provider, and sealed
+/// with its order's key in events ([`crate::seal`]); every human-facing rendering (`Debug`,
+/// `Display`, [`Pii::masked`]) masks it. Once its order's key is destroyed it reads as
+/// [`ERASED`] everywhere.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Pii {
     value: String,
     style: MaskStyle,
+    erased: bool,
 }
 
 impl Pii {
@@ -65,15 +70,42 @@ impl Pii {
         Pii {
             value: value.into(),
             style,
+            erased: false,
         }
+    }
+
+    /// A value whose order's key was destroyed: it reads, masked or exposed, as [`ERASED`].
+    pub fn erased(style: MaskStyle) -> Self {
+        Pii {
+            value: ERASED.to_string(),
+            style,
+            erased: true,
+        }
+    }
+
+    /// Reads a stored value in the current sealing scope (see [`crate::seal`]): plain outside a
+    /// scope, opened with the order's key inside one, erased once the key is gone.
+    pub fn open(stored: String, style: MaskStyle) -> Result<Self, String> {
+        Ok(match crate::seal::open(stored)? {
+            Stored::Plain(v) | Stored::Opened(v) => Pii::new(v, style),
+            Stored::Erased => Pii::erased(style),
+        })
     }
 
     pub fn expose(&self) -> &str {
         &self.value
     }
 
+    /// Whether the value was erased.
+    pub fn is_erased(&self) -> bool {
+        self.erased
+    }
+
     /// The masked rendering, safe for logs, traces, errors and projections.
     pub fn masked(&self) -> String {
+        if self.erased {
+            return ERASED.to_string();
+        }
         mask(&self.value, self.style)
     }
 }
@@ -92,7 +124,10 @@ impl fmt::Display for Pii {
 
 impl Serialize for Pii {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.value)
+        match crate::seal::seal(&self.value) {
+            Some(sealed) => s.serialize_str(&sealed),
+            None => s.serialize_str(&self.value),
+        }
     }
 }
 
@@ -131,14 +166,14 @@ macro_rules! pii_style {
         pub mod $name {
             #[allow(unused_imports)]
             use super::{MaskStyle, Pii, Serialize};
-            use serde::{Deserialize, Deserializer, Serializer};
+            use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
             pub fn serialize<S: Serializer>(v: &Pii, s: S) -> Result<S::Ok, S::Error> {
                 v.serialize(s)
             }
 
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Pii, D::Error> {
-                String::deserialize(d).map(|v| Pii::new(v, $style))
+                Pii::open(String::deserialize(d)?, $style).map_err(D::Error::custom)
             }
         }
     };

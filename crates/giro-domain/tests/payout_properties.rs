@@ -111,6 +111,7 @@ fn command() -> impl Strategy<Value = C> {
             .prop_map(|reason| C::Cancel { reason }),
         1 => Just(C::Hold { reason: "funds".into() }),
         1 => Just(C::Fail { code: "timeout".into(), message: "held too long".into() }),
+        1 => Just(C::ErasePersonalData { reason: "data subject request".into() }),
         1 => prop::sample::select(vec!["prop", "prop-other-body"])
             .prop_map(|key| C::Create(Box::new(create(key)))),
     ]
@@ -161,7 +162,7 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
         C::RecordResent { .. } => p.status,
         C::RecordReport(r) if p.report_ids.contains(&r.report_id) => return None,
         C::RecordReport(r) if about_another_attempt(p, r) => p.status,
-        C::RecordDiscrepancy(_) => p.status,
+        C::RecordDiscrepancy(_) | C::ErasePersonalData { .. } => p.status,
         C::RecordReport(r) => match r.outcome {
             O::InFlight if matches!(p.status, S::Submitting | S::Submitted) => S::Processing,
             O::Succeeded if at_provider || p.status == S::Failed => S::Succeeded,
@@ -198,6 +199,8 @@ fn contract_accepts(p: &Payout, cmd: &C) -> Option<bool> {
         C::StartSubmission => Some(before_provider),
         C::RecordReport(_) => Some(true),
         C::Create(c) => Some(c.requested.fingerprint == p.request.fingerprint),
+        // Never while a provider may still need the beneficiary's details.
+        C::ErasePersonalData { .. } => Some(p.status.is_terminal() || p.personal_data_erased),
         _ => None,
     }
 }
@@ -281,6 +284,11 @@ fn check_effect(before: &Option<Payout>, after: &Payout, event: &E) -> Result<()
                 !b.report_ids.contains(&r.report_id),
                 "report recorded twice"
             );
+        }
+        E::PersonalDataErased(_) => {
+            status(b.status)?;
+            prop_assert!(b.status.is_terminal(), "erased a {} payout", b.status);
+            prop_assert!(after.personal_data_erased && !b.personal_data_erased);
         }
         E::Succeeded(s) => {
             status(S::Succeeded)?;

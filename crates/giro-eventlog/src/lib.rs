@@ -7,6 +7,7 @@
 
 mod config;
 mod error;
+pub mod keys;
 mod log;
 pub mod provision;
 pub mod server;
@@ -17,6 +18,7 @@ pub mod test_support;
 
 pub use config::EventLogConfig;
 pub use error::{Error, ExecuteError};
+pub use keys::Keys;
 pub use log::{Appended, Delivered, EventLog, Executed, Loaded, Tail};
 
 /// Header naming an event's type, so consumers and the `nats` CLI can filter without decoding.

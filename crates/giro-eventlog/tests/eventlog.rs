@@ -464,3 +464,114 @@ async fn writers_of_one_process_take_turns_instead_of_racing() {
     assert_eq!(versions, (1..=15).collect::<Vec<_>>());
     assert_eq!(truth.state.unwrap().status, PayoutStatus::Processing);
 }
+
+/// The stored payloads of an order's subject, as anyone reading the stream sees them.
+async fn raw_payloads(t: &TestLog, id: OrderId) -> Vec<String> {
+    let stream = t.log.context().get_stream(&t.config.stream).await.unwrap();
+    let subject = t.log.subject::<PayoutDecider>(id);
+    let mut out = Vec::new();
+    let mut next = 1;
+    while let Ok(m) = stream
+        .direct_get_next_for_subject(subject.as_str(), Some(next))
+        .await
+    {
+        out.push(String::from_utf8(m.payload.to_vec()).unwrap());
+        next = m.sequence + 1;
+    }
+    out
+}
+
+#[tokio::test]
+async fn personal_data_is_sealed_in_the_stream_and_reads_erased_once_the_key_is_gone() {
+    let t = TestLog::new().await;
+    let (id, cmd) = create("ev-sealed");
+    t.log
+        .execute::<PayoutDecider>(id, &cmd, &meta(), true)
+        .await
+        .unwrap();
+    let stored = raw_payloads(&t, id).await;
+    assert_eq!(stored.len(), 1);
+    for personal in ["Juma", "Hamisi", "255712345678", "712345678"] {
+        assert!(!stored[0].contains(personal), "{personal} in {}", stored[0]);
+    }
+    assert!(stored[0].contains("pii:v1:") && stored[0].contains("5000"));
+    // Another process (no cache) opens it with the key from the bucket.
+    let fresh = TestLog::with_config(t.config.clone()).await;
+    let loaded = fresh.log.load::<PayoutDecider>(id).await.unwrap();
+    let p = loaded.state.unwrap();
+    let json = p.request.beneficiary.masked().to_string();
+    assert!(json.contains("J*** H***"), "{json}");
+    // Erasure is refused while the payout is not final, then done once it is.
+    let erase = PayoutCommand::ErasePersonalData {
+        reason: "data subject request".into(),
+    };
+    let refused = t
+        .log
+        .execute::<PayoutDecider>(id, &erase, &meta(), false)
+        .await;
+    assert!(matches!(refused, Err(ExecuteError::Rejected(_))));
+    let cancel = PayoutCommand::Cancel { reason: None };
+    t.log
+        .execute::<PayoutDecider>(id, &cancel, &meta(), false)
+        .await
+        .unwrap();
+    let done = t
+        .log
+        .execute::<PayoutDecider>(id, &erase, &meta(), false)
+        .await
+        .unwrap();
+    assert_eq!(done.appended.len(), 1);
+    t.log
+        .keys()
+        .erase(&t.log.subject::<PayoutDecider>(id))
+        .await
+        .unwrap();
+    // Here at once, elsewhere through the bucket: amount and status stay, the person is gone.
+    for log in [&t.log, &fresh.log] {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let p = loop {
+            let p = log.load::<PayoutDecider>(id).await.unwrap().state.unwrap();
+            if p.request
+                .beneficiary
+                .masked()
+                .to_string()
+                .contains("[erased]")
+                || std::time::Instant::now() > deadline
+            {
+                break p;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert_eq!(p.status, PayoutStatus::Cancelled);
+        assert_eq!(p.request.money.amount().to_string(), "5000");
+        assert!(p.personal_data_erased);
+        let json = serde_json::to_string(&p.request.beneficiary).unwrap();
+        assert!(
+            !json.contains("Juma") && !json.contains("255712345678"),
+            "{json}"
+        );
+        assert!(json.contains("[erased]"), "{json}");
+    }
+    let again = t
+        .log
+        .execute::<PayoutDecider>(id, &erase, &meta(), false)
+        .await
+        .unwrap();
+    assert!(again.appended.is_empty(), "a second erasure is a repeat");
+    let later = TestLog::with_config(t.config.clone()).await;
+    let p = later
+        .log
+        .load_from_start::<PayoutDecider>(id)
+        .await
+        .unwrap();
+    assert_eq!(p.events.len(), 3);
+    assert!(
+        p.state
+            .unwrap()
+            .request
+            .beneficiary
+            .masked()
+            .to_string()
+            .contains("[erased]")
+    );
+}

@@ -99,6 +99,12 @@ impl IntakeClient {
         self.send("cmd.beneficiary.register", body).await
     }
 
+    /// Erases the personal data of a final payout or charge (`giro.cmd.privacy.erase`).
+    pub async fn erase_order(&self, order_id: &str, reason: &str) -> Reply {
+        let body = serde_json::json!({ "order_id": order_id, "reason": reason }).to_string();
+        self.send("cmd.privacy.erase", body).await
+    }
+
     pub async fn get_order(&self, order_id: &str) -> Reply {
         let body = serde_json::json!({ "order_id": order_id }).to_string();
         self.send("query.order.get", body).await

@@ -7,6 +7,7 @@ use giro_domain::OrderKind;
 use giro_domain::beneficiary::BeneficiaryEvent;
 use giro_domain::charge::ChargeEvent;
 use giro_domain::payout::PayoutEvent;
+use giro_domain::seal::{Sealing, with_sealing};
 use giro_domain::secret::{MaskStyle, mask};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -81,17 +82,23 @@ pub(crate) fn decode(
     prefix: &str,
     sequence: u64,
     payload: &[u8],
+    sealing: Option<&Sealing>,
 ) -> Result<Decoded, Skip> {
     let kind = kind_of(subject, prefix).ok_or(Skip::NotOurs)?;
     let raw: RawEnvelope<'_> =
         serde_json::from_slice(payload).map_err(|e| Skip::Unreadable(e.to_string()))?;
     let data = raw.data.map_or("null", RawValue::get);
-    let event = match kind {
+    let typed_event = || match kind {
         OrderKind::Payout => typed::<PayoutEvent>(&raw.event_type, data).map(Known::Payout),
         OrderKind::Charge => typed::<ChargeEvent>(&raw.event_type, data).map(Known::Charge),
         OrderKind::Beneficiary => {
             typed::<BeneficiaryEvent>(&raw.event_type, data).map(Known::Beneficiary)
         }
+    };
+    // Personal data opens with the order's key, or reads as erased once it is gone.
+    let event = match sealing {
+        Some(sealing) => with_sealing(sealing, raw.order_id, typed_event),
+        None => typed_event(),
     };
     let masked = match &event {
         Some(Known::Payout(e)) => e.masked_data(),
@@ -178,15 +185,16 @@ mod tests {
             "giro",
             7,
             &body("payout.held", json!({"reason": "funds"})),
+            None,
         )
         .unwrap();
         assert!(matches!(d.event, Some(Known::Payout(PayoutEvent::Held(_)))));
         assert_eq!((d.sequence, d.version, d.kind), (7, 2, OrderKind::Payout));
         assert_eq!(d.data, json!({"reason": "funds"}));
-        let not_ours = decode("giro.cmd.payout.create", "giro", 1, b"{}").unwrap_err();
+        let not_ours = decode("giro.cmd.payout.create", "giro", 1, b"{}", None).unwrap_err();
         assert_eq!(not_ours, Skip::NotOurs);
         assert!(matches!(
-            decode("giro.evt.charge.x", "giro", 1, b"not json"),
+            decode("giro.evt.charge.x", "giro", 1, b"not json", None),
             Err(Skip::Unreadable(_))
         ));
     }
@@ -195,7 +203,14 @@ mod tests {
     fn unknown_types_are_kept_with_personal_fields_masked() {
         let data = json!({"status": "PAID", "payer": {"tax_id": "12345678909", "city": "Rio"},
                           "card_number": 4024007153763191u64, "phone_e164": "+5511999999999"});
-        let d = decode("giro.evt.charge.x", "giro", 3, &body("charge.paid", data)).unwrap();
+        let d = decode(
+            "giro.evt.charge.x",
+            "giro",
+            3,
+            &body("charge.paid", data),
+            None,
+        )
+        .unwrap();
         assert!(d.event.is_none());
         assert_eq!(d.event_type, "charge.paid");
         let text = d.data.to_string();

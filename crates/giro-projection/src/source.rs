@@ -2,11 +2,14 @@
 //! (ephemeral, ack-less) pull consumer filtered on `<prefix>.evt.>`, decoded on its own task so
 //! that decoding the next batch overlaps with writing the current one.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer};
-use futures::StreamExt;
-use giro_eventlog::EventLogConfig;
+use futures::{StreamExt, TryStreamExt};
+use giro_domain::seal::Sealing;
+use giro_eventlog::{EventLogConfig, Keys};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -78,9 +81,12 @@ impl Source {
             .messages()
             .await
             .map_err(|e| Error::nats(&format!("reading stream {}", log.stream), e))?;
+        let keys = Keys::open(js, log)
+            .await
+            .map_err(|e| Error::Nats(format!("opening the order keys: {e}")))?;
         let (tx, rx) = mpsc::channel(2);
         let prefix = log.prefix.clone();
-        let task = tokio::spawn(read(messages, prefix, after, batching, tx));
+        let task = tokio::spawn(read(messages, keys, prefix, after, batching, tx));
         Ok(Source {
             pending,
             batches: rx,
@@ -99,6 +105,7 @@ impl Source {
 
 async fn read(
     mut messages: consumer::pull::Ordered,
+    keys: Arc<Keys>,
     prefix: String,
     mut after: u64,
     batching: Batching,
@@ -125,7 +132,11 @@ async fn read(
                 Ok(None) | Err(_) => break,
             }
         }
-        let batch = match decode_batch(after, &raw, &prefix) {
+        let batch = match sealings(&keys, &raw).await {
+            Ok(sealings) => decode_batch(after, &raw, &prefix, &sealings),
+            Err(e) => Err(e),
+        };
+        let batch = match batch {
             Ok(batch) => batch,
             Err(e) => {
                 let _ = tx.send(Err(e)).await;
@@ -139,7 +150,30 @@ async fn read(
     }
 }
 
-fn decode_batch(after: u64, raw: &[jetstream::Message], prefix: &str) -> Result<Batch, Error> {
+/// How each order of a batch is sealed (see [`Keys::sealing`]), its keys read concurrently: a
+/// read for each order this reader has not seen yet, none for the others.
+async fn sealings(
+    keys: &Keys,
+    raw: &[jetstream::Message],
+) -> Result<HashMap<String, Option<Sealing>>, Error> {
+    let subjects: HashSet<String> = raw.iter().map(|m| m.subject.to_string()).collect();
+    futures::stream::iter(subjects)
+        .map(|subject| async move {
+            let sealing = keys.sealing(&subject).await;
+            let sealing = sealing.map_err(|e| Error::Nats(e.to_string()))?;
+            Ok::<_, Error>((subject, sealing))
+        })
+        .buffer_unordered(32)
+        .try_collect()
+        .await
+}
+
+fn decode_batch(
+    after: u64,
+    raw: &[jetstream::Message],
+    prefix: &str,
+    sealings: &HashMap<String, Option<Sealing>>,
+) -> Result<Batch, Error> {
     let mut batch = Batch {
         after,
         last: after,
@@ -153,7 +187,9 @@ fn decode_batch(after: u64, raw: &[jetstream::Message], prefix: &str) -> Result<
             .map_err(|e| Error::nats("reading a message's stream sequence", e))?
             .stream_sequence;
         batch.last = sequence;
-        match decode::decode(message.subject.as_str(), prefix, sequence, &message.payload) {
+        let subject = message.subject.as_str();
+        let sealing = sealings.get(subject).and_then(Option::as_ref);
+        match decode::decode(subject, prefix, sequence, &message.payload, sealing) {
             Ok(mut event) => {
                 event.trace = message
                     .headers

@@ -12,11 +12,11 @@ use serde_json::Value;
 use crate::GENERATED_NOTE;
 use crate::contract::{
     BeneficiaryRegister, BeneficiaryReply, ChargeCreate, ChargeRefund, ChargeReply, OrderGetReply,
-    OrderRef, PayoutCreate, PayoutReply,
+    OrderRef, PayoutCreate, PayoutReply, PrivacyErase, PrivacyEraseReply,
 };
 
 /// The stored form of every event (CONTRACT.md §2).
-const EVENT_DESCRIPTION: &str = "One stored event of one order: {id, type, order_id, version, at, data, meta}. `type` names the event and `data` is its body; `version` counts the order's events from 1; `meta` carries the correlation and causation ids. Personal data needed for the provider call is kept as is; every view for people masks it.";
+const EVENT_DESCRIPTION: &str = "One stored event of one order: {id, type, order_id, version, at, data, meta}. `type` names the event and `data` is its body; `version` counts the order's events from 1; `meta` carries the correlation and causation ids. Personal data needed for the provider call is sealed with the order's own key (`pii:v1:<base64>`, XChaCha20-Poly1305) and reads `[erased]` once giro.cmd.privacy.erase destroyed the key; every view for people masks it.";
 
 /// One message schema: where it is written (relative to `proto/`) and what it describes.
 pub struct SchemaFile {
@@ -72,6 +72,10 @@ pub fn schemas() -> Vec<SchemaFile> {
             "schemas/commands/beneficiary.register.json",
             "giro.cmd.beneficiary.register",
         ),
+        schema_for::<PrivacyErase>(
+            "schemas/commands/privacy.erase.json",
+            "giro.cmd.privacy.erase",
+        ),
         schema_for::<OrderRef>("schemas/queries/order.get.json", "giro.query.order.get"),
         schema_for::<PayoutReply>(
             "schemas/replies/payout.create.json",
@@ -96,6 +100,10 @@ pub fn schemas() -> Vec<SchemaFile> {
         schema_for::<BeneficiaryReply>(
             "schemas/replies/beneficiary.register.json",
             "Reply to giro.cmd.beneficiary.register",
+        ),
+        schema_for::<PrivacyEraseReply>(
+            "schemas/replies/privacy.erase.json",
+            "Reply to giro.cmd.privacy.erase",
         ),
         schema_for::<OrderGetReply>(
             "schemas/replies/order.get.json",

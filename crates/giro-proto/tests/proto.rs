@@ -16,7 +16,7 @@ use giro_domain::charge::{self, ChargeEvent};
 use giro_domain::payout::{self, PayoutEvent};
 use giro_domain::provider::Catalog;
 use giro_domain::{Envelope, Rejection};
-use giro_proto::contract::{ChargeRefund, OrderRef};
+use giro_proto::contract::{ChargeRefund, OrderRef, PrivacyErase};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -163,6 +163,7 @@ fn asyncapi_references_resolve() {
         "giro.cmd.charge.cancel",
         "giro.cmd.charge.refund",
         "giro.cmd.beneficiary.register",
+        "giro.cmd.privacy.erase",
         "giro.query.order.get",
         "giro.evt.payout.{order_id}",
         "giro.evt.charge.{order_id}",
@@ -255,6 +256,12 @@ fn command_examples_agree_with_the_parsers() {
         if message == "payout.cancel" || message == "charge.cancel" {
             // Parsed by giro-intake's private `parse_order_ref`: the contract type stands in.
             let parsed = serde_json::from_value::<OrderRef>(ex.value.clone());
+            assert_eq!(parsed.is_ok(), ex.valid, "{}: {parsed:?}", ex.rel);
+            continue;
+        }
+        if message == "privacy.erase" {
+            // Parsed by giro-intake's private `privacy::parse`: the contract type stands in.
+            let parsed = serde_json::from_value::<PrivacyErase>(ex.value.clone());
             assert_eq!(parsed.is_ok(), ex.valid, "{}: {parsed:?}", ex.rel);
             continue;
         }
@@ -441,6 +448,7 @@ fn every_payout_event_type_has_an_example() {
             "payout.cancelled",
             "payout.report_unmatched",
             "payout.discrepancy",
+            "payout.personal_data_erased",
         ],
     );
 }
@@ -469,6 +477,7 @@ fn every_charge_event_type_has_an_example() {
             "charge.chargeback_won",
             "charge.report_unmatched",
             "charge.discrepancy",
+            "charge.personal_data_erased",
         ],
     );
 }
@@ -477,7 +486,11 @@ fn every_charge_event_type_has_an_example() {
 fn every_beneficiary_event_type_has_an_example() {
     every_event_type_has_an_example::<BeneficiaryEvent>(
         "beneficiary",
-        &["beneficiary.registered", "beneficiary.status_changed"],
+        &[
+            "beneficiary.registered",
+            "beneficiary.status_changed",
+            "beneficiary.personal_data_erased",
+        ],
     );
 }
 

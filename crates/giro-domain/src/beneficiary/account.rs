@@ -106,14 +106,17 @@ pub struct AccountData {
 
 mod opt_pii {
     use crate::secret::{MaskStyle, Pii};
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
 
     pub fn serialize<S: Serializer>(v: &Option<Pii>, s: S) -> Result<S::Ok, S::Error> {
         v.serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Pii>, D::Error> {
-        Option::<String>::deserialize(d).map(|v| v.map(|v| Pii::new(v, MaskStyle::LastFour)))
+        Option::<String>::deserialize(d)?
+            .map(|v| Pii::open(v, MaskStyle::LastFour))
+            .transpose()
+            .map_err(D::Error::custom)
     }
 }
 

@@ -13,6 +13,7 @@ use crate::decider::Decider;
 use crate::envelope::{Envelope, EventType};
 use crate::ids::{IdempotencyKey, OrderId, OrderKind};
 use crate::payout::{parse_external_id, parse_key};
+use crate::privacy::PersonalDataErased;
 use crate::rejection::{ErrorCode, Rejection};
 use crate::wire;
 
@@ -60,6 +61,8 @@ pub enum BeneficiaryEvent {
     Registered(Box<BeneficiaryRegistered>),
     #[serde(rename = "beneficiary.status_changed")]
     StatusChanged(BeneficiaryStatusChanged),
+    #[serde(rename = "beneficiary.personal_data_erased")]
+    PersonalDataErased(PersonalDataErased),
 }
 
 impl EventType for BeneficiaryEvent {
@@ -67,6 +70,7 @@ impl EventType for BeneficiaryEvent {
         match self {
             BeneficiaryEvent::Registered(_) => "beneficiary.registered",
             BeneficiaryEvent::StatusChanged(_) => "beneficiary.status_changed",
+            BeneficiaryEvent::PersonalDataErased(_) => "beneficiary.personal_data_erased",
         }
     }
 }
@@ -83,6 +87,9 @@ impl BeneficiaryEvent {
                 "data": r.data.masked(),
             }),
             BeneficiaryEvent::StatusChanged(s) => serde_json::to_value(s).unwrap_or(Value::Null),
+            BeneficiaryEvent::PersonalDataErased(e) => {
+                serde_json::to_value(e).unwrap_or(Value::Null)
+            }
         }
     }
 }
@@ -94,6 +101,8 @@ pub struct Beneficiary {
     pub registration: BeneficiaryRegistered,
     pub status: BeneficiaryStatus,
     pub provider_ref: Option<String>,
+    /// Whether its personal data was erased: an erased beneficiary is not paid any more.
+    pub personal_data_erased: bool,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -107,6 +116,11 @@ pub enum BeneficiaryCommand {
         registration: Box<BeneficiaryRegistered>,
     },
     RecordStatus(BeneficiaryStatusChanged),
+    /// Erase the beneficiary's personal data (`giro.cmd.privacy.erase`); not while KillB is
+    /// still creating its account.
+    ErasePersonalData {
+        reason: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -174,9 +188,10 @@ impl Decider for BeneficiaryDecider {
                     ))
                 }
             }
-            (None, BeneficiaryCommand::RecordStatus(_)) => {
-                Err(Rejection::new(ErrorCode::NotFound, "no such beneficiary"))
-            }
+            (
+                None,
+                BeneficiaryCommand::RecordStatus(_) | BeneficiaryCommand::ErasePersonalData { .. },
+            ) => Err(Rejection::new(ErrorCode::NotFound, "no such beneficiary")),
             (Some(b), BeneficiaryCommand::RecordStatus(s)) => {
                 if b.status == s.status
                     && (s.provider_ref.is_none() || b.provider_ref == s.provider_ref)
@@ -185,6 +200,21 @@ impl Decider for BeneficiaryDecider {
                 } else {
                     Ok(vec![BeneficiaryEvent::StatusChanged(s.clone())])
                 }
+            }
+            (Some(b), BeneficiaryCommand::ErasePersonalData { .. }) if b.personal_data_erased => {
+                Ok(vec![])
+            }
+            (Some(b), BeneficiaryCommand::ErasePersonalData { .. })
+                if b.status == BeneficiaryStatus::Pending =>
+            {
+                Err(crate::privacy::erase_refused("beneficiary", "PENDING"))
+            }
+            (Some(_), BeneficiaryCommand::ErasePersonalData { reason }) => {
+                Ok(vec![BeneficiaryEvent::PersonalDataErased(
+                    PersonalDataErased {
+                        reason: reason.clone(),
+                    },
+                )])
             }
         }
     }
@@ -201,6 +231,7 @@ impl Decider for BeneficiaryDecider {
                 registration: (**r).clone(),
                 status: BeneficiaryStatus::Pending,
                 provider_ref: None,
+                personal_data_erased: false,
                 version: 1,
                 created_at: env.at,
                 updated_at: env.at,
@@ -210,6 +241,12 @@ impl Decider for BeneficiaryDecider {
                 if s.provider_ref.is_some() {
                     b.provider_ref.clone_from(&s.provider_ref);
                 }
+                b.version = env.version;
+                b.updated_at = env.at;
+                Some(b)
+            }
+            (Some(mut b), BeneficiaryEvent::PersonalDataErased(_)) => {
+                b.personal_data_erased = true;
                 b.version = env.version;
                 b.updated_at = env.at;
                 Some(b)

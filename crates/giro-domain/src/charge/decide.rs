@@ -76,6 +76,11 @@ pub enum ChargeCommand {
     /// A difference between the charge and the provider's statement (`giro reconcile
     /// --statement`): recorded once, the same difference again is a repeat.
     RecordDiscrepancy(Discrepancy),
+    /// Erase the payer's personal data (`giro.cmd.privacy.erase`); only once the charge is final
+    /// and no refund is under way.
+    ErasePersonalData {
+        reason: String,
+    },
 }
 
 pub(super) fn invalid_state(c: &Charge, what: &str) -> Rejection {
@@ -158,7 +163,28 @@ pub fn decide(
                 vec![ChargeEvent::Discrepancy(d.clone())]
             })
         }
+        ChargeCommand::ErasePersonalData { reason } => erase(c, reason),
     }
+}
+
+/// Erasure waits for a final charge with no refund under way.
+fn erase(c: &Charge, reason: &str) -> Result<Vec<ChargeEvent>, Rejection> {
+    if c.personal_data_erased {
+        return Ok(vec![]);
+    }
+    if !c.status.is_terminal() || c.refund_requested.is_some() {
+        let status = if c.refund_requested.is_some() {
+            "being refunded"
+        } else {
+            c.status.as_str()
+        };
+        return Err(crate::privacy::erase_refused("charge", status));
+    }
+    Ok(vec![ChargeEvent::PersonalDataErased(
+        crate::privacy::PersonalDataErased {
+            reason: reason.to_string(),
+        },
+    )])
 }
 
 fn cancel(c: &Charge, reason: &Option<String>) -> Result<Vec<ChargeEvent>, Rejection> {

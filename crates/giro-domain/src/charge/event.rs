@@ -74,6 +74,8 @@ pub enum ChargeEvent {
     /// person. Nothing else changes: the status follows what the provider reports.
     #[serde(rename = "charge.discrepancy")]
     Discrepancy(Discrepancy),
+    #[serde(rename = "charge.personal_data_erased")]
+    PersonalDataErased(crate::privacy::PersonalDataErased),
 }
 
 /// A provider report that names an attempt other than the charge's current one (or the current one
@@ -117,6 +119,7 @@ impl EventType for ChargeEvent {
             ChargeEvent::ChargebackWon(_) => "charge.chargeback_won",
             ChargeEvent::ReportUnmatched(_) => "charge.report_unmatched",
             ChargeEvent::Discrepancy(_) => "charge.discrepancy",
+            ChargeEvent::PersonalDataErased(_) => "charge.personal_data_erased",
         }
     }
 

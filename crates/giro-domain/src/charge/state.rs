@@ -73,6 +73,8 @@ pub struct Charge {
     pub unmatched_reports: u32,
     /// Differences between the charge and what its provider stated (`charge.discrepancy`).
     pub discrepancies: Vec<Discrepancy>,
+    /// Whether the payer's personal data was erased (`charge.personal_data_erased`).
+    pub personal_data_erased: bool,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -102,6 +104,7 @@ impl Charge {
             report_ids: Vec::new(),
             unmatched_reports: 0,
             discrepancies: Vec::new(),
+            personal_data_erased: false,
             last_decisive_report: None,
             version: 1,
             created_at: env.at,
@@ -216,6 +219,7 @@ fn apply(c: &mut Charge, event: &ChargeEvent, env: &Envelope<ChargeEvent>) {
             c.unmatched_reports += 1;
         }
         ChargeEvent::Discrepancy(d) => c.discrepancies.push(d.clone()),
+        ChargeEvent::PersonalDataErased(_) => c.personal_data_erased = true,
     }
 }
 

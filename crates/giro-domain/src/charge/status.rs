@@ -149,7 +149,8 @@ fn target(status: ChargeStatus, event: &ChargeEvent) -> Option<ChargeStatus> {
         | ChargeEvent::RefundAttemptUnknown(_)
         | ChargeEvent::RefundFailed(_)
         | ChargeEvent::ReportUnmatched(_)
-        | ChargeEvent::Discrepancy(_) => None,
+        | ChargeEvent::Discrepancy(_)
+        | ChargeEvent::PersonalDataErased(_) => None,
         ChargeEvent::ProviderWaitAnnounced(_) => (status == S::Submitting).then_some(S::Requested),
         ChargeEvent::SubmissionStarted(_) => Some(S::Submitting),
         ChargeEvent::Submitted(_) => (status == S::Submitting).then_some(S::Pending),

@@ -62,6 +62,23 @@ pub enum PayoutCommand {
         code: String,
         message: String,
     },
+    /// Erase the payout's personal data (`giro.cmd.privacy.erase`); only once it is final.
+    ErasePersonalData {
+        reason: String,
+    },
+}
+
+/// Erasure waits for a final status: a payout a provider may still have needs its details.
+fn erase(p: &Payout, reason: &str) -> Result<Vec<PayoutEvent>, Rejection> {
+    if p.personal_data_erased {
+        return Ok(vec![]);
+    }
+    if !p.status.is_terminal() {
+        return Err(crate::privacy::erase_refused("payout", p.status.as_str()));
+    }
+    Ok(vec![PayoutEvent::PersonalDataErased(PersonalDataErased {
+        reason: reason.to_string(),
+    })])
 }
 
 fn not_found() -> Rejection {
@@ -116,6 +133,7 @@ pub fn decide(
         PayoutCommand::RecordReport(report) => Ok(super::reports::decide_report(p, report)),
         PayoutCommand::RecordDiscrepancy(d) => Ok(super::reports::record_discrepancy(p, d)),
         PayoutCommand::Fail { code, message } => fail(p, code, message),
+        PayoutCommand::ErasePersonalData { reason } => erase(p, reason),
     }
 }
 

@@ -11,6 +11,7 @@ pub use crate::attempts::{ProviderWaitAnnounced, Resent};
 use crate::envelope::EventType;
 use crate::ids::{IdempotencyKey, OrderId, ProviderId};
 use crate::money::Money;
+pub use crate::privacy::PersonalDataErased;
 use crate::rail::PayoutBeneficiary;
 
 /// Everything that can happen to a payout.
@@ -50,6 +51,8 @@ pub enum PayoutEvent {
     ReportUnmatched(UnmatchedReport),
     #[serde(rename = "payout.discrepancy")]
     Discrepancy(Discrepancy),
+    #[serde(rename = "payout.personal_data_erased")]
+    PersonalDataErased(PersonalDataErased),
 }
 
 impl EventType for PayoutEvent {
@@ -71,6 +74,7 @@ impl EventType for PayoutEvent {
             PayoutEvent::Cancelled(_) => "payout.cancelled",
             PayoutEvent::ReportUnmatched(_) => "payout.report_unmatched",
             PayoutEvent::Discrepancy(_) => "payout.discrepancy",
+            PayoutEvent::PersonalDataErased(_) => "payout.personal_data_erased",
         }
     }
 

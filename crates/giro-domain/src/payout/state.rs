@@ -139,6 +139,8 @@ pub struct Payout {
     pub discrepancies: Vec<Discrepancy>,
     /// The amount the provider last reported moving on the current attempt, as it wrote it.
     pub reported_amount: Option<Decimal>,
+    /// Whether its personal data was erased (`payout.personal_data_erased`).
+    pub personal_data_erased: bool,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -155,7 +157,8 @@ pub fn next_status(status: PayoutStatus, event: &PayoutEvent) -> Option<PayoutSt
         | PayoutEvent::OutcomeUnknown(_)
         | PayoutEvent::Resent(_)
         | PayoutEvent::ReportUnmatched(_)
-        | PayoutEvent::Discrepancy(_) => None,
+        | PayoutEvent::Discrepancy(_)
+        | PayoutEvent::PersonalDataErased(_) => None,
         PayoutEvent::ProviderWaitAnnounced(_) => (status == S::Submitting).then_some(S::Requested),
         PayoutEvent::Held(_) => Some(S::Held),
         PayoutEvent::SubmissionStarted(_) => Some(S::Submitting),
@@ -289,6 +292,7 @@ fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
             p.unmatched_reports += 1;
         }
         PayoutEvent::Discrepancy(d) => p.discrepancies.push(d.clone()),
+        PayoutEvent::PersonalDataErased(_) => p.personal_data_erased = true,
     }
 }
 
@@ -313,6 +317,7 @@ fn created(env: &Envelope<PayoutEvent>) -> Option<Payout> {
             unmatched_reports: 0,
             discrepancies: Vec::new(),
             reported_amount: None,
+            personal_data_erased: false,
             version: 1,
             created_at: env.at,
             updated_at: env.at,

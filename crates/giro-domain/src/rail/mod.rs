@@ -204,14 +204,17 @@ macro_rules! optional_pii {
     ($name:ident, $style:expr) => {
         mod $name {
             use crate::secret::Pii;
-            use serde::{Deserialize, Deserializer, Serialize, Serializer};
+            use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
 
             pub fn serialize<S: Serializer>(v: &Option<Pii>, s: S) -> Result<S::Ok, S::Error> {
                 v.serialize(s)
             }
 
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Pii>, D::Error> {
-                Option::<String>::deserialize(d).map(|v| v.map(|v| Pii::new(v, $style)))
+                Option::<String>::deserialize(d)?
+                    .map(|v| Pii::open(v, $style))
+                    .transpose()
+                    .map_err(D::Error::custom)
             }
         }
     };

@@ -3,6 +3,7 @@
 use async_nats::HeaderMap;
 use async_nats::jetstream::{context::PublishErrorKind, message::PublishMessage};
 use chrono::{DateTime, Utc};
+use giro_domain::seal::{Sealing, with_sealing};
 use giro_domain::{Envelope, EventId, EventMeta, EventType, OrderId};
 use serde::Serialize;
 use tracing::Instrument;
@@ -42,6 +43,11 @@ impl EventLog {
         now: DateTime<Utc>,
     ) -> Result<(Appended<E>, Option<HeaderMap>), Error> {
         let mut trace = None;
+        let sealing = if tail.version == 0 {
+            Some(self.keys.create(subject).await?)
+        } else {
+            self.keys.sealing(subject).await?
+        };
         let mut expected = tail.last_sequence;
         let first_version = tail.version + 1;
         let mut stored = Vec::with_capacity(events.len());
@@ -76,7 +82,13 @@ impl EventLog {
                     meta: meta.clone(),
                 };
                 (expected, trace) = self
-                    .publish(subject, expected, &envelope, route.as_deref())
+                    .publish(
+                        subject,
+                        expected,
+                        &envelope,
+                        route.as_deref(),
+                        sealing.as_ref(),
+                    )
                     .await
                     .inspect_err(|e| {
                         giro_telemetry::trace::fail(
@@ -106,9 +118,14 @@ impl EventLog {
         expected: u64,
         envelope: &Envelope<E>,
         route: Option<&str>,
+        sealing: Option<&Sealing>,
     ) -> Result<(u64, Option<HeaderMap>), Error> {
-        let payload = serde_json::to_vec(envelope)
-            .map_err(|e| Error::Unavailable(format!("encoding an event: {e}")))?;
+        let encode = || serde_json::to_vec(envelope);
+        let payload = match sealing {
+            Some(sealing) => with_sealing(sealing, envelope.order_id.as_uuid(), encode),
+            None => encode(),
+        }
+        .map_err(|e| Error::Unavailable(format!("encoding an event: {e}")))?;
         let mut headers = HeaderMap::new();
         headers.insert(EVENT_TYPE_HEADER, envelope.event.event_type());
         if let Some(provider) = route {

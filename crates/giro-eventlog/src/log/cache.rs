@@ -64,6 +64,13 @@ impl OrderCache {
         Some(order.last_sequence)
     }
 
+    /// Forgets the order at `subject` (its personal data was erased: what was decoded with its
+    /// key must not be handed out again).
+    pub(super) fn forget(&self, subject: &str) {
+        let mut orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        orders.remove(subject);
+    }
+
     pub(super) fn put<D: Decider>(&self, subject: &str, order: &Loaded<D>) {
         let mut orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
         let newer = orders

@@ -18,6 +18,7 @@ pub use order::{Appended, Delivered, Executed, Loaded, Tail};
 
 use crate::config::EventLogConfig;
 use crate::error::Error;
+use crate::keys::Keys;
 use crate::trace;
 use cache::OrderCache;
 
@@ -28,6 +29,7 @@ pub struct EventLog {
     stream: stream::Stream<()>,
     config: EventLogConfig,
     cache: Arc<OrderCache>,
+    keys: Arc<Keys>,
 }
 
 /// The JetStream context of a log handle on `client`: acks awaited up to `config.ack_timeout`.
@@ -98,11 +100,16 @@ impl EventLog {
         .await;
         provisioned.map_err(|e| Error::Provision(e.to_string()))?;
         let stream = events_stream(&js, &config).await?;
+        let keys = Keys::open(&js, &config).await?;
+        let cache = Arc::new(OrderCache::new());
+        let forget = cache.clone();
+        keys.on_erase(move |subject| forget.forget(subject));
         Ok(EventLog {
             js,
             stream,
             config,
-            cache: Arc::new(OrderCache::new()),
+            cache,
+            keys,
         })
     }
 
@@ -118,6 +125,7 @@ impl EventLog {
             stream,
             config: self.config.clone(),
             cache: self.cache.clone(),
+            keys: self.keys.clone(),
         })
     }
 
@@ -127,6 +135,11 @@ impl EventLog {
 
     pub fn context(&self) -> &jetstream::Context {
         &self.js
+    }
+
+    /// The keys sealing the orders' personal data, shared by every handle of the process.
+    pub fn keys(&self) -> &Arc<Keys> {
+        &self.keys
     }
 
     /// The subject of an order of decider `D`.

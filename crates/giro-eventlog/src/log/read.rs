@@ -3,7 +3,9 @@
 
 use async_nats::HeaderMap;
 use async_nats::jetstream::stream;
-use giro_domain::{Decider, Envelope, OrderId};
+use giro_domain::seal::{Sealing, with_sealing};
+use giro_domain::{Decider, Envelope, OrderId, Upcast};
+use serde::de::DeserializeOwned;
 
 use super::EventLog;
 use super::order::{Delivered, Loaded};
@@ -49,6 +51,7 @@ impl EventLog {
         mut loaded: Loaded<D>,
         until: u64,
     ) -> Result<Loaded<D>, Error> {
+        let mut sealing = None;
         while loaded.last_sequence < until {
             let next = self
                 .stream
@@ -59,12 +62,19 @@ impl EventLog {
                 Err(e) if e.kind() == stream::DirectGetErrorKind::NotFound => break,
                 Err(e) => return Err(Error::Unavailable(format!("reading {subject}: {e}"))),
             };
-            let envelope: Envelope<D::Event> =
-                serde_json::from_slice(&message.payload).map_err(|e| Error::Corrupt {
-                    subject: subject.to_string(),
-                    sequence: message.sequence,
-                    reason: e.to_string(),
-                })?;
+            if sealing.is_none() {
+                sealing = Some(self.keys.sealing(subject).await?);
+            }
+            let envelope: Envelope<D::Event> = decode(
+                sealing.as_ref().and_then(Option::as_ref),
+                subject,
+                &message.payload,
+            )
+            .map_err(|e| Error::Corrupt {
+                subject: subject.to_string(),
+                sequence: message.sequence,
+                reason: e.to_string(),
+            })?;
             loaded.push(envelope, message.sequence, Some(&message.headers));
         }
         Ok(loaded)
@@ -94,7 +104,8 @@ impl EventLog {
         if order.last_sequence == sequence {
             return Ok(Delivered::Known(order));
         }
-        let next = serde_json::from_slice::<Envelope<D::Event>>(payload)
+        let sealing = self.keys.sealing(&subject).await?;
+        let next = decode::<D::Event>(sealing.as_ref(), &subject, payload)
             .ok()
             .filter(|e| e.order_id == id && e.version == order.version() + 1);
         match next {
@@ -142,4 +153,29 @@ impl EventLog {
         }
         Ok((self.load::<D>(id).await?, true))
     }
+}
+
+/// An order's stored event, its personal data opened as `sealing` says (read as stored for an
+/// order without a key).
+pub(crate) fn decode<E: DeserializeOwned + Upcast>(
+    sealing: Option<&Sealing>,
+    subject: &str,
+    payload: &[u8],
+) -> Result<Envelope<E>, serde_json::Error> {
+    let read = || serde_json::from_slice(payload);
+    match sealing {
+        // The order id (the subject's last token) is the associated data.
+        Some(sealing) => with_sealing(sealing, order_of(subject), read),
+        None => read(),
+    }
+}
+
+/// The order id a subject `<prefix>.evt.<kind>.<id>` names (nil when it names none, and then
+/// no sealed value opens).
+pub(crate) fn order_of(subject: &str) -> uuid::Uuid {
+    subject
+        .rsplit('.')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_default()
 }

@@ -8,6 +8,7 @@ mod beneficiary;
 mod charge;
 mod order;
 mod payout;
+mod privacy;
 
 use giro_domain::{Decider, ErrorCode, EventMeta, OrderId, Rejection, wire};
 use giro_eventlog::{Error as LogError, ExecuteError, Executed};
@@ -30,17 +31,19 @@ pub enum Command {
     ChargeCancel,
     ChargeRefund,
     BeneficiaryRegister,
+    PrivacyErase,
     OrderGet,
 }
 
 impl Command {
-    pub const ALL: [Command; 7] = [
+    pub const ALL: [Command; 8] = [
         Command::PayoutCreate,
         Command::PayoutCancel,
         Command::ChargeCreate,
         Command::ChargeCancel,
         Command::ChargeRefund,
         Command::BeneficiaryRegister,
+        Command::PrivacyErase,
         Command::OrderGet,
     ];
 
@@ -53,6 +56,7 @@ impl Command {
             Command::ChargeCancel => "cmd.charge.cancel",
             Command::ChargeRefund => "cmd.charge.refund",
             Command::BeneficiaryRegister => "cmd.beneficiary.register",
+            Command::PrivacyErase => "cmd.privacy.erase",
             Command::OrderGet => "query.order.get",
         }
     }
@@ -66,6 +70,7 @@ impl Command {
             Command::ChargeCancel => "charge-cancel",
             Command::ChargeRefund => "charge-refund",
             Command::BeneficiaryRegister => "beneficiary-register",
+            Command::PrivacyErase => "privacy-erase",
             Command::OrderGet => "order-get",
         }
     }
@@ -90,6 +95,7 @@ pub async fn handle(intake: &Intake, command: Command, message: &async_nats::Mes
         Command::ChargeCancel => cancel_charge(intake, body, meta).await,
         Command::ChargeRefund => refund_charge(intake, body, meta).await,
         Command::BeneficiaryRegister => register_beneficiary(intake, body, meta).await,
+        Command::PrivacyErase => privacy::erase(intake, body, meta).await,
         Command::OrderGet => get_order(intake, body).await,
     };
     result.unwrap_or_else(Reply::failure)

@@ -51,6 +51,11 @@ async fn active_beneficiary(
     let b = loaded
         .state
         .ok_or_else(|| refuse("no such registered beneficiary".into()))?;
+    if b.personal_data_erased {
+        return Err(refuse(
+            "beneficiary's personal data was erased; register the beneficiary again".into(),
+        ));
+    }
     if b.status != BeneficiaryStatus::Active {
         return Err(refuse(format!(
             "beneficiary is {:?}; only ACTIVE beneficiaries may be paid",

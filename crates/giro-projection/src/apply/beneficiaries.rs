@@ -72,6 +72,11 @@ impl Row {
                 self.version = version;
                 self.updated_at = at;
             }
+            BeneficiaryEvent::PersonalDataErased(_) => {
+                self.dirty = true;
+                self.version = version;
+                self.updated_at = at;
+            }
             BeneficiaryEvent::Registered(_) => {}
         }
     }

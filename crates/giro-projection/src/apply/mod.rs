@@ -10,6 +10,7 @@
 
 mod beneficiaries;
 mod charges;
+mod erasure;
 mod ledger;
 mod payouts;
 mod reported;
@@ -78,13 +79,29 @@ impl<'a> ByKind<'a> {
         reported::apply(tx, &self.payouts).await?; // after: it updates the rows payouts made
         charges::apply(tx, &self.charges).await?;
         reported::apply_charges(tx, &self.charges).await?;
-        beneficiaries::apply(tx, &self.beneficiaries).await
+        beneficiaries::apply(tx, &self.beneficiaries).await?;
+        for (kind, events) in self.kinds() {
+            erasure::erase_rows(tx, kind, events).await?;
+        }
+        Ok(())
     }
 
     async fn write_timelines(&self, tx: &mut Transaction<'_, Postgres>) -> Result<(), Error> {
         timeline::insert(tx, timeline::Table::Payout, &self.payouts).await?;
         timeline::insert(tx, timeline::Table::Charge, &self.charges).await?;
-        timeline::insert(tx, timeline::Table::Beneficiary, &self.beneficiaries).await
+        timeline::insert(tx, timeline::Table::Beneficiary, &self.beneficiaries).await?;
+        for (kind, events) in self.kinds() {
+            erasure::erase_timelines(tx, kind, events).await?;
+        }
+        Ok(())
+    }
+
+    fn kinds(&self) -> [(OrderKind, &[&'a Decoded]); 3] {
+        [
+            (OrderKind::Payout, &self.payouts),
+            (OrderKind::Charge, &self.charges),
+            (OrderKind::Beneficiary, &self.beneficiaries),
+        ]
     }
 }
 

@@ -58,6 +58,13 @@ pub(super) const ENDPOINTS: &[Endpoint] = &[
         reply: "schemas/replies/beneficiary.register.json",
     },
     Endpoint {
+        id: "privacyErase",
+        subject: "giro.cmd.privacy.erase",
+        summary: "Erase the personal data of a final payout or charge, or of a beneficiary: its key is destroyed and its personal fields read [erased]; amounts, statuses and history stay.",
+        request: "schemas/commands/privacy.erase.json",
+        reply: "schemas/replies/privacy.erase.json",
+    },
+    Endpoint {
         id: "orderGet",
         subject: "giro.query.order.get",
         summary: "An order's state rebuilt from its events (not from a projection) and its history.",

@@ -52,6 +52,32 @@ pub struct OrderRef {
     pub reason: Option<String>,
 }
 
+/// `giro.cmd.privacy.erase`: erase the personal data of a final payout or charge (`order_id`),
+/// or of a registered beneficiary (`beneficiary_id`). The order records
+/// `*.personal_data_erased` and its key is destroyed: its personal fields read `[erased]`
+/// everywhere from then on, its amounts, statuses and history stay. An order that is not final
+/// is refused with `invalid_state`; a repeat is `"duplicate": true`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged, deny_unknown_fields)]
+#[schemars(title = "giro.cmd.privacy.erase")]
+pub enum PrivacyErase {
+    /// A payout or a charge.
+    Order {
+        order_id: OrderId,
+        reason: ErasureReason,
+    },
+    /// A registered beneficiary (the payouts made to it are erased by their own `order_id`).
+    Beneficiary {
+        beneficiary_id: OrderId,
+        reason: ErasureReason,
+    },
+}
+
+/// Why the personal data is erased (a data subject's request, the end of a retention period),
+/// kept on the erasure event.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct ErasureReason(#[schemars(length(min = 1, max = 500))] pub String);
+
 /// `giro.cmd.charge.refund`: give money back to the payer of a paid charge, at most what is still
 /// refundable; without `amount`, all of it. The executor asks the provider; `charge.refunded`
 /// follows its report.

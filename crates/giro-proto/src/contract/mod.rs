@@ -15,12 +15,15 @@ mod commands;
 mod parts;
 mod replies;
 
-pub use commands::{BeneficiaryRegister, ChargeCreate, ChargeRefund, OrderRef, PayoutCreate};
+pub use commands::{
+    BeneficiaryRegister, ChargeCreate, ChargeRefund, ErasureReason, OrderRef, PayoutCreate,
+    PrivacyErase,
+};
 pub use parts::{
     AmountInput, CARD_FIELDS, CardFree, ChargeMetadata, ExternalId, Metadata, card_field_pattern,
 };
 pub use replies::{
-    Accepted, AnyStatus, BeneficiaryAccepted, BeneficiaryReply, ChargeReply, ChargeSummary,
+    Accepted, AnyStatus, BeneficiaryAccepted, BeneficiaryReply, ChargeReply, ChargeSummary, Erased,
     HistoryEntry, Kind, OrderGetReply, OrderSummary, OrderView, PayoutReply, PayoutSummary,
-    Refused, Reply,
+    PrivacyEraseReply, Refused, Reply,
 };

@@ -48,6 +48,21 @@ pub struct BeneficiaryAccepted {
     pub duplicate: bool,
 }
 
+/// The personal data of an order was erased (or had been: `duplicate`).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Erased {
+    #[schemars(extend("const" = true))]
+    pub ok: bool,
+    /// The payout, charge or beneficiary erased.
+    pub order_id: OrderId,
+    pub kind: Kind,
+    #[schemars(extend("const" = true))]
+    pub erased: bool,
+    /// True when it had been erased already and nothing was appended.
+    pub duplicate: bool,
+}
+
 /// The kinds of orders.
 #[derive(Debug, Clone, Copy, JsonSchema)]
 #[schemars(rename_all = "snake_case")]
@@ -157,5 +172,7 @@ pub type PayoutReply = Reply<Accepted<PayoutStatus>>;
 pub type ChargeReply = Reply<Accepted<ChargeStatus>>;
 /// Reply to `giro.cmd.beneficiary.register`.
 pub type BeneficiaryReply = Reply<BeneficiaryAccepted>;
+/// Reply to `giro.cmd.privacy.erase`.
+pub type PrivacyEraseReply = Reply<Erased>;
 /// Reply to `giro.query.order.get`.
 pub type OrderGetReply = Reply<OrderView>;
