@@ -1,4 +1,4 @@
-//! Giro's machine-readable contract, `proto/` (CONTRACT.md): a JSON Schema (draft-07) for every
+//! Giro's machine-readable contract, `proto/` (docs/CONTRACT.md): a JSON Schema (draft-07) for every
 //! command, reply and event, generated from the Rust types with schemars, and the AsyncAPI 3.0
 //! document of the NATS subjects, referencing those schemas.
 //!

@@ -15,7 +15,7 @@ use crate::contract::{
     OrderRef, PayoutCreate, PayoutReply, PrivacyErase, PrivacyEraseReply,
 };
 
-/// The stored form of every event (CONTRACT.md §2).
+/// The stored form of every event (docs/CONTRACT.md §2).
 const EVENT_DESCRIPTION: &str = "One stored event of one order: {id, type, order_id, version, at, data, meta}. `type` names the event and `data` is its body; `version` counts the order's events from 1; `meta` carries the correlation and causation ids. Personal data needed for the provider call is sealed with the order's own key (`pii:v1:<base64>`, XChaCha20-Poly1305) and reads `[erased]` once giro.cmd.privacy.erase destroyed the key; every view for people masks it.";
 
 /// One message schema: where it is written (relative to `proto/`) and what it describes.

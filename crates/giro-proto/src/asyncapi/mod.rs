@@ -1,4 +1,4 @@
-//! The AsyncAPI 3.0 document of CONTRACT.md §1 and §2, built section by section: the intake's
+//! The AsyncAPI 3.0 document of docs/CONTRACT.md §1 and §2, built section by section: the intake's
 //! request/reply endpoints, the per-order event subjects and the dead-letter subjects. What the
 //! sections say is in `tables`; this module only shapes it into channels, operations and
 //! messages.
@@ -58,7 +58,7 @@ fn error_codes() -> Vec<String> {
     codes
 }
 
-/// The AsyncAPI 3.0 document of CONTRACT.md §1 and §2.
+/// The AsyncAPI 3.0 document of docs/CONTRACT.md §1 and §2.
 pub fn asyncapi(schemas: &[SchemaFile]) -> Value {
     let schema_of = |path: &str| {
         schemas
@@ -96,7 +96,7 @@ fn document(sections: Sections) -> Value {
             "title": "Giro",
             "version": env!("CARGO_PKG_VERSION"),
             "description": format!(
-                "Giro's NATS contract (CONTRACT.md §1, §2): commands by request/reply to the giro-intake micro service, order events in JetStream, dead letters. The subject prefix `giro` is configurable. Error codes: {}. {}",
+                "Giro's NATS contract (docs/CONTRACT.md §1, §2): commands by request/reply to the giro-intake micro service, order events in JetStream, dead letters. The subject prefix `giro` is configurable. Error codes: {}. {}",
                 error_codes().join(", "),
                 GENERATED_NOTE
             ),

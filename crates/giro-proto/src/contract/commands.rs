@@ -1,4 +1,4 @@
-//! Command bodies (CONTRACT.md §1): what a client sends to `giro.cmd.*` and `giro.query.*`.
+//! Command bodies (docs/CONTRACT.md §1): what a client sends to `giro.cmd.*` and `giro.query.*`.
 
 use chrono::NaiveDate;
 use giro_domain::beneficiary::{AccountData, AccountType};

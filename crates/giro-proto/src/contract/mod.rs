@@ -1,4 +1,4 @@
-//! The message shapes of CONTRACT.md §1 that have no single Rust type in the services: command
+//! The message shapes of docs/CONTRACT.md §1 that have no single Rust type in the services: command
 //! bodies (read by hand-written parsers in `giro-domain`, e.g. `payout::parse_create`, which accept
 //! more than one wire form) and replies (built as JSON objects by `giro-intake`'s handlers into its
 //! `Reply` envelope). Every part that does have a domain type (beneficiaries, payers, statuses,

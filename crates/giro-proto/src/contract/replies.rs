@@ -1,4 +1,4 @@
-//! Replies (CONTRACT.md §1): what `giro-intake` answers, built by its handlers as JSON into
+//! Replies (docs/CONTRACT.md §1): what `giro-intake` answers, built by its handlers as JSON into
 //! its `Reply` envelope and described here.
 
 use chrono::{DateTime, Utc};
