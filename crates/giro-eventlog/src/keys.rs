@@ -199,23 +199,31 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Follows the bucket's deletes and purges for as long as the handle lives, watching again
-/// after a lost connection.
+/// Follows the bucket's deletes and purges for as long as the handle lives. A watch that ends
+/// (a lost connection) is started again after the last revision it delivered, so an erasure made
+/// meanwhile is still heard of.
 async fn watch_erasures(keys: Weak<Keys>, mut watch: kv::Watch) {
+    let mut last_revision = None;
     loop {
         while let Some(entry) = watch.next().await {
             let Some(keys) = keys.upgrade() else { return };
             match entry {
-                Ok(e) if matches!(e.operation, kv::Operation::Delete | kv::Operation::Purge) => {
-                    keys.erased(&e.key);
+                Ok(e) => {
+                    last_revision = Some(e.revision);
+                    if matches!(e.operation, kv::Operation::Delete | kv::Operation::Purge) {
+                        keys.erased(&e.key);
+                    }
                 }
-                Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "watching the key bucket"),
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
         let Some(strong) = keys.upgrade() else { return };
-        match strong.kv.watch_all().await {
+        let again = match last_revision {
+            Some(revision) => strong.kv.watch_all_from_revision(revision + 1).await,
+            None => strong.kv.watch_all().await,
+        };
+        match again {
             Ok(w) => watch = w,
             Err(e) => tracing::warn!(error = %e, "watching the key bucket again"),
         }
