@@ -82,6 +82,8 @@ pub struct Stack {
     pub providers: Vec<(ProviderId, Arc<dyn PayoutProvider>, bool)>,
     pub executors: Vec<(ProviderId, ExecutorHandle)>,
     pub timings: Timings,
+    /// The providers' start-up set-up (webhooks registered, bank lists read), as `giro up` runs it.
+    pub setup: Option<giro_stack::SetupHandle>,
 }
 
 fn pid(s: &str) -> ProviderId {

@@ -89,6 +89,11 @@ impl Stack {
                 Err(e) => panic!("stack starts: {e}"),
             }
         };
+        // As `giro up` does before its executors start: the providers' set-up.
+        let setup =
+            giro_stack::set_up_providers(registry.clone(), None, giro_stack::DEFAULT_SETUP_EVERY)
+                .await
+                .expect("the sandboxes accept the providers' set-up");
         let providers = registry
             .payout_instances()
             .filter_map(|i| Some((i.id().clone(), i.payouts.clone()?, i.prefunded)))
@@ -101,6 +106,7 @@ impl Stack {
             providers,
             executors: vec![],
             timings: options.timings,
+            setup: Some(setup),
         };
         for _ in 0..options.executors {
             for i in 0..stack.providers.len() {

@@ -199,3 +199,26 @@ pub trait AccountProvider: Send + Sync {
     /// Reads the account the provider knows as `provider_ref`.
     fn read_account<'a>(&'a self, provider_ref: &'a str) -> BoxFuture<'a, AccountAnswer>;
 }
+
+/// Why a provider instance's start-up set-up did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    /// The provider refused Giro's credentials or configuration (wrong password or key, an
+    /// account that does not exist): running would only fail later, so start-up stops here.
+    #[error("{0}")]
+    Refused(String),
+    /// The provider could not be asked now (unreachable, a server error, a time-out): the
+    /// set-up is tried again later and the engine starts meanwhile.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// What a person would otherwise set up by hand at a provider before Giro can work with it:
+/// registering Giro's webhooks, reading the bank list, checking that the configured accounts
+/// exist. It runs when the engine starts and again at every refresh (`GIRO_PROVIDER_SETUP_EVERY`),
+/// so it must be idempotent: a webhook already registered is left as it is, a bank list read
+/// again replaces the one held.
+pub trait ProviderSetup: Send + Sync {
+    /// Does the set-up; on success, one line per thing checked or done, for the log.
+    fn set_up(&self) -> BoxFuture<'_, Result<Vec<String>, SetupError>>;
+}

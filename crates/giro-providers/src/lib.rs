@@ -28,8 +28,8 @@ pub mod webhook;
 
 pub use capability::{
     AccountAnswer, AccountProvider, BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider,
-    ChargeSubmission, ChargeView, Lookup, PayoutOrder, PayoutProvider, Refusal, RefusalKind,
-    Submission,
+    ChargeSubmission, ChargeView, Lookup, PayoutOrder, PayoutProvider, ProviderSetup, Refusal,
+    RefusalKind, SetupError, Submission,
 };
 pub use registry::{Adapter, ProviderInstance, Registry, RegistryError, provider_id};
 pub use settings::Settings;

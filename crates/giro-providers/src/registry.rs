@@ -12,7 +12,7 @@ use std::sync::Arc;
 use giro_domain::ProviderId;
 use giro_domain::provider::{Catalog, ProviderProfile, RouteRule};
 
-use crate::capability::{AccountProvider, ChargeProvider, PayoutProvider};
+use crate::capability::{AccountProvider, ChargeProvider, PayoutProvider, ProviderSetup};
 use crate::settings::Settings;
 use crate::webhook::WebhookReceiver;
 
@@ -66,6 +66,8 @@ pub struct ProviderInstance {
     pub accounts: Option<Arc<dyn AccountProvider>>,
     /// Whether its payouts are paid from a pre-funded balance Giro reserves against.
     pub prefunded: bool,
+    /// What it sets up at the provider when the engine starts (webhooks, bank list, checks).
+    pub setup: Option<Arc<dyn ProviderSetup>>,
 }
 
 impl ProviderInstance {
@@ -78,6 +80,7 @@ impl ProviderInstance {
             charges: None,
             accounts: None,
             prefunded: false,
+            setup: None,
         }
     }
 
@@ -95,6 +98,7 @@ impl fmt::Debug for ProviderInstance {
             .field("charges", &self.charges.is_some())
             .field("accounts", &self.accounts.is_some())
             .field("prefunded", &self.prefunded)
+            .field("setup", &self.setup.is_some())
             .finish()
     }
 }

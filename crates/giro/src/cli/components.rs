@@ -194,6 +194,10 @@ pub(super) async fn run_executor(
     let mut config = giro_stack::StackConfig::new(args.nats.prefix.clone(), None);
     config.payout_consumers = giro_stack::PayoutConsumers::PerInstance;
     let id = args.provider.as_str();
+    // The instance's set-up at its provider (webhooks, bank list, account checks), then again
+    // every GIRO_PROVIDER_SETUP_EVERY for as long as the process runs.
+    // Dropping its handle leaves the task running.
+    drop(giro_stack::set_up_providers(registry.clone(), Some(id), config.setup_every).await?);
     let mut started = if id == giro_domain::beneficiary::ACCOUNTS_PROVIDER {
         giro_stack::start_accounts(&registry, &logs, &config)
             .await?
