@@ -1,6 +1,7 @@
 //! The payout aggregate: events, state, decider and request parsing.
 
 mod decide;
+mod discrepancy;
 mod event;
 mod reports;
 mod request;

@@ -19,6 +19,7 @@
 //! checked against the log before its step.
 
 mod consumer;
+mod open;
 mod start;
 mod timers;
 

@@ -7,7 +7,8 @@ use giro_domain::OrderKind;
 use giro_eventlog::EventLog;
 use giro_providers::{ChargeProvider, PayoutProvider};
 
-use super::consumer::{Routes, open_consumer, run};
+use super::consumer::{Routes, run};
+use super::open::open_consumer;
 use super::{ExecutorHandle, StartError, Steps};
 use crate::balances::Balances;
 use crate::charge::ChargeWorker;
