@@ -4,6 +4,7 @@
 //! run instead.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use async_nats::{ConnectOptions, ServerAddr};
 
@@ -220,6 +221,22 @@ pub async fn connect(
         reason: e.to_string(),
     };
     let (servers, credentials) = servers_and_credentials(list)?;
+    // A client reconnects on its own, perhaps to another node (a cluster mid-upgrade, a server
+    // replaced by an older one): each reconnection checks the version again, loudly.
+    let connected: Arc<OnceLock<async_nats::Client>> = Arc::default();
+    let watched = connected.clone();
+    let named = redact(list);
+    let options = options.event_callback(move |event| {
+        let watched = watched.clone();
+        let named = named.clone();
+        async move {
+            if matches!(event, async_nats::Event::Connected)
+                && let Some(client) = watched.get().cloned()
+            {
+                recheck(&client, &named).await;
+            }
+        }
+    });
     let options = match credentials {
         Some(Credentials::UserPassword { user, password }) => {
             options.user_and_password(user, password)
@@ -237,7 +254,35 @@ pub async fn connect(
     let server = format!("{}:{} ({})", info.host, info.port, redact(list));
     let version = check_version(&info.version, &server)?;
     tracing::debug!(%version, server = %info.server_name, "connected to nats-server");
+    giro_telemetry::metrics::nats_server_too_old(false);
+    let _ = connected.set(client.clone());
     Ok(client)
+}
+
+/// After a reconnection: the new server's version, refused in the log and the metric
+/// `giro_nats_server_too_old` when older than [`MINIMUM_SERVER`] (the connection stays up:
+/// what needs 2.12 fails with the server's own error until the server is replaced).
+async fn recheck(client: &async_nats::Client, list: &str) {
+    // The connected event is sent just before the client records the new server's INFO.
+    let before = client.server_info().server_id;
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if client.server_info().server_id != before {
+            break;
+        }
+    }
+    let info = client.server_info();
+    let server = format!("{}:{} ({list})", info.host, info.port);
+    match check_version(&info.version, &server) {
+        Ok(version) => {
+            giro_telemetry::metrics::nats_server_too_old(false);
+            tracing::info!(%version, server = %info.server_name, "reconnected to nats-server");
+        }
+        Err(e) => {
+            giro_telemetry::metrics::nats_server_too_old(true);
+            tracing::error!(error = %e, "reconnected to a nats-server Giro cannot run on");
+        }
+    }
 }
 
 #[cfg(test)]

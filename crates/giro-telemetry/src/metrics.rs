@@ -86,6 +86,7 @@ struct Metrics {
     pending: Family<ConsumerLabels, Gauge>,
     ack_pending: Family<ConsumerLabels, Gauge>,
     balances: Balances,
+    server_too_old: Gauge,
 }
 
 static METRICS: LazyLock<Mutex<Metrics>> = LazyLock::new(|| {
@@ -147,7 +148,15 @@ static METRICS: LazyLock<Mutex<Metrics>> = LazyLock::new(|| {
          currency (a gauge for dashboards and alerts; the exact figure is in /v1/treasury)",
         balances.clone(),
     );
+    let server_too_old = Gauge::default();
+    registry.register(
+        "nats_server_too_old",
+        "1 while this process is connected (after a reconnect) to a nats-server older than Giro \
+         needs, else 0",
+        server_too_old.clone(),
+    );
     Mutex::new(Metrics {
+        server_too_old,
         balances,
         registry,
         commands,
@@ -289,6 +298,14 @@ pub fn provider_balance(provider: &str, currency: &str, balance: f64) {
     };
     with(|m| {
         m.balances.get_or_create(&labels).set(balance);
+    });
+}
+
+/// Whether the nats-server this process is connected to is older than Giro needs (seen after
+/// a reconnect: an older server is refused outright at start-up).
+pub fn nats_server_too_old(too_old: bool) {
+    with(|m| {
+        m.server_too_old.set(i64::from(too_old));
     });
 }
 
