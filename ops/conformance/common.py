@@ -1,8 +1,8 @@
 """Shared pieces of the conformance reference server: requests, responses,
 the per-request rule checker, the report, and masking for log lines.
 
-Written from the providers' pages (/work/shared/seeds/*.txt) and the digest
-(/work/shared/PROVIDERS.md) only.
+Written from the providers' pages (../shared/seeds/*.txt) and the digest
+(../shared/PROVIDERS.md) only.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 """Independent conformance reference for Giro's payment-provider clients.
 
 One process, one port, four fake providers written from the providers' own pages
-(/work/shared/seeds/*.txt) and, where the pages are silent, the digest
-(/work/shared/PROVIDERS.md) — never from Giro's code:
+(../shared/seeds/*.txt) and, where the pages are silent, the digest
+(../shared/PROVIDERS.md) — never from Giro's code:
 
   http://127.0.0.1:<port>/killb       KillB v2             (seeds 000, 002)
   http://127.0.0.1:<port>/cashy-co    Cashy, Colombia COP  (seed 001)
