@@ -178,6 +178,7 @@ async fn publish(log: &EventLog, count: usize) -> Result<u64, Error> {
     };
     let mut pending = Vec::with_capacity(ACK_WINDOW);
     let mut published = 0u64;
+    let progress = crate::rebuild::events_bar("publishing", (orders * EVENTS_PER_ORDER) as u64);
     for wave in (0..orders).step_by(WAVE) {
         let wave_orders = wave..(wave + WAVE).min(orders);
         for version in 1..=EVENTS_PER_ORDER {
@@ -208,11 +209,13 @@ async fn publish(log: &EventLog, count: usize) -> Result<u64, Error> {
                 pending.push(ack);
                 if pending.len() == ACK_WINDOW {
                     published += settle(&mut pending).await?;
+                    progress.set_position(published);
                 }
             }
         }
     }
     published += settle(&mut pending).await?;
+    progress.finish_and_clear();
     Ok(published)
 }
 

@@ -167,9 +167,14 @@ fn prefixed(alias: &str, columns: &str) -> String {
 }
 
 fn progress_bar(len: u64) -> ProgressBar {
-    let style = ProgressStyle::with_template(
-        "rebuilding [{bar:40}] {pos}/{len} events, {per_sec}, eta {eta}",
-    )
+    events_bar("rebuilding", len)
+}
+
+/// A bar on stderr of `len` events, `what` in front (`rebuilding`, `publishing`).
+pub(crate) fn events_bar(what: &str, len: u64) -> ProgressBar {
+    let style = ProgressStyle::with_template(&format!(
+        "{what} [{{bar:40}}] {{pos}}/{{len}} events, {{per_sec}}, eta {{eta}}"
+    ))
     .unwrap_or_else(|_| ProgressStyle::default_bar());
     ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr()).with_style(style)
 }
