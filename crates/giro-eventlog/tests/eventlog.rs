@@ -465,6 +465,108 @@ async fn writers_of_one_process_take_turns_instead_of_racing() {
     assert_eq!(truth.state.unwrap().status, PayoutStatus::Processing);
 }
 
+/// A report of attempt 1 under `ref-1`, the `i`th.
+fn in_flight(i: usize) -> PayoutCommand {
+    use giro_domain::payout::{ProviderReport, ReportSource, ReportedOutcome};
+    PayoutCommand::RecordReport(ProviderReport {
+        source: ReportSource::Poll,
+        raw_status: "PROCESSING".into(),
+        outcome: ReportedOutcome::InFlight,
+        report_id: format!("ref-1:PROCESSING:{i}"),
+        provider_ref: Some("ref-1".into()),
+        reason: None,
+        fee: None,
+        attempt: None,
+        amount: None,
+        completed_at: None,
+        channel_ref: None,
+        reported_at: None,
+    })
+}
+
+#[tokio::test]
+async fn a_long_history_read_cold_arrives_whole_and_in_order_across_batches() {
+    let t = TestLog::new().await;
+    let (id, cmd) = create("long-1");
+    let (other, other_cmd) = create("long-2");
+    let mut commands = vec![
+        cmd,
+        PayoutCommand::StartSubmission,
+        PayoutCommand::RecordSubmitted {
+            attempt: 1,
+            provider_ref: Some("ref-1".into()),
+            raw_status: None,
+        },
+    ];
+    // More events than one batched read returns, interleaved with another order's.
+    commands.extend((0..150).map(in_flight));
+    t.log
+        .execute::<PayoutDecider>(other, &other_cmd, &meta(), false)
+        .await
+        .unwrap();
+    for (i, command) in commands.iter().enumerate() {
+        t.log
+            .execute::<PayoutDecider>(id, command, &meta(), false)
+            .await
+            .unwrap();
+        if i == 70 {
+            t.log
+                .execute::<PayoutDecider>(other, &PayoutCommand::StartSubmission, &meta(), false)
+                .await
+                .unwrap();
+        }
+    }
+    let stranger = EventLog::open(t.client.clone(), t.config.clone())
+        .await
+        .unwrap();
+    let cold = stranger.load_from_start::<PayoutDecider>(id).await.unwrap();
+    let versions: Vec<u64> = cold.events.iter().map(|e| e.version).collect();
+    assert_eq!(versions, (1..=153).collect::<Vec<_>>());
+    assert!(cold.events.iter().all(|e| e.order_id == id));
+    let warm = t.log.load::<PayoutDecider>(id).await.unwrap();
+    assert_eq!(cold.last_sequence, warm.last_sequence);
+    assert_eq!(cold.state, warm.state);
+    // The other order, read cold, has its two events only.
+    let two = stranger
+        .load_from_start::<PayoutDecider>(other)
+        .await
+        .unwrap();
+    assert_eq!(two.version(), 2);
+    // A delivered event read by a process that never saw its order: read up to it, not past it.
+    let fifth = cold.events[4].clone();
+    let sequence_of_fifth = {
+        let js = async_nats::jetstream::new(t.client.clone());
+        let stream = js.get_stream(&t.config.stream).await.unwrap();
+        let subject = t.log.subject::<PayoutDecider>(id);
+        let mut seq = 0;
+        for _ in 0..5 {
+            seq = stream
+                .direct_get_next_for_subject(&subject, Some(seq + 1))
+                .await
+                .unwrap()
+                .sequence;
+        }
+        seq
+    };
+    let third_party = EventLog::open(t.client.clone(), t.config.clone())
+        .await
+        .unwrap();
+    let payload = serde_json::to_vec(&*fifth).unwrap();
+    let delivered = third_party
+        .load_delivered::<PayoutDecider>(id, sequence_of_fifth, &payload, None)
+        .await
+        .unwrap();
+    match delivered {
+        giro_eventlog::Delivered::Known(order) => {
+            assert_eq!(order.version(), 5);
+            assert_eq!(order.last_sequence, sequence_of_fifth);
+        }
+        giro_eventlog::Delivered::Superseded => {
+            panic!("the fifth event is not superseded yet for a process that never saw the order")
+        }
+    }
+}
+
 /// The stored payloads of an order's subject, as anyone reading the stream sees them.
 async fn raw_payloads(t: &TestLog, id: OrderId) -> Vec<String> {
     let stream = t.log.context().get_stream(&t.config.stream).await.unwrap();

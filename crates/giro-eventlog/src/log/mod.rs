@@ -4,6 +4,7 @@
 //! the cache of recent orders in `cache`, and the operations in `read`, `append` and `execute`.
 
 mod append;
+mod batch;
 mod cache;
 mod execute;
 mod order;

@@ -44,7 +44,9 @@ impl EventLog {
     }
 
     /// Reads the events after `loaded.last_sequence` up to the first at or after stream sequence
-    /// `until` (all of them with `u64::MAX`), and folds them into `loaded`.
+    /// `until` (all of them with `u64::MAX`), and folds them into `loaded`. An order read from its
+    /// start (what a process that never saw it does) is read in batches; one read on from what
+    /// is known (usually nothing or one event) one event per request.
     async fn read_until<D: Decider>(
         &self,
         subject: &str,
@@ -52,6 +54,28 @@ impl EventLog {
         until: u64,
     ) -> Result<Loaded<D>, Error> {
         let mut sealing = None;
+        if loaded.last_sequence == 0 {
+            loop {
+                let batch = self.read_batch(subject, loaded.last_sequence + 1).await?;
+                for message in batch.messages {
+                    self.fold(
+                        &mut loaded,
+                        &mut sealing,
+                        subject,
+                        message.sequence,
+                        &message.payload,
+                        &message.headers,
+                    )
+                    .await?;
+                    if loaded.last_sequence >= until {
+                        return Ok(loaded);
+                    }
+                }
+                if !batch.more {
+                    return Ok(loaded);
+                }
+            }
+        }
         while loaded.last_sequence < until {
             let next = self
                 .stream
@@ -62,22 +86,43 @@ impl EventLog {
                 Err(e) if e.kind() == stream::DirectGetErrorKind::NotFound => break,
                 Err(e) => return Err(Error::Unavailable(format!("reading {subject}: {e}"))),
             };
-            if sealing.is_none() {
-                sealing = Some(self.keys.sealing(subject).await?);
-            }
-            let envelope: Envelope<D::Event> = decode(
-                sealing.as_ref().and_then(Option::as_ref),
+            self.fold(
+                &mut loaded,
+                &mut sealing,
                 subject,
+                message.sequence,
                 &message.payload,
+                &message.headers,
             )
-            .map_err(|e| Error::Corrupt {
-                subject: subject.to_string(),
-                sequence: message.sequence,
-                reason: e.to_string(),
-            })?;
-            loaded.push(envelope, message.sequence, Some(&message.headers));
+            .await?;
         }
         Ok(loaded)
+    }
+
+    /// Folds the event stored at `sequence` into `loaded`, opening its personal data with the
+    /// order's key (read once per load, into `sealing`).
+    async fn fold<D: Decider>(
+        &self,
+        loaded: &mut Loaded<D>,
+        sealing: &mut Option<Option<Sealing>>,
+        subject: &str,
+        sequence: u64,
+        payload: &[u8],
+        headers: &HeaderMap,
+    ) -> Result<(), Error> {
+        if sealing.is_none() {
+            *sealing = Some(self.keys.sealing(subject).await?);
+        }
+        let envelope: Envelope<D::Event> =
+            decode(sealing.as_ref().and_then(Option::as_ref), subject, payload).map_err(|e| {
+                Error::Corrupt {
+                    subject: subject.to_string(),
+                    sequence,
+                    reason: e.to_string(),
+                }
+            })?;
+        loaded.push(envelope, sequence, Some(headers));
+        Ok(())
     }
 
     /// The order of a delivered event's message (stored at stream `sequence` with `payload`), as
