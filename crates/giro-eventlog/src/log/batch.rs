@@ -84,8 +84,11 @@ impl EventLog {
                     return Ok(Batch { messages, more });
                 }
                 Some(code) => {
-                    let reason = message.description.unwrap_or_default();
-                    return Err(failed(&format!("status {code} {reason}")));
+                    let status = match message.description.filter(|d| !d.trim().is_empty()) {
+                        Some(reason) => format!("status {code} ({})", reason.trim()),
+                        None => format!("status {code}"),
+                    };
+                    return Err(failed(&status));
                 }
             }
         }
