@@ -2,7 +2,21 @@
 //!
 //! The submission handle is both the `Idempotency-Key` header and the `externalId`, so a resend
 //! under the same handle returns the original payout and a lost answer is found again by
-//! `GET /api/v2/payouts?externalId=<handle>`.
+//! `GET /api/v2/payouts?externalId=<handle>` (every page of it: `page`, `limit`, `totalPage`).
+//!
+//! Set-up ([`setup`]) checks the credentials and `GIRO_KILLB_PREFUND_ACCOUNT` against the balances,
+//! reads the bank list and registers the PAYOUT + ACCOUNT webhook once. Where the pages are
+//! ambiguous (also in `crates/giro-sandbox/README.md`, KillB section):
+//! - a company beneficiary (`companyName`) is sent with `lastName` when Giro has one and without
+//!   otherwise: page 000's "firstName or companyName, lastName" reads both ways;
+//! - every account is linked to a user (seed 002): the registration's `user_id`, else
+//!   `GIRO_KILLB_USER_ID`; KillB refusing a holder who is not the user makes the beneficiary
+//!   REJECTED with KillB's reason;
+//! - accounts are read through the documented search (`?ids=`), not `GET /api/v2/accounts/{id}`;
+//! - PSE bank codes are checked against the list last read at set-up; before the first read,
+//!   against Giro's own list (`giro_domain::co_banks`);
+//! - the webhook is registered when `GET /api/v2/webhooks` lists none at Giro's URL for both
+//!   events; where KillB has no such list, once per process.
 
 pub mod adapter;
 mod api;
