@@ -38,6 +38,10 @@ pub struct BeneficiaryRegistered {
     pub account_type: AccountType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// The provider's user the account is linked to; when absent, the accounts provider's
+    /// configured default user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     pub data: AccountData,
 }
 
@@ -131,6 +135,8 @@ struct Input {
     account_type: AccountType,
     #[serde(default)]
     external_id: Option<String>,
+    #[serde(default)]
+    user_id: Option<String>,
     data: Value,
 }
 
@@ -152,9 +158,25 @@ pub fn parse_register(body: &[u8]) -> Result<BeneficiaryCommand, Rejection> {
             fingerprint,
             account_type: input.account_type,
             external_id: parse_external_id(input.external_id)?,
+            user_id: parse_user_id(input.user_id)?,
             data,
         }),
     })
+}
+
+/// A user id: 1 to 100 printable characters without spaces, or absent.
+fn parse_user_id(user_id: Option<String>) -> Result<Option<String>, Rejection> {
+    match user_id {
+        None => Ok(None),
+        Some(u) if !u.is_empty() && u.len() <= 100 && u.chars().all(|c| c.is_ascii_graphic()) => {
+            Ok(Some(u))
+        }
+        Some(_) => Err(Rejection::at(
+            ErrorCode::InvalidField,
+            "user_id",
+            "must be 1 to 100 printable characters without spaces",
+        )),
+    }
 }
 
 pub use crate::provider::ACCOUNTS_PROVIDER;

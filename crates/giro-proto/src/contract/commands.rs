@@ -144,6 +144,11 @@ pub struct BeneficiaryRegister {
     pub account_type: AccountType,
     #[serde(default)]
     pub external_id: Option<ExternalId>,
+    /// The accounts provider's user the account is linked to (1 to 100 printable characters
+    /// without spaces); when absent, the configured default user (docs/CONTRACT.md).
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"^[!-~]+$"))]
+    pub user_id: Option<String>,
     pub data: AccountData,
 }
 

@@ -1,7 +1,10 @@
 //! KillB in the registry: one instance, `killb`, paying COP over PSE (`co_bank`) and Bre-B
 //! (`co_alias`) from a pre-funded account, keeping beneficiary accounts, with its webhooks at
-//! `/webhooks/killb`. Configured from `GIRO_KILLB_*` (secrets also from `<NAME>_FILE`); the
-//! defaults are the KillB sandbox's.
+//! `/webhooks/killb`, which its set-up registers at KillB. Configured from `GIRO_KILLB_URL`,
+//! `_EMAIL`, `_PASSWORD`, `_API_KEY` (sent as `x-api-key` when set), `_WEBHOOK_SECRET` (secrets
+//! also from `<NAME>_FILE`, never logged), `_PREFUND_ACCOUNT`, `_USER_ID` (the user accounts are
+//! linked to when a registration names none) and `_RATE_LIMIT`; the defaults are the KillB
+//! sandbox's.
 
 use std::sync::Arc;
 
@@ -11,7 +14,7 @@ use giro_domain::{AmountRule, Currency, ProviderId};
 use rust_decimal::Decimal;
 
 use crate::killb::webhook::KillbWebhook;
-use crate::killb::{KillbClient, KillbConfig};
+use crate::killb::{KillbClient, KillbConfig, KillbSetup};
 use crate::ratelimit::RateLimit;
 use crate::registry::{Adapter, ProviderInstance, Registry, RegistryError, provider_id};
 use crate::settings::Settings;
@@ -54,6 +57,10 @@ pub fn config(settings: &Settings) -> Result<KillbConfig, RegistryError> {
         settings.get("GIRO_KILLB_PREFUND_ACCOUNT", "prefund-cop-001"),
         settings.secret("GIRO_KILLB_WEBHOOK_SECRET", "killb-sandbox-webhook-secret")?,
     );
+    let api_key = settings.secret("GIRO_KILLB_API_KEY", "")?;
+    config.api_key = (!api_key.expose().is_empty()).then_some(api_key);
+    config.user_id = settings.get("GIRO_KILLB_USER_ID", super::DEFAULT_USER_ID);
+    config.webhook_url = format!("{}/webhooks/{NAME}", settings.ingress_public_url());
     config.timeout = settings.provider_timeout()?;
     // KillB allows 50 calls/s in production (100 in its sandbox); 0 sends as fast as asked.
     let rate = settings.number("GIRO_KILLB_RATE_LIMIT", 50)?;
@@ -85,7 +92,8 @@ impl Adapter for KillbAdapter {
         );
         let mut instance = ProviderInstance::new(NAME, profile(id.clone()));
         instance.payouts = Some(client.clone());
-        instance.accounts = Some(client);
+        instance.accounts = Some(client.clone());
+        instance.setup = Some(Arc::new(KillbSetup(client)));
         instance.prefunded = true;
         registry.add(instance)?;
         registry.route(RouteRule {

@@ -13,8 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::KillbConfig;
 use super::wire::{
-    Account, Balance, CreatePayout, ErrorBody, LoginRequest, Payout, PayoutPage, RefreshRequest,
-    TokenResponse,
+    Balance, CreatePayout, ErrorBody, LoginRequest, Payout, RefreshRequest, TokenResponse,
 };
 use crate::http::{self, Answer, BuildError, CallError};
 use crate::ratelimit::RateLimiter;
@@ -93,6 +92,8 @@ pub struct KillbClient {
     http: reqwest::Client,
     tokens: TokenCache,
     limiter: Option<RateLimiter>,
+    /// What set-up learnt and keeps: the bank list, the webhook registration.
+    pub(super) learnt: super::setup::Learnt,
 }
 
 fn error_of(answer: &Answer) -> (String, String) {
@@ -150,7 +151,13 @@ impl KillbClient {
             http,
             tokens: TokenCache::default(),
             limiter,
+            learnt: super::setup::Learnt::default(),
         })
+    }
+
+    /// The pooled HTTP client.
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// The configuration the client was built with.
@@ -158,7 +165,7 @@ impl KillbClient {
         &self.config
     }
 
-    fn url(&self, segments: &[&str]) -> Url {
+    pub(super) fn url(&self, segments: &[&str]) -> Url {
         let mut path = vec!["api", "v2"];
         path.extend_from_slice(segments);
         http::endpoint(&self.base, &path)
@@ -226,20 +233,47 @@ impl KillbClient {
 
     /// Sends an authenticated request built by `make`; on a 401 it logs in again and sends it
     /// once more (a 401 means the request was not processed).
-    async fn authed<T: DeserializeOwned>(
+    pub(super) async fn authed<T: DeserializeOwned>(
         &self,
         make: impl Fn() -> RequestBuilder,
+    ) -> Result<T, KillbError> {
+        self.authed_with(make, read).await
+    }
+
+    /// As [`Self::authed`], for calls whose answer body is not read (any 2xx will do).
+    pub(super) async fn authed_done(
+        &self,
+        make: impl Fn() -> RequestBuilder,
+    ) -> Result<(), KillbError> {
+        self.authed_with(make, |answer| match read::<serde_json::Value>(answer) {
+            Err(KillbError::Malformed { status, .. }) if (200..300).contains(&status) => Ok(()),
+            other => other.map(drop),
+        })
+        .await
+    }
+
+    async fn authed_with<T>(
+        &self,
+        make: impl Fn() -> RequestBuilder,
+        reader: impl Fn(&Answer) -> Result<T, KillbError>,
     ) -> Result<T, KillbError> {
         let token = self.token().await?;
         let answer = self.send(make().bearer_auth(token.expose())).await?;
         if answer.status != StatusCode::UNAUTHORIZED {
-            return read(&answer);
+            return reader(&answer);
         }
         tracing::info!("KillB refused the access token; logging in again");
         self.tokens.forget(&token).await;
         let token = self.token().await?;
         let answer = self.send(make().bearer_auth(token.expose())).await?;
-        read(&answer)
+        reader(&answer)
+    }
+
+    /// The JSON `body` as bytes, for a request that may be sent twice (after a 401).
+    pub(super) fn body_of(body: &impl serde::Serialize) -> Result<Bytes, KillbError> {
+        serde_json::to_vec(body)
+            .map(Bytes::from)
+            .map_err(|e| KillbError::NotSent(format!("could not write the request body: {e}")))
     }
 
     /// `POST /api/v2/payouts` with `Idempotency-Key: <handle>`: KillB answers a repeated key with
@@ -267,48 +301,6 @@ impl KillbClient {
     /// `GET /api/v2/payouts/{id}`.
     pub async fn payout(&self, id: &str) -> Result<Payout, KillbError> {
         let url = self.url(&["payouts", id]);
-        self.authed(|| self.http.get(url.clone())).await
-    }
-
-    /// `GET /api/v2/payouts?externalId=…`: the payouts created under `external_id`, newest first.
-    pub async fn payouts_by_external_id(
-        &self,
-        external_id: &str,
-    ) -> Result<Vec<Payout>, KillbError> {
-        let url = self.url(&["payouts"]);
-        let page: PayoutPage = self
-            .authed(|| {
-                self.http.get(url.clone()).query(&[
-                    ("externalId", external_id),
-                    ("page", "1"),
-                    ("limit", "20"),
-                ])
-            })
-            .await?;
-        Ok(page
-            .payouts
-            .into_iter()
-            .filter(|p| p.external_id.as_deref() == Some(external_id))
-            .collect())
-    }
-
-    /// `POST /api/v2/accounts`: a beneficiary account. KillB answers a known `externalId` with
-    /// the account it already has, so a creation whose answer was lost is simply sent again.
-    pub async fn create_account(&self, body: &serde_json::Value) -> Result<Account, KillbError> {
-        let bytes = Bytes::from(body.to_string());
-        let url = self.url(&["accounts"]);
-        self.authed(|| {
-            self.http
-                .post(url.clone())
-                .header(CONTENT_TYPE, "application/json")
-                .body(bytes.clone())
-        })
-        .await
-    }
-
-    /// `GET /api/v2/accounts/{id}`.
-    pub async fn account(&self, id: &str) -> Result<Account, KillbError> {
-        let url = self.url(&["accounts", id]);
         self.authed(|| self.http.get(url.clone())).await
     }
 

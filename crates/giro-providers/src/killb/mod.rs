@@ -2,10 +2,26 @@
 //!
 //! The submission handle is both the `Idempotency-Key` header and the `externalId`, so a resend
 //! under the same handle returns the original payout and a lost answer is found again by
-//! `GET /api/v2/payouts?externalId=<handle>`.
+//! `GET /api/v2/payouts?externalId=<handle>` (every page of it: `page`, `limit`, `totalPage`).
+//!
+//! Set-up ([`setup`]) checks the credentials and `GIRO_KILLB_PREFUND_ACCOUNT` against the balances,
+//! reads the bank list and registers the PAYOUT + ACCOUNT webhook once. Where the pages are
+//! ambiguous (also in `crates/giro-sandbox/README.md`, KillB section):
+//! - a company beneficiary (`companyName`) is sent with `lastName` when Giro has one and without
+//!   otherwise: page 000's "firstName or companyName, lastName" reads both ways;
+//! - every account is linked to a user (seed 002): the registration's `user_id`, else
+//!   `GIRO_KILLB_USER_ID`; KillB refusing a holder who is not the user makes the beneficiary
+//!   REJECTED with KillB's reason;
+//! - accounts are read through the documented search (`?ids=`), not `GET /api/v2/accounts/{id}`;
+//! - PSE bank codes are checked against the list last read at set-up; before the first read,
+//!   against Giro's own list (`giro_domain::co_banks`);
+//! - the webhook is registered when `GET /api/v2/webhooks` lists none at Giro's URL for both
+//!   events; where KillB has no such list, once per process.
 
 pub mod adapter;
+mod api;
 mod client;
+pub mod setup;
 pub mod sign;
 pub mod status;
 pub mod webhook;
@@ -18,6 +34,7 @@ use giro_domain::{Currency, Secret};
 use rust_decimal::Decimal;
 
 pub use client::{KillbClient, KillbError};
+pub use setup::KillbSetup;
 pub use sign::verify_signature;
 pub use status::KillbStatus;
 
@@ -39,6 +56,9 @@ pub const SANDBOX_RATE: RateLimit = RateLimit {
     burst: 200,
 };
 
+/// The user accounts are linked to by default: the KillB sandbox's umbrella user.
+pub const DEFAULT_USER_ID: &str = "user-giro-sandbox";
+
 /// How to reach one KillB account.
 #[derive(Debug, Clone)]
 pub struct KillbConfig {
@@ -50,8 +70,13 @@ pub struct KillbConfig {
     pub api_key: Option<Secret<String>>,
     /// The pre-fund account payouts are paid from (`preFundAccountId`, `accountId` in balances).
     pub pre_fund_account_id: String,
-    /// The secret of the PAYOUT webhook, for [`KillbClient::verify_webhook`].
+    /// The secret of the PAYOUT webhook, for [`KillbClient::verify_webhook`] and its registration.
     pub webhook_secret: Secret<String>,
+    /// Where KillB is told to post PAYOUT and ACCOUNT webhooks (`<ingress>/webhooks/killb`).
+    pub webhook_url: String,
+    /// The KillB user accounts are linked to when a registration names none (seed 002: every
+    /// account is linked to a user).
+    pub user_id: String,
     /// Bound of one HTTP call, connection included.
     pub timeout: Duration,
     /// Client-side rate limit; `None` sends as fast as asked.
@@ -74,6 +99,11 @@ impl KillbConfig {
             api_key: None,
             pre_fund_account_id: pre_fund_account_id.into(),
             webhook_secret,
+            webhook_url: format!(
+                "{}/webhooks/killb",
+                crate::settings::DEFAULT_INGRESS_PUBLIC_URL
+            ),
+            user_id: DEFAULT_USER_ID.to_string(),
             timeout: Duration::from_secs(30),
             rate_limit: Some(PRODUCTION_RATE),
         }
@@ -91,15 +121,11 @@ impl KillbClient {
         let config = self.config();
         let body = match CreatePayout::new(&config.pre_fund_account_id, order.handle, order.request)
         {
-            Ok(body) => body,
-            Err(e) => {
-                tracing::warn!(order_id = %order.id, error = %e, "payout cannot be sent to KillB");
-                return Submission::Refused(Refusal::new(
-                    RefusalKind::Final,
-                    "unsupported_beneficiary",
-                    e.to_string(),
-                ));
-            }
+            Ok(body) => match body.unknown_bank(|code| self.knows_bank(code)) {
+                None => body,
+                Some(e) => return final_refusal(&order, &e),
+            },
+            Err(e) => return final_refusal(&order, &e),
         };
         tracing::debug!(
             order_id = %order.id, handle = order.handle,
@@ -158,6 +184,16 @@ impl KillbClient {
         }
         Ok(entry.amount)
     }
+}
+
+/// A payout that cannot be sent to KillB at all.
+fn final_refusal(order: &PayoutOrder<'_>, e: &wire::Unsupported) -> Submission {
+    tracing::warn!(order_id = %order.id, error = %e, "payout cannot be sent to KillB");
+    Submission::Refused(Refusal::new(
+        RefusalKind::Final,
+        "unsupported_beneficiary",
+        e.to_string(),
+    ))
 }
 
 /// What a create call came to.
@@ -227,8 +263,21 @@ impl crate::capability::AccountProvider for KillbClient {
         registration: &'a giro_domain::beneficiary::BeneficiaryRegistered,
     ) -> BoxFuture<'a, crate::capability::AccountAnswer> {
         Box::pin(async move {
-            let body = wire::account_body(&id.to_string(), registration);
-            account_answer(KillbClient::create_account(self, &body).await)
+            let user = registration
+                .user_id
+                .as_deref()
+                .unwrap_or(&self.config().user_id);
+            let body = wire::account_body(&id.to_string(), user, registration);
+            if let Some(code) = body.pointer("/data/bankCode").and_then(|c| c.as_str())
+                && !self.knows_bank(code)
+            {
+                return crate::capability::AccountAnswer::Refused {
+                    reason: format!(
+                        "data.bank_code: {code:?} is not in KillB's bank list (GET /api/v2/banks)"
+                    ),
+                };
+            }
+            account_answer(self.post_account(&body).await)
         })
     }
 

@@ -92,6 +92,9 @@ pub(crate) async fn create(
     let now = killb.common.clock.now();
     let account = {
         let mut books = killb.books();
+        super::users::check_holder(&books, &request.user_id, &request.data).inspect_err(|_| {
+            registry.refused(ACCOUNTS, &request.external_id);
+        })?;
         if let Some(found) = books
             .user_accounts
             .iter()
@@ -171,7 +174,7 @@ pub(crate) async fn list(
         .user_accounts
         .iter()
         .filter(|a| wants("type", Some(&a.kind)))
-        .filter(|a| wants("userId", a.user_id.as_deref()))
+        .filter(|a| wants("userId", Some(&a.user_id)))
         .filter(|a| wants("externalId", Some(&a.external_id)))
         .filter(|a| {
             wants(
@@ -190,16 +193,19 @@ pub(crate) async fn list(
 pub(crate) async fn by_user(
     State(killb): State<Arc<Killb>>,
     Path(user_id): Path<String>,
-) -> Json<Vec<AccountOut>> {
-    Json(
-        killb
-            .books()
+) -> Result<Json<Vec<AccountOut>>, KillbError> {
+    let books = killb.books();
+    if !books.users.iter().any(|u| u.id == user_id) {
+        return Err(super::users::unknown_user(&user_id));
+    }
+    Ok(Json(
+        books
             .user_accounts
             .iter()
-            .filter(|a| a.user_id.as_deref() == Some(user_id.as_str()))
+            .filter(|a| a.user_id == user_id)
             .map(UserAccount::wire)
             .collect(),
-    )
+    ))
 }
 
 /// The `data` fields of a PATCH body `{data: {...}}`, refusing anything not updatable.
@@ -288,7 +294,24 @@ pub(crate) async fn patch(
     Ok(Json(out))
 }
 
-/// `DELETE /api/v2/accounts/{accountId}`: the account becomes INACTIVE for good (still readable).
+/// Whether a payout still on its way pays into `account` (its account number, CLABE, phone, alias
+/// or address): seed 002 refuses to delete such an account until the transaction is done.
+fn in_use(books: &super::state::Books, account: &UserAccount) -> bool {
+    books.payouts.iter().any(|p| {
+        p.status.in_flight()
+            && ["accountNumber", "alias", "clabe", "address", "phone"]
+                .iter()
+                .any(|f| {
+                    p.beneficiary
+                        .pointer(&format!("/account/{f}"))
+                        .and_then(Value::as_str)
+                        == Some(account.key.as_str())
+                })
+    })
+}
+
+/// `DELETE /api/v2/accounts/{accountId}`: the account becomes INACTIVE for good (still readable);
+/// refused while a pending or processing payout pays into it.
 pub(crate) async fn delete(
     State(killb): State<Arc<Killb>>,
     Extension(forced): Extension<ForcedFaults>,
@@ -296,6 +319,18 @@ pub(crate) async fn delete(
 ) -> Result<Json<AccountOut>, KillbError> {
     let (out, changed) = {
         let mut books = killb.books();
+        let found = books
+            .user_accounts
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| not_found(&id))?;
+        if !found.deleted && in_use(&books, found) {
+            return Err(KillbError::new(
+                StatusCode::CONFLICT,
+                "ACCOUNT.0004",
+                format!("Account {id} is used by a pending or processing payout"),
+            ));
+        }
         let account = books
             .user_accounts
             .iter_mut()

@@ -18,7 +18,7 @@ const D: &str = "data.";
 #[derive(Debug)]
 pub(crate) struct AccountRequest {
     pub kind: String,
-    pub user_id: Option<String>,
+    pub user_id: String,
     pub external_id: String,
     pub data: serde_json::Value,
     /// Account number, CLABE, phone or address: what the scenario and the filters read.
@@ -44,10 +44,8 @@ pub(crate) fn account(body: &[u8]) -> Result<AccountRequest, KillbError> {
             format!("type must be one of {}", TYPES.join(", ")),
         ));
     }
-    let user_id = obj.string("userId").map_err(wrong(""))?;
-    if user_id.as_deref().is_some_and(|u| u.trim().is_empty()) {
-        return Err(KillbError::invalid("userId", "userId should not be empty"));
-    }
+    // Seed 002: every account is linked to a user, and every example sends `userId`.
+    let user_id = required(&obj, "", "userId")?;
     let external_id = required(&obj, "", "externalId")?;
     let data = obj
         .object("data")

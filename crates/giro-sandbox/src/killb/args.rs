@@ -81,6 +81,11 @@ pub struct KillbArgs {
     /// A load run: no rate limit in the simulator or the engine's client, funds for any length.
     #[arg(skip)]
     pub for_load: bool,
+    /// Where the engine's ingress is ([`SimulatorArgs::call_back_to`]). The engine registers its
+    /// webhook there itself at set-up; only a load run (which runs no set-up) gets it
+    /// pre-registered.
+    #[arg(skip)]
+    pub callback_url: Option<String>,
 }
 
 /// The pre-fund balance of a load run: more than any run pays out.
@@ -100,7 +105,10 @@ impl SimulatorArgs for KillbArgs {
         let config = KillbConfig {
             bind: self.killb_addr,
             api_key: self.killb_api_key.clone(),
-            webhook_url: self.killb_webhook_url.clone(),
+            webhook_url: self
+                .killb_webhook_url
+                .clone()
+                .or_else(|| self.callback_url.clone().filter(|_| self.for_load)),
             signature: self.killb_signature,
             token_ttl: Duration::from_millis(self.killb_token_ttl_ms),
             rate_limit: limited.then_some(RateLimit {
@@ -128,8 +136,7 @@ impl SimulatorArgs for KillbArgs {
     }
 
     fn call_back_to(&mut self, public: &str) {
-        self.killb_webhook_url
-            .get_or_insert_with(|| format!("{public}/webhooks/{}", super::NAME));
+        self.callback_url = Some(format!("{public}/webhooks/{}", super::NAME));
     }
 
     fn engine_settings(&self, url: String) -> Vec<(&'static str, String)> {

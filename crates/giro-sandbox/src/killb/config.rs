@@ -42,6 +42,41 @@ pub struct KillbConfig {
     pub accounts: Vec<PrefundAccount>,
     /// Whether payouts pass through CASH_OUT_PENDING/PROCESSING/COMPLETED before their final status.
     pub phased_statuses: bool,
+    /// The users accounts may be linked to (seed 002: "each account is linked to a specific
+    /// user"); more are added with `POST /_sandbox/killb/users`.
+    pub users: Vec<KillbUser>,
+}
+
+/// A KillB user. Its accounts' holder must be this person or company (seed 002: the account
+/// holder's name must match the user); a user with no name is a business customer's umbrella
+/// user, whose accounts may name any holder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KillbUser {
+    pub id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company_name: Option<String>,
+}
+
+impl KillbUser {
+    /// A user whose accounts may name any holder.
+    pub fn umbrella(id: impl Into<String>) -> Self {
+        KillbUser {
+            id: id.into(),
+            first_name: None,
+            last_name: None,
+            company_name: None,
+        }
+    }
+
+    /// A person.
+    pub fn person(id: impl Into<String>, first: &str, last: &str) -> Self {
+        KillbUser {
+            first_name: Some(first.into()),
+            last_name: Some(last.into()),
+            ..KillbUser::umbrella(id)
+        }
+    }
 }
 
 /// A pre-fund account and its starting balance.
@@ -59,7 +94,8 @@ pub struct PrefundAccount {
 
 impl KillbConfig {
     /// A KillB sandbox with these credentials, on a free local port, with KillB's sandbox rate limit,
-    /// one-hour tokens and one COP pre-fund account `prefund-cop-001` holding 10,000,000.00.
+    /// one-hour tokens, one COP pre-fund account `prefund-cop-001` holding 10,000,000.00 and
+    /// the umbrella user [`super::defaults::USER_ID`].
     pub fn new(
         email: impl Into<String>,
         password: impl Into<String>,
@@ -83,6 +119,7 @@ impl KillbConfig {
                 amount: Decimal::new(1_000_000_000, 2),
             }],
             phased_statuses: false,
+            users: vec![KillbUser::umbrella(super::defaults::USER_ID)],
         }
     }
 }

@@ -9,3 +9,6 @@ pub const PASSWORD: &str = "killb-sandbox-password";
 pub const WEBHOOK_SECRET: &str = "killb-sandbox-webhook-secret";
 /// The COP pre-fund account created at start.
 pub const ACCOUNT: &str = "prefund-cop-001";
+/// The user accounts are linked to unless a registration names another (an umbrella user: its
+/// accounts may name any holder). The engine's `GIRO_KILLB_USER_ID` defaults to it.
+pub const USER_ID: &str = "user-giro-sandbox";

@@ -15,6 +15,10 @@ pub(crate) fn engine_settings(args: &KillbArgs, url: String) -> Vec<(&'static st
             args.killb_webhook_secret.clone(),
         ),
     ];
+    if let Some(key) = &args.killb_api_key {
+        settings.push(("GIRO_KILLB_API_KEY", key.clone()));
+    }
+    settings.push(("GIRO_KILLB_USER_ID", super::defaults::USER_ID.into()));
     if args.for_load {
         // The simulator does not rate-limit a load run, so neither does the client.
         settings.push(("GIRO_KILLB_RATE_LIMIT", "0".into()));

@@ -22,6 +22,7 @@ mod sign;
 mod simulator;
 mod state;
 mod user_accounts;
+mod users;
 mod validate;
 mod webhooks;
 mod wire;
@@ -38,7 +39,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 pub use args::KillbArgs;
-pub use config::{KillbConfig, PrefundAccount, SANDBOX_RATE_LIMIT};
+pub use config::{KillbConfig, KillbUser, PrefundAccount, SANDBOX_RATE_LIMIT};
 pub use sign::{KillbSignature, killb_signature};
 pub use simulator::KILLB;
 
@@ -125,6 +126,7 @@ fn router(killb: Arc<Killb>) -> Router {
             "/_sandbox/killb/balances/{account_id}/topup",
             post(accounts::top_up),
         )
+        .route("/_sandbox/killb/users", post(users::add))
         .with_state(killb);
     api.merge(sandbox).merge(introspect::routes::router(common))
 }

@@ -30,6 +30,7 @@ const HELP: SimulatorHelp = SimulatorHelp {
 ",
     faults: &[("reverse_later", "COMPLETED->REFUNDED")],
     introspection: "  POST /_sandbox/killb/balances/{accountId}/topup {\"amount\": ...}
+  POST /_sandbox/killb/users {\"id\", \"firstName\", \"lastName\" | \"companyName\"}  a user accounts link to
   GET  /_sandbox/orders?provider=killb-accounts  KillB accounts: history and ACCOUNT webhooks
 ",
 };

@@ -39,6 +39,8 @@ pub(crate) struct Books {
     /// Idempotency-Key → index into `payouts`.
     pub by_key: HashMap<String, usize>,
     pub webhooks: Vec<Webhook>,
+    /// The users accounts are linked to.
+    pub users: Vec<super::config::KillbUser>,
 }
 
 /// A pre-fund account.
@@ -101,7 +103,7 @@ impl Status {
     }
 
     /// Whether the payout is still on its way (not on a statement yet).
-    fn in_flight(self) -> bool {
+    pub(crate) fn in_flight(self) -> bool {
         match self {
             Self::Pending
             | Self::Processing
@@ -181,7 +183,10 @@ impl Books {
 impl Killb {
     pub(crate) fn new(config: KillbConfig, common: Common) -> Self {
         let now = common.clock.now();
-        let mut books = Books::default();
+        let mut books = Books {
+            users: config.users.clone(),
+            ..Books::default()
+        };
         for account in &config.accounts {
             books.accounts.push(Account {
                 id: account.id.clone(),

@@ -56,7 +56,7 @@ impl Verification {
 pub(crate) struct UserAccount {
     pub id: String,
     pub kind: String,
-    pub user_id: Option<String>,
+    pub user_id: String,
     pub external_id: String,
     pub status: AccountStatus,
     pub data: serde_json::Value,
@@ -76,8 +76,7 @@ pub(crate) struct AccountOut {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: String,
     pub external_id: String,
     pub status: &'static str,
     pub data: serde_json::Value,

@@ -10,6 +10,8 @@ pub const CLABE: &str = "032180000118359719";
 pub const EVM: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 pub const TRON: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
 pub const SOLANA: &str = "11111111111111111111111111111111";
+/// The sandbox's umbrella user: its accounts may name any holder.
+pub const USER: &str = giro_sandbox::killb::defaults::USER_ID;
 
 fn holder(country: &str, doc: &str) -> Value {
     json!({"firstName": "Juan", "lastName": "García", "email": "juan@example.com",
@@ -46,7 +48,7 @@ pub fn account(kind: &str, external_id: &str) -> Value {
             json!({"currency": "USDC", "network": "POLYGON", "address": EVM}),
         ),
     };
-    json!({"type": kind, "userId": "user-1", "externalId": external_id, "data": data})
+    json!({"type": kind, "userId": USER, "externalId": external_id, "data": data})
 }
 
 pub async fn post_account(base: &str, token: &str, body: &Value) -> reqwest::Response {

@@ -8,13 +8,24 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 use crate::killb::{get, login};
-use crate::killb_accounts_api::{CLABE, EVM, account, post_account};
+use crate::killb_accounts_api::{CLABE, EVM, USER, account, post_account};
 
 async fn register_accounts_hook(base: &str, token: &str, url: &str) {
     let answer = client()
         .post(format!("{base}/api/v2/webhooks"))
         .bearer_auth(token)
         .json(&json!({"url": url, "secret": "acct-secret", "events": ["ACCOUNT"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+}
+
+/// Adds a user through the sandbox-only `POST /_sandbox/killb/users`.
+pub async fn add_user(base: &str, user: Value) {
+    let answer = client()
+        .post(format!("{base}/_sandbox/killb/users"))
+        .json(&user)
         .send()
         .await
         .unwrap();
@@ -178,6 +189,7 @@ async fn get_list_patch_and_delete() {
     register_accounts_hook(&base, &token, &receiver.url).await;
     let pse = pse_numbered(&base, &token, "1234567890").await;
     let spei = json_of(post_account(&base, &token, &account("SPEI", "s-1")).await).await;
+    add_user(&base, json!({"id": "user-2"})).await;
     let mut other_user = account("WALLET", "w-1");
     other_user["userId"] = json!("user-2");
     let wallet = json_of(post_account(&base, &token, &other_user).await).await;
@@ -198,7 +210,7 @@ async fn get_list_patch_and_delete() {
         [id(&pse), id(&spei), id(&wallet)]
     );
     assert_eq!(list("?type=WALLET".into()).await, [id(&wallet)]);
-    assert_eq!(list("?userId=user-1".into()).await, [id(&pse), id(&spei)]);
+    assert_eq!(list(format!("?userId={USER}")).await, [id(&pse), id(&spei)]);
     assert_eq!(
         list(format!("?ids={},{}", id(&pse), id(&wallet))).await,
         [id(&pse), id(&wallet)]

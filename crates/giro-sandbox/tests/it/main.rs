@@ -15,5 +15,6 @@ mod killb;
 mod killb_accounts;
 mod killb_accounts_api;
 mod killb_accounts_flow;
+mod killb_users;
 mod signatures;
 mod statements;

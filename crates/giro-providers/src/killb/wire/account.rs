@@ -10,6 +10,12 @@ use serde::Deserialize;
 pub struct Account {
     pub id: String,
     pub status: String,
+    /// PSE, SPEI, ACH, WIRE, TRANSFIYA or WALLET.
+    #[serde(default, rename = "type")]
+    pub account_type: Option<String>,
+    /// The user the account is linked to.
+    #[serde(default)]
+    pub user_id: Option<String>,
     /// Giro's beneficiary id, sent as the account's `externalId`.
     #[serde(default)]
     pub external_id: Option<String>,
@@ -29,11 +35,23 @@ impl Account {
     }
 }
 
-/// The body of `POST /api/v2/accounts` for a registered beneficiary: its type, the beneficiary id
+/// The `data` fields `PATCH /api/v2/accounts/{id}` may change (seed 002: document, CLABE,
+/// wallet address, account number, bank code; `clabeType` goes with the CLABE).
+pub const UPDATABLE: [&str; 6] = [
+    "document",
+    "clabe",
+    "clabeType",
+    "address",
+    "accountNumber",
+    "bankCode",
+];
+
+/// The body of `POST /api/v2/accounts` for a registered beneficiary: its type, its user, the beneficiary id
 /// as `externalId` (KillB's idempotency), and its details in KillB's names (camelCase; the
 /// Colombian account's kind is `data.type`; bank codes in KillB's list form).
 pub fn account_body(
     id: &str,
+    user_id: &str,
     registration: &giro_domain::beneficiary::BeneficiaryRegistered,
 ) -> serde_json::Value {
     fn camel(key: &str) -> String {
@@ -85,6 +103,7 @@ pub fn account_body(
     }
     serde_json::json!({
         "type": registration.account_type,
+        "userId": user_id,
         "externalId": id,
         "data": data,
     })

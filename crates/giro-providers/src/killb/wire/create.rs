@@ -168,6 +168,21 @@ fn holder<'a>(
 }
 
 impl<'a> CreatePayout<'a> {
+    /// Why the body cannot be sent when its PSE `bankCode` is not one `known` accepts (KillB's
+    /// list from `GET /api/v2/banks`).
+    pub fn unknown_bank(&self, known: impl Fn(&str) -> bool) -> Option<Unsupported> {
+        match &self.beneficiary {
+            Beneficiary::Pse(a) if !known(a.bank_code) => Some(Unsupported {
+                field: "beneficiary.bank_code",
+                message: format!(
+                    "{:?} is not in KillB's bank list (GET /api/v2/banks)",
+                    a.bank_code
+                ),
+            }),
+            _ => None,
+        }
+    }
+
     /// The body for `request`, paid from `pre_fund_account_id`, under `handle` as `externalId`.
     pub fn new(
         pre_fund_account_id: &'a str,

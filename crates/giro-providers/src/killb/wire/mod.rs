@@ -2,7 +2,8 @@
 //! Giro's domain. The webhook ingress reuses [`WebhookEnvelope`] and [`Payout::report`].
 //!
 //! One file per exchange: `auth` (tokens), `create` (the payout request), `payout` (payouts as
-//! returned), `balance`, `error`, `webhook` and `account` (beneficiary accounts).
+//! returned), `balance`, `error`, `webhook`, `account` (beneficiary accounts) and `setup` (banks, webhook
+//! registrations, pre-fund accounts, list filters).
 
 mod account;
 mod auth;
@@ -10,9 +11,10 @@ mod balance;
 mod create;
 mod error;
 mod payout;
+mod setup;
 mod webhook;
 
-pub use account::{Account, account_body};
+pub use account::{Account, UPDATABLE, account_body};
 pub use auth::{LoginRequest, RefreshRequest, TokenResponse};
 pub use balance::Balance;
 pub use create::{
@@ -20,6 +22,9 @@ pub use create::{
 };
 pub use error::{Argument, ErrorBody, Messages};
 pub use payout::{Payout, PayoutPage};
+pub use setup::{
+    AccountQuery, Bank, CreatePrefund, PayoutQuery, Prefund, RegisterWebhook, Webhook,
+};
 pub use webhook::WebhookEnvelope;
 
 #[cfg(test)]
@@ -41,8 +46,9 @@ mod tests {
         else {
             panic!("a valid registration");
         };
-        let sent = account_body(&id.to_string(), &registration);
+        let sent = account_body(&id.to_string(), "user-1", &registration);
         assert_eq!(sent["type"], "PSE");
+        assert_eq!(sent["userId"], "user-1");
         assert_eq!(sent["externalId"], id.to_string());
         assert_eq!(sent["data"]["document"]["type"], "PASSPORT");
         assert_eq!(sent["data"]["accountNumber"], "1234567890");
