@@ -7,6 +7,7 @@
 
 pub mod adapter;
 mod client;
+pub mod setup;
 pub mod sign;
 pub mod status;
 pub mod webhook;
@@ -14,11 +15,12 @@ pub mod wire;
 
 use std::time::Duration;
 
-use giro_domain::rail::PayoutBeneficiary;
+use giro_domain::rail::{PayoutBeneficiary, TzOperator};
 use giro_domain::{Currency, Secret};
 use rust_decimal::Decimal;
 
 pub use client::{CashyClient, CashyError};
+pub use setup::{CashySetup, SetupNames, notify_url_problem};
 pub use sign::{sign, verify_sign};
 pub use status::CashyStatus;
 
@@ -80,6 +82,9 @@ pub struct CashyConfig {
     /// The provider instance this merchant is (`cashy-co`, `cashy-tz`): the `provider` label of
     /// its calls' metrics, so that the two merchants' calls are told apart.
     pub instance: String,
+    /// Tanzania: the `bankId` of each operator, when configured (`GIRO_CASHY_TZ_BANK_IDS`);
+    /// otherwise it is read from `bankListQuery`.
+    pub tz_bank_ids: Vec<(TzOperator, i64)>,
 }
 
 impl CashyConfig {
@@ -104,6 +109,7 @@ impl CashyConfig {
                 CashyCountry::Tz => "cashy-tz",
             }
             .into(),
+            tz_bank_ids: Vec::new(),
         }
     }
 }
@@ -150,6 +156,9 @@ impl CashyClient {
                     }
                     Err(e) => return bank_list_failure(e),
                 }
+            }
+            (CashyCountry::Tz, PayoutBeneficiary::TzMobile(wallet)) => {
+                self.tz_bank_id(wallet.operator).await
             }
             _ => None,
         };
