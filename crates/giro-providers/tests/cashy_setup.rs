@@ -30,6 +30,12 @@ async fn sandbox() -> Sandbox {
             CashyMerchant::colombia(CO_MERCHANT, CO_KEY),
             CashyMerchant::tanzania(TZ_MERCHANT, TZ_KEY),
         ]))],
+        timing: giro_sandbox::Timing {
+            time_scale: 0.0001,
+            step_delay: Duration::from_millis(30),
+            reversal_delay: Duration::from_millis(150),
+            callback_timeout: Duration::from_secs(5),
+        },
         ..SandboxConfig::default()
     })
     .await
@@ -189,10 +195,15 @@ async fn registry_gives_each_merchant_its_base_url_and_set_up() {
 }
 
 fn tz_payout() -> (OrderId, String, PayoutRequested) {
-    let body = json!({"idempotency_key": format!("t-{}", uuid::Uuid::new_v4()),
+    payout(
+        json!({"idempotency_key": format!("t-{}", uuid::Uuid::new_v4()),
         "provider": "cashy-tz", "amount": "30000", "currency": "TZS",
         "beneficiary": {"rail": "tz_mobile", "name": "Juma Hamisi", "msisdn": "+255712345678",
-                        "operator": "tigo"}});
+                        "operator": "tigo"}}),
+    )
+}
+
+fn payout(body: serde_json::Value) -> (OrderId, String, PayoutRequested) {
     let draft = giro_domain::payout::parse_create(body.to_string().as_bytes()).unwrap();
     let command = draft.into_command(&Catalog::default(), None).unwrap();
     let handle = SubmissionHandle {
@@ -250,4 +261,64 @@ async fn tanzanian_payouts_send_the_operators_bank_id_from_the_list_or_the_setti
     ))
     .unwrap();
     assert_eq!(unlisted.tz_bank_id(TzOperator::Tigo).await, None);
+}
+
+#[tokio::test]
+async fn query_fields_reach_the_report_channel_order_completion_time_fee_and_amount() {
+    let sandbox = sandbox().await;
+    let base = sandbox.cashy_url().unwrap();
+    let client = CashyClient::new(config(&base, CashyCountry::Co, CO_MERCHANT, CO_KEY)).unwrap();
+    let (id, handle, request) = payout(json!({"idempotency_key": "co-fields",
+        "provider": "cashy-co", "amount": "150000", "currency": "COP",
+        "beneficiary": {"rail": "co_bank", "first_name": "Ana", "last_name": "Ruiz",
+            "email": "ana@example.com", "phone": "3001234567",
+            "document": {"type": "CC", "number": "12345678"},
+            "bank_code": "007", "account_number": "123456789", "account_type": "savings"}}));
+    let order = PayoutOrder {
+        id,
+        handle: &handle,
+        request: &request,
+        provider_ref: None,
+    };
+    let Submission::Accepted {
+        provider_ref: Some(order_no),
+        ..
+    } = client.submit(order).await
+    else {
+        panic!("accepted")
+    };
+    let order = PayoutOrder {
+        provider_ref: Some(&order_no),
+        ..order
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let report = loop {
+        if let giro_providers::Lookup::Found(report) = client.lookup(order).await
+            && report.raw_status == "SUCCESS"
+        {
+            break report;
+        }
+        assert!(std::time::Instant::now() < deadline, "SUCCESS in time");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(report.provider_ref.as_deref(), Some(order_no.as_str()));
+    assert!(
+        report
+            .channel_ref
+            .as_deref()
+            .is_some_and(|c| c.starts_with("CH"))
+    );
+    let completed = report
+        .completed_at
+        .clone()
+        .expect("completionTime on success");
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(&completed, "%Y-%m-%d %H:%M:%S").is_ok(),
+        "yyyy-MM-dd HH:mm:ss: {completed}"
+    );
+    assert_eq!(report.fee, Some(rust_decimal::Decimal::new(150_000, 2)));
+    assert_eq!(
+        report.amount.map(|a| a.amount),
+        Some(rust_decimal::Decimal::from(150_000))
+    );
 }

@@ -61,8 +61,8 @@ const MERCHANTS: [Merchant; 2] = [
 /// The key of the merchant of `country` (the sandbox's by default).
 fn api_key(settings: &Settings, m: &Merchant) -> Result<Secret<String>, RegistryError> {
     match m.country {
-        CashyCountry::Co => settings.secret(m.key_var, "cashy-co-sandbox-key"),
-        CashyCountry::Tz => settings.secret(m.key_var, "cashy-tz-sandbox-key"),
+        CashyCountry::Co => settings.secret("GIRO_CASHY_CO_KEY", "cashy-co-sandbox-key"),
+        CashyCountry::Tz => settings.secret("GIRO_CASHY_TZ_KEY", "cashy-tz-sandbox-key"),
     }
 }
 
