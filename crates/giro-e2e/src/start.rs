@@ -60,9 +60,10 @@ impl Stack {
             let listen = std::net::TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
                 .expect("a free port");
-            let url = format!("http://{listen}");
             let mut args = SandboxArgs::automated(&options.sandbox).expect("valid sandbox options");
-            args.call_back_to(&url);
+            // `http://giro.localhost:<port>`, as `giro up` (providers refuse IP addresses); the
+            // sandboxes resolve the name to the ingress without DNS.
+            let url = args.call_back_locally(listen);
             let started = match start_sandbox(&args, &options).await {
                 Ok(sandbox) => {
                     let extra = settings(&sandbox, &args, &url);

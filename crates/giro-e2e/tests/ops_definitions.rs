@@ -565,6 +565,7 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
         },
         faults: giro_sandbox::FaultSettings::default(),
         seed: 7,
+        ..giro_sandbox::SandboxConfig::default()
     })
     .await
     .expect("sandbox starts");
@@ -575,7 +576,8 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     let providers = payout_providers(
         &sandbox.killb_url().expect("killb"),
         &sandbox.cashy_url().expect("cashy"),
-        &format!("{}/webhooks/cashy", ingress.url()),
+        // On a name, as Cashy wants; the sandbox resolves giro.localhost to the loopback address.
+        &format!("{}/webhooks/cashy", ingress.url()).replace("://127.0.0.1:", "://giro.localhost:"),
     );
     let mut executors = vec![];
     for (id, provider, prefunded) in providers.into_iter().take(2) {

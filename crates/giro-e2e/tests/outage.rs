@@ -99,7 +99,9 @@ async fn a_callback_refused_while_nats_is_down_is_stored_on_the_providers_retry(
 
     // NATS goes down; the payout reaches Cashy, whose callback cannot be stored.
     nats.stop();
-    let notify = format!("{}/webhooks/cashy", ingress.url());
+    // On a name, as Cashy wants; the sandbox resolves giro.localhost to the loopback address.
+    let notify =
+        format!("{}/webhooks/cashy", ingress.url()).replace("://127.0.0.1:", "://giro.localhost:");
     let cashy = CashyClient::new(ClientConfig::new(
         sandbox.cashy_url().unwrap(),
         CO_MERCHANT,

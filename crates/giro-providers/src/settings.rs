@@ -11,8 +11,13 @@ use giro_domain::Secret;
 
 use crate::registry::RegistryError;
 
-/// The URL providers call the ingress at, unless `GIRO_INGRESS_PUBLIC_URL` says otherwise.
-pub const DEFAULT_INGRESS_PUBLIC_URL: &str = "http://127.0.0.1:8081";
+/// The URL providers call the ingress at, unless `GIRO_INGRESS_PUBLIC_URL` says otherwise: the
+/// development one, on a host name rather than an IP address because providers refuse callback
+/// addresses on IP addresses, and under `.localhost` (RFC 6761), a name that never leaves the
+/// machine. Nothing asks DNS for it: the sandbox delivers callbacks to it by a resolve map
+/// (`giro sandbox --callback-resolve`, the loopback address by default), and `giro up` calls the
+/// ingress `http://giro.localhost:<its port>`. In production set the ingress's public URL.
+pub const DEFAULT_INGRESS_PUBLIC_URL: &str = "http://giro.localhost:8081";
 /// The time-out of one provider call, unless `GIRO_PROVIDER_TIMEOUT` says otherwise.
 pub const DEFAULT_PROVIDER_TIMEOUT: Duration = Duration::from_secs(20);
 

@@ -439,7 +439,9 @@ async fn unreachable_cashy_is_a_retryable_refusal() {
 /// Accepts HTTP requests and hands over their `Sign` header and body; answers `SUCCESS`.
 async fn receiver() -> (String, mpsc::UnboundedReceiver<(String, Vec<u8>)>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/webhooks/cashy", listener.local_addr().unwrap());
+    // On a name, as Cashy wants; the sandbox resolves giro.localhost to the loopback address.
+    let port = listener.local_addr().unwrap().port();
+    let url = format!("http://giro.localhost:{port}/webhooks/cashy");
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {

@@ -4,6 +4,7 @@
 mod help;
 pub use help::after_help;
 
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::{ArgMatches, Args, Command, FromArgMatches};
@@ -41,6 +42,17 @@ pub struct RunArgs {
     )]
     pub callback_timeout_ms: u64,
 
+    /// Callbacks to HOST go to IP, without asking DNS (as curl's --resolve; the callback URL's port
+    /// is kept): HOST=IP, repeatable or comma-separated. giro.localhost, the host of Giro's
+    /// development public URL, is the loopback address unless mapped otherwise.
+    #[arg(
+        long,
+        env = "GIRO_SANDBOX_CALLBACK_RESOLVE",
+        value_name = "HOST=IP",
+        value_delimiter = ',',
+        value_parser = parse_resolve
+    )]
+    pub callback_resolve: Vec<(String, IpAddr)>,
     /// Seed of all randomness (fault draws, card ending in 9, ids).
     #[arg(long, env = "GIRO_SANDBOX_SEED", default_value_t = 0)]
     pub seed: u64,
@@ -161,6 +173,28 @@ impl SandboxArgs {
         }
     }
 
+    /// Sends callbacks to `host` to `ip` without asking DNS (what `--callback-resolve` does).
+    pub fn resolve_callbacks(&mut self, host: &str, ip: IpAddr) {
+        crate::config::resolve(&mut self.run.callback_resolve, host, ip);
+    }
+
+    /// Giro's development public URL for an ingress listening on `ingress`:
+    /// `http://giro.localhost:<port>` ([`crate::LOCAL_CALLBACK_HOST`], a name because providers
+    /// refuse IP addresses), which the simulators are told to call back (see
+    /// [`SandboxArgs::call_back_to`]) and resolve to `ingress`'s address (the loopback address
+    /// for an unspecified one) without DNS.
+    pub fn call_back_locally(&mut self, ingress: SocketAddr) -> String {
+        let ip = match ingress.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        self.resolve_callbacks(crate::LOCAL_CALLBACK_HOST, ip);
+        let public = format!("http://{}:{}", crate::LOCAL_CALLBACK_HOST, ingress.port());
+        self.call_back_to(&public);
+        public
+    }
+
     /// Lifts every simulator's limits for a load run (see [`SimulatorArgs::for_load`]).
     pub fn for_load(&mut self) {
         for s in &mut self.simulators {
@@ -194,8 +228,31 @@ impl SandboxArgs {
                 reverse_later: self.run.reverse_later,
             },
             seed: self.run.seed,
+            callback_resolve: self.run.callback_resolve.iter().fold(
+                SandboxConfig::default().callback_resolve,
+                |mut map, (host, ip)| {
+                    crate::config::resolve(&mut map, host, *ip);
+                    map
+                },
+            ),
         }
     }
+}
+
+/// `HOST=IP` of `--callback-resolve`.
+fn parse_resolve(raw: &str) -> Result<(String, IpAddr), String> {
+    let (host, ip) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("{raw:?} is not HOST=IP"))?;
+    let host = host.trim();
+    if host.is_empty() || host.parse::<IpAddr>().is_ok() {
+        return Err(format!("{host:?} is not a host name"));
+    }
+    let ip = ip
+        .trim()
+        .parse()
+        .map_err(|_| format!("{ip:?} is not an IP address"))?;
+    Ok((host.to_owned(), ip))
 }
 
 /// Runs the simulators until Ctrl-C.

@@ -1,14 +1,21 @@
 //! What a sandbox run is started with.
 
 use std::any::Any;
+use std::net::{IpAddr, Ipv4Addr};
 
 use crate::clock::Timing;
 use crate::error::Error;
 use crate::faults::FaultSettings;
 use crate::simulator::SimulatorConfig;
 
+/// The host name Giro's development public URL uses (`http://giro.localhost:<port>`): a name,
+/// not an IP address, because providers refuse callback addresses that are IP addresses
+/// (Cashy seed 001), and one under `.localhost` (RFC 6761), which never reaches the internet.
+/// The sandbox does not ask DNS for it: [`SandboxConfig::callback_resolve`] maps it.
+pub const LOCAL_CALLBACK_HOST: &str = "giro.localhost";
+
 /// Which simulators to start, and how the run behaves.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SandboxConfig {
     /// The simulators to start, each with its own configuration (at most one of each).
     pub simulators: Vec<Box<dyn SimulatorConfig>>,
@@ -18,6 +25,25 @@ pub struct SandboxConfig {
     pub faults: FaultSettings,
     /// Seed of all randomness (fault draws, random card outcomes, generated ids).
     pub seed: u64,
+    /// Where callbacks to these host names go, instead of asking DNS (as curl's `--resolve`; the
+    /// port is the callback URL's): by default [`LOCAL_CALLBACK_HOST`] is the loopback address,
+    /// so development callbacks need neither DNS nor the internet.
+    pub callback_resolve: Vec<(String, IpAddr)>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            simulators: Vec::new(),
+            timing: Timing::default(),
+            faults: FaultSettings::default(),
+            seed: 0,
+            callback_resolve: vec![(
+                LOCAL_CALLBACK_HOST.to_owned(),
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+            )],
+        }
+    }
 }
 
 impl SandboxConfig {
@@ -25,6 +51,12 @@ impl SandboxConfig {
     pub fn with(mut self, config: impl SimulatorConfig) -> Self {
         self.simulators.retain(|s| s.name() != config.name());
         self.simulators.push(Box::new(config));
+        self
+    }
+
+    /// Sends callbacks to `host` to `ip` (replacing what it was mapped to).
+    pub fn resolve(mut self, host: &str, ip: IpAddr) -> Self {
+        resolve(&mut self.callback_resolve, host, ip);
         self
     }
 
@@ -64,4 +96,11 @@ impl SandboxConfig {
         }
         Ok(())
     }
+}
+
+/// Maps `host` (compared without case) to `ip` in `map`, replacing an earlier mapping.
+pub(crate) fn resolve(map: &mut Vec<(String, IpAddr)>, host: &str, ip: IpAddr) {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    map.retain(|(h, _)| *h != host);
+    map.push((host, ip));
 }

@@ -31,7 +31,7 @@ pub mod simulator;
 mod statement;
 
 pub use clock::{Clock, Timing};
-pub use config::SandboxConfig;
+pub use config::{LOCAL_CALLBACK_HOST, SandboxConfig};
 pub use dispatch::Ack;
 pub use error::Error;
 pub use faults::{FAULT_HEADER, FaultController, FaultSettings, ForcedFaults};
@@ -80,6 +80,7 @@ impl Sandbox {
             Arc::clone(&registry),
             config.timing.clone(),
             shutdown.clone(),
+            &config.callback_resolve,
         )?;
         let common = Common {
             timing: config.timing.clone(),

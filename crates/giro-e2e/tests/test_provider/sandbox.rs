@@ -56,7 +56,15 @@ pub async fn start(token: &str) -> TestPaySandbox {
     let sandbox = Sandbox {
         payouts: Arc::default(),
         token: token.to_string(),
-        http: reqwest::Client::new(),
+        // Giro's public URL is on giro.localhost, which this sandbox, like Giro's, reaches
+        // without asking DNS.
+        http: reqwest::Client::builder()
+            .resolve(
+                "giro.localhost",
+                std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            )
+            .build()
+            .expect("http client"),
     };
     let payouts = sandbox.payouts.clone();
     let app = Router::new()

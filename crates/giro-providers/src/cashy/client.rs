@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use giro_domain::rail::TzOperator;
 use rand::RngExt;
 use rand::distr::Alphanumeric;
 use reqwest::header::CONTENT_TYPE;
@@ -233,6 +234,33 @@ impl CashyClient {
         let banks = Arc::new(banks);
         *cache = Some((Instant::now(), Arc::clone(&banks)));
         Ok(banks)
+    }
+
+    /// `POST /api/bankListQuery` now, replacing the list held (the start-up set-up's refresh).
+    pub async fn refresh_banks(&self) -> Result<Arc<Vec<Bank>>, CashyError> {
+        let mut cache = self.banks.lock().await;
+        self.fetch_banks(&mut cache).await
+    }
+
+    /// The `bankId` to send with a Tanzanian payout to `operator`'s wallets: the configured one
+    /// (`GIRO_CASHY_TZ_BANK_IDS`), else the listed operator (`bankListQuery`), else none (seed
+    /// 004's table does not ask for one; its example sends one). A list that cannot be read now
+    /// leaves it out rather than holding the payout.
+    pub async fn tz_bank_id(&self, operator: TzOperator) -> Option<i64> {
+        if let Some((_, id)) = self.config.tz_bank_ids.iter().find(|(o, _)| *o == operator) {
+            return Some(*id);
+        }
+        match self.banks().await {
+            Ok(banks) => banks
+                .iter()
+                .filter(|b| b.is_tz_operator(operator))
+                .find_map(|b| b.bank_id.as_deref().and_then(|id| id.parse::<i64>().ok())),
+            Err(e) => {
+                tracing::warn!(instance = %self.config.instance, error = %e,
+                    "Cashy bank list unavailable: payout sent without bankId");
+                None
+            }
+        }
     }
 
     /// Cashy's `bankId` of the Colombian bank Giro knows as `code`; `None` when Cashy does not

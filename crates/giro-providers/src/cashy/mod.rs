@@ -4,9 +4,37 @@
 //! The submission handle is the `mchOrderNo`. Cashy refuses a `mchOrderNo` it has seen instead of
 //! returning the original order, so that refusal is an unknown outcome (the original may exist)
 //! which a `payOutQuery` by `mchOrderNo` resolves.
+//!
+//! Choices where the pages are ambiguous or silent (also in `crates/giro-sandbox/README.md`):
+//! - `notifyUrl` is `GIRO_INGRESS_PUBLIC_URL/webhooks/cashy` and must be http(s) on a host name:
+//!   an IP address (or the bare name `localhost`) stops start-up ([`setup`]), naming
+//!   `GIRO_INGRESS_PUBLIC_URL`. Development uses `http://giro.localhost:<port>`, which the sandbox
+//!   resolves without DNS.
+//! - Each merchant has its own base URL (`GIRO_CASHY_CO_URL`, `GIRO_CASHY_TZ_URL`, falling back to
+//!   `GIRO_CASHY_URL`): the two pages each say `baseUrl` without saying it is the same.
+//! - Start-up ([`CashySetup`]): `getBalance` proves merchant and key, `bankListQuery` is read
+//!   again and replaces the list held. Before the first read (a set-up Cashy could not answer),
+//!   the first payout that needs the list reads it; a Colombian payout whose list cannot be read
+//!   is refused retryably, never sent without its `bankId`.
+//! - Tanzania's `bankId`: seed 004's table omits it and its example sends it. Giro sends the
+//!   operator's id when it knows one (`GIRO_CASHY_TZ_BANK_IDS`, else the list), and none
+//!   otherwise.
+//! - `remark` is the configured text with Spanish accents removed and other non-ASCII dropped, at
+//!   most 32 characters; `accountName` is clipped to 32 (CO) / 64 (TZ), optional `phone`/`email`
+//!   longer than their columns (32; email 64 in TZ) are left out, a required account number or
+//!   document longer than 32 is refused before sending.
+//! - Queries send `mchOrderNo` always and `orderNo` when known (preferred by the pages).
+//! - Amounts and fees are read as JSON numbers or strings, `fee` may be null, `completionTime`
+//!   (`yyyy-MM-dd HH:mm:ss`, zone unstated) is kept as written.
+//! - Callbacks: `MerchantId` picks the merchant, `Sign` is verified over the raw bytes; a body
+//!   `merchantId` differing from the header is logged, not refused (seed 004's own example
+//!   differs). The answer is `SUCCESS` (CO) or `{"status":"SUCCESS"}` (TZ) with HTTP 200.
+//!   Reversals (SUCCESS→FAIL, FAIL→SUCCESS) are reports of their own status, applied by the
+//!   payout's decider.
 
 pub mod adapter;
 mod client;
+pub mod setup;
 pub mod sign;
 pub mod status;
 pub mod webhook;
@@ -14,11 +42,12 @@ pub mod wire;
 
 use std::time::Duration;
 
-use giro_domain::rail::PayoutBeneficiary;
+use giro_domain::rail::{PayoutBeneficiary, TzOperator};
 use giro_domain::{Currency, Secret};
 use rust_decimal::Decimal;
 
 pub use client::{CashyClient, CashyError};
+pub use setup::{CashySetup, SetupNames, notify_url_problem};
 pub use sign::{sign, verify_sign};
 pub use status::CashyStatus;
 
@@ -80,6 +109,9 @@ pub struct CashyConfig {
     /// The provider instance this merchant is (`cashy-co`, `cashy-tz`): the `provider` label of
     /// its calls' metrics, so that the two merchants' calls are told apart.
     pub instance: String,
+    /// Tanzania: the `bankId` of each operator, when configured (`GIRO_CASHY_TZ_BANK_IDS`);
+    /// otherwise it is read from `bankListQuery`.
+    pub tz_bank_ids: Vec<(TzOperator, i64)>,
 }
 
 impl CashyConfig {
@@ -104,6 +136,7 @@ impl CashyConfig {
                 CashyCountry::Tz => "cashy-tz",
             }
             .into(),
+            tz_bank_ids: Vec::new(),
         }
     }
 }
@@ -150,6 +183,9 @@ impl CashyClient {
                     }
                     Err(e) => return bank_list_failure(e),
                 }
+            }
+            (CashyCountry::Tz, PayoutBeneficiary::TzMobile(wallet)) => {
+                self.tz_bank_id(wallet.operator).await
             }
             _ => None,
         };

@@ -47,6 +47,17 @@ impl CashyWebhook {
         let callback = Callback::parse(body).map_err(|e| {
             WebhookRefusal::malformed(format!("unreadable callback: {e}")).of(&hook.instance)
         })?;
+        // The signed body names its merchant too. Seed 004's own curl example names another
+        // merchant in the body than in the header, so a difference is noted, not refused: the
+        // signature under this merchant's key already proves the sender.
+        if let Some(named) = callback
+            .merchant_id
+            .as_deref()
+            .filter(|m| m.trim() != hook.merchant_id)
+        {
+            tracing::warn!(instance = %hook.instance, body_merchant = named,
+                "Cashy callback body names another merchantId than its MerchantId header");
+        }
         Ok(Received {
             instance: hook.instance.clone(),
             reports: vec![WebhookReport::Payout {

@@ -51,9 +51,6 @@ pub struct CashyArgs {
         default_value = "200-301-302"
     )]
     pub cashy_tz_ack: Ack,
-    /// Refuse notifyUrl without a public domain name, as the real Cashy does (off: localhost works).
-    #[arg(long, env = "GIRO_SANDBOX_CASHY_REQUIRE_PUBLIC_NOTIFY_URL")]
-    pub cashy_require_public_notify_url: bool,
     /// How Cashy writes amounts and fees.
     #[arg(
         long,
@@ -92,7 +89,6 @@ impl SimulatorArgs for CashyArgs {
         };
         let config = CashyConfig {
             bind: self.cashy_addr,
-            require_public_notify_url: self.cashy_require_public_notify_url,
             amount_style: self.cashy_amounts,
             ..CashyConfig::new(vec![
                 merchant(

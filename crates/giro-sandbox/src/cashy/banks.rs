@@ -32,12 +32,14 @@ const CO: [(u32, &str, &str); 16] = [
     (33, "1507", "NEQUI"),
 ];
 
-/// Tanzania pays to mobile wallets; the operator is the `accountType` (0 Airtel … 3 Vodacom).
+/// Tanzania pays to mobile wallets; the operator is the `accountType` (0 Airtel … 3 Vodacom) and
+/// its `bankId` is the `accountType` plus one, so seed 004's example (`accountType` 1, `bankId` 2)
+/// names Tigo twice.
 const TZ: [(u32, &str, &str); 4] = [
-    (0, "AIRTEL", "Airtel Money"),
-    (1, "TIGO", "Tigo Pesa"),
-    (2, "HALOTEL", "Halopesa"),
-    (3, "VODACOM", "M-Pesa Vodacom"),
+    (1, "AIRTEL", "Airtel Money"),
+    (2, "TIGO", "Tigo Pesa"),
+    (3, "HALOTEL", "Halopesa"),
+    (4, "VODACOM", "M-Pesa Vodacom"),
 ];
 
 fn table(country: Country) -> &'static [(u32, &'static str, &'static str)] {
@@ -62,4 +64,11 @@ pub(crate) fn banks(country: Country) -> Vec<BankOut> {
 /// Whether `id` is a Colombian `bankId`.
 pub(crate) fn is_co_bank(id: i64) -> bool {
     CO.iter().any(|(bank, _, _)| i64::from(*bank) == id)
+}
+
+/// The `accountType` (operator) of the Tanzanian `bankId` `id`, if listed.
+pub(crate) fn tz_operator(id: i64) -> Option<i64> {
+    TZ.iter()
+        .position(|(bank, _, _)| i64::from(*bank) == id)
+        .and_then(|i| i64::try_from(i).ok())
 }

@@ -110,9 +110,6 @@ pub struct CashyConfig {
     pub bind: SocketAddr,
     /// The merchants (normally one Colombian and one Tanzanian).
     pub merchants: Vec<CashyMerchant>,
-    /// The real Cashy requires `notifyUrl` on a public domain name; the sandbox does not by default,
-    /// so callbacks can reach `localhost`.
-    pub require_public_notify_url: bool,
     /// How amounts and fees are written in answers and callbacks.
     pub amount_style: AmountStyle,
 }
@@ -123,7 +120,6 @@ impl CashyConfig {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             merchants,
-            require_public_notify_url: false,
             amount_style: AmountStyle::default(),
         }
     }

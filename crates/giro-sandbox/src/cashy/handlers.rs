@@ -60,12 +60,7 @@ pub(crate) async fn pay_out(
         }
         error
     };
-    let request = validate::pay_out(
-        &auth.body,
-        merchant.country,
-        cashy.config.require_public_notify_url,
-    )
-    .map_err(refuse)?;
+    let request = validate::pay_out(&auth.body, merchant.country).map_err(refuse)?;
     let order = book(&cashy, &merchant, &request, refuse)?;
     registry.created(NewOrder {
         provider,

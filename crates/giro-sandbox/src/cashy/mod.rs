@@ -1,6 +1,13 @@
 //! The Cashy simulator (seeds 001 and 004): signed JSON calls, per-country payout rules, orders that
 //! end in SUCCESS, FAIL or CANCEL (and are sometimes reversed), and signed callbacks retried on the
 //! documented 1…512-minute ladder until acknowledged in the country's form.
+//!
+//! As strict as the pages: `notifyUrl` must be http(s) on a host name (an IP address or bare
+//! `localhost` is `Params_notifyUrl_error`, seed 001), so Giro's development public URL is
+//! `http://giro.localhost:<port>`, which the callback dispatcher reaches through its resolve map
+//! (`--callback-resolve`, `SandboxConfig::callback_resolve`) without DNS. A Tanzanian `bankId`
+//! is optional (seed 004's table omits it, its example sends it) and, when given, must be the
+//! listed id of the `accountType`'s operator.
 
 mod args;
 mod banks;

@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use super::banks::is_co_bank;
+use super::banks::{is_co_bank, tz_operator};
 use super::config::Country;
 use super::envelope::CashyError;
 use crate::json::RawObject;
@@ -56,13 +56,10 @@ fn digits(value: &str) -> bool {
     !value.is_empty() && value.chars().all(|c| c.is_ascii_digit())
 }
 
-/// Checks a `payOut` body for `country`. `public_notify_url` enforces the real gateway's rule that
-/// `notifyUrl` is on a public domain name (no IP address, no `localhost`).
-pub(crate) fn pay_out(
-    obj: &RawObject,
-    country: Country,
-    public_notify_url: bool,
-) -> Result<PayOut, CashyError> {
+/// Checks a `payOut` body for `country`: every field of the seed's table with its type, length
+/// and required flag, and `notifyUrl` an http(s) URL whose host is a name, never an IP address
+/// (seed 001: "If the address is an ip address, be sure to use a public domain name").
+pub(crate) fn pay_out(obj: &RawObject, country: Country) -> Result<PayOut, CashyError> {
     let name_max = if country == Country::Co { 32 } else { 64 };
     required(obj, "accountName", name_max)?;
     let account_no = required(obj, "accountNo", 32)?;
@@ -93,12 +90,16 @@ pub(crate) fn pay_out(
             check(currency == "TZS", "currency")?;
             let range = Decimal::new(500, 0)..=Decimal::new(3_000_000, 0);
             check(scale == 0 && range.contains(&amount), "amount")?;
-            integer(obj, "bankId")?;
+            // Seed 004's table has no bankId but its own example sends one: optional, and when
+            // given it must be the listed operator of the accountType.
+            if let Some(bank) = integer(obj, "bankId")? {
+                check(tz_operator(bank) == Some(account_type), "bankId")?;
+            }
         }
     }
     let mch_order_no = required(obj, "mchOrderNo", 32)?;
     let notify_url = required(obj, "notifyUrl", 250)?;
-    check(notify_url_ok(&notify_url, public_notify_url), "notifyUrl")?;
+    check(notify_url_ok(&notify_url), "notifyUrl")?;
     required(obj, "nonceStr", 32)?;
     let co = country == Country::Co;
     if let Some(id_type) = text(obj, "idType", co, 32)?
@@ -129,7 +130,9 @@ pub(crate) fn pay_out(
     })
 }
 
-fn notify_url_ok(raw: &str, public_only: bool) -> bool {
+/// An http(s) URL on a host name: an IP address (v4 or v6) or the bare name `localhost` (the
+/// loopback address under another spelling) is refused, as Cashy does.
+fn notify_url_ok(raw: &str) -> bool {
     let Ok(url) = url::Url::parse(raw) else {
         return false;
     };
@@ -137,11 +140,11 @@ fn notify_url_ok(raw: &str, public_only: bool) -> bool {
         return false;
     }
     match url.host() {
-        None => false,
         Some(url::Host::Domain(domain)) => {
-            !public_only || (domain.contains('.') && domain != "localhost")
+            let domain = domain.trim_end_matches('.');
+            !domain.is_empty() && !domain.eq_ignore_ascii_case("localhost")
         }
-        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => !public_only,
+        None | Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => false,
     }
 }
 
@@ -150,11 +153,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn public_domain_rule_is_a_switch() {
-        assert!(notify_url_ok("http://127.0.0.1:8080/cb", false));
-        assert!(!notify_url_ok("http://127.0.0.1:8080/cb", true));
-        assert!(!notify_url_ok("http://localhost/cb", true));
-        assert!(notify_url_ok("https://merchant.example.com/cb", true));
-        assert!(!notify_url_ok("ftp://merchant.example.com/cb", false));
+    fn notify_url_is_http_on_a_name() {
+        for good in [
+            "https://merchant.example.com/cb",
+            "http://giro.localhost:8081/webhooks/cashy",
+            "http://ingress:8081/webhooks/cashy",
+        ] {
+            assert!(notify_url_ok(good), "{good}");
+        }
+        for bad in [
+            "http://127.0.0.1:8080/cb",
+            "http://[::1]:8080/cb",
+            "http://10.0.0.7/cb",
+            "http://localhost/cb",
+            "ftp://merchant.example.com/cb",
+            "merchant.example.com/cb",
+        ] {
+            assert!(!notify_url_ok(bad), "{bad}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 mod policy;
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -63,16 +64,23 @@ pub(crate) struct Dispatcher {
 }
 
 impl Dispatcher {
+    /// A dispatcher whose callbacks to a host named in `resolve` go to its address without a DNS
+    /// query (the URL's port is kept), as curl's `--resolve` does.
     pub(crate) fn new(
         registry: Arc<Registry>,
         timing: Timing,
         shutdown: Shutdown,
+        resolve: &[(String, IpAddr)],
     ) -> Result<Self, reqwest::Error> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timing.callback_timeout)
-            .build()?;
+        let client = resolve.iter().fold(
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(timing.callback_timeout),
+            // Port 0: the port of each callback's URL is used.
+            |builder, (host, ip)| builder.resolve(host, SocketAddr::new(*ip, 0)),
+        );
+        let client = client.build()?;
         Ok(Self {
             client,
             registry,

@@ -21,13 +21,23 @@ pub async fn call(base: &str, path: &str, merchant: &str, key: &str, body: &str)
         .unwrap()
 }
 
+/// `url` (a test receiver's `http://127.0.0.1:<port>`) on the name Cashy wants,
+/// `http://giro.localhost:<port>`, which the sandbox resolves to the loopback address by default.
+pub fn named(url: &str) -> String {
+    url.replace("://127.0.0.1:", "://giro.localhost:")
+}
+
+/// A Colombian `payOut` body calling back `notify_url` (on its name, see [`named`]).
 pub fn co_order(mch_order_no: &str, amount: &str, notify_url: &str) -> String {
+    let notify_url = named(notify_url);
     format!(
         r#"{{"accountName":"Maria Garcia","accountNo":"123456789","accountType":1,"currency":"COP","amount":{amount},"bankId":20,"mchOrderNo":"{mch_order_no}","notifyUrl":"{notify_url}","nonceStr":"1628381288","idType":"CC","idCard":"12345678","phone":"3001234567","email":"m@example.com","remark":"payout test"}}"#
     )
 }
 
+/// Seed 004's own example body (with its `bankId`), calling back `notify_url` (on its name).
 pub fn tz_order(mch_order_no: &str, amount: &str, notify_url: &str) -> String {
+    let notify_url = named(notify_url);
     format!(
         r#"{{"nonceStr":"xxxxxxxx","accountName":"jack","accountNo":"713512345","accountType":"1","currency":"TZS","amount":{amount},"bankId":2,"mchOrderNo":"{mch_order_no}","notifyUrl":"{notify_url}","idType":"1","idCard":"19870331141130000329","phone":"713512345","email":"jack@gmail.com","remark":"xxxxx"}}"#
     )

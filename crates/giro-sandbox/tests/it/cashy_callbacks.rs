@@ -155,3 +155,75 @@ async fn an_unreachable_notify_url_is_retried_too() {
     .iter()
     .for_each(|a| assert!(a["error"].is_string() && a["http_status"].is_null()));
 }
+
+#[tokio::test]
+async fn callbacks_reach_a_mapped_name_without_dns() {
+    // A name no DNS knows, mapped as `--callback-resolve merchant.giro.test=127.0.0.1` does.
+    let config = config().resolve("merchant.giro.test", "127.0.0.1".parse().unwrap());
+    let sandbox = start(config).await;
+    let base = sandbox.cashy_url().unwrap();
+    let receiver = Receiver::start(200, "SUCCESS").await;
+    let url = receiver.url.replace("127.0.0.1", "merchant.giro.test");
+    let created = call(
+        &base,
+        "/api/payOut",
+        CO_MERCHANT,
+        CO_KEY,
+        &co_order("NAMED-1", "500000", &url),
+    )
+    .await;
+    assert_eq!(created["code"], 200, "{created}");
+    let hit = receiver.wait_for(1, 30).await.remove(0);
+    assert_eq!(hit.json()["mchOrderNo"], "NAMED-1");
+    let report = order_report(&base, "cashy-co", "NAMED-1").await;
+    let callback = &report["callbacks"][0];
+    assert_eq!(callback["outcome"], "acknowledged");
+    assert!(
+        callback["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://merchant.giro.test:")
+    );
+}
+
+#[test]
+fn callback_resolve_flag_and_the_local_public_url() {
+    use std::net::IpAddr;
+
+    use giro_sandbox::cli::SandboxArgs;
+
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+    let defaults = SandboxArgs::automated(&[]).unwrap().config();
+    assert_eq!(
+        defaults.callback_resolve,
+        [("giro.localhost".to_owned(), ip("127.0.0.1"))]
+    );
+    let flags = ["--callback-resolve=Giro.Localhost=127.0.0.2,merchant.giro.test=::1".to_owned()];
+    let mut args = SandboxArgs::automated(&flags).unwrap();
+    let mut map = args.config().callback_resolve;
+    map.sort();
+    assert_eq!(
+        map,
+        [
+            ("giro.localhost".to_owned(), ip("127.0.0.2")),
+            ("merchant.giro.test".to_owned(), ip("::1")),
+        ]
+    );
+    for bad in [
+        "nohost",
+        "=127.0.0.1",
+        "127.0.0.1=127.0.0.1",
+        "giro.localhost=nowhere",
+    ] {
+        let flags = [format!("--callback-resolve={bad}")];
+        assert!(SandboxArgs::automated(&flags).is_err(), "{bad}");
+    }
+    // `giro up`: the ingress on 0.0.0.0:8081 is called at giro.localhost:8081, on loopback.
+    let public = args.call_back_locally("0.0.0.0:8081".parse().unwrap());
+    assert_eq!(public, "http://giro.localhost:8081");
+    assert!(
+        args.config()
+            .callback_resolve
+            .contains(&("giro.localhost".to_owned(), ip("127.0.0.1")))
+    );
+}

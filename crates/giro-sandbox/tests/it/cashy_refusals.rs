@@ -3,7 +3,7 @@
 use giro_sandbox::cashy::cashy_sign;
 use serde_json::Value;
 
-use crate::cashy::{call, co_order, tz_order};
+use crate::cashy::{call, co_order, named, tz_order};
 use crate::common::*;
 
 fn msg(answer: &Value) -> &str {
@@ -135,7 +135,7 @@ async fn every_documented_refusal() {
             "Params_idCard_Required",
         ),
         (
-            co("A-15", "500000").replace(url, "ftp://x.example.com/cb"),
+            co("A-15", "500000").replace(&named(url), "ftp://x.example.com/cb"),
             "Params_notifyUrl_error",
         ),
         (
@@ -277,29 +277,78 @@ async fn a_repeated_mch_order_no_is_refused_and_counted() {
 }
 
 #[tokio::test]
-async fn public_notify_url_rule_is_a_flag() {
-    let mut config = config();
-    if let Some(cashy) = config.get_mut::<giro_sandbox::cashy::CashyConfig>() {
-        cashy.require_public_notify_url = true;
-    }
-    let sandbox = start(config).await;
+async fn notify_url_on_an_ip_address_or_not_http_is_refused() {
+    let sandbox = start(config()).await;
     let base = sandbox.cashy_url().unwrap();
-    let local = call(
+    let public = "https://merchant.example.com/cb";
+    for (n, url) in [
+        "http://127.0.0.1:9/cb",
+        "http://[::1]:9/cb",
+        "https://203.0.113.7/cb",
+        "http://localhost:9/cb",
+        "ftp://merchant.example.com/cb",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = co_order(&format!("P-{n}"), "500000", public).replace(public, url);
+        let answer = call(&base, "/api/payOut", CO_MERCHANT, CO_KEY, &body).await;
+        assert_eq!(msg(&answer), "Params_notifyUrl_error", "{url}");
+        let body = tz_order(&format!("PT-{n}"), "30000", public).replace(public, url);
+        let answer = call(&base, "/api/payOut", TZ_MERCHANT, TZ_KEY, &body).await;
+        assert_eq!(msg(&answer), "Params_notifyUrl_error", "{url}");
+    }
+    for (n, url) in [public, "http://giro.localhost:8081/webhooks/cashy"]
+        .into_iter()
+        .enumerate()
+    {
+        let body = co_order(&format!("PN-{n}"), "500000", url);
+        let answer = call(&base, "/api/payOut", CO_MERCHANT, CO_KEY, &body).await;
+        assert_eq!(answer["code"], 200, "{url}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn tanzanian_bank_id_is_optional_and_checked_when_given() {
+    let sandbox = start(config()).await;
+    let base = sandbox.cashy_url().unwrap();
+    let url = "https://merchant.example.com/cb";
+    // Seed 004's example: accountType 1 (Tigo) with bankId 2, Tigo's in the list.
+    let listed = call(
         &base,
-        "/api/payOut",
-        CO_MERCHANT,
-        CO_KEY,
-        &co_order("P-1", "500000", "http://127.0.0.1:9/cb"),
+        "/api/bankListQuery",
+        TZ_MERCHANT,
+        TZ_KEY,
+        r#"{"nonceStr":"1"}"#,
     )
     .await;
-    assert_eq!(msg(&local), "Params_notifyUrl_error");
-    let public = call(
+    let tigo = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["bankCode"] == "TIGO")
+        .unwrap()["bankId"]
+        .clone();
+    assert_eq!(tigo, 2);
+    let with = call(
         &base,
         "/api/payOut",
-        CO_MERCHANT,
-        CO_KEY,
-        &co_order("P-2", "500000", "https://merchant.example.com/cb"),
+        TZ_MERCHANT,
+        TZ_KEY,
+        &tz_order("B-1", "30000", url),
     )
     .await;
-    assert_eq!(public["code"], 200);
+    assert_eq!(with["code"], 200, "{with}");
+    let without = tz_order("B-2", "30000", url).replace(r#""bankId":2,"#, "");
+    let without = call(&base, "/api/payOut", TZ_MERCHANT, TZ_KEY, &without).await;
+    assert_eq!(without["code"], 200, "{without}");
+    for (mch, bank) in [
+        ("B-3", r#""bankId":4,"#),
+        ("B-4", r#""bankId":99,"#),
+        ("B-5", r#""bankId":"x","#),
+    ] {
+        let body = tz_order(mch, "30000", url).replace(r#""bankId":2,"#, bank);
+        let answer = call(&base, "/api/payOut", TZ_MERCHANT, TZ_KEY, &body).await;
+        assert_eq!(msg(&answer), "Params_bankId_error", "{bank}");
+    }
 }

@@ -100,7 +100,7 @@ fn help_documents_every_scenario_and_fault() {
         "--seed",
         "--time-scale",
         "--killb-signature",
-        "--cashy-require-public-notify-url",
+        "--callback-resolve",
         "--a55-legacy-webhooks",
         "GIRO_SANDBOX_SEED",
     ] {

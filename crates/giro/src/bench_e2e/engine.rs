@@ -58,8 +58,9 @@ impl Engine {
         let mut creds = giro_sandbox::cli::SandboxArgs::automated(&[])?;
         // The ingress's address first: the sandboxes need it, and the providers need theirs.
         let listen = crate::cli::concrete_addr("127.0.0.1:0".parse()?)?;
-        let ingress_url = format!("http://{listen}");
-        creds.call_back_to(&ingress_url);
+        // `http://giro.localhost:<port>`: providers refuse IP addresses; the sandboxes resolve
+        // the name to the ingress without DNS.
+        let ingress_url = creds.call_back_locally(listen);
         // No rate limit on either side, balances for any run length: the figure is Giro's.
         creds.for_load();
         let sandbox = start_sandbox(&creds).await?;

@@ -17,19 +17,6 @@ pub(crate) fn concrete_addr(addr: std::net::SocketAddr) -> std::io::Result<std::
     std::net::TcpListener::bind(addr)?.local_addr()
 }
 
-/// Where a local client reaches a server bound to `addr` (an unspecified address is loopback).
-pub(super) fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
-    match addr.ip() {
-        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
-            std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, addr.port()))
-        }
-        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
-            std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
-        }
-        _ => addr,
-    }
-}
-
 /// A connection for one command, or the `unavailable` reply saying why there is none.
 pub(crate) async fn connect(args: &ClientArgs) -> Result<async_nats::Client, Reply> {
     let options = async_nats::ConnectOptions::new()

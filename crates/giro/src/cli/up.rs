@@ -6,8 +6,7 @@ use anyhow::Context as _;
 
 use super::args::UpArgs;
 use super::components::{
-    ComponentLogs, concrete_addr, open_log, reachable, run_intake, serve_ops, start_sandbox,
-    wait_for_shutdown,
+    ComponentLogs, concrete_addr, open_log, run_intake, serve_ops, start_sandbox, wait_for_shutdown,
 };
 
 /// Runs the engine until Ctrl-C or SIGTERM.
@@ -16,11 +15,12 @@ pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
     let mut settings = giro_providers::Settings::from_env();
     // The sandboxes are told where to send callbacks before the ingress starts, so a
     // free port (`:0`) is chosen now; and unless a public URL is configured, providers
-    // call the ingress where it listens.
+    // call the ingress at `http://giro.localhost:<its port>` (a name: providers refuse IP
+    // addresses), which the sandboxes resolve to where it listens without asking DNS.
     up.ingress_addr = concrete_addr(up.ingress_addr)
         .with_context(|| format!("choosing a port for the ingress on {}", up.ingress_addr))?;
     if std::env::var_os("GIRO_INGRESS_PUBLIC_URL").is_none_or(|v| v.is_empty()) {
-        let url = format!("http://{}", reachable(up.ingress_addr));
+        let url = up.sandbox.call_back_locally(up.ingress_addr);
         settings.set("GIRO_INGRESS_PUBLIC_URL", url);
     }
     let sandbox = start_sandbox(&mut up, &mut settings).await?;

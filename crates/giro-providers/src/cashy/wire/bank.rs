@@ -1,6 +1,7 @@
 //! The banks of `bankListQuery`, matched to Colombian bank codes.
 
 use giro_domain::co_banks;
+use giro_domain::rail::TzOperator;
 use serde::Deserialize;
 
 use crate::json;
@@ -36,5 +37,21 @@ impl Bank {
             _ => listed.as_str(),
         };
         listed == giro.code
+    }
+
+    /// Whether this is the Tanzanian operator `operator` (its code or name, without case:
+    /// `AIRTEL`, `TIGO`/`MIXX`, `HALOTEL`/`HALOPESA`, `VODACOM`/`M-PESA`).
+    pub fn is_tz_operator(&self, operator: TzOperator) -> bool {
+        let words: &[&str] = match operator {
+            TzOperator::Airtel => &["AIRTEL"],
+            TzOperator::Tigo => &["TIGO", "MIXX"],
+            TzOperator::Halotel => &["HALOTEL", "HALOPESA"],
+            TzOperator::Vodacom => &["VODACOM", "M-PESA", "MPESA"],
+        };
+        [&self.bank_code, &self.bank_name]
+            .into_iter()
+            .flatten()
+            .map(|v| v.to_ascii_uppercase())
+            .any(|v| words.iter().any(|w| v.contains(w)))
     }
 }

@@ -104,6 +104,17 @@ fn clip(text: &str, max: usize) -> String {
     text.trim().chars().take(max).collect()
 }
 
+/// A required field, refused when longer than Cashy's column of `max` characters.
+fn within<'v>(value: &'v str, max: usize, field: &'static str) -> Result<&'v str, Unsupported> {
+    if value.chars().count() > max {
+        return Err(unsupported(
+            field,
+            format!("Cashy takes at most {max} characters"),
+        ));
+    }
+    Ok(value)
+}
+
 /// An optional field, left out when longer than Cashy's column.
 fn fits(value: &str, max: usize) -> Option<&str> {
     (!value.is_empty() && value.chars().count() <= max).then_some(value)
@@ -177,7 +188,7 @@ impl<'a> PayOutRequest<'a> {
             unsupported("beneficiary.bank_code", "no Cashy bankId for this bank")
         })?);
         self.account_name = clip(holder_name, 32);
-        self.account_no = a.account_number.expose();
+        self.account_no = within(a.account_number.expose(), 32, "beneficiary.account_number")?;
         self.account_type = match a.account_type {
             _ if CO_EWALLETS.contains(&bank.code) => 1,
             CoAccountType::Checking => 0,
@@ -190,7 +201,11 @@ impl<'a> PayOutRequest<'a> {
             )
         })?;
         self.id_type = Some(id.to_string());
-        self.id_card = Some(a.document.number.expose());
+        self.id_card = Some(within(
+            a.document.number.expose(),
+            32,
+            "beneficiary.document.number",
+        )?);
         self.phone = fits(a.phone.expose(), 32);
         self.email = fits(a.email.expose(), 32);
         Ok(())
@@ -214,8 +229,12 @@ impl<'a> PayOutRequest<'a> {
         };
         if let Some(document) = &w.document {
             let raw = document.doc_type.trim();
-            self.id_type = Some(id_type(document).unwrap_or(raw).to_string());
-            self.id_card = Some(document.number.expose());
+            // Optional in Tanzania: a document Cashy's columns cannot hold is left out.
+            let number = document.number.expose();
+            if number.chars().count() <= 32 && raw.chars().count() <= 32 {
+                self.id_type = Some(id_type(document).unwrap_or(raw).to_string());
+                self.id_card = Some(number);
+            }
         }
         self.phone = w.phone.as_ref().and_then(|p| fits(p.expose(), 32));
         self.email = w.email.as_ref().and_then(|e| fits(e.expose(), 64));
@@ -223,17 +242,55 @@ impl<'a> PayOutRequest<'a> {
     }
 }
 
-/// The remark: English or unaccented Spanish, at most 32 characters; ASCII is kept, the rest
-/// dropped.
-fn remark(configured: &str) -> String {
+/// The remark: English or Spanish without accents (seed 004), at most 32 characters: accented
+/// letters lose their accent (`ñ` becomes `n`), other non-ASCII characters are dropped.
+pub(crate) fn remark(configured: &str) -> String {
     let kept: String = configured
         .chars()
-        .filter(|c| c.is_ascii() && !c.is_ascii_control())
+        .filter_map(unaccented)
+        .filter(|c| !c.is_ascii_control())
         .take(32)
         .collect();
     if kept.trim().is_empty() {
         "payout".to_string()
     } else {
         kept
+    }
+}
+
+/// `c` without its accent, when it is ASCII or an accented Latin letter of Spanish.
+fn unaccented(c: char) -> Option<char> {
+    const PAIRS: [(&str, char); 10] = [
+        ("áàäâ", 'a'),
+        ("éèëê", 'e'),
+        ("íìïî", 'i'),
+        ("óòöô", 'o'),
+        ("úùüû", 'u'),
+        ("ÁÀÄÂ", 'A'),
+        ("ÉÈËÊ", 'E'),
+        ("ÍÌÏÎ", 'I'),
+        ("ÓÒÖÔ", 'O'),
+        ("ÚÙÜÛ", 'U'),
+    ];
+    match c {
+        c if c.is_ascii() => Some(c),
+        'ñ' => Some('n'),
+        'Ñ' => Some('N'),
+        _ => PAIRS
+            .iter()
+            .find(|(accented, _)| accented.contains(c))
+            .map(|(_, plain)| *plain),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::remark;
+
+    #[test]
+    fn remarks_are_english_or_spanish_without_accents() {
+        assert_eq!(remark("Pago de nómina año 2026"), "Pago de nomina ano 2026");
+        assert_eq!(remark("支付"), "payout");
+        assert_eq!(remark(&"x".repeat(40)).len(), 32);
     }
 }
