@@ -70,13 +70,26 @@ fn credentials(what: &str, e: &KillbError) -> String {
     )
 }
 
+/// A bank code without its leading zeros (`0007` and `007` are both `7`).
+fn bank_number(code: &str) -> &str {
+    let trimmed = code.trim().trim_start_matches('0');
+    if trimmed.is_empty() && !code.trim().is_empty() {
+        "0"
+    } else {
+        trimmed
+    }
+}
+
 impl KillbClient {
     /// Whether `code` (a PSE `bankCode` in KillB's form) is valid: in the last bank list read,
     /// or, before the first, in Giro's own list.
+    ///
+    /// Codes are compared by their number: KillB's pages write one bank as `001` (page 000) and
+    /// `0001` (page 002), so a list in either spelling accepts a code in the other.
     pub fn knows_bank(&self, code: &str) -> bool {
         match self.learnt.banks() {
-            Some(codes) => codes.contains(code),
-            None => giro_domain::co_banks::find(code).is_some_and(|b| b.code == code),
+            Some(codes) => codes.contains(bank_number(code)),
+            None => giro_domain::co_banks::find(code).is_some(),
         }
     }
 
@@ -114,7 +127,10 @@ impl KillbClient {
             .banks("CO")
             .await
             .map_err(|e| setup_error("reading the bank list", e))?;
-        let codes: BTreeSet<String> = banks.into_iter().map(|b| b.code).collect();
+        let codes: BTreeSet<String> = banks
+            .iter()
+            .map(|b| bank_number(&b.code).to_string())
+            .collect();
         let line = format!("{} Colombian banks listed", codes.len());
         self.learnt.set_banks(codes);
         Ok(line)
