@@ -30,6 +30,7 @@
 pub mod adapter;
 mod client;
 mod provider;
+mod setup;
 pub mod sign;
 pub mod status;
 pub mod webhook;

@@ -5,8 +5,8 @@ use std::fmt;
 
 use giro_domain::Currency;
 use giro_domain::charge::{
-    Address, BoletoDetails, ChargeMethod, ChargeOutcome, ChargeReport, ChargeRequested,
-    PaymentDetails, PixDetails, ReportSource, Subscription,
+    Address, AntifraudInfo, BoletoDetails, ChargeMethod, ChargeOutcome, ChargeReport,
+    ChargeRequested, DeviceInfo, PaymentDetails, PixDetails, ReportSource, Subscription,
 };
 use giro_domain::secret::{MaskStyle, mask};
 use rust_decimal::Decimal;
@@ -66,6 +66,33 @@ pub struct CreateCharge<'a> {
     pub capture: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription: Option<&'a Subscription>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_async: Option<bool>,
+    /// The payer's address's structure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<&'a Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub antifraud_info: Option<&'a AntifraudInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threeds_authentication: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_info: Option<&'a DeviceInfo>,
+    /// The Apple Pay or Google Pay payment token object, as the payer's wallet gave it (see the
+    /// module's docs for the field's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wallet_token: Option<serde_json::Value>,
+}
+
+/// `POST /api/v1/bank/wallet/charge/capture/`: the whole authorisation when `amount` is absent.
+#[derive(Debug, Serialize)]
+pub struct CaptureRequest<'a> {
+    pub charge_uuid: &'a str,
+    pub wallet_uuid: &'a str,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "json::opt_number"
+    )]
+    pub amount: Option<Decimal>,
 }
 
 impl fmt::Debug for CreateCharge<'_> {
@@ -99,6 +126,20 @@ impl fmt::Debug for CreateCharge<'_> {
             .field("reference_external_id", &self.reference_external_id)
             .field("capture", &self.capture)
             .field("subscription", &self.subscription)
+            .field("is_async", &self.is_async)
+            .field(
+                "shipping_address",
+                &self.shipping_address.map(|a| {
+                    format!(
+                        "Address {{ city: {:?}, state: {:?}, country: {:?}, .. }}",
+                        a.city, a.state, a.country
+                    )
+                }),
+            )
+            .field("antifraud_info", &self.antifraud_info)
+            .field("threeds_authentication", &self.threeds_authentication)
+            .field("device_info", &self.device_info)
+            .field("wallet_token", &self.wallet_token.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -173,6 +214,22 @@ impl<'a> CreateCharge<'a> {
             reference_external_id: handle,
             capture: charge.capture,
             subscription: charge.subscription.as_ref(),
+            is_async: charge.is_async,
+            shipping_address: charge.shipping_address.as_ref(),
+            antifraud_info: charge.antifraud_info.as_ref(),
+            threeds_authentication: charge.threeds_authentication,
+            device_info: charge.device_info.as_ref(),
+            wallet_token: match &charge.wallet_token {
+                Some(token) => {
+                    Some(
+                        serde_json::from_str(token.expose()).map_err(|_| Unsupported {
+                            field: "wallet_token",
+                            message: "the stored payment token is not a JSON object".into(),
+                        })?,
+                    )
+                }
+                None => None,
+            },
         })
     }
 }
@@ -441,6 +498,12 @@ mod tests {
             reference_external_id: "G0abc01",
             capture: None,
             subscription: None,
+            is_async: None,
+            shipping_address: Some(&address),
+            antifraud_info: None,
+            threeds_authentication: None,
+            device_info: None,
+            wallet_token: Some(serde_json::json!({"paymentData": "s3cr3t-wallet-blob"})),
         };
         let debug = format!("{charge:?} {charge:#?}");
         for raw in [
@@ -452,6 +515,7 @@ mod tests {
             "Rua Augusta",
             "Apto 71",
             "01304-001",
+            "s3cr3t-wallet-blob",
         ] {
             assert!(!debug.contains(raw), "{raw} in {debug}");
         }
