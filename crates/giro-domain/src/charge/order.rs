@@ -29,13 +29,22 @@ pub enum ChargeMethod {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Address {
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub street: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub address_number: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub complement: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub neighborhood: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub city: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub state: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub postal_code: String,
+    /// ISO 3166-1 alpha-2; the wallet's country when absent.
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^[A-Z]{2}$")))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
