@@ -51,6 +51,8 @@ pub enum MaskStyle {
     Initials,
     /// E-mail addresses: `m***@example.com`.
     Email,
+    /// Secrets of which nothing may be shown (a wallet's payment token): `***`.
+    Hidden,
 }
 
 /// Personal data (names, account, document and phone numbers, e-mail addresses). It is serialized
@@ -156,6 +158,7 @@ pub fn mask(value: &str, style: MaskStyle) -> String {
             }
             None => "***".to_string(),
         },
+        MaskStyle::Hidden => "***".to_string(),
     }
 }
 
@@ -186,6 +189,7 @@ pub mod pii {
     pii_style!(last_four, MaskStyle::LastFour);
     pii_style!(initials, MaskStyle::Initials);
     pii_style!(email, MaskStyle::Email);
+    pii_style!(hidden, MaskStyle::Hidden);
 }
 
 #[cfg(test)]

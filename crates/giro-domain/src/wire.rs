@@ -198,9 +198,7 @@ pub fn optional_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
 ) -> Result<Option<T>, D::Error> {
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(None),
-        Some(value) if value.is_object() => {
-            T::deserialize(value).map(Some).map_err(D::Error::custom)
-        }
+        Some(value) if value.is_object() => nested(value).map(Some),
         Some(other) => Err(D::Error::invalid_type(unexpected(&other), &"a JSON object")),
     }
 }

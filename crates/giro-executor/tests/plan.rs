@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::fast_timings;
-use giro_domain::charge::{Charge, ChargeCommand, ChargeDecider, ChargeOutcome, ChargeReport};
+use giro_domain::charge::{
+    Charge, ChargeCommand, ChargeDecider, ChargeOutcome, ChargeReport, ChargeStatus,
+};
 use giro_domain::payout::{
     Payout, PayoutCommand, PayoutDecider, PayoutStatus, ProviderReport, ReportSource,
     ReportedOutcome,
@@ -386,7 +388,7 @@ fn charge(commands: Vec<ChargeCommand>) -> Charge {
         "installment_count": 1, "method": "pix", "due_date": "2026-12-31", "description": "plan",
         "payer": {"name": "Ana Souza", "email": "ana@example.com", "tax_id": "12345678909",
                   "phone": "+5511999999999",
-                  "address": {"street": "Rua A", "address_number": "1", "complement": "",
+                  "address": {"street": "Rua A", "address_number": "1", "complement": "Casa",
                               "neighborhood": "Centro", "city": "Sao Paulo", "state": "SP",
                               "postal_code": "01000-000", "country": "BR"}}
     });
@@ -524,5 +526,54 @@ fn a_refund_is_claimed_resolved_and_never_sent_twice() {
     assert!(matches!(
         charge::plan(&c, &t, &clock(Duration::from_secs(60), 3)),
         ChargeAction::AbandonRefund { ref code, .. } if code == "attempts_exhausted"
+    ));
+}
+
+fn authorized_with_capture() -> Vec<ChargeCommand> {
+    vec![
+        ChargeCommand::StartSubmission,
+        ChargeCommand::RecordSubmitted(giro_domain::charge::ChargeSubmitted {
+            attempt: 1,
+            charge_uuid: "C1".into(),
+            raw_status: "issued".into(),
+            payment: Default::default(),
+        }),
+        charge_report("pre_captured", ChargeOutcome::Authorized),
+        ChargeCommand::Capture {
+            amount: None,
+            reason: None,
+        },
+    ]
+}
+
+#[test]
+fn a_capture_is_claimed_once_and_an_unanswered_claim_is_resolved_by_reading() {
+    let t = Timings::default();
+    let c = charge(authorized_with_capture());
+    assert_eq!(c.status, ChargeStatus::Authorized);
+    assert_eq!(
+        charge::plan(&c, &t, &clock(Duration::ZERO, 1)),
+        ChargeAction::SendCapture { attempt: 1 }
+    );
+    let mut claimed = authorized_with_capture();
+    claimed.push(ChargeCommand::StartCaptureAttempt { attempt: 1 });
+    let c = charge(claimed);
+    // Its sender may still be at it: wait for the claim to lapse, then read, never send again.
+    assert_eq!(
+        charge::plan(&c, &t, &clock(Duration::from_secs(1), 2)),
+        ChargeAction::Wait(t.claim_timeout - Duration::from_secs(1))
+    );
+    assert_eq!(
+        charge::plan(&c, &t, &clock(t.claim_timeout, 3)),
+        ChargeAction::ResolveCapture { attempt: 1 }
+    );
+    // Without a capture asked, an authorised charge is only polled (its authorisation's fate is
+    // the provider's to report).
+    let mut asked_none = authorized_with_capture();
+    asked_none.pop();
+    let c = charge(asked_none);
+    assert!(matches!(
+        charge::plan(&c, &t, &clock(t.poll_after * 4, 3)),
+        ChargeAction::Poll { .. }
     ));
 }

@@ -95,6 +95,18 @@ impl IntakeClient {
         self.send("cmd.charge.refund", body).await
     }
 
+    /// Captures `amount` of an authorised charge (all of it when `None`), for `reason`.
+    pub async fn capture_charge(
+        &self,
+        order_id: &str,
+        amount: Option<&str>,
+        reason: Option<&str>,
+    ) -> Reply {
+        let body = serde_json::json!({ "order_id": order_id, "amount": amount, "reason": reason })
+            .to_string();
+        self.send("cmd.charge.capture", body).await
+    }
+
     pub async fn register_beneficiary(&self, body: impl Into<Bytes>) -> Reply {
         self.send("cmd.beneficiary.register", body).await
     }

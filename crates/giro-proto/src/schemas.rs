@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::GENERATED_NOTE;
 use crate::contract::{
-    BeneficiaryRegister, BeneficiaryReply, ChargeCreate, ChargeRefund, ChargeReply, OrderGetReply,
-    OrderRef, PayoutCreate, PayoutReply, PrivacyErase, PrivacyEraseReply,
+    BeneficiaryRegister, BeneficiaryReply, ChargeCapture, ChargeCreate, ChargeRefund, ChargeReply,
+    OrderGetReply, OrderRef, PayoutCreate, PayoutReply, PrivacyErase, PrivacyEraseReply,
 };
 
 /// The stored form of every event (docs/CONTRACT.md §2).
@@ -68,6 +68,10 @@ pub fn schemas() -> Vec<SchemaFile> {
             "schemas/commands/charge.refund.json",
             "giro.cmd.charge.refund",
         ),
+        schema_for::<ChargeCapture>(
+            "schemas/commands/charge.capture.json",
+            "giro.cmd.charge.capture",
+        ),
         schema_for::<BeneficiaryRegister>(
             "schemas/commands/beneficiary.register.json",
             "giro.cmd.beneficiary.register",
@@ -96,6 +100,10 @@ pub fn schemas() -> Vec<SchemaFile> {
         schema_for::<ChargeReply>(
             "schemas/replies/charge.refund.json",
             "Reply to giro.cmd.charge.refund",
+        ),
+        schema_for::<ChargeReply>(
+            "schemas/replies/charge.capture.json",
+            "Reply to giro.cmd.charge.capture",
         ),
         schema_for::<BeneficiaryReply>(
             "schemas/replies/beneficiary.register.json",

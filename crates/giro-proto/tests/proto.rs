@@ -16,7 +16,7 @@ use giro_domain::charge::{self, ChargeEvent};
 use giro_domain::payout::{self, PayoutEvent};
 use giro_domain::provider::Catalog;
 use giro_domain::{Envelope, Rejection};
-use giro_proto::contract::{ChargeRefund, OrderRef, PrivacyErase};
+use giro_proto::contract::{ChargeCapture, ChargeRefund, OrderRef, PrivacyErase};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -162,6 +162,7 @@ fn asyncapi_references_resolve() {
         "giro.cmd.charge.create",
         "giro.cmd.charge.cancel",
         "giro.cmd.charge.refund",
+        "giro.cmd.charge.capture",
         "giro.cmd.beneficiary.register",
         "giro.cmd.privacy.erase",
         "giro.query.order.get",
@@ -267,6 +268,11 @@ fn command_examples_agree_with_the_parsers() {
         }
         if message == "charge.refund" {
             let parsed = serde_json::from_value::<ChargeRefund>(ex.value.clone());
+            assert_eq!(parsed.is_ok(), ex.valid, "{}: {parsed:?}", ex.rel);
+            continue;
+        }
+        if message == "charge.capture" {
+            let parsed = serde_json::from_value::<ChargeCapture>(ex.value.clone());
             assert_eq!(parsed.is_ok(), ex.valid, "{}: {parsed:?}", ex.rel);
             continue;
         }
@@ -472,6 +478,10 @@ fn every_charge_event_type_has_an_example() {
             "charge.cancelled",
             "charge.refund_requested",
             "charge.refunded",
+            "charge.capture_requested",
+            "charge.capture_attempt_started",
+            "charge.captured",
+            "charge.capture_failed",
             "charge.chargeback_opened",
             "charge.chargeback_lost",
             "charge.chargeback_won",

@@ -161,6 +161,12 @@ pub trait ChargeProvider: Send + Sync {
     fn read<'a>(&'a self, charge_uuid: &'a str) -> BoxFuture<'a, ChargeOperation>;
     /// Cancels a charge the payer has not paid.
     fn cancel<'a>(&'a self, charge_uuid: &'a str) -> BoxFuture<'a, ChargeOperation>;
+    /// Captures an authorised charge: `amount` of it, all of it when `None`.
+    fn capture<'a>(
+        &'a self,
+        charge_uuid: &'a str,
+        amount: Option<Decimal>,
+    ) -> BoxFuture<'a, ChargeOperation>;
     /// Gives `amount` (all that is left when `None`) back to the payer.
     fn refund<'a>(
         &'a self,

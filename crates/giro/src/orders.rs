@@ -47,6 +47,19 @@ pub enum ChargeCommand {
         #[command(flatten)]
         nats: ClientArgs,
     },
+    /// Capture an authorised charge (created with `"capture": false`): --amount, or all of it.
+    Capture {
+        order_id: String,
+        /// The amount to capture, a decimal string in the charge's currency (`50.00`), at most
+        /// the authorised total.
+        #[arg(long)]
+        amount: Option<String>,
+        /// Why it is captured (kept on `charge.capture_requested`).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        nats: ClientArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -125,6 +138,18 @@ pub async fn charge(command: ChargeCommand) -> anyhow::Result<ExitCode> {
                 c.refund_charge(&order_id, amount.as_deref()).await
             };
             send(&nats, refund).await
+        }
+        ChargeCommand::Capture {
+            order_id,
+            amount,
+            reason,
+            nats,
+        } => {
+            let capture = |c: IntakeClient| async move {
+                c.capture_charge(&order_id, amount.as_deref(), reason.as_deref())
+                    .await
+            };
+            send(&nats, capture).await
         }
     })
 }

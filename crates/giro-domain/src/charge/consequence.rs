@@ -5,8 +5,10 @@
 
 use rust_decimal::Decimal;
 
+use super::capture::pending_amount;
 use super::event::{
-    ChargeCancelled, ChargeEvent, ChargeRefunded, ChargeUnmatchedReport, Failure, Reported,
+    ChargeCancelled, ChargeCaptured, ChargeEvent, ChargeRefunded, ChargeUnmatchedReport, Failure,
+    Reported,
 };
 use super::report::{ChargeOutcome, ChargeReport};
 use super::state::{Charge, Dispute};
@@ -44,9 +46,47 @@ pub(super) fn decide_report(c: &Charge, report: &ChargeReport) -> Vec<ChargeEven
         events.extend(discrepancies(c, report));
     }
     if !seen || unapplied_newest {
+        if let Some(captured) = captured(c, status, report) {
+            status = next_status(status, &captured).unwrap_or(status);
+            events.push(captured);
+        }
         events.extend(consequence(c, status, report));
     }
     events
+}
+
+/// The capture Giro asked for, done: a report that an authorised charge with a capture pending
+/// is confirmed or paid, at the amount asked (the provider's `local_currency` must say it, as
+/// for any payment). `None` otherwise.
+fn captured(c: &Charge, status: ChargeStatus, report: &ChargeReport) -> Option<ChargeEvent> {
+    let amount = pending_amount(c)?;
+    if status != ChargeStatus::Authorized
+        || !matches!(
+            report.outcome,
+            ChargeOutcome::Confirmed | ChargeOutcome::Paid
+        )
+        || report.amount.is_some_and(|a| a != amount)
+        || other_currency(c, report).is_some()
+    {
+        return None;
+    }
+    Some(ChargeEvent::Captured(ChargeCaptured {
+        amount,
+        raw_status: report.raw_status.clone(),
+        reason: c.capture_requested.as_ref().and_then(|r| r.reason.clone()),
+    }))
+}
+
+/// What the payer must be reported charged for an authorisation, confirmation or payment: the
+/// total authorised, or what was (or is being) captured of it.
+fn expected(c: &Charge, outcome: ChargeOutcome) -> Decimal {
+    match outcome {
+        ChargeOutcome::Authorized => c.request.total(),
+        _ => c
+            .captured
+            .or_else(|| pending_amount(c))
+            .unwrap_or_else(|| c.request.total()),
+    }
 }
 
 /// Why `report` is not about the charge's current attempt, if it is not: it names another
@@ -128,7 +168,7 @@ fn other_currency<'a>(c: &Charge, report: &'a ChargeReport) -> Option<&'a str> {
 /// difference already recorded (the same field and reported value) is not recorded again.
 fn discrepancies(c: &Charge, report: &ChargeReport) -> Vec<ChargeEvent> {
     use ChargeOutcome as O;
-    let total = c.request.total();
+    let total = expected(c, report.outcome);
     let mut found = Vec::new();
     if let Some(charged) = report.amount
         && matches!(report.outcome, O::Authorized | O::Confirmed | O::Paid)
@@ -165,7 +205,7 @@ fn charged_another_amount(
     report: &ChargeReport,
 ) -> Option<Option<ChargeEvent>> {
     use ChargeOutcome as O;
-    let total = c.request.total();
+    let total = expected(c, report.outcome);
     let elsewhere = other_currency(c, report);
     let charged = match report.amount {
         Some(charged) => charged,

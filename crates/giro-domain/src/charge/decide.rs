@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use super::capture::{capture, fail_capture, start_capture_attempt};
 use super::consequence::decide_report;
 use super::event::*;
 use super::record::{record_failure, record_submitted, record_unknown, record_wait};
@@ -30,6 +31,20 @@ pub enum ChargeCommand {
     Refund {
         amount: Option<Decimal>,
         reason: Option<String>,
+    },
+    /// Capture an authorised charge (`capture: false` at creation): all of it, or `amount` of it.
+    Capture {
+        amount: Option<Decimal>,
+        reason: Option<String>,
+    },
+    /// Claim attempt `attempt` at the pending capture, before the provider is asked.
+    StartCaptureAttempt {
+        attempt: u32,
+    },
+    /// Stop trying the pending capture (refused by the provider, or attempts spent).
+    FailCapture {
+        code: String,
+        reason: String,
     },
     /// Claim the next submission attempt (appended before the provider call).
     StartSubmission,
@@ -119,6 +134,9 @@ pub fn decide(
         ChargeCommand::Create(_) => Ok(vec![]),
         ChargeCommand::Cancel { reason } => cancel(c, reason),
         ChargeCommand::Refund { amount, reason } => refund(c, *amount, reason),
+        ChargeCommand::Capture { amount, reason } => capture(c, *amount, reason),
+        ChargeCommand::StartCaptureAttempt { attempt } => start_capture_attempt(c, *attempt),
+        ChargeCommand::FailCapture { code, reason } => Ok(fail_capture(c, code, reason)),
         ChargeCommand::StartSubmission => start_submission(c),
         ChargeCommand::RecordSubmitted(s) => record_submitted(c, s),
         ChargeCommand::RecordSubmissionFailure {
@@ -194,6 +212,10 @@ fn cancel(c: &Charge, reason: &Option<String>) -> Result<Vec<ChargeEvent>, Rejec
     match c.status {
         ChargeStatus::Requested => Ok(vec![ChargeEvent::Cancelled(cancellation)]),
         ChargeStatus::Cancelled => Ok(vec![]),
+        _ if c.capture_requested.is_some() && c.cancel_requested.is_none() => Err(Rejection::new(
+            ErrorCode::NotCancellable,
+            "a capture of the charge is in progress; cancel once it has ended",
+        )),
         s if s.is_at_provider() => Ok(if c.cancel_requested.is_some() {
             vec![]
         } else {

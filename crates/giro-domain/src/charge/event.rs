@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::capture::{CaptureAttemptStarted, CaptureFailed, CaptureRequested, ChargeCaptured};
 use super::order::ChargeRequested;
 pub use super::refunds::{
     RefundAttemptNotSent, RefundAttemptStarted, RefundAttemptUnknown, RefundFailed,
@@ -62,6 +63,14 @@ pub enum ChargeEvent {
     RefundFailed(RefundFailed),
     #[serde(rename = "charge.refunded")]
     Refunded(ChargeRefunded),
+    #[serde(rename = "charge.capture_requested")]
+    CaptureRequested(CaptureRequested),
+    #[serde(rename = "charge.capture_attempt_started")]
+    CaptureAttemptStarted(CaptureAttemptStarted),
+    #[serde(rename = "charge.captured")]
+    Captured(ChargeCaptured),
+    #[serde(rename = "charge.capture_failed")]
+    CaptureFailed(CaptureFailed),
     #[serde(rename = "charge.chargeback_opened")]
     ChargebackOpened(Reported),
     #[serde(rename = "charge.chargeback_lost")]
@@ -114,6 +123,10 @@ impl EventType for ChargeEvent {
             ChargeEvent::Cancelled(_) => "charge.cancelled",
             ChargeEvent::RefundRequested(_) => "charge.refund_requested",
             ChargeEvent::Refunded(_) => "charge.refunded",
+            ChargeEvent::CaptureRequested(_) => "charge.capture_requested",
+            ChargeEvent::CaptureAttemptStarted(_) => "charge.capture_attempt_started",
+            ChargeEvent::Captured(_) => "charge.captured",
+            ChargeEvent::CaptureFailed(_) => "charge.capture_failed",
             ChargeEvent::ChargebackOpened(_) => "charge.chargeback_opened",
             ChargeEvent::ChargebackLost(_) => "charge.chargeback_lost",
             ChargeEvent::ChargebackWon(_) => "charge.chargeback_won",
@@ -129,6 +142,7 @@ impl EventType for ChargeEvent {
             ChargeEvent::SubmissionFailed(_)
                 | ChargeEvent::Failed(_)
                 | ChargeEvent::RefundFailed(_)
+                | ChargeEvent::CaptureFailed(_)
         )
     }
 }
@@ -144,6 +158,14 @@ impl ChargeEvent {
                     payer.insert("email".into(), r.payer.email.masked().into());
                     payer.insert("tax_id".into(), r.payer.tax_id.masked().into());
                     payer.insert("phone".into(), r.payer.phone.masked().into());
+                }
+                if let Some(token) = &r.wallet_token {
+                    v["wallet_token"] = token.masked().into();
+                }
+                if let Some(ip) = r.device_info.as_ref().and_then(|d| d.ip_address.as_ref())
+                    && let Some(device) = v.get_mut("device_info").and_then(Value::as_object_mut)
+                {
+                    device.insert("ip_address".into(), ip.masked().into());
                 }
                 v
             }

@@ -4,9 +4,11 @@
 //! other: `event` (what happens), `status` (the transition table), `state` (the fold), `decide`
 //! (commands) and `consequence` (what a provider report means).
 
+mod capture;
 mod consequence;
 mod decide;
 mod event;
+mod extras;
 mod order;
 mod record;
 mod refunds;
@@ -16,9 +18,11 @@ mod state;
 mod status;
 mod upcast;
 
+pub use capture::CaptureAttempt;
 pub use consequence::AMOUNT_MISMATCH;
 pub use decide::{ChargeCommand, decide};
 pub use event::*;
+pub use extras::{AntifraudInfo, DeviceInfo, SalesChannel};
 pub use order::*;
 pub use refunds::RefundAttempt;
 pub use report::{ChargeOutcome, ChargeReport, ReportSource};

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::extras::{AntifraudInfo, DeviceInfo};
 use crate::ids::{IdempotencyKey, ProviderId};
 use crate::money::Money;
 use crate::secret::{Pii, pii};
@@ -28,13 +29,22 @@ pub enum ChargeMethod {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Address {
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub street: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub address_number: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub complement: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub neighborhood: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub city: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub state: String,
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
     pub postal_code: String,
+    /// ISO 3166-1 alpha-2; the wallet's country when absent.
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = r"^[A-Z]{2}$")))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
@@ -109,6 +119,42 @@ pub struct ChargeRequested {
     pub external_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
+    /// Asks the provider to process the charge asynchronously where it can (`is_async`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_async: Option<bool>,
+    /// Where the goods go; the payer's address's structure and rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub antifraud_info: Option<AntifraudInfo>,
+    /// Forces 3-D Secure on a card payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threeds_authentication: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_info: Option<DeviceInfo>,
+    /// An Apple Pay or Google Pay payment token (its JSON text), sealed, never shown.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_hidden")]
+    pub wallet_token: Option<Pii>,
+}
+
+mod opt_hidden {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::secret::{MaskStyle, Pii, pii};
+
+    pub fn serialize<S: Serializer>(v: &Option<Pii>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => pii::hidden::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Pii>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|v| Pii::open(v, MaskStyle::Hidden).map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 impl ChargeRequested {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::capture::{CaptureAttempt, CaptureRequested};
 use super::event::{
     ChargeCancelled, ChargeEvent, Discrepancy, Failure, PaymentDetails, RefundRequested,
 };
@@ -61,6 +62,12 @@ pub struct Charge {
     pub refund_requested: Option<RefundRequested>,
     /// Giro's attempts at the pending refund.
     pub refund_attempt: RefundAttempt,
+    /// A capture asked of the provider and not yet reported done or given up.
+    pub capture_requested: Option<CaptureRequested>,
+    /// Giro's attempts at the pending capture.
+    pub capture_attempt: CaptureAttempt,
+    /// What the payer was charged when the authorisation was captured (`charge.captured`).
+    pub captured: Option<Decimal>,
     /// What the executor remembers of the submission attempts.
     pub attempts: AttemptLog,
     /// The sum of every refund the provider reported.
@@ -98,6 +105,9 @@ impl Charge {
             cancel_requested: None,
             refund_requested: None,
             refund_attempt: RefundAttempt::default(),
+            capture_requested: None,
+            capture_attempt: CaptureAttempt::default(),
+            captured: None,
             attempts: AttemptLog::default(),
             refunded: Decimal::ZERO,
             dispute: None,
@@ -115,7 +125,13 @@ impl Charge {
 
     /// What can still be refunded: the charged total less every refund reported.
     pub fn refundable(&self) -> Decimal {
-        (self.request.total() - self.refunded).max(Decimal::ZERO)
+        (self.charged() - self.refunded).max(Decimal::ZERO)
+    }
+
+    /// What the payer is charged in all: the amount captured, or the whole total when the charge
+    /// was captured at once (or is not yet).
+    pub fn charged(&self) -> Decimal {
+        self.captured.unwrap_or_else(|| self.request.total())
     }
 }
 
@@ -193,9 +209,28 @@ fn apply(c: &mut Charge, event: &ChargeEvent, env: &Envelope<ChargeEvent>) {
             c.attempts.unknown(&u.reason);
         }
         ChargeEvent::ProviderStatus(r) => record_report(c, r),
-        ChargeEvent::Failed(f) => c.failure = Some(f.clone()),
+        ChargeEvent::Failed(f) => {
+            c.failure = Some(f.clone());
+            c.capture_requested = None;
+        }
         ChargeEvent::CancelRequested(r) => c.cancel_requested = Some(r.clone()),
-        ChargeEvent::Cancelled(_) => c.cancel_requested = None,
+        ChargeEvent::Cancelled(_) => {
+            c.cancel_requested = None;
+            c.capture_requested = None;
+        }
+        ChargeEvent::CaptureRequested(r) => {
+            c.capture_requested = Some(r.clone());
+            c.capture_attempt = CaptureAttempt {
+                capture: env.version,
+                ..CaptureAttempt::default()
+            };
+        }
+        ChargeEvent::CaptureAttemptStarted(e) => c.capture_attempt.started(e, env.at),
+        ChargeEvent::Captured(e) => {
+            c.captured = Some(e.amount);
+            c.capture_requested = None;
+        }
+        ChargeEvent::CaptureFailed(_) => c.capture_requested = None,
         ChargeEvent::RefundRequested(r) => {
             c.refund_requested = Some(r.clone());
             c.refund_attempt = RefundAttempt {

@@ -148,6 +148,9 @@ fn target(status: ChargeStatus, event: &ChargeEvent) -> Option<ChargeStatus> {
         | ChargeEvent::RefundAttemptNotSent(_)
         | ChargeEvent::RefundAttemptUnknown(_)
         | ChargeEvent::RefundFailed(_)
+        | ChargeEvent::CaptureRequested(_)
+        | ChargeEvent::CaptureAttemptStarted(_)
+        | ChargeEvent::CaptureFailed(_)
         | ChargeEvent::ReportUnmatched(_)
         | ChargeEvent::Discrepancy(_)
         | ChargeEvent::PersonalDataErased(_) => None,
@@ -161,7 +164,7 @@ fn target(status: ChargeStatus, event: &ChargeEvent) -> Option<ChargeStatus> {
             (r.outcome == ChargeOutcome::Pending && status == S::Submitting).then_some(S::Pending)
         }
         ChargeEvent::Authorized(_) => Some(S::Authorized),
-        ChargeEvent::Confirmed(_) => Some(S::Confirmed),
+        ChargeEvent::Confirmed(_) | ChargeEvent::Captured(_) => Some(S::Confirmed),
         ChargeEvent::Paid(_) | ChargeEvent::ChargebackWon(_) => Some(S::Paid),
         ChargeEvent::Failed(_) => Some(S::Failed),
         ChargeEvent::Cancelled(_) => Some(S::Cancelled),
@@ -197,6 +200,7 @@ pub(crate) fn is_status_change(event: &ChargeEvent) -> bool {
         ChargeEvent::SubmissionStarted(_)
             | ChargeEvent::Authorized(_)
             | ChargeEvent::Confirmed(_)
+            | ChargeEvent::Captured(_)
             | ChargeEvent::Paid(_)
             | ChargeEvent::Failed(_)
             | ChargeEvent::Cancelled(_)

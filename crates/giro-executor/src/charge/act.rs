@@ -125,6 +125,10 @@ impl ChargeWorker {
             }
             ChargeAction::Cancel => self.cancel(c, &clock).await,
             ChargeAction::Poll { next } => self.poll(c, next).await,
+            ChargeAction::SendCapture { attempt } => self.send_capture(c, attempt, retry()).await,
+            ChargeAction::ResolveCapture { attempt } => {
+                self.resolve_capture(c, attempt, retry()).await
+            }
             ChargeAction::SendRefund { attempt } => self.send_refund(c, attempt).await,
             ChargeAction::ResolveRefund { attempt, why } => {
                 self.resolve_refund(c, attempt, &why, retry()).await

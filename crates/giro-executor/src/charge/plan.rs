@@ -32,6 +32,10 @@ pub enum ChargeAction {
     Cancel,
     /// Read the charge for news; look again after `next` if nothing changed.
     Poll { next: Duration },
+    /// Claim capture attempt `attempt` and send it.
+    SendCapture { attempt: u32 },
+    /// Capture attempt `attempt` was claimed and its outcome is not known: read the charge.
+    ResolveCapture { attempt: u32 },
     /// Claim refund attempt `attempt` and send it.
     SendRefund { attempt: u32 },
     /// Refund attempt `attempt` may have reached the provider (`why`): read the charge to tell.
@@ -60,6 +64,13 @@ pub fn plan(c: &Charge, t: &Timings, clock: &Clock) -> ChargeAction {
             }
         }
         ChargeStatus::Submitting => unknown(c, t, clock, since),
+        ChargeStatus::Authorized
+            if c.capture_requested.is_some()
+                && c.charge_uuid.is_some()
+                && c.submitted_attempt == Some(c.attempt) =>
+        {
+            capture(c, t, clock)
+        }
         ChargeStatus::Pending | ChargeStatus::Authorized | ChargeStatus::Confirmed => {
             at_provider(c, t, clock, since)
         }
@@ -109,6 +120,23 @@ fn at_provider(c: &Charge, t: &Timings, clock: &Clock, since: Duration) -> Charg
         return ChargeAction::Wait(wait);
     }
     ChargeAction::Poll { next: wait }
+}
+
+/// The pending capture, at most once: the first attempt is claimed and sent; a claimed one is
+/// left to its sender until the claim lapses, then resolved by reading the charge.
+fn capture(c: &Charge, t: &Timings, clock: &Clock) -> ChargeAction {
+    let latest = &c.capture_attempt;
+    if latest.attempt == 0 {
+        return ChargeAction::SendCapture { attempt: 1 };
+    }
+    if let Some(sent) = latest.sent_at
+        && clock.since(sent) < t.claim_timeout
+    {
+        return ChargeAction::Wait(t.claim_timeout - clock.since(sent));
+    }
+    ChargeAction::ResolveCapture {
+        attempt: latest.attempt,
+    }
 }
 
 /// The pending refund, at most once: each attempt is claimed before it is sent, one that

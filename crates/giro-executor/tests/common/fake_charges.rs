@@ -121,6 +121,21 @@ impl ChargeProvider for FakeCharges {
         })
     }
 
+    /// Every charge of this fake is paid at once: none is ever authorised only.
+    fn capture<'a>(
+        &'a self,
+        _charge_uuid: &'a str,
+        _amount: Option<Decimal>,
+    ) -> BoxFuture<'a, ChargeOperation> {
+        Box::pin(async move {
+            ChargeOperation::Refused(Refusal::new(
+                RefusalKind::Final,
+                "errors.charge.not_capturable",
+                "A paid charge cannot be captured",
+            ))
+        })
+    }
+
     fn refund<'a>(
         &'a self,
         charge_uuid: &'a str,

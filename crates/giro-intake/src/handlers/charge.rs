@@ -1,4 +1,5 @@
-//! `giro.cmd.charge.create`, `giro.cmd.charge.cancel` and `giro.cmd.charge.refund`.
+//! `giro.cmd.charge.create`, `giro.cmd.charge.cancel`, `giro.cmd.charge.refund` and
+//! `giro.cmd.charge.capture`.
 
 use giro_domain::charge::{self, ChargeCommand, ChargeDecider};
 use giro_domain::money::parse_plain_decimal;
@@ -74,7 +75,7 @@ pub(super) async fn cancel_charge(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RefundRef {
+struct AmountRef {
     order_id: String,
     #[serde(default)]
     amount: Option<Value>,
@@ -89,7 +90,7 @@ pub(super) async fn refund_charge(
     body: &[u8],
     meta: EventMeta,
 ) -> Result<Reply, Rejection> {
-    let r: RefundRef = wire::typed(Value::Object(wire::parse_object(body)?), "")?;
+    let r: AmountRef = wire::typed(Value::Object(wire::parse_object(body)?), "")?;
     let id = r
         .order_id
         .parse()
@@ -102,7 +103,28 @@ pub(super) async fn refund_charge(
     on_charge(intake, id, command, meta).await
 }
 
-/// The refund's amount: a decimal string or a JSON number (exact, as [`wire::parse_object`]
+/// `giro.cmd.charge.capture {"order_id", "amount"?, "reason"?}`: an authorised charge (created
+/// with `capture: false`), at most its authorised total; no amount is all of it. A capture the
+/// charge's state does not allow is refused in the reply. The provider is asked by the executor.
+pub(super) async fn capture_charge(
+    intake: &Intake,
+    body: &[u8],
+    meta: EventMeta,
+) -> Result<Reply, Rejection> {
+    let r: AmountRef = wire::typed(Value::Object(wire::parse_object(body)?), "")?;
+    let id = r
+        .order_id
+        .parse()
+        .map_err(|_| Rejection::at(ErrorCode::InvalidField, "order_id", "must be a UUID"))?;
+    let amount = refund_amount(r.amount)?;
+    let command = ChargeCommand::Capture {
+        amount,
+        reason: r.reason,
+    };
+    on_charge(intake, id, command, meta).await
+}
+
+/// The refund's or capture's amount: a decimal string or a JSON number (exact, as [`wire::parse_object`]
 /// guarantees), greater than zero; its precision and ceiling are the charge's to check.
 fn refund_amount(amount: Option<Value>) -> Result<Option<Decimal>, Rejection> {
     let invalid = |why: String| Rejection::at(ErrorCode::InvalidField, "amount", why);

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use crate::reply::Reply;
 use crate::service::Intake;
 use beneficiary::register_beneficiary;
-use charge::{cancel_charge, create_charge, refund_charge};
+use charge::{cancel_charge, capture_charge, create_charge, refund_charge};
 use order::get_order;
 use payout::{cancel_payout, create_payout};
 
@@ -30,18 +30,20 @@ pub enum Command {
     ChargeCreate,
     ChargeCancel,
     ChargeRefund,
+    ChargeCapture,
     BeneficiaryRegister,
     PrivacyErase,
     OrderGet,
 }
 
 impl Command {
-    pub const ALL: [Command; 8] = [
+    pub const ALL: [Command; 9] = [
         Command::PayoutCreate,
         Command::PayoutCancel,
         Command::ChargeCreate,
         Command::ChargeCancel,
         Command::ChargeRefund,
+        Command::ChargeCapture,
         Command::BeneficiaryRegister,
         Command::PrivacyErase,
         Command::OrderGet,
@@ -55,6 +57,7 @@ impl Command {
             Command::ChargeCreate => "cmd.charge.create",
             Command::ChargeCancel => "cmd.charge.cancel",
             Command::ChargeRefund => "cmd.charge.refund",
+            Command::ChargeCapture => "cmd.charge.capture",
             Command::BeneficiaryRegister => "cmd.beneficiary.register",
             Command::PrivacyErase => "cmd.privacy.erase",
             Command::OrderGet => "query.order.get",
@@ -69,6 +72,7 @@ impl Command {
             Command::ChargeCreate => "charge-create",
             Command::ChargeCancel => "charge-cancel",
             Command::ChargeRefund => "charge-refund",
+            Command::ChargeCapture => "charge-capture",
             Command::BeneficiaryRegister => "beneficiary-register",
             Command::PrivacyErase => "privacy-erase",
             Command::OrderGet => "order-get",
@@ -94,6 +98,7 @@ pub async fn handle(intake: &Intake, command: Command, message: &async_nats::Mes
         Command::ChargeCreate => create_charge(intake, body, meta).await,
         Command::ChargeCancel => cancel_charge(intake, body, meta).await,
         Command::ChargeRefund => refund_charge(intake, body, meta).await,
+        Command::ChargeCapture => capture_charge(intake, body, meta).await,
         Command::BeneficiaryRegister => register_beneficiary(intake, body, meta).await,
         Command::PrivacyErase => privacy::erase(intake, body, meta).await,
         Command::OrderGet => get_order(intake, body).await,

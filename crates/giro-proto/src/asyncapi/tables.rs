@@ -51,6 +51,13 @@ pub(super) const ENDPOINTS: &[Endpoint] = &[
         reply: "schemas/replies/charge.refund.json",
     },
     Endpoint {
+        id: "chargeCapture",
+        subject: "giro.cmd.charge.capture",
+        summary: "Capture an authorised charge (created with capture false), wholly or in part.",
+        request: "schemas/commands/charge.capture.json",
+        reply: "schemas/replies/charge.capture.json",
+    },
+    Endpoint {
         id: "beneficiaryRegister",
         subject: "giro.cmd.beneficiary.register",
         summary: "Validate and register a beneficiary account at the accounts provider for later payouts.",

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use giro_domain::beneficiary::{AccountData, AccountType};
-use giro_domain::charge::{ChargeMethod, Payer, Subscription};
+use giro_domain::charge::{Address, AntifraudInfo, ChargeMethod, DeviceInfo, Payer, Subscription};
 use giro_domain::rail::PayoutBeneficiary;
 use giro_domain::{Currency, IdempotencyKey, OrderId, ProviderId};
 use schemars::{JsonSchema, Schema};
@@ -109,7 +109,8 @@ pub struct ChargeCreate {
     /// (150.00 in 3 is three of 50.00); a total that does not split evenly at the provider's
     /// precision is refused naming `installment_count`.
     pub amount: AmountInput,
-    #[schemars(range(min = 1, max = 24))]
+    /// 1 for a single payment; no upper bound (the provider's page states none).
+    #[schemars(range(min = 1))]
     pub installment_count: u32,
     pub currency: Currency,
     pub method: ChargeMethod,
@@ -130,6 +131,42 @@ pub struct ChargeCreate {
     pub external_id: Option<ExternalId>,
     #[serde(default)]
     pub metadata: Option<ChargeMetadata>,
+    /// Process asynchronously where the provider can.
+    #[serde(default)]
+    pub is_async: Option<bool>,
+    /// Where the goods go: the payer address's structure and rules.
+    #[serde(default)]
+    pub shipping_address: Option<Address>,
+    /// Behavioural data for fraud scoring.
+    #[serde(default)]
+    pub antifraud_info: Option<AntifraudInfo>,
+    /// `true` forces 3-D Secure (card methods only).
+    #[serde(default)]
+    pub threeds_authentication: Option<bool>,
+    /// The payer's browser and device for 3-D Secure (card methods only).
+    #[serde(default)]
+    pub device_info: Option<DeviceInfo>,
+    /// The payment token object of Apple Pay or Google Pay (`applepay`, `googlepay` only):
+    /// sealed in events, never shown.
+    #[serde(default)]
+    pub wallet_token: Option<Map<String, Value>>,
+}
+
+/// `giro.cmd.charge.capture`: capture an authorised charge (created with `"capture": false`),
+/// wholly or `amount` of it, at most the authorised total. Only an `authorized` charge not yet
+/// captured; anything else is refused in the reply. The executor asks the provider;
+/// `charge.captured` follows its report.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.charge.capture")]
+pub struct ChargeCapture {
+    pub order_id: OrderId,
+    /// A decimal string (a JSON number is accepted too), in the charge's currency.
+    #[serde(default)]
+    pub amount: Option<AmountInput>,
+    /// Why it is captured (kept on `charge.capture_requested`).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// `giro.cmd.beneficiary.register`: validate and register a KillB account for later payouts.

@@ -16,8 +16,8 @@ mod parts;
 mod replies;
 
 pub use commands::{
-    BeneficiaryRegister, ChargeCreate, ChargeRefund, ErasureReason, OrderRef, PayoutCreate,
-    PrivacyErase,
+    BeneficiaryRegister, ChargeCapture, ChargeCreate, ChargeRefund, ErasureReason, OrderRef,
+    PayoutCreate, PrivacyErase,
 };
 pub use parts::{
     AmountInput, CARD_FIELDS, CardFree, ChargeMetadata, ExternalId, Metadata, card_field_pattern,

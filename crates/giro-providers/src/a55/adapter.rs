@@ -82,7 +82,8 @@ impl Adapter for A55Adapter {
                 .then(|| client.clone()),
         };
         let mut instance = ProviderInstance::new(NAME, profile(id));
-        instance.charges = Some(client);
+        instance.charges = Some(client.clone());
+        instance.setup = Some(client);
         registry.add(instance)?;
         registry.webhook(NAME, Arc::new(hook))?;
         Ok(())

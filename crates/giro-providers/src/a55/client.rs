@@ -14,7 +14,9 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::de::DeserializeOwned;
 
 use super::A55Config;
-use super::wire::{Charge, CreateCharge, ErrorBody, RefundRequest, TokenResponse, Unsupported};
+use super::wire::{
+    CaptureRequest, Charge, CreateCharge, ErrorBody, RefundRequest, TokenResponse, Unsupported,
+};
 use crate::http::{self, Answer, BuildError, CallError};
 use crate::token::{Token, TokenCache};
 
@@ -266,6 +268,28 @@ impl A55Client {
         let wallet = self.config.wallet_uuid.as_str();
         let url = self.charge_url(&[charge_uuid, "refund", wallet]);
         self.post_json(url, &RefundRequest { amount, reason }).await
+    }
+
+    /// Captures an authorised charge (`pre_captured`, created with `capture: false`), wholly when
+    /// `amount` is `None`. A55 refuses (4xx) a charge that is not authorised or an amount beyond
+    /// the authorisation.
+    pub async fn capture(
+        &self,
+        charge_uuid: &str,
+        amount: Option<Decimal>,
+    ) -> Result<Charge, A55Error> {
+        let body = CaptureRequest {
+            charge_uuid,
+            wallet_uuid: &self.config.wallet_uuid,
+            amount,
+        };
+        self.post_json(self.charge_url(&["capture"]), &body).await
+    }
+
+    /// Obtains a fresh access token with the configured client credentials, whatever the cache
+    /// holds: the start-up check that A55 takes them.
+    pub async fn check_credentials(&self) -> Result<(), A55Error> {
+        self.fetch_token().await.map(|_| ())
     }
 
     /// Cancels a charge not yet paid (issued, pending, pre_captured). A55 answers 409 when it is

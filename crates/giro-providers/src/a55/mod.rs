@@ -1,7 +1,7 @@
 //! A55: charges (pay-ins) through one endpoint for every method (seed 003, PROVIDERS.md §3).
 //!
-//! Not a payout provider: [`A55Client`] offers the charge operations (create, read, refund,
-//! cancel) as typed calls and is the [`crate::ChargeProvider`] the charge executor drives. The submission handle is sent as
+//! Not a payout provider: [`A55Client`] offers the charge operations (create, read, capture,
+//! refund, cancel) as typed calls and is the [`crate::ChargeProvider`] the charge executor drives. The submission handle is sent as
 //! `reference_external_id`; A55 has no idempotency key, so a creation whose answer was lost is
 //! recognised by its webhook, never resent blindly.
 //!
@@ -27,9 +27,37 @@
 //!   intake and again here before sending: A55 documents no rule for the remainder, and Giro does
 //!   not let a provider round an amount (`150.00` in 3 is accepted, `100.00` in 3 is not).
 
+//!
+//! # Choices where the page is silent or ambiguous
+//!
+//! - **Capture** (public docs): `POST …/charge/capture/ {charge_uuid, wallet_uuid, amount?}` on a
+//!   `pre_captured` charge; A55's answer is the charge, `confirmed` at the amount captured. Each
+//!   attempt is claimed in Giro's log before it is sent; one whose answer was lost is resolved by
+//!   reading the charge (still `pre_captured`: not done, the next attempt goes), never resent
+//!   blindly. An authorisation never captured is not expired by Giro: it stays `authorized` until
+//!   A55 reports it `canceled` (the issuer's hold lapsed), then `cancelled`.
+//! - **Methods**: the page counts 11 but names six (`credit_card`, `debit_card`, `pix`, `boleto`,
+//!   `applepay`, `googlepay`); no public A55 document found names the other five, so Giro sends
+//!   only those six and refuses any other `method` naming the field (A55's own answer to an
+//!   unknown one is `INVALID_TYPE_CHARGE`, a final refusal).
+//! - **Wallet tokens**: the page says "pass the token data" without a field name; Giro sends the
+//!   Apple Pay / Google Pay token object as `wallet_token`, for those two methods only, sealed in
+//!   its events and never shown.
+//! - **`device_info`** is required by A55 with 3-D Secure only host-to-host; Giro never sends
+//!   card data, so it is optional, each of its twelve fields typed as the page types it.
+//! - **`installment_count`**: the page states no upper bound and Giro sets none (1 or more).
+//! - **Start-up** ([`crate::ProviderSetup`]): a token is obtained with the configured credentials
+//!   (a 4xx refuses start-up naming `GIRO_A55_CLIENT_ID` and `GIRO_A55_CLIENT_SECRET`; no answer is
+//!   "unavailable"). A55 documents no call that reads a wallet, so `GIRO_A55_WALLET` is checked by
+//!   the first charge (`errors.wallet.not_found`, a final refusal naming `wallet_uuid`).
+//! - **`errors.unexpected`** on a creation is retried with backoff (A55 creates nothing then); on
+//!   an operation on an existing charge it is an unknown outcome, resolved by reading.
+
 pub mod adapter;
 mod client;
 mod provider;
+mod request;
+mod setup;
 pub mod sign;
 pub mod status;
 pub mod webhook;

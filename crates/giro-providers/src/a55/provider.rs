@@ -85,6 +85,19 @@ impl ChargeProvider for A55Client {
         })
     }
 
+    fn capture<'a>(
+        &'a self,
+        charge_uuid: &'a str,
+        amount: Option<Decimal>,
+    ) -> BoxFuture<'a, ChargeOperation> {
+        Box::pin(async move {
+            operation(
+                A55Client::capture(self, charge_uuid, amount).await,
+                ReportSource::SubmitResponse,
+            )
+        })
+    }
+
     fn refund<'a>(
         &'a self,
         charge_uuid: &'a str,

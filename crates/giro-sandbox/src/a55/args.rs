@@ -51,6 +51,13 @@ pub struct A55Args {
     /// A55 access-token lifetime in seconds.
     #[arg(long, env = "GIRO_SANDBOX_A55_TOKEN_TTL_SECS", default_value_t = 3600)]
     pub a55_token_ttl_secs: u64,
+    /// Seconds an A55 authorisation (pre_captured) waits for a capture before it is canceled.
+    #[arg(
+        long,
+        env = "GIRO_SANDBOX_A55_AUTHORIZATION_TTL_SECS",
+        default_value_t = 7 * 24 * 3600
+    )]
+    pub a55_authorization_ttl_secs: u64,
 }
 
 impl SimulatorArgs for A55Args {
@@ -69,6 +76,7 @@ impl SimulatorArgs for A55Args {
             legacy_webhooks: self.a55_legacy_webhooks,
             token_ttl: Duration::from_secs(self.a55_token_ttl_secs),
             wallets: self.a55_wallets.clone(),
+            authorization_ttl: Duration::from_secs(self.a55_authorization_ttl_secs),
             ..A55Config::new(
                 &self.a55_client_id,
                 &self.a55_client_secret,

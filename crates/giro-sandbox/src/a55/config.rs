@@ -25,6 +25,10 @@ pub struct A55Config {
     pub wallets: Vec<String>,
     /// Base of the hosted checkout, 3DS and boleto URLs; defaults to the bound address.
     pub public_url: Option<String>,
+    /// How long an authorisation (`pre_captured`) waits for its capture before it lapses and the
+    /// charge becomes `canceled` (with its webhook). A55 states no figure; card authorisations
+    /// commonly hold for seven days, the default.
+    pub authorization_ttl: Duration,
 }
 
 impl A55Config {
@@ -45,6 +49,7 @@ impl A55Config {
             token_ttl: Duration::from_secs(3600),
             wallets: vec!["f47ac10b-58cc-4372-a567-0e02b2c3d479".into()],
             public_url: None,
+            authorization_ttl: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

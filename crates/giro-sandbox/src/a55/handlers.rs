@@ -12,6 +12,7 @@ use chrono::Utc;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::errors::A55Error;
+use super::extras;
 use super::lifecycle::{Move, Mover, plan, webhooks};
 use super::payloads::{boleto, pix_code};
 use super::state::{A55, Charge, Instructions, PROVIDER, Status};
@@ -75,6 +76,7 @@ pub(crate) async fn create(
         threeds: request.threeds && request.card.is_some(),
         instructions,
         transaction_reference: format!("TR{}", a55.common.random.digits(12)),
+        received: extras::received(&body),
         generation: 0,
         updated_at: a55.common.clock.now(),
     };
@@ -167,9 +169,23 @@ fn owned(a55: &A55, uuid: &str, wallet: &str) -> Result<Charge, A55Error> {
     Ok(charge)
 }
 
-fn optional_amount(body: &[u8], charge: &Charge) -> Result<(), A55Error> {
+/// `GET /_sandbox/a55/charges/{charge_uuid}/request` (the sandbox's own): the optional fields
+/// the charge was created with, as received (a wallet token only as `wallet_token_received`).
+pub(crate) async fn received(
+    State(a55): State<Arc<A55>>,
+    Path(uuid): Path<String>,
+) -> Result<Json<serde_json::Value>, A55Error> {
+    let charge = a55
+        .find(&uuid)
+        .ok_or_else(|| A55Error::charge_not_found(&uuid))?;
+    Ok(Json(charge.received))
+}
+
+/// The optional `amount` of a refund or capture: positive, at most the charge's amount, with the
+/// currency's decimals (none for CLP and COP, 2 for the others).
+fn optional_amount(body: &[u8], charge: &Charge) -> Result<Option<Decimal>, A55Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(());
+        return Ok(None);
     }
     let obj = RawObject::parse(body)
         .map_err(|e| A55Error::invalid("body", format!("body is not a JSON object: {e}")))?;
@@ -181,7 +197,17 @@ fn optional_amount(body: &[u8], charge: &Charge) -> Result<(), A55Error> {
                 "amount must be positive and at most the charge's amount",
             ))
         }
-        Ok(_) => Ok(()),
+        Ok(Some(amount)) if amount.normalize().scale() > exponent(&charge.currency) => {
+            Err(A55Error::invalid(
+                "amount",
+                format!(
+                    "amount must have at most {} decimals in {}",
+                    exponent(&charge.currency),
+                    charge.currency
+                ),
+            ))
+        }
+        Ok(amount) => Ok(amount),
     }
 }
 
@@ -271,7 +297,10 @@ pub(crate) async fn capture(
             format!("A {} charge cannot be captured", charge.status.as_str()),
         ));
     }
-    optional_amount(&body, &charge)?;
+    // A partial capture charges the amount captured; the rest of the authorisation is released.
+    if let Some(amount) = optional_amount(&body, &charge)? {
+        a55.set_value(&uuid, amount);
+    }
     let charge = a55
         .move_to(&uuid, Status::Confirmed, None, None)
         .ok_or_else(|| A55Error::charge_not_found(&uuid))?;

@@ -52,6 +52,8 @@ pub(crate) fn plan(
         Some(card) => card_outcome(a55, request, &card.number),
         None => amount_outcome(request),
     };
+    // Authorised only: the capture moves the charge on; left alone, the authorisation lapses.
+    let authorised = rest.last().map_or(initial.status, |m| m.status) == Status::PreCaptured;
     if (faults.reverse_later
         || matches!(
             Scenario::of(request.installment_value),
@@ -73,6 +75,13 @@ pub(crate) fn plan(
         } else {
             steps.push(step(m));
         }
+    }
+    if authorised {
+        steps.push(Step::new(
+            a55.config.authorization_ttl,
+            to(Status::Canceled),
+            true,
+        ));
     }
     (initial, steps)
 }
@@ -117,7 +126,13 @@ fn card_outcome(a55: &A55, request: &ChargeRequest, number: &str) -> (Move, Vec<
 
 fn amount_outcome(request: &ChargeRequest) -> (Move, Vec<Move>) {
     let issued = to(Status::Issued);
-    let paid = vec![to(Status::Pending), to(Status::Confirmed), to(Status::Paid)];
+    // A card authorised only (`capture: false`, through the hosted checkout) stops at
+    // `pre_captured`; PIX and boleto have nothing to authorise.
+    let paid = if !request.capture && !matches!(request.type_charge.as_str(), "pix" | "boleto") {
+        vec![to(Status::Pending), to(Status::PreCaptured)]
+    } else {
+        vec![to(Status::Pending), to(Status::Confirmed), to(Status::Paid)]
+    };
     let rest = match Scenario::of(request.installment_value) {
         Scenario::Success
         | Scenario::ReverseFailure

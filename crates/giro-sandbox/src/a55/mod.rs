@@ -8,6 +8,7 @@ mod config;
 pub mod defaults;
 mod engine;
 mod errors;
+mod extras;
 mod handlers;
 mod lifecycle;
 mod payloads;
@@ -91,6 +92,10 @@ fn router(a55: Arc<A55>) -> Router {
         .route_layer(from_fn_with_state(Arc::clone(&a55), auth::require_token));
     Router::new()
         .route("/oauth2/token", post(auth::token))
+        .route(
+            "/_sandbox/a55/charges/{charge_uuid}/request",
+            get(handlers::received),
+        )
         .merge(api)
         .layer(from_fn_with_state(fault_layer, faults::inject))
         .with_state(a55)

@@ -96,6 +96,8 @@ pub(crate) struct Charge {
     pub threeds: bool,
     pub instructions: Instructions,
     pub transaction_reference: String,
+    /// The optional fields the charge was created with (see `extras::received`).
+    pub received: serde_json::Value,
     /// Bumped by cancel/refund/capture so that a running plan stops moving the charge.
     pub generation: u32,
     /// When it last changed status (or was created), by the sandbox's clock.
@@ -115,6 +117,13 @@ impl A55 {
 
     pub(crate) fn charges(&self) -> MutexGuard<'_, Vec<Charge>> {
         self.charges.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps `value` as what the payer is charged (a partial capture).
+    pub(crate) fn set_value(&self, uuid: &str, value: Decimal) {
+        if let Some(c) = self.charges().iter_mut().find(|c| c.uuid == uuid) {
+            c.value = value;
+        }
     }
 
     pub(crate) fn find(&self, uuid: &str) -> Option<Charge> {

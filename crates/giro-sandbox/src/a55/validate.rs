@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::errors::A55Error;
+use super::extras;
 use crate::json::RawObject;
 
 /// The payment methods the sandbox knows (A55 documents 11).
@@ -28,15 +29,6 @@ const CYCLES: [&str; 6] = [
     "quarterly",
     "semiannually",
     "yearly",
-];
-const ADDRESS: [&str; 7] = [
-    "street",
-    "address_number",
-    "complement",
-    "neighborhood",
-    "city",
-    "state",
-    "postal_code",
 ];
 
 /// Card data sent host-to-host.
@@ -105,7 +97,8 @@ pub(crate) fn charge(body: &[u8]) -> Result<ChargeRequest, A55Error> {
     let description = required(&obj, "description")?;
     string(&obj, "reference_external_id")?;
     let type_charge = type_charge(&obj, &currency)?;
-    check_address(&obj)?;
+    extras::check_address(&obj, "payer_address", true)?;
+    extras::check(&obj, &type_charge)?;
     let flag = |field: &str| {
         obj.boolean(field)
             .map_err(|_| A55Error::invalid(field, format!("{field} must be a boolean")))
@@ -164,11 +157,12 @@ fn installments(obj: &RawObject) -> Result<(Decimal, u32, String), A55Error> {
             A55Error::invalid("installment_count", "installment_count must be an integer")
         })?
         .ok_or_else(|| A55Error::required("installment_count"))?;
+    // The page gives no upper bound (1 for a single payment); none is made up here.
     let installment_count = u32::try_from(count)
         .ok()
-        .filter(|c| (1..=24).contains(c))
+        .filter(|c| *c >= 1)
         .ok_or_else(|| {
-            A55Error::invalid("installment_count", "installment_count must be 1 to 24")
+            A55Error::invalid("installment_count", "installment_count must be 1 or more")
         })?;
     let currency = required(obj, "currency")?;
     if !CURRENCIES.contains(&currency.as_str()) {
@@ -207,20 +201,6 @@ fn type_charge(obj: &RawObject, currency: &str) -> Result<String, A55Error> {
         ));
     }
     Ok(type_charge)
-}
-
-/// The payer's address: an object with every field of [`ADDRESS`].
-fn check_address(obj: &RawObject) -> Result<(), A55Error> {
-    let address = obj
-        .object("payer_address")
-        .map_err(|_| A55Error::invalid("payer_address", "payer_address must be an object"))?
-        .ok_or_else(|| A55Error::required("payer_address"))?;
-    for field in ADDRESS {
-        if string(&address, field)?.is_none() {
-            return Err(A55Error::required(&format!("payer_address.{field}")));
-        }
-    }
-    Ok(())
 }
 
 /// The optional subscription: its cycle, one of [`CYCLES`], and its end date.

@@ -2,6 +2,7 @@
 
 mod a55;
 mod a55_callbacks;
+mod a55_capture;
 mod a55_operations;
 mod a55_statement;
 mod cashy;

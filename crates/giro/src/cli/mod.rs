@@ -43,7 +43,7 @@ pub enum Command {
     /// Create, show, list and cancel payouts.
     #[command(subcommand)]
     Payout(PayoutCommand),
-    /// Create, show, list, cancel and refund charges.
+    /// Create, show, list, cancel, capture and refund charges.
     #[command(subcommand)]
     Charge(ChargeCommand),
     /// Register, show and list beneficiaries (accounts at the provider that keeps them).
