@@ -109,8 +109,8 @@ impl KillbClient {
                 let known: Vec<&str> = balances.iter().map(|b| b.account_id.as_str()).collect();
                 Err(SetupError::Refused(format!(
                     "GIRO_KILLB_PREFUND_ACCOUNT={wanted} is not a KillB pre-fund account (KillB \
-                     lists: {}); create one with `giro provider killb prefund create` or fix \
-                     the variable",
+                     lists: {}); create one at KillB (`POST /api/v2/customers/pre-fund/create`, \
+                     `KillbClient::create_prefund`) or fix the variable",
                     if known.is_empty() {
                         "none".to_string()
                     } else {
