@@ -11,13 +11,22 @@ use serde_json::{Value, json};
 /// The settings a second engine process pointed at the same sandbox and ingress reads.
 fn settings(stack: &Stack) -> Settings {
     let mut s = Settings::isolated();
-    s.set("GIRO_INGRESS_PUBLIC_URL", stack.ingress.url())
+    s.set("GIRO_INGRESS_PUBLIC_URL", public_url(stack))
         .set(
             "GIRO_KILLB_URL",
             stack.sandbox.killb_url().expect("killb runs"),
         )
         .set("GIRO_PROVIDER_TIMEOUT", "2s");
     s
+}
+
+/// The ingress as the providers reach it (`http://giro.localhost:<port>`, as the stack starts it:
+/// providers refuse IP addresses).
+fn public_url(stack: &Stack) -> String {
+    stack
+        .ingress
+        .url()
+        .replace("127.0.0.1", giro_sandbox::LOCAL_CALLBACK_HOST)
 }
 
 /// The webhooks the KillB sandbox holds for `url`.
@@ -50,7 +59,7 @@ async fn registrations(stack: &Stack, url: &str) -> usize {
 async fn the_engine_registers_its_webhook_once_and_wrong_credentials_stop_it() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let stack = Stack::start(StackOptions::default()).await;
-    let url = format!("{}/webhooks/killb", stack.ingress.url());
+    let url = format!("{}/webhooks/killb", public_url(&stack));
     assert_eq!(registrations(&stack, &url).await, 1, "registered at start");
 
     // The engine started again (a new process: a new registry and client).
