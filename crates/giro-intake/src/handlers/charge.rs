@@ -90,17 +90,11 @@ pub(super) async fn refund_charge(
     body: &[u8],
     meta: EventMeta,
 ) -> Result<Reply, Rejection> {
-    let r: AmountRef = wire::typed(Value::Object(wire::parse_object(body)?), "")?;
-    let id = r
-        .order_id
-        .parse()
-        .map_err(|_| Rejection::at(ErrorCode::InvalidField, "order_id", "must be a UUID"))?;
-    let amount = refund_amount(r.amount)?;
-    let command = ChargeCommand::Refund {
+    with_amount(intake, body, meta, |amount, reason| ChargeCommand::Refund {
         amount,
-        reason: r.reason,
-    };
-    on_charge(intake, id, command, meta).await
+        reason,
+    })
+    .await
 }
 
 /// `giro.cmd.charge.capture {"order_id", "amount"?, "reason"?}`: an authorised charge (created
@@ -111,17 +105,27 @@ pub(super) async fn capture_charge(
     body: &[u8],
     meta: EventMeta,
 ) -> Result<Reply, Rejection> {
+    with_amount(intake, body, meta, |amount, reason| {
+        ChargeCommand::Capture { amount, reason }
+    })
+    .await
+}
+
+/// `{"order_id", "amount"?, "reason"?}` as the charge command `command` makes of its amount and
+/// reason, decided on the charge.
+async fn with_amount(
+    intake: &Intake,
+    body: &[u8],
+    meta: EventMeta,
+    command: impl FnOnce(Option<Decimal>, Option<String>) -> ChargeCommand,
+) -> Result<Reply, Rejection> {
     let r: AmountRef = wire::typed(Value::Object(wire::parse_object(body)?), "")?;
     let id = r
         .order_id
         .parse()
         .map_err(|_| Rejection::at(ErrorCode::InvalidField, "order_id", "must be a UUID"))?;
     let amount = refund_amount(r.amount)?;
-    let command = ChargeCommand::Capture {
-        amount,
-        reason: r.reason,
-    };
-    on_charge(intake, id, command, meta).await
+    on_charge(intake, id, command(amount, r.reason), meta).await
 }
 
 /// The refund's or capture's amount: a decimal string or a JSON number (exact, as [`wire::parse_object`]
