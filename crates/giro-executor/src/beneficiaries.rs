@@ -3,6 +3,7 @@
 //! has, so a creation whose answer was lost is sent again safely), then followed until KillB
 //! decides: PENDING is polled with backoff, ACTIVE is looked at now and then (KillB may deactivate
 //! it), REJECTED and INACTIVE are final. Intake lets payouts name only ACTIVE beneficiaries.
+//! Requested updates and removals are sent first (see [`crate::beneficiary_changes`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,13 +70,24 @@ impl BeneficiaryWorker {
             provider_ref,
             reason,
         });
+        self.decide(b, &command, wait).await
+    }
+
+    /// Decides `command` for `b`: `Ack` when that appended an event (it drives the order now),
+    /// else a timer `wait` from now.
+    pub(crate) async fn decide(
+        &self,
+        b: &Beneficiary,
+        command: &BeneficiaryCommand,
+        wait: Duration,
+    ) -> Result<Next, ExecuteError> {
         let meta = EventMeta {
             correlation_id: b.id.to_string(),
             causation_id: None,
         };
         match self
             .log
-            .execute::<BeneficiaryDecider>(b.id, &command, &meta, false)
+            .execute::<BeneficiaryDecider>(b.id, command, &meta, false)
             .await
         {
             Ok(done) if !done.appended.is_empty() => Ok(Next::Ack),
@@ -92,6 +104,9 @@ impl BeneficiaryWorker {
     pub async fn step(&self, b: &Beneficiary, deliveries: u64) -> Result<Next, ExecuteError> {
         let t = &self.timings;
         let n = u32::try_from(deliveries.saturating_sub(1)).unwrap_or(u32::MAX);
+        if let Some(next) = self.change(b, n).await {
+            return next;
+        }
         let answer = match (&b.provider_ref, b.status) {
             (_, BeneficiaryStatus::Rejected | BeneficiaryStatus::Inactive) => return Ok(Next::Ack),
             (None, _) => self.provider.create_account(b.id, &b.registration).await,

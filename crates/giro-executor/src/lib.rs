@@ -7,6 +7,7 @@
 pub mod attempt;
 pub mod balances;
 pub mod beneficiaries;
+mod beneficiary_changes;
 pub mod charge;
 pub mod config;
 pub mod dlq;

@@ -111,6 +111,28 @@ impl IntakeClient {
         self.send("cmd.beneficiary.register", body).await
     }
 
+    /// Changes a beneficiary's updatable account fields (`giro.cmd.beneficiary.update`); `data`
+    /// is the JSON object of new values.
+    pub async fn update_beneficiary(
+        &self,
+        beneficiary_id: &str,
+        data: serde_json::Value,
+        reason: Option<&str>,
+    ) -> Reply {
+        let body = serde_json::json!({
+            "beneficiary_id": beneficiary_id, "data": data, "reason": reason,
+        })
+        .to_string();
+        self.send("cmd.beneficiary.update", body).await
+    }
+
+    /// Removes a beneficiary's account (`giro.cmd.beneficiary.remove`).
+    pub async fn remove_beneficiary(&self, beneficiary_id: &str, reason: Option<&str>) -> Reply {
+        let body =
+            serde_json::json!({ "beneficiary_id": beneficiary_id, "reason": reason }).to_string();
+        self.send("cmd.beneficiary.remove", body).await
+    }
+
     /// Erases the personal data of a final payout or charge (`giro.cmd.privacy.erase`).
     pub async fn erase_order(&self, order_id: &str, reason: &str) -> Reply {
         let body = serde_json::json!({ "order_id": order_id, "reason": reason }).to_string();

@@ -11,8 +11,9 @@ use serde_json::Value;
 
 use crate::GENERATED_NOTE;
 use crate::contract::{
-    BeneficiaryRegister, BeneficiaryReply, ChargeCapture, ChargeCreate, ChargeRefund, ChargeReply,
-    OrderGetReply, OrderRef, PayoutCreate, PayoutReply, PrivacyErase, PrivacyEraseReply,
+    BeneficiaryChangeReply, BeneficiaryRegister, BeneficiaryRemove, BeneficiaryReply,
+    BeneficiaryUpdate, ChargeCapture, ChargeCreate, ChargeRefund, ChargeReply, OrderGetReply,
+    OrderRef, PayoutCreate, PayoutReply, PrivacyErase, PrivacyEraseReply,
 };
 
 /// The stored form of every event (docs/CONTRACT.md §2).
@@ -76,6 +77,14 @@ pub fn schemas() -> Vec<SchemaFile> {
             "schemas/commands/beneficiary.register.json",
             "giro.cmd.beneficiary.register",
         ),
+        schema_for::<BeneficiaryUpdate>(
+            "schemas/commands/beneficiary.update.json",
+            "giro.cmd.beneficiary.update",
+        ),
+        schema_for::<BeneficiaryRemove>(
+            "schemas/commands/beneficiary.remove.json",
+            "giro.cmd.beneficiary.remove",
+        ),
         schema_for::<PrivacyErase>(
             "schemas/commands/privacy.erase.json",
             "giro.cmd.privacy.erase",
@@ -108,6 +117,14 @@ pub fn schemas() -> Vec<SchemaFile> {
         schema_for::<BeneficiaryReply>(
             "schemas/replies/beneficiary.register.json",
             "Reply to giro.cmd.beneficiary.register",
+        ),
+        schema_for::<BeneficiaryChangeReply>(
+            "schemas/replies/beneficiary.update.json",
+            "Reply to giro.cmd.beneficiary.update",
+        ),
+        schema_for::<BeneficiaryChangeReply>(
+            "schemas/replies/beneficiary.remove.json",
+            "Reply to giro.cmd.beneficiary.remove",
         ),
         schema_for::<PrivacyEraseReply>(
             "schemas/replies/privacy.erase.json",

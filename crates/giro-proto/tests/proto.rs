@@ -164,6 +164,8 @@ fn asyncapi_references_resolve() {
         "giro.cmd.charge.refund",
         "giro.cmd.charge.capture",
         "giro.cmd.beneficiary.register",
+        "giro.cmd.beneficiary.update",
+        "giro.cmd.beneficiary.remove",
         "giro.cmd.privacy.erase",
         "giro.query.order.get",
         "giro.evt.payout.{order_id}",
@@ -239,6 +241,8 @@ fn parse_command(message: &str, body: &Value) -> Result<(), Rejection> {
         }
         "charge.create" => charge::parse_create(&bytes, &catalog).map(drop),
         "beneficiary.register" => beneficiary::parse_register(&bytes).map(drop),
+        "beneficiary.update" => beneficiary::parse_update(&bytes).map(drop),
+        "beneficiary.remove" => beneficiary::parse_remove(&bytes).map(drop),
         other => panic!("no parser for {other}"),
     }
 }
@@ -500,6 +504,12 @@ fn every_beneficiary_event_type_has_an_example() {
             "beneficiary.registered",
             "beneficiary.status_changed",
             "beneficiary.personal_data_erased",
+            "beneficiary.update_requested",
+            "beneficiary.updated",
+            "beneficiary.update_failed",
+            "beneficiary.removal_requested",
+            "beneficiary.removed",
+            "beneficiary.removal_failed",
         ],
     );
 }

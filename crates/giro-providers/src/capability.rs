@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use giro_domain::beneficiary::{BeneficiaryRegistered, BeneficiaryStatus};
+use giro_domain::beneficiary::{AccountChanges, BeneficiaryRegistered, BeneficiaryStatus};
 use giro_domain::charge::{ChargeReport, ChargeRequested, PaymentDetails};
 use giro_domain::payout::{PayoutRequested, ProviderReport};
 use giro_domain::{Currency, OrderId};
@@ -204,6 +204,20 @@ pub trait AccountProvider: Send + Sync {
 
     /// Reads the account the provider knows as `provider_ref`.
     fn read_account<'a>(&'a self, provider_ref: &'a str) -> BoxFuture<'a, AccountAnswer>;
+
+    /// Sends new values of some updatable fields of the account `provider_ref`; the answer is the
+    /// account's status afterwards (often PENDING again while the provider verifies it). Sending
+    /// the same values again is harmless.
+    fn update_account<'a>(
+        &'a self,
+        provider_ref: &'a str,
+        changes: &'a AccountChanges,
+    ) -> BoxFuture<'a, AccountAnswer>;
+
+    /// Deletes the account `provider_ref`; `Account` (INACTIVE) when it is deleted. Not
+    /// idempotent on every provider: after an unknown outcome, read the account before sending
+    /// it again.
+    fn delete_account<'a>(&'a self, provider_ref: &'a str) -> BoxFuture<'a, AccountAnswer>;
 }
 
 /// Why a provider instance's start-up set-up did not complete.

@@ -278,3 +278,62 @@ async fn payouts_are_listed_by_status_and_page_and_found_on_any_page() {
         .unwrap();
     assert_eq!(by_id.payouts.len(), 1);
 }
+
+#[tokio::test]
+async fn giro_changes_are_sent_in_killb_names_and_a_deleted_account_reads_inactive() {
+    let sandbox = sandbox(|_| {}).await;
+    let client = client(&sandbox);
+    let (id, registration) = registration("acc-chg", json!({}), json!({}));
+    let AccountAnswer::Account { provider_ref, .. } =
+        client.create_account(id, &registration).await
+    else {
+        panic!("created");
+    };
+    active(&client, &provider_ref).await;
+    // Giro's snake_case (`account_number`, `bank_code` in its short form) reaches KillB as
+    // `accountNumber` and `bankCode` in KillB's list form; KillB verifies the account again.
+    let body =
+        json!({"beneficiary_id": id, "data": {"account_number": "5550001114", "bank_code": "007"}});
+    let (_, changes, _) =
+        giro_domain::beneficiary::parse_update(body.to_string().as_bytes()).unwrap();
+    let answer = AccountProvider::update_account(&client, &provider_ref, &changes).await;
+    assert!(
+        matches!(
+            &answer,
+            AccountAnswer::Account { status: BeneficiaryStatus::Pending, provider_ref: p } if *p == provider_ref
+        ),
+        "{answer:?}"
+    );
+    let found = client
+        .search_accounts(&AccountQuery {
+            account_number: Some("5550001114".into()),
+            ..AccountQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].id, provider_ref);
+    active(&client, &provider_ref).await;
+    let answer = AccountProvider::delete_account(&client, &provider_ref).await;
+    assert!(
+        matches!(
+            answer,
+            AccountAnswer::Account {
+                status: BeneficiaryStatus::Inactive,
+                ..
+            }
+        ),
+        "{answer:?}"
+    );
+    let read = AccountProvider::read_account(&client, &provider_ref).await;
+    assert!(
+        matches!(
+            read,
+            AccountAnswer::Account {
+                status: BeneficiaryStatus::Inactive,
+                ..
+            }
+        ),
+        "a deleted account reads INACTIVE, which the executor takes as removed: {read:?}"
+    );
+}

@@ -71,6 +71,29 @@ pub enum BeneficiaryCommand {
     /// List beneficiaries from the projection's query API (`GET /v1/beneficiaries`), newest
     /// first.
     List(ListArgs),
+    /// Change a beneficiary's updatable account fields (`giro.cmd.beneficiary.update`): FILE
+    /// (`-` for standard input) is the JSON object of new values, e.g.
+    /// `{"account_number": "9876543210"}`.
+    Update {
+        beneficiary_id: String,
+        #[arg(long, short)]
+        file: PathBuf,
+        /// Why (kept on `beneficiary.update_requested`).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        nats: ClientArgs,
+    },
+    /// Delete a beneficiary's account at the provider (`giro.cmd.beneficiary.remove`): it
+    /// becomes INACTIVE for good.
+    Remove {
+        beneficiary_id: String,
+        /// Why (kept on `beneficiary.removal_requested`).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        nats: ClientArgs,
+    },
 }
 
 /// A command whose body is a file.
@@ -166,6 +189,31 @@ pub async fn beneficiary(command: BeneficiaryCommand) -> anyhow::Result<ExitCode
         }
         BeneficiaryCommand::Show(args) => show(&args).await,
         BeneficiaryCommand::List(args) => list(Listing::Beneficiaries, None, &args).await,
+        BeneficiaryCommand::Update {
+            beneficiary_id,
+            file,
+            reason,
+            nats,
+        } => {
+            let data: serde_json::Value = serde_json::from_slice(&read_body(&file)?)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            let update = |c: IntakeClient| async move {
+                c.update_beneficiary(&beneficiary_id, data, reason.as_deref())
+                    .await
+            };
+            send(&nats, update).await
+        }
+        BeneficiaryCommand::Remove {
+            beneficiary_id,
+            reason,
+            nats,
+        } => {
+            let remove = |c: IntakeClient| async move {
+                c.remove_beneficiary(&beneficiary_id, reason.as_deref())
+                    .await
+            };
+            send(&nats, remove).await
+        }
     })
 }
 

@@ -104,7 +104,7 @@ pub struct AccountData {
     pub address: Option<String>,
 }
 
-mod opt_pii {
+pub(crate) mod opt_pii {
     use crate::secret::{MaskStyle, Pii};
     use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
 

@@ -2,8 +2,13 @@
 //! many times, only while KillB reports it ACTIVE.
 
 mod account;
+mod change;
 
 pub use account::{AccountData, AccountDocument, AccountType, ClabeType, Network};
+pub use change::{
+    AccountChanges, BeneficiaryChangeFailed, BeneficiaryRemovalRequested, BeneficiaryRemoved,
+    BeneficiaryUpdateRequested, BeneficiaryUpdated, UPDATABLE_FIELDS, parse_remove, parse_update,
+};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -67,6 +72,18 @@ pub enum BeneficiaryEvent {
     StatusChanged(BeneficiaryStatusChanged),
     #[serde(rename = "beneficiary.personal_data_erased")]
     PersonalDataErased(PersonalDataErased),
+    #[serde(rename = "beneficiary.update_requested")]
+    UpdateRequested(BeneficiaryUpdateRequested),
+    #[serde(rename = "beneficiary.updated")]
+    Updated(BeneficiaryUpdated),
+    #[serde(rename = "beneficiary.update_failed")]
+    UpdateFailed(BeneficiaryChangeFailed),
+    #[serde(rename = "beneficiary.removal_requested")]
+    RemovalRequested(BeneficiaryRemovalRequested),
+    #[serde(rename = "beneficiary.removed")]
+    Removed(BeneficiaryRemoved),
+    #[serde(rename = "beneficiary.removal_failed")]
+    RemovalFailed(BeneficiaryChangeFailed),
 }
 
 impl EventType for BeneficiaryEvent {
@@ -75,6 +92,12 @@ impl EventType for BeneficiaryEvent {
             BeneficiaryEvent::Registered(_) => "beneficiary.registered",
             BeneficiaryEvent::StatusChanged(_) => "beneficiary.status_changed",
             BeneficiaryEvent::PersonalDataErased(_) => "beneficiary.personal_data_erased",
+            BeneficiaryEvent::UpdateRequested(_) => "beneficiary.update_requested",
+            BeneficiaryEvent::Updated(_) => "beneficiary.updated",
+            BeneficiaryEvent::UpdateFailed(_) => "beneficiary.update_failed",
+            BeneficiaryEvent::RemovalRequested(_) => "beneficiary.removal_requested",
+            BeneficiaryEvent::Removed(_) => "beneficiary.removed",
+            BeneficiaryEvent::RemovalFailed(_) => "beneficiary.removal_failed",
         }
     }
 }
@@ -91,9 +114,22 @@ impl BeneficiaryEvent {
                 "data": r.data.masked(),
             }),
             BeneficiaryEvent::StatusChanged(s) => serde_json::to_value(s).unwrap_or(Value::Null),
+            BeneficiaryEvent::UpdateRequested(u) => json!({
+                "changes": u.changes.masked(),
+                "reason": u.reason,
+            }),
+            BeneficiaryEvent::Updated(u) => json!({
+                "status": u.status,
+                "changes": u.changes.masked(),
+            }),
             BeneficiaryEvent::PersonalDataErased(e) => {
                 serde_json::to_value(e).unwrap_or(Value::Null)
             }
+            BeneficiaryEvent::UpdateFailed(f) | BeneficiaryEvent::RemovalFailed(f) => {
+                serde_json::to_value(f).unwrap_or(Value::Null)
+            }
+            BeneficiaryEvent::RemovalRequested(r) => serde_json::to_value(r).unwrap_or(Value::Null),
+            BeneficiaryEvent::Removed(r) => serde_json::to_value(r).unwrap_or(Value::Null),
         }
     }
 }
@@ -107,6 +143,12 @@ pub struct Beneficiary {
     pub provider_ref: Option<String>,
     /// Whether its personal data was erased: an erased beneficiary is not paid any more.
     pub personal_data_erased: bool,
+    /// Changes accepted and not yet answered by the provider.
+    pub pending_update: Option<BeneficiaryUpdateRequested>,
+    /// A removal accepted and not yet answered by the provider.
+    pub removal_requested: bool,
+    /// Deleted at the provider: INACTIVE for good.
+    pub removed: bool,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -125,6 +167,23 @@ pub enum BeneficiaryCommand {
     ErasePersonalData {
         reason: String,
     },
+    /// `giro.cmd.beneficiary.update`: change some of the account's updatable fields.
+    Update {
+        changes: AccountChanges,
+        reason: Option<String>,
+    },
+    /// `giro.cmd.beneficiary.remove`: delete the account at the provider.
+    Remove {
+        reason: Option<String>,
+    },
+    /// The provider took the pending changes (executor).
+    RecordUpdated(BeneficiaryStatus),
+    /// The provider refused the pending changes (executor).
+    RecordUpdateFailed(BeneficiaryChangeFailed),
+    /// The provider deleted the account (executor).
+    RecordRemoved,
+    /// The provider refused to delete the account (executor).
+    RecordRemovalFailed(BeneficiaryChangeFailed),
 }
 
 #[derive(Deserialize)]
@@ -210,10 +269,49 @@ impl Decider for BeneficiaryDecider {
                     ))
                 }
             }
+            (None, _) => Err(Rejection::new(ErrorCode::NotFound, "no such beneficiary")),
+            (Some(b), BeneficiaryCommand::RecordStatus(_)) if b.removed => Ok(vec![]),
+            (Some(b), BeneficiaryCommand::Update { changes, reason }) => {
+                Ok(change::decide_update(b, changes, reason)?
+                    .map(BeneficiaryEvent::UpdateRequested)
+                    .into_iter()
+                    .collect())
+            }
+            (Some(b), BeneficiaryCommand::Remove { reason }) => {
+                Ok(change::decide_remove(b, reason)?
+                    .map(BeneficiaryEvent::RemovalRequested)
+                    .into_iter()
+                    .collect())
+            }
+            (Some(b), BeneficiaryCommand::RecordUpdated(status)) => Ok(b
+                .pending_update
+                .as_ref()
+                .map(|p| {
+                    BeneficiaryEvent::Updated(BeneficiaryUpdated {
+                        status: *status,
+                        changes: p.changes.clone(),
+                    })
+                })
+                .into_iter()
+                .collect()),
+            (Some(b), BeneficiaryCommand::RecordUpdateFailed(f)) => Ok(b
+                .pending_update
+                .as_ref()
+                .map(|_| BeneficiaryEvent::UpdateFailed(f.clone()))
+                .into_iter()
+                .collect()),
+            (Some(b), BeneficiaryCommand::RecordRemoved) if b.removal_requested => {
+                Ok(vec![BeneficiaryEvent::Removed(BeneficiaryRemoved {
+                    status: BeneficiaryStatus::Inactive,
+                })])
+            }
+            (Some(b), BeneficiaryCommand::RecordRemovalFailed(f)) if b.removal_requested => {
+                Ok(vec![BeneficiaryEvent::RemovalFailed(f.clone())])
+            }
             (
-                None,
-                BeneficiaryCommand::RecordStatus(_) | BeneficiaryCommand::ErasePersonalData { .. },
-            ) => Err(Rejection::new(ErrorCode::NotFound, "no such beneficiary")),
+                Some(_),
+                BeneficiaryCommand::RecordRemoved | BeneficiaryCommand::RecordRemovalFailed(_),
+            ) => Ok(vec![]),
             (Some(b), BeneficiaryCommand::RecordStatus(s)) => {
                 if b.status == s.status
                     && (s.provider_ref.is_none() || b.provider_ref == s.provider_ref)
@@ -254,6 +352,9 @@ impl Decider for BeneficiaryDecider {
                 status: BeneficiaryStatus::Pending,
                 provider_ref: None,
                 personal_data_erased: false,
+                pending_update: None,
+                removal_requested: false,
+                removed: false,
                 version: 1,
                 created_at: env.at,
                 updated_at: env.at,
@@ -267,8 +368,27 @@ impl Decider for BeneficiaryDecider {
                 b.updated_at = env.at;
                 Some(b)
             }
-            (Some(mut b), BeneficiaryEvent::PersonalDataErased(_)) => {
-                b.personal_data_erased = true;
+            (Some(mut b), event) if env.version > b.version => {
+                match event {
+                    BeneficiaryEvent::PersonalDataErased(_) => b.personal_data_erased = true,
+                    BeneficiaryEvent::UpdateRequested(u) => b.pending_update = Some(u.clone()),
+                    BeneficiaryEvent::Updated(u) => {
+                        b.registration.data = u.changes.applied_to(&b.registration.data);
+                        b.status = u.status;
+                        b.pending_update = None;
+                    }
+                    BeneficiaryEvent::UpdateFailed(_) => b.pending_update = None,
+                    BeneficiaryEvent::RemovalRequested(_) => b.removal_requested = true,
+                    BeneficiaryEvent::Removed(r) => {
+                        b.status = r.status;
+                        b.removed = true;
+                        b.removal_requested = false;
+                    }
+                    BeneficiaryEvent::RemovalFailed(_) => b.removal_requested = false,
+                    BeneficiaryEvent::Registered(_) | BeneficiaryEvent::StatusChanged(_) => {
+                        return Some(b);
+                    }
+                }
                 b.version = env.version;
                 b.updated_at = env.at;
                 Some(b)

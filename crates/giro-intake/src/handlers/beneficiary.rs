@@ -1,7 +1,8 @@
-//! `giro.cmd.beneficiary.register`.
+//! `giro.cmd.beneficiary.register`, `giro.cmd.beneficiary.update` and
+//! `giro.cmd.beneficiary.remove`.
 
 use giro_domain::beneficiary::{self, BeneficiaryDecider, BeneficiaryStatus};
-use giro_domain::{ErrorCode, EventMeta, Rejection};
+use giro_domain::{ErrorCode, EventMeta, OrderId, Rejection};
 use serde_json::json;
 
 use super::{executed, fields, with_correlation};
@@ -39,4 +40,66 @@ pub(super) async fn register_beneficiary(
         "status": status,
         "duplicate": done.appended.is_empty(),
     }))))
+}
+
+/// A refusal about the beneficiary a command names points at `beneficiary_id`.
+fn about_beneficiary(r: Rejection) -> Rejection {
+    match r.code {
+        ErrorCode::NotFound if r.field.is_none() => Rejection {
+            field: Some("beneficiary_id".to_string()),
+            ..r
+        },
+        _ => r,
+    }
+}
+
+/// Decides `command` for beneficiary `id`; replies with its status and whether it was a repeat.
+async fn change(
+    intake: &Intake,
+    id: OrderId,
+    command: beneficiary::BeneficiaryCommand,
+    meta: EventMeta,
+) -> Result<Reply, Rejection> {
+    tracing::Span::current().record("order_id", tracing::field::display(id));
+    let meta = with_correlation(meta, id);
+    let done = executed(
+        intake
+            .log
+            .execute::<BeneficiaryDecider>(id, &command, &meta, false)
+            .await,
+    )
+    .map_err(about_beneficiary)?;
+    let Some(b) = done.order.state.as_ref() else {
+        return Err(about_beneficiary(Rejection::new(
+            ErrorCode::NotFound,
+            "no such beneficiary",
+        )));
+    };
+    Ok(Reply::success(fields(json!({
+        "beneficiary_id": id,
+        "status": b.status,
+        "update_pending": b.pending_update.is_some(),
+        "removal_pending": b.removal_requested,
+        "duplicate": done.appended.is_empty(),
+    }))))
+}
+
+pub(super) async fn update_beneficiary(
+    intake: &Intake,
+    body: &[u8],
+    meta: EventMeta,
+) -> Result<Reply, Rejection> {
+    let (id, changes, reason) = beneficiary::parse_update(body)?;
+    let command = beneficiary::BeneficiaryCommand::Update { changes, reason };
+    change(intake, id, command, meta).await
+}
+
+pub(super) async fn remove_beneficiary(
+    intake: &Intake,
+    body: &[u8],
+    meta: EventMeta,
+) -> Result<Reply, Rejection> {
+    let (id, reason) = beneficiary::parse_remove(body)?;
+    let command = beneficiary::BeneficiaryCommand::Remove { reason };
+    change(intake, id, command, meta).await
 }

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::reply::Reply;
 use crate::service::Intake;
-use beneficiary::register_beneficiary;
+use beneficiary::{register_beneficiary, remove_beneficiary, update_beneficiary};
 use charge::{cancel_charge, capture_charge, create_charge, refund_charge};
 use order::get_order;
 use payout::{cancel_payout, create_payout};
@@ -32,12 +32,14 @@ pub enum Command {
     ChargeRefund,
     ChargeCapture,
     BeneficiaryRegister,
+    BeneficiaryUpdate,
+    BeneficiaryRemove,
     PrivacyErase,
     OrderGet,
 }
 
 impl Command {
-    pub const ALL: [Command; 9] = [
+    pub const ALL: [Command; 11] = [
         Command::PayoutCreate,
         Command::PayoutCancel,
         Command::ChargeCreate,
@@ -45,6 +47,8 @@ impl Command {
         Command::ChargeRefund,
         Command::ChargeCapture,
         Command::BeneficiaryRegister,
+        Command::BeneficiaryUpdate,
+        Command::BeneficiaryRemove,
         Command::PrivacyErase,
         Command::OrderGet,
     ];
@@ -59,6 +63,8 @@ impl Command {
             Command::ChargeRefund => "cmd.charge.refund",
             Command::ChargeCapture => "cmd.charge.capture",
             Command::BeneficiaryRegister => "cmd.beneficiary.register",
+            Command::BeneficiaryUpdate => "cmd.beneficiary.update",
+            Command::BeneficiaryRemove => "cmd.beneficiary.remove",
             Command::PrivacyErase => "cmd.privacy.erase",
             Command::OrderGet => "query.order.get",
         }
@@ -74,6 +80,8 @@ impl Command {
             Command::ChargeRefund => "charge-refund",
             Command::ChargeCapture => "charge-capture",
             Command::BeneficiaryRegister => "beneficiary-register",
+            Command::BeneficiaryUpdate => "beneficiary-update",
+            Command::BeneficiaryRemove => "beneficiary-remove",
             Command::PrivacyErase => "privacy-erase",
             Command::OrderGet => "order-get",
         }
@@ -100,6 +108,8 @@ pub async fn handle(intake: &Intake, command: Command, message: &async_nats::Mes
         Command::ChargeRefund => refund_charge(intake, body, meta).await,
         Command::ChargeCapture => capture_charge(intake, body, meta).await,
         Command::BeneficiaryRegister => register_beneficiary(intake, body, meta).await,
+        Command::BeneficiaryUpdate => update_beneficiary(intake, body, meta).await,
+        Command::BeneficiaryRemove => remove_beneficiary(intake, body, meta).await,
         Command::PrivacyErase => privacy::erase(intake, body, meta).await,
         Command::OrderGet => get_order(intake, body).await,
     };

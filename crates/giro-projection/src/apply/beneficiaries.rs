@@ -27,6 +27,8 @@ struct Row {
     dirty: bool,
     status: String,
     provider_ref: Option<String>,
+    /// Masked account fields changed by `beneficiary.updated`, merged into `data_masked`.
+    data_patch: serde_json::Map<String, Value>,
     updated_at: DateTime<Utc>,
     version: u64,
 }
@@ -56,6 +58,7 @@ impl Row {
             dirty: true,
             status: status_name(BeneficiaryStatus::Pending),
             provider_ref: None,
+            data_patch: serde_json::Map::new(),
             updated_at: at,
             version: 1,
         }
@@ -72,7 +75,32 @@ impl Row {
                 self.version = version;
                 self.updated_at = at;
             }
-            BeneficiaryEvent::PersonalDataErased(_) => {
+            BeneficiaryEvent::Updated(u) => {
+                self.status = status_name(u.status);
+                if let Value::Object(changes) = u.changes.masked() {
+                    match self.creation.as_deref_mut() {
+                        Some(Creation {
+                            data_masked: Value::Object(data),
+                            ..
+                        }) => data.extend(changes),
+                        _ => self.data_patch.extend(changes),
+                    }
+                }
+                self.dirty = true;
+                self.version = version;
+                self.updated_at = at;
+            }
+            BeneficiaryEvent::Removed(r) => {
+                self.status = status_name(r.status);
+                self.dirty = true;
+                self.version = version;
+                self.updated_at = at;
+            }
+            BeneficiaryEvent::PersonalDataErased(_)
+            | BeneficiaryEvent::UpdateRequested(_)
+            | BeneficiaryEvent::UpdateFailed(_)
+            | BeneficiaryEvent::RemovalRequested(_)
+            | BeneficiaryEvent::RemovalFailed(_) => {
                 self.dirty = true;
                 self.version = version;
                 self.updated_at = at;
@@ -111,6 +139,7 @@ pub(crate) async fn apply(
                 dirty: false,
                 status,
                 provider_ref,
+                data_patch: serde_json::Map::new(),
                 updated_at,
                 version: u64::try_from(version).unwrap_or(0),
             };
@@ -206,9 +235,9 @@ async fn update_existing(
     }
     sqlx::query(
         "UPDATE beneficiaries AS b SET status = u.status, provider_ref = u.provider_ref, \
-         updated_at = u.updated_at, version = u.version \
-         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::int8[]) \
-         AS u(beneficiary_id, status, provider_ref, updated_at, version) \
+         updated_at = u.updated_at, version = u.version, data_masked = b.data_masked || u.patch \
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::int8[], \
+         $6::jsonb[]) AS u(beneficiary_id, status, provider_ref, updated_at, version, patch) \
          WHERE b.beneficiary_id = u.beneficiary_id",
     )
     .bind(changed.iter().map(|(id, _)| **id).collect::<Vec<_>>())
@@ -234,6 +263,12 @@ async fn update_existing(
         changed
             .iter()
             .map(|(_, r)| bigint(r.version))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        changed
+            .iter()
+            .map(|(_, r)| Value::Object(r.data_patch.clone()))
             .collect::<Vec<_>>(),
     )
     .execute(&mut **tx)

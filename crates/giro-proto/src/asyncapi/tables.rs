@@ -65,6 +65,20 @@ pub(super) const ENDPOINTS: &[Endpoint] = &[
         reply: "schemas/replies/beneficiary.register.json",
     },
     Endpoint {
+        id: "beneficiaryUpdate",
+        subject: "giro.cmd.beneficiary.update",
+        summary: "Change a registered account's updatable fields (document, CLABE, wallet address, account number, bank code) at the accounts provider, which may verify it again.",
+        request: "schemas/commands/beneficiary.update.json",
+        reply: "schemas/replies/beneficiary.update.json",
+    },
+    Endpoint {
+        id: "beneficiaryRemove",
+        subject: "giro.cmd.beneficiary.remove",
+        summary: "Delete a registered account at the accounts provider: the beneficiary becomes INACTIVE for good and receives no more payouts.",
+        request: "schemas/commands/beneficiary.remove.json",
+        reply: "schemas/replies/beneficiary.remove.json",
+    },
+    Endpoint {
         id: "privacyErase",
         subject: "giro.cmd.privacy.erase",
         summary: "Erase the personal data of a final payout or charge, or of a beneficiary: its key is destroyed and its personal fields read [erased]; amounts, statuses and history stay.",
@@ -106,7 +120,7 @@ pub(super) const EVENT_CHANNELS: &[EventChannel] = &[
     },
     EventChannel {
         kind: "beneficiary",
-        executor: "The beneficiary-account executor (the catalog's accounts instance), durable consumer giro-executor-<accounts instance> on giro.evt.beneficiary.>, receives the beneficiary events: registers each account at the accounts provider and records the status it reports.",
+        executor: "The beneficiary-account executor (the catalog's accounts instance), durable consumer giro-executor-<accounts instance> on giro.evt.beneficiary.>, receives the beneficiary events: registers each account at the accounts provider and records the status it reports, and sends the updates and removals asked for.",
         param: "beneficiary_id",
         schema: "schemas/events/beneficiary.json",
     },

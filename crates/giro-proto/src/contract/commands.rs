@@ -189,6 +189,37 @@ pub struct BeneficiaryRegister {
     pub data: AccountData,
 }
 
+/// `giro.cmd.beneficiary.update`: change some of a registered account's updatable fields at the
+/// accounts provider (which may verify it again: PENDING). Only `document`, `clabe`,
+/// `clabe_type`, `address`, `account_number` and `bank_code` can change; the result is checked as
+/// a registration is.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.beneficiary.update")]
+pub struct BeneficiaryUpdate {
+    pub beneficiary_id: OrderId,
+    #[schemars(extend("minProperties" = 1))]
+    pub data: giro_domain::beneficiary::AccountChanges,
+    /// Why (kept on `beneficiary.update_requested`), 1 to 500 characters.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 500))]
+    pub reason: Option<String>,
+}
+
+/// `giro.cmd.beneficiary.remove`: delete the account at the accounts provider; the beneficiary
+/// becomes INACTIVE for good (no more payouts). Refused by the provider while a payout to it is
+/// on its way (`beneficiary.removal_failed`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.beneficiary.remove")]
+pub struct BeneficiaryRemove {
+    pub beneficiary_id: OrderId,
+    /// Why (kept on `beneficiary.removal_requested`), 1 to 500 characters.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 500))]
+    pub reason: Option<String>,
+}
+
 /// The `data` fields each KillB account type uses beyond the holder and contact fields (as
 /// `AccountData::validate` checks them): (type, required, optional).
 const ACCOUNT_TYPE_FIELDS: &[(&str, &[&str])] = &[

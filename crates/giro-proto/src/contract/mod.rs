@@ -16,14 +16,14 @@ mod parts;
 mod replies;
 
 pub use commands::{
-    BeneficiaryRegister, ChargeCapture, ChargeCreate, ChargeRefund, ErasureReason, OrderRef,
-    PayoutCreate, PrivacyErase,
+    BeneficiaryRegister, BeneficiaryRemove, BeneficiaryUpdate, ChargeCapture, ChargeCreate,
+    ChargeRefund, ErasureReason, OrderRef, PayoutCreate, PrivacyErase,
 };
 pub use parts::{
     AmountInput, CARD_FIELDS, CardFree, ChargeMetadata, ExternalId, Metadata, card_field_pattern,
 };
 pub use replies::{
-    Accepted, AnyStatus, BeneficiaryAccepted, BeneficiaryReply, ChargeReply, ChargeSummary, Erased,
-    HistoryEntry, Kind, OrderGetReply, OrderSummary, OrderView, PayoutReply, PayoutSummary,
-    PrivacyEraseReply, Refused, Reply,
+    Accepted, AnyStatus, BeneficiaryAccepted, BeneficiaryChangeAccepted, BeneficiaryChangeReply,
+    BeneficiaryReply, ChargeReply, ChargeSummary, Erased, HistoryEntry, Kind, OrderGetReply,
+    OrderSummary, OrderView, PayoutReply, PayoutSummary, PrivacyEraseReply, Refused, Reply,
 };

@@ -48,6 +48,23 @@ pub struct BeneficiaryAccepted {
     pub duplicate: bool,
 }
 
+/// A beneficiary update or removal was accepted (or was a repeat that appended nothing); the
+/// provider's answer follows as events.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct BeneficiaryChangeAccepted {
+    #[schemars(extend("const" = true))]
+    pub ok: bool,
+    pub beneficiary_id: OrderId,
+    /// As the provider last reported it.
+    pub status: BeneficiaryStatus,
+    /// Changes wait for the provider's answer.
+    pub update_pending: bool,
+    /// A removal waits for the provider's answer.
+    pub removal_pending: bool,
+    pub duplicate: bool,
+}
+
 /// The personal data of an order was erased (or had been: `duplicate`).
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -172,6 +189,8 @@ pub type PayoutReply = Reply<Accepted<PayoutStatus>>;
 pub type ChargeReply = Reply<Accepted<ChargeStatus>>;
 /// Reply to `giro.cmd.beneficiary.register`.
 pub type BeneficiaryReply = Reply<BeneficiaryAccepted>;
+/// Reply to `giro.cmd.beneficiary.update` and `giro.cmd.beneficiary.remove`.
+pub type BeneficiaryChangeReply = Reply<BeneficiaryChangeAccepted>;
 /// Reply to `giro.cmd.privacy.erase`.
 pub type PrivacyEraseReply = Reply<Erased>;
 /// Reply to `giro.query.order.get`.

@@ -13,6 +13,12 @@
 //!   `GIRO_KILLB_USER_ID`; KillB refusing a holder who is not the user makes the beneficiary
 //!   REJECTED with KillB's reason;
 //! - accounts are read through the documented search (`?ids=`), not `GET /api/v2/accounts/{id}`;
+//! - `giro.cmd.beneficiary.update` is sent as `PATCH /api/v2/accounts/{id}` with Giro's
+//!   snake_case fields in KillB's camelCase (`account_number` → `accountNumber`, `clabe_type` →
+//!   `clabeType`, bank codes in KillB's list form); the status KillB answers (often PENDING) is
+//!   recorded. `giro.cmd.beneficiary.remove` is `DELETE /api/v2/accounts/{id}`, sent only after a
+//!   read shows the account still there: an account INACTIVE or no longer listed counts as
+//!   deleted (the page does not say whether a deleted account stays listed);
 //! - PSE bank codes are checked against the list last read at set-up; before the first read,
 //!   against Giro's own list (`giro_domain::co_banks`);
 //! - the webhook is registered when `GET /api/v2/webhooks` lists none at Giro's URL for both
@@ -286,6 +292,41 @@ impl crate::capability::AccountProvider for KillbClient {
         provider_ref: &'a str,
     ) -> BoxFuture<'a, crate::capability::AccountAnswer> {
         Box::pin(async move { account_answer(self.account(provider_ref).await) })
+    }
+
+    fn update_account<'a>(
+        &'a self,
+        provider_ref: &'a str,
+        changes: &'a giro_domain::beneficiary::AccountChanges,
+    ) -> BoxFuture<'a, crate::capability::AccountAnswer> {
+        Box::pin(async move {
+            let data = wire::account_patch(changes);
+            if let Some(code) = data.get("bankCode").and_then(|c| c.as_str())
+                && !self.knows_bank(code)
+            {
+                return crate::capability::AccountAnswer::Refused {
+                    reason: format!(
+                        "data.bank_code: {code:?} is not in KillB's bank list (GET /api/v2/banks)"
+                    ),
+                };
+            }
+            account_answer(KillbClient::update_account(self, provider_ref, &data).await)
+        })
+    }
+
+    fn delete_account<'a>(
+        &'a self,
+        provider_ref: &'a str,
+    ) -> BoxFuture<'a, crate::capability::AccountAnswer> {
+        Box::pin(async move {
+            match KillbClient::delete_account(self, provider_ref).await {
+                Ok(()) => crate::capability::AccountAnswer::Account {
+                    provider_ref: provider_ref.to_string(),
+                    status: giro_domain::beneficiary::BeneficiaryStatus::Inactive,
+                },
+                Err(e) => account_answer(Err(e)),
+            }
+        })
     }
 }
 

@@ -54,6 +54,28 @@ pub fn account_body(
     user_id: &str,
     registration: &giro_domain::beneficiary::BeneficiaryRegistered,
 ) -> serde_json::Value {
+    let data = killb_data(serde_json::to_value(&registration.data).unwrap_or_default());
+    serde_json::json!({
+        "type": registration.account_type,
+        "userId": user_id,
+        "externalId": id,
+        "data": data,
+    })
+}
+
+/// The `data` of `PATCH /api/v2/accounts/{id}` for Giro's changes: the same spelling as a
+/// creation's (camelCase, PASSPORT, bank codes in KillB's list form).
+pub fn account_patch(
+    changes: &giro_domain::beneficiary::AccountChanges,
+) -> serde_json::Map<String, serde_json::Value> {
+    match killb_data(serde_json::to_value(changes).unwrap_or_default()) {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// Giro's account fields in KillB's names and spellings.
+fn killb_data(giro: serde_json::Value) -> serde_json::Value {
     fn camel(key: &str) -> String {
         let mut out = String::with_capacity(key.len());
         let mut upper = false;
@@ -85,7 +107,7 @@ pub fn account_body(
             other => other,
         }
     }
-    let mut data = rename(serde_json::to_value(&registration.data).unwrap_or_default());
+    let mut data = rename(giro);
     // KillB writes the passport as PASSPORT (Giro, like Cashy, also takes PA).
     if let Some(doc_type) = data.pointer_mut("/document/type")
         && doc_type
@@ -101,10 +123,5 @@ pub fn account_body(
     {
         data["bankCode"] = serde_json::Value::String(bank.code.to_string());
     }
-    serde_json::json!({
-        "type": registration.account_type,
-        "userId": user_id,
-        "externalId": id,
-        "data": data,
-    })
+    data
 }

@@ -14,7 +14,7 @@ mod payout;
 mod setup;
 mod webhook;
 
-pub use account::{Account, UPDATABLE, account_body};
+pub use account::{Account, UPDATABLE, account_body, account_patch};
 pub use auth::{LoginRequest, RefreshRequest, TokenResponse};
 pub use balance::Balance;
 pub use create::{
