@@ -147,10 +147,20 @@ pub async fn start(
     logs: &dyn Logs,
     config: &StackConfig,
 ) -> Result<Stack, StackError> {
-    let setup = set_up_providers(registry.clone(), None, config.setup_every).await?;
+    // The ingress first: its port may have been chosen (and told to the providers) just before,
+    // and is taken the sooner the better.
     let ingress = match config.ingress {
         Some(listen) => Some(start_ingress(registry.clone(), logs, config, listen).await?),
         None => None,
+    };
+    let setup = match set_up_providers(registry.clone(), None, config.setup_every).await {
+        Ok(setup) => setup,
+        Err(e) => {
+            if let Some(ingress) = ingress {
+                ingress.stop().await;
+            }
+            return Err(e);
+        }
     };
     let mut executors = start_payouts(&registry, logs, config, None).await?;
     executors.extend(start_charges(&registry, logs, config, None).await?);
