@@ -401,7 +401,6 @@ async fn handles_of_one_process_share_their_cache_of_orders() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writers_of_one_process_take_turns_instead_of_racing() {
-    use giro_domain::payout::{ProviderReport, ReportSource, ReportedOutcome};
     let t = TestLog::new().await;
     let other = sharing(&t).await;
     let (id, cmd) = create("turns-1");
@@ -431,22 +430,9 @@ async fn writers_of_one_process_take_turns_instead_of_racing() {
         } else {
             other.clone()
         };
-        let report = ProviderReport {
-            source: ReportSource::Webhook,
-            raw_status: "PROCESSING".into(),
-            outcome: ReportedOutcome::InFlight,
-            report_id: format!("ref-1:PROCESSING:{i}"),
-            provider_ref: Some("ref-1".into()),
-            reason: None,
-            fee: None,
-            attempt: None,
-            amount: None,
-            completed_at: None,
-            channel_ref: None,
-            reported_at: None,
-        };
+        let report = in_flight(giro_domain::payout::ReportSource::Webhook, i);
         tasks.spawn(async move {
-            log.execute::<PayoutDecider>(id, &PayoutCommand::RecordReport(report), &meta(), false)
+            log.execute::<PayoutDecider>(id, &report, &meta(), false)
                 .await
                 .map(|done| done.appended.len())
         });
@@ -465,11 +451,11 @@ async fn writers_of_one_process_take_turns_instead_of_racing() {
     assert_eq!(truth.state.unwrap().status, PayoutStatus::Processing);
 }
 
-/// A report of attempt 1 under `ref-1`, the `i`th.
-fn in_flight(i: usize) -> PayoutCommand {
-    use giro_domain::payout::{ProviderReport, ReportSource, ReportedOutcome};
+/// The `i`th in-flight report of attempt 1 under `ref-1`, from `source`.
+fn in_flight(source: giro_domain::payout::ReportSource, i: usize) -> PayoutCommand {
+    use giro_domain::payout::{ProviderReport, ReportedOutcome};
     PayoutCommand::RecordReport(ProviderReport {
-        source: ReportSource::Poll,
+        source,
         raw_status: "PROCESSING".into(),
         outcome: ReportedOutcome::InFlight,
         report_id: format!("ref-1:PROCESSING:{i}"),
@@ -499,7 +485,7 @@ async fn a_long_history_read_cold_arrives_whole_and_in_order_across_batches() {
         },
     ];
     // More events than one batched read returns, interleaved with another order's.
-    commands.extend((0..150).map(in_flight));
+    commands.extend((0..150).map(|i| in_flight(giro_domain::payout::ReportSource::Poll, i)));
     t.log
         .execute::<PayoutDecider>(other, &other_cmd, &meta(), false)
         .await
