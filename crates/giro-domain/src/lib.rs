@@ -17,6 +17,7 @@ pub mod privacy;
 pub mod provider;
 pub mod rail;
 pub mod rejection;
+pub mod routing;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod seal;

@@ -32,15 +32,9 @@ pub struct ProviderProfile {
     pub charges: Vec<(Currency, AmountRule)>,
 }
 
-/// Routes an order that names no provider: the first rule matching its rail and currency wins.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RouteRule {
-    pub rail: Rail,
-    pub currency: Currency,
-    pub provider: ProviderId,
-}
+pub use crate::routing::{Candidate, RouteDecision, RouteRule, Routed};
 
-/// Every provider instance Giro knows, and the routing rules.
+/// Every provider instance Giro knows, and the routing rules (see [`crate::routing`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Catalog {
     pub providers: Vec<ProviderProfile>,
@@ -144,21 +138,9 @@ impl Default for Catalog {
                 },
             ],
             routes: vec![
-                RouteRule {
-                    rail: Rail::CoBank,
-                    currency: Currency::COP,
-                    provider: pid("cashy-co"),
-                },
-                RouteRule {
-                    rail: Rail::CoAlias,
-                    currency: Currency::COP,
-                    provider: pid("killb"),
-                },
-                RouteRule {
-                    rail: Rail::TzMobile,
-                    currency: Currency::TZS,
-                    provider: pid("cashy-tz"),
-                },
+                RouteRule::single(Rail::CoBank, Currency::COP, pid("cashy-co")),
+                RouteRule::single(Rail::CoAlias, Currency::COP, pid("killb")),
+                RouteRule::single(Rail::TzMobile, Currency::TZS, pid("cashy-tz")),
             ],
         }
     }
@@ -167,54 +149,6 @@ impl Default for Catalog {
 impl Catalog {
     pub fn provider(&self, id: &ProviderId) -> Option<&ProviderProfile> {
         self.providers.iter().find(|p| &p.id == id)
-    }
-
-    /// Picks the provider instance and corridor for a payout: the named one (which must serve the
-    /// rail and currency) or the first matching route.
-    pub fn route_payout(
-        &self,
-        named: Option<&ProviderId>,
-        rail: Rail,
-        currency: Currency,
-    ) -> Result<(&ProviderProfile, &PayoutCorridor), Rejection> {
-        let profile = match named {
-            Some(id) => self.provider(id).ok_or_else(|| {
-                Rejection::at(
-                    ErrorCode::UnknownProvider,
-                    "provider",
-                    format!("{id:?} is not a configured provider instance"),
-                )
-            })?,
-            None => self
-                .routes
-                .iter()
-                .find(|r| r.rail == rail && r.currency == currency)
-                .and_then(|r| self.provider(&r.provider))
-                .ok_or_else(|| {
-                    Rejection::new(
-                        ErrorCode::NoRoute,
-                        format!(
-                            "no provider is routed for {} payouts in {currency}",
-                            rail.as_str()
-                        ),
-                    )
-                })?,
-        };
-        let corridor = profile
-            .payouts
-            .iter()
-            .find(|c| c.rail == rail && c.currency == currency)
-            .ok_or_else(|| {
-                Rejection::new(
-                    ErrorCode::NoRoute,
-                    format!(
-                        "{} does not pay {} in {currency}",
-                        profile.id,
-                        rail.as_str()
-                    ),
-                )
-            })?;
-        Ok((profile, corridor))
     }
 }
 
@@ -271,34 +205,6 @@ mod tests {
         for id in ids {
             assert!(ProviderId::try_from(id.to_string()).is_ok(), "{id}");
         }
-        for r in &c.routes {
-            assert!(
-                c.provider(&r.provider).is_some(),
-                "route to unknown {}",
-                r.provider
-            );
-        }
-        let (p, _) = c.route_payout(None, Rail::TzMobile, Currency::TZS).unwrap();
-        assert_eq!(p.id.as_str(), "cashy-tz");
-        assert_eq!(
-            c.route_payout(None, Rail::TzMobile, Currency::COP)
-                .unwrap_err()
-                .code,
-            ErrorCode::NoRoute
-        );
-        let killb = pid("killb");
-        assert_eq!(
-            c.route_payout(Some(&killb), Rail::TzMobile, Currency::TZS)
-                .unwrap_err()
-                .code,
-            ErrorCode::NoRoute
-        );
-        let nope = pid("nope");
-        assert_eq!(
-            c.route_payout(Some(&nope), Rail::CoBank, Currency::COP)
-                .unwrap_err()
-                .code,
-            ErrorCode::UnknownProvider
-        );
+        assert_eq!(c.validate_routes(), Ok(()));
     }
 }

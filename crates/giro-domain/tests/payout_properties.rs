@@ -110,6 +110,7 @@ fn command() -> impl Strategy<Value = C> {
         1 => prop::option::of(Just("caller withdrew".to_string()))
             .prop_map(|reason| C::Cancel { reason }),
         1 => Just(C::Hold { reason: "funds".into() }),
+        1 => Just(C::BecomeDue),
         1 => Just(C::Fail { code: "timeout".into(), message: "held too long".into() }),
         1 => Just(C::ErasePersonalData { reason: "data subject request".into() }),
         1 => prop::sample::select(vec!["prop", "prop-other-body"])
@@ -146,6 +147,8 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
     Some(match cmd {
         C::Create(_) | C::RecordOutcomeUnknown { .. } => p.status,
         C::Cancel { .. } => S::Cancelled,
+        C::BecomeDue if p.status == S::Scheduled => S::Requested,
+        C::BecomeDue => p.status,
         C::Hold { .. } => S::Held,
         C::StartSubmission => S::Submitting,
         C::RecordSubmitted { .. } if p.status == S::Submitting => S::Submitted,
@@ -193,7 +196,11 @@ fn about_another_attempt(p: &Payout, r: &ProviderReport) -> bool {
 fn contract_accepts(p: &Payout, cmd: &C) -> Option<bool> {
     let before_provider = matches!(p.status, S::Requested | S::Held);
     match cmd {
-        C::Cancel { .. } => Some(before_provider || p.status == S::Cancelled),
+        C::Cancel { .. } => {
+            Some(before_provider || matches!(p.status, S::Scheduled | S::Cancelled))
+        }
+        // A scheduled run's time has come by the time commands are decided (see `Run::new`).
+        C::BecomeDue => Some(true),
         C::Hold { .. } => Some(before_provider),
         C::Fail { .. } => Some(before_provider || p.status == S::Failed),
         C::StartSubmission => Some(before_provider),
@@ -232,6 +239,15 @@ fn check_effect(before: &Option<Payout>, after: &Payout, event: &E) -> Result<()
     };
     match event {
         E::Requested(_) => prop_assert!(false, "decided a second payout.requested"),
+        E::BecameDue(d) => {
+            prop_assert_eq!(
+                b.status,
+                S::Scheduled,
+                "only a scheduled payout becomes due"
+            );
+            prop_assert_eq!(Some(d.execute_at), b.request.execute_at);
+            status(S::Requested)?;
+        }
         E::Held(h) => {
             status(S::Held)?;
             prop_assert_eq!(after.hold_reason.as_deref(), Some(h.reason.as_str()));
@@ -352,15 +368,28 @@ fn stamp(version: u64) -> DateTime<Utc> {
 }
 
 impl Run {
-    fn new(key: &str) -> Result<Self, TestCaseError> {
-        let c = create(key);
+    /// A run on a payout created at `now()`, or, when `scheduled`, created two hours earlier for
+    /// one hour before `now()`: scheduled, and due by the time the run's commands are decided.
+    fn new(key: &str, scheduled: bool) -> Result<Self, TestCaseError> {
+        let mut c = create(key);
         let mut run = Run {
             id: c.order_id,
             state: None,
             events: vec![],
             states: vec![],
         };
-        run.command(&C::Create(Box::new(c)))?;
+        if !scheduled {
+            run.command(&C::Create(Box::new(c)))?;
+            return Ok(run);
+        }
+        c.requested.execute_at = Some(now() - Duration::hours(1));
+        let created =
+            PayoutDecider::decide(&None, &C::Create(Box::new(c)), now() - Duration::hours(2));
+        prop_assert!(created.is_ok(), "{:?}", created);
+        for event in created.unwrap_or_default() {
+            run.store(event)?;
+        }
+        prop_assert_eq!(run.state.as_ref().map(|p| p.status), Some(S::Scheduled));
         Ok(run)
     }
 
@@ -466,9 +495,10 @@ proptest! {
     /// is the one the transition rule predicts (iii).
     #[test]
     fn decided_events_take_effect_and_fold_back_from_json(
-        commands in prop::collection::vec(command(), 0..40)
+        commands in prop::collection::vec(command(), 0..40),
+        scheduled in any::<bool>(),
     ) {
-        let mut run = Run::new("prop")?;
+        let mut run = Run::new("prop", scheduled)?;
         for cmd in &commands {
             run.command(cmd)?;
         }
@@ -540,17 +570,22 @@ fn any_event() -> impl Strategy<Value = E> {
         (
             prop::sample::select(vec!["prop", "other"]),
             opt_text(),
-            text()
+            text(),
+            any::<bool>(),
         )
-            .prop_map(|(key, external_id, fingerprint)| {
+            .prop_map(|(key, external_id, fingerprint, scheduled)| {
                 let mut r = create(key).requested;
                 r.external_id = external_id;
+                r.execute_at = scheduled.then(now);
                 if !fingerprint.is_empty() {
                     r.fingerprint = fingerprint;
                 }
                 E::Requested(std::sync::Arc::new(r))
             }),
         text().prop_map(|reason| E::Held(Held { reason })),
+        Just(E::BecameDue(giro_domain::payout::BecameDue {
+            execute_at: now()
+        })),
         (attempt(), text()).prop_map(|(attempt, handle)| E::SubmissionStarted(SubmissionStarted {
             attempt,
             handle
@@ -701,7 +736,12 @@ fn check_any_step(
             (Some(a), E::Requested(r)) if env.version == 1 => {
                 prop_assert_eq!(a.id, env.order_id);
                 prop_assert_eq!(&*a.request, &**r);
-                prop_assert_eq!((a.status, a.version), (S::Requested, 1));
+                let first = if r.execute_at.is_some() {
+                    S::Scheduled
+                } else {
+                    S::Requested
+                };
+                prop_assert_eq!((a.status, a.version), (first, 1));
             }
             (Some(_), other) => {
                 prop_assert!(
@@ -809,8 +849,9 @@ proptest! {
         commands in prop::collection::vec(command(), 0..30),
         inserts in prop::collection::vec((any::<Index>(), entry()), 0..12),
         swaps in prop::collection::vec((any::<Index>(), any::<Index>()), 0..6),
+        scheduled in any::<bool>(),
     ) {
-        let mut run = Run::new("prop")?;
+        let mut run = Run::new("prop", scheduled)?;
         for cmd in &commands {
             run.command(cmd)?;
         }

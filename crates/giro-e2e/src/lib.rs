@@ -332,6 +332,24 @@ impl Stack {
     }
 
     /// Asserts the order's versions run 1..=n without gaps or repeats.
+    /// The orders `provider`'s sandbox holds for payout `id` (any attempt's handle).
+    pub fn sandbox_orders(&self, provider: &str, id: OrderId) -> Vec<giro_sandbox::OrderReport> {
+        self.sandbox
+            .registry()
+            .orders(&giro_sandbox::OrderFilter {
+                provider: Some(provider.to_string()),
+                ..giro_sandbox::OrderFilter::default()
+            })
+            .into_iter()
+            .filter(|o| {
+                o.order
+                    .handle
+                    .parse::<giro_domain::SubmissionHandle>()
+                    .is_ok_and(|h| h.order_id == id)
+            })
+            .collect()
+    }
+
     pub async fn assert_gapless(&self, id: OrderId) {
         let order = self
             .log

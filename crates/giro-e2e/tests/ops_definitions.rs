@@ -270,6 +270,25 @@ async fn stream_and_consumer_files_are_what_the_code_provisions() {
         assert_same(&path, &file, &info["config"], stream, prefix);
     }
 
+    let consumers_dir = ops_dir().join("jetstream/consumers");
+    let consumers = check_consumers(&log, stream, &consumers_dir).await;
+    let expected: BTreeSet<String> = payout_instances()
+        .iter()
+        .chain([&CHARGE_PROVIDER, &ACCOUNTS_PROVIDER])
+        .map(|p| ExecutorConfig::new(pid(p), prefix).consumer_name())
+        .collect();
+    assert_eq!(consumers, expected, "one durable consumer per executor");
+    // The consumers of the other streams (the schedules' wakes) are in consumers/<STREAM>/.
+    for name in provisioned.iter().filter(|n| *n != STREAM) {
+        let actual = name.replacen(STREAM, stream, 1);
+        check_consumers(&log, &actual, &consumers_dir.join(name)).await;
+    }
+}
+
+/// The durable consumers of `stream` are exactly those defined in `dir` (none when it does not
+/// exist), each as the code provisions it; returns their names.
+async fn check_consumers(log: &TestLog, stream: &str, dir: &Path) -> BTreeSet<String> {
+    let (events, prefix) = (log.config.stream.as_str(), log.config.prefix.as_str());
     let names = api(
         &log.client,
         &format!("$JS.API.CONSUMER.NAMES.{stream}"),
@@ -283,17 +302,16 @@ async fn stream_and_consumer_files_are_what_the_code_provisions() {
         .filter_map(Value::as_str)
         .map(str::to_string)
         .collect();
-    let expected: BTreeSet<String> = payout_instances()
-        .iter()
-        .chain([&CHARGE_PROVIDER, &ACCOUNTS_PROVIDER])
-        .map(|p| ExecutorConfig::new(pid(p), prefix).consumer_name())
-        .collect();
-    assert_eq!(consumers, expected, "one durable consumer per executor");
-    let consumers_dir = ops_dir().join("jetstream/consumers");
+    let files = if dir.is_dir() {
+        definition_files(dir)
+    } else {
+        BTreeSet::new()
+    };
     assert_eq!(
-        definition_files(&consumers_dir),
+        files,
         consumers,
-        "ops/jetstream/consumers/ must define exactly the executors' durable consumers"
+        "{} must define exactly the durable consumers of {stream}",
+        dir.display()
     );
     for name in &consumers {
         let info = api(
@@ -302,10 +320,11 @@ async fn stream_and_consumer_files_are_what_the_code_provisions() {
             json!({}),
         )
         .await;
-        let path = consumers_dir.join(format!("{name}.json"));
-        let file = definition(&path, stream, prefix);
-        assert_same(&path, &file, &info["config"], stream, prefix);
+        let path = dir.join(format!("{name}.json"));
+        let file = definition(&path, events, prefix);
+        assert_same(&path, &file, &info["config"], events, prefix);
     }
+    consumers
 }
 
 #[tokio::test]
@@ -327,21 +346,32 @@ async fn the_files_create_the_same_streams_and_consumers_by_hand() {
         assert!(created.get("error").is_none(), "{name}: {created}");
         assert_same(&path, &config, &created["config"], &stream, &prefix);
     }
-    for name in definition_files(&dir.join("consumers")) {
-        let path = dir.join(format!("consumers/{name}.json"));
-        let config = definition(&path, &stream, &prefix);
-        let subject = format!(
-            "$JS.API.CONSUMER.CREATE.{stream}.{name}.{}",
-            config["filter_subject"].as_str().expect("a filter subject")
-        );
-        let created = api(
-            &log.client,
-            &subject,
-            json!({"stream_name": stream, "config": config}),
-        )
-        .await;
-        assert!(created.get("error").is_none(), "{name}: {created}");
-        assert_same(&path, &config, &created["config"], &stream, &prefix);
+    let consumers = dir.join("consumers");
+    let mut by_stream = vec![(stream.clone(), consumers.clone())];
+    for entry in std::fs::read_dir(&consumers).expect("ops/jetstream/consumers") {
+        let path = entry.expect("a directory entry").path();
+        if let Some(name) = path.is_dir().then(|| path.file_name()).flatten() {
+            let name = name.to_string_lossy().replacen(STREAM, &stream, 1);
+            by_stream.push((name, path));
+        }
+    }
+    for (on, dir) in by_stream {
+        for name in definition_files(&dir) {
+            let path = dir.join(format!("{name}.json"));
+            let config = definition(&path, &stream, &prefix);
+            let subject = format!(
+                "$JS.API.CONSUMER.CREATE.{on}.{name}.{}",
+                config["filter_subject"].as_str().expect("a filter subject")
+            );
+            let created = api(
+                &log.client,
+                &subject,
+                json!({"stream_name": on, "config": config}),
+            )
+            .await;
+            assert!(created.get("error").is_none(), "{name}: {created}");
+            assert_same(&path, &config, &created["config"], &stream, &prefix);
+        }
     }
 }
 

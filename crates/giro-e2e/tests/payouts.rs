@@ -13,7 +13,7 @@ use giro_domain::{Envelope, ErrorCode, EventId, EventMeta, OrderId, SubmissionHa
 use giro_e2e::{Stack, StackOptions, payout_providers};
 use giro_eventlog::ExecuteError;
 use giro_sandbox::killb::defaults::ACCOUNT as KILLB_ACCOUNT;
-use giro_sandbox::{OrderFilter, OrderReport};
+use giro_sandbox::OrderReport;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -155,21 +155,7 @@ fn handle(id: OrderId, attempt: u32) -> String {
 
 /// Every order `provider`'s sandbox holds for the payout, whatever the attempt.
 fn sandbox_orders(stack: &Stack, provider: &str, id: OrderId) -> Vec<OrderReport> {
-    stack
-        .sandbox
-        .registry()
-        .orders(&OrderFilter {
-            provider: Some(provider.to_string()),
-            ..OrderFilter::default()
-        })
-        .into_iter()
-        .filter(|o| {
-            o.order
-                .handle
-                .parse::<SubmissionHandle>()
-                .is_ok_and(|h| h.order_id == id)
-        })
-        .collect()
+    stack.sandbox_orders(provider, id)
 }
 
 async fn payout(stack: &Stack, id: OrderId) -> Payout {

@@ -238,6 +238,11 @@ async fn streams_consumers_and_subjects_exist() {
     // Word between the executor instances of one consumer (core NATS, no stream).
     patterns.insert(giro_executor::timers_subject(PREFIX, "*"));
     patterns.insert(giro_executor::timers_subject(PREFIX, ">"));
+    // Scheduled payouts: their schedules and wakes (stream GIRO_EVENTS_SCHEDULES).
+    patterns.insert(giro_executor::wakes::schedule_subject(
+        PREFIX, "payout", "*",
+    ));
+    patterns.insert(giro_executor::wakes::wake_subject(PREFIX, "payout", "*"));
     patterns.insert(format!("{PREFIX}.dlq.executor.*"));
     patterns.insert(format!("{PREFIX}.dlq.ingress.*"));
     let mentioned = words(&text, "giro.", |c| {

@@ -15,6 +15,7 @@ pub mod funds;
 pub mod payout;
 pub mod retry;
 pub mod runtime;
+pub mod wakes;
 
 pub use config::{ExecutorConfig, Timings};
 pub use runtime::{

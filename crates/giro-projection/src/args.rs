@@ -37,6 +37,9 @@ pub struct ProjectionArgs {
     /// Most events applied in one transaction.
     #[arg(long, env = "GIRO_PROJECTION_BATCH", default_value_t = 1_000)]
     pub batch_size: usize,
+    /// A payout still `scheduled` this long after its `execute_at` is listed as stuck.
+    #[arg(long, env = "GIRO_STUCK_SCHEDULED", default_value = "5m", value_parser = parse_duration)]
+    pub stuck_scheduled: Duration,
     /// A payout `requested` longer than this is listed as stuck.
     #[arg(long, env = "GIRO_STUCK_REQUESTED", default_value = "15m", value_parser = parse_duration)]
     pub stuck_requested: Duration,
@@ -72,6 +75,7 @@ impl ProjectionArgs {
             },
             batch_size: self.batch_size,
             stuck: StuckThresholds {
+                scheduled: self.stuck_scheduled,
                 requested: self.stuck_requested,
                 held: self.stuck_held,
                 submitting: self.stuck_submitting,

@@ -105,6 +105,8 @@ pub(crate) fn validate_schema(schema: &str) -> Result<(), Error> {
 /// (DESIGN.md principle 5: nothing stuck silently).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StuckThresholds {
+    /// Counted from the payout's `execute_at`, not from when it was scheduled.
+    pub scheduled: Duration,
     pub requested: Duration,
     pub held: Duration,
     pub submitting: Duration,
@@ -115,6 +117,7 @@ pub struct StuckThresholds {
 impl Default for StuckThresholds {
     fn default() -> Self {
         StuckThresholds {
+            scheduled: Duration::from_secs(5 * 60),
             requested: Duration::from_secs(15 * 60),
             held: Duration::from_secs(15 * 60),
             submitting: Duration::from_secs(5 * 60),
@@ -126,8 +129,9 @@ impl Default for StuckThresholds {
 
 impl StuckThresholds {
     /// Each non-terminal status with its threshold.
-    pub fn by_status(&self) -> [(PayoutStatus, Duration); 5] {
+    pub fn by_status(&self) -> [(PayoutStatus, Duration); 6] {
         [
+            (PayoutStatus::Scheduled, self.scheduled),
             (PayoutStatus::Requested, self.requested),
             (PayoutStatus::Held, self.held),
             (PayoutStatus::Submitting, self.submitting),

@@ -606,7 +606,7 @@ fn string_literals(src: &str) -> Vec<String> {
 
 /// The subject families of CONTRACT.md: commands, queries, events, dead letters. (`giro.funds.>`,
 /// the executor's private funds ledger, is no message anyone else sends or reads.)
-const FAMILIES: &[&str] = &["cmd", "query", "evt", "dlq"];
+const FAMILIES: &[&str] = &["cmd", "query", "evt", "dlq", "schedule", "wake"];
 
 /// A literal that is a subject of one of the families, as `giro.<family>.…` with every
 /// placeholder (`{…}`, `<…>`, `*`) as `*` and a trailing `>` kept: `"cmd.payout.create"` (below

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use giro_domain::ProviderId;
 use giro_domain::provider::{Catalog, ProviderProfile, RouteRule};
+use giro_domain::routing::RoutesFile;
 
 use crate::capability::{AccountProvider, ChargeProvider, PayoutProvider, ProviderSetup};
 use crate::settings::Settings;
@@ -31,9 +32,26 @@ pub enum RegistryError {
     /// Two instances under one id.
     #[error("provider instance {0} is registered twice")]
     DuplicateInstance(ProviderId),
+    /// The routing rules (`GIRO_ROUTES_FILE`, else the adapters' defaults) do not fit the
+    /// providers; each line names its rule.
+    #[error("routing rules{}: {}", .file.as_deref().map(|f| format!(" in {f}")).unwrap_or_default(), .errors.join("; "))]
+    Routes {
+        file: Option<String>,
+        errors: Vec<String>,
+    },
     /// Two receivers at one webhook path.
     #[error("webhook path /webhooks/{0} is registered twice")]
     DuplicateWebhook(String),
+}
+
+/// The setting naming a file of routing rules (`{"rules": [...]}`, see `giro_domain::routing`)
+/// that replace the adapters' default rule per corridor.
+pub const ROUTES_FILE: &str = "GIRO_ROUTES_FILE";
+
+/// The routing rules in the file at `path`.
+pub fn read_routes(path: &str) -> Result<Vec<RouteRule>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    RoutesFile::parse(&text)
 }
 
 /// `id` as a provider id, or why it is not one.
@@ -128,7 +146,24 @@ impl Registry {
         for adapter in crate::ADAPTERS {
             adapter.register(settings, &mut registry)?;
         }
+        let file = settings.value(ROUTES_FILE);
+        if let Some(path) = &file {
+            registry.routes = read_routes(path).map_err(|error| RegistryError::Routes {
+                file: file.clone(),
+                errors: vec![error],
+            })?;
+        }
+        registry
+            .catalog()
+            .validate_routes()
+            .map_err(|errors| RegistryError::Routes { file, errors })?;
         Ok(registry)
+    }
+
+    /// Replaces the routing rules (`giro routes check` tries a file's rules this way).
+    pub fn set_routes(&mut self, rules: Vec<RouteRule>) -> &mut Self {
+        self.routes = rules;
+        self
     }
 
     /// Adds an instance; its id must be new.
@@ -140,7 +175,8 @@ impl Registry {
         Ok(self)
     }
 
-    /// Adds a routing rule, after those already there (the first matching rule wins).
+    /// Adds a routing rule, after those already there (of equal priority, the first matching
+    /// rule wins).
     pub fn route(&mut self, rule: RouteRule) -> &mut Self {
         self.routes.push(rule);
         self

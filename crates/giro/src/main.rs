@@ -11,6 +11,7 @@ mod probe;
 mod progress;
 mod providers;
 mod reconcile;
+mod routes;
 mod show;
 
 use clap::Parser;

@@ -241,6 +241,7 @@ fn fact(data: &Value) -> String {
         ("charge_uuid", "ref"),
         ("fee", "fee"),
         ("remaining", "remaining"),
+        ("execute_at", "due"),
     ];
     for (key, prefix) in labelled {
         if let Some(v) = get(key) {

@@ -24,6 +24,8 @@ pub enum PayoutCommand {
     Cancel {
         reason: Option<String>,
     },
+    /// A scheduled payout's `execute_at` has come (sent by the schedule set for it).
+    BecomeDue,
     /// Not enough funds at the provider yet.
     Hold {
         reason: String,
@@ -96,10 +98,11 @@ fn invalid_state(p: &Payout, what: &str) -> Rejection {
 pub fn decide(
     state: &Option<Payout>,
     command: &PayoutCommand,
-    _now: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<PayoutEvent>, Rejection> {
     let p = match (state, command) {
         (None, PayoutCommand::Create(c)) => {
+            check_execute_at(c.requested.execute_at, now)?;
             return Ok(vec![PayoutEvent::Requested(Arc::new(c.requested.clone()))]);
         }
         (Some(p), PayoutCommand::Create(c)) => return repeat_create(p, c),
@@ -109,6 +112,7 @@ pub fn decide(
     match command {
         PayoutCommand::Create(_) => Ok(vec![]),
         PayoutCommand::Cancel { reason } => cancel(p, reason),
+        PayoutCommand::BecomeDue => become_due(p, now),
         PayoutCommand::Hold { reason } => hold(p, reason),
         PayoutCommand::StartSubmission => start_submission(p),
         PayoutCommand::RecordSubmitted {
@@ -158,9 +162,53 @@ fn in_attempt(p: &Payout, attempt: u32, what: &str) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// How far ahead a payout may be scheduled.
+pub const MAX_SCHEDULE_AHEAD: chrono::TimeDelta = chrono::TimeDelta::days(366);
+
+/// A payout is scheduled for a time still to come, within [`MAX_SCHEDULE_AHEAD`]: an instant
+/// already past is refused rather than paid at once, since it is more likely a mistake than a wish.
+fn check_execute_at(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), Rejection> {
+    let Some(at) = at else { return Ok(()) };
+    let problem = if at <= now {
+        format!(
+            "{} is not in the future; leave execute_at out to pay now",
+            at.to_rfc3339()
+        )
+    } else if at - now > MAX_SCHEDULE_AHEAD {
+        format!(
+            "{} is more than {} days ahead",
+            at.to_rfc3339(),
+            MAX_SCHEDULE_AHEAD.num_days()
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Rejection::at(
+        ErrorCode::InvalidField,
+        "execute_at",
+        problem,
+    ))
+}
+
+/// A scheduled payout whose time has come becomes requested; any other payout is past that
+/// (due already, cancelled), so the command is a repeat. Early is refused: the schedule fires
+/// again.
+fn become_due(p: &Payout, now: DateTime<Utc>) -> Result<Vec<PayoutEvent>, Rejection> {
+    match (p.status, p.request.execute_at) {
+        (PayoutStatus::Scheduled, Some(at)) if at <= now => {
+            Ok(vec![PayoutEvent::BecameDue(BecameDue { execute_at: at })])
+        }
+        (PayoutStatus::Scheduled, Some(at)) => Err(Rejection::new(
+            ErrorCode::InvalidState,
+            format!("payout is scheduled for {}", at.to_rfc3339()),
+        )),
+        _ => Ok(vec![]),
+    }
+}
+
 fn cancel(p: &Payout, reason: &Option<String>) -> Result<Vec<PayoutEvent>, Rejection> {
     match p.status {
-        PayoutStatus::Requested | PayoutStatus::Held => {
+        PayoutStatus::Scheduled | PayoutStatus::Requested | PayoutStatus::Held => {
             Ok(vec![PayoutEvent::Cancelled(Cancelled {
                 reason: reason.clone(),
             })])
@@ -169,8 +217,8 @@ fn cancel(p: &Payout, reason: &Option<String>) -> Result<Vec<PayoutEvent>, Rejec
         other => Err(Rejection::new(
             ErrorCode::NotCancellable,
             format!(
-                "payout is {other}; only requested or held payouts, which no provider has yet, \
-                 can be cancelled"
+                "payout is {other}; only scheduled, requested or held payouts, which no provider \
+                 has yet, can be cancelled"
             ),
         )),
     }

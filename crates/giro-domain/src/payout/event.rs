@@ -27,6 +27,8 @@ pub enum PayoutEvent {
     Requested(Arc<PayoutRequested>),
     #[serde(rename = "payout.held")]
     Held(Held),
+    #[serde(rename = "payout.became_due")]
+    BecameDue(BecameDue),
     #[serde(rename = "payout.submission_started")]
     SubmissionStarted(SubmissionStarted),
     #[serde(rename = "payout.submitted")]
@@ -64,6 +66,7 @@ impl EventType for PayoutEvent {
         match self {
             PayoutEvent::Requested(_) => "payout.requested",
             PayoutEvent::Held(_) => "payout.held",
+            PayoutEvent::BecameDue(_) => "payout.became_due",
             PayoutEvent::SubmissionStarted(_) => "payout.submission_started",
             PayoutEvent::Submitted(_) => "payout.submitted",
             PayoutEvent::SubmissionFailed(_) => "payout.submission_failed",
@@ -91,6 +94,22 @@ impl EventType for PayoutEvent {
 }
 
 impl PayoutEvent {
+    /// Whether the event's whole point is a status change: one the transition table forbids
+    /// marks a corrupt log, and `evolve` and the read models then apply nothing of it.
+    pub fn moves_status(&self) -> bool {
+        matches!(
+            self,
+            PayoutEvent::Held(_)
+                | PayoutEvent::BecameDue(_)
+                | PayoutEvent::SubmissionStarted(_)
+                | PayoutEvent::Succeeded(_)
+                | PayoutEvent::Failed(_)
+                | PayoutEvent::Reversed(_)
+                | PayoutEvent::Refunded(_)
+                | PayoutEvent::Cancelled(_)
+        )
+    }
+
     /// The event's data with personal fields masked: what timelines, logs and query replies show.
     pub fn masked_data(&self) -> Value {
         match self {
@@ -127,6 +146,21 @@ pub struct PayoutRequested {
     pub beneficiary_id: Option<OrderId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
+    /// How routing chose `provider` when the caller named none: the rule and its candidates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<crate::routing::RouteDecision>,
+    /// When the caller wants the payout made (`execute_at`): until then it is `scheduled`, and
+    /// no provider sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execute_at: Option<DateTime<Utc>>,
+}
+
+/// A scheduled payout's time came: from here on it is made like any requested payout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BecameDue {
+    /// The `execute_at` it was scheduled for.
+    pub execute_at: DateTime<Utc>,
 }
 
 /// Waiting for funds (KillB pre-fund balance).

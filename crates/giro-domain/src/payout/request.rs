@@ -1,5 +1,6 @@
 //! Reading `giro.cmd.payout.create` (CONTRACT.md §1) into a validated command.
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -31,6 +32,8 @@ struct Input {
     beneficiary_id: Option<String>,
     #[serde(default)]
     metadata: Option<Value>,
+    #[serde(default)]
+    execute_at: Option<String>,
 }
 
 /// Where the beneficiary's details come from.
@@ -51,6 +54,8 @@ pub struct PayoutDraft {
     pub external_id: Option<String>,
     pub beneficiary: BeneficiarySource,
     pub metadata: Option<Map<String, Value>>,
+    /// When to make the payout; `None` for now.
+    pub execute_at: Option<DateTime<Utc>>,
     pub fingerprint: String,
 }
 
@@ -143,6 +148,23 @@ pub(crate) fn parse_metadata(m: Option<Value>) -> Result<Option<Map<String, Valu
     }
 }
 
+/// An instant in RFC 3339 with its offset (`2027-01-15T09:00:00-05:00`), kept in UTC. Whether
+/// it is still to come is the decider's to say, with the clock.
+pub(crate) fn parse_execute_at(text: Option<String>) -> Result<Option<DateTime<Utc>>, Rejection> {
+    text.map(|text| {
+        DateTime::parse_from_rfc3339(&text)
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(|_| {
+                Rejection::at(
+                    ErrorCode::InvalidField,
+                    "execute_at",
+                    "must be an RFC 3339 instant with its offset, like 2027-01-15T09:00:00-05:00",
+                )
+            })
+    })
+    .transpose()
+}
+
 pub(crate) fn parse_key(key: String) -> Result<IdempotencyKey, Rejection> {
     IdempotencyKey::try_from(key)
         .map_err(|e| Rejection::at(ErrorCode::InvalidField, "idempotency_key", e))
@@ -196,7 +218,8 @@ pub fn parse_create(body: &[u8]) -> Result<PayoutDraft, Rejection> {
         })?),
     };
     let metadata = parse_metadata(input.metadata)?;
-    let fingerprint = wire::fingerprint(&json!({
+    let execute_at = parse_execute_at(input.execute_at)?;
+    let mut fingerprinted = json!({
         "idempotency_key": idempotency_key,
         "provider": provider,
         "money": money,
@@ -206,7 +229,12 @@ pub fn parse_create(body: &[u8]) -> Result<PayoutDraft, Rejection> {
             BeneficiarySource::Registered(id) => json!({"beneficiary_id": id}),
         },
         "metadata": metadata,
-    }));
+    });
+    // Only when given, so that requests made before scheduling existed keep their fingerprint.
+    if let (Some(at), Some(object)) = (execute_at, fingerprinted.as_object_mut()) {
+        object.insert("execute_at".into(), json!(at));
+    }
+    let fingerprint = wire::fingerprint(&fingerprinted);
     Ok(PayoutDraft {
         order_id: OrderId::for_idempotency_key(OrderKind::Payout, &idempotency_key),
         idempotency_key,
@@ -215,6 +243,7 @@ pub fn parse_create(body: &[u8]) -> Result<PayoutDraft, Rejection> {
         external_id,
         beneficiary,
         metadata,
+        execute_at,
         fingerprint,
     })
 }
@@ -238,23 +267,25 @@ impl PayoutDraft {
                 ));
             }
         };
-        let (profile, corridor) = catalog.route_payout(
+        let routed = catalog.route_payout(
             self.provider.as_ref(),
-            beneficiary.rail(),
-            self.money.currency(),
+            &self.money,
+            &beneficiary,
+            self.order_id,
         )?;
-        corridor.check(&self.money, &beneficiary)?;
         Ok(CreatePayout {
             order_id: self.order_id,
             requested: PayoutRequested {
                 idempotency_key: self.idempotency_key,
                 fingerprint: self.fingerprint,
-                provider: profile.id.clone(),
+                provider: routed.profile.id.clone(),
+                route: routed.decision,
                 money: self.money,
                 external_id: self.external_id,
                 beneficiary,
                 beneficiary_id,
                 metadata: self.metadata,
+                execute_at: self.execute_at,
             },
         })
     }

@@ -17,6 +17,8 @@ use crate::ids::OrderId;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PayoutStatus {
+    /// Waiting for its `execute_at`; no provider sees it until then.
+    Scheduled,
     Requested,
     Held,
     Submitting,
@@ -30,7 +32,8 @@ pub enum PayoutStatus {
 }
 
 impl PayoutStatus {
-    pub const ALL: [PayoutStatus; 10] = [
+    pub const ALL: [PayoutStatus; 11] = [
+        PayoutStatus::Scheduled,
         PayoutStatus::Requested,
         PayoutStatus::Held,
         PayoutStatus::Submitting,
@@ -45,6 +48,7 @@ impl PayoutStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            PayoutStatus::Scheduled => "scheduled",
             PayoutStatus::Requested => "requested",
             PayoutStatus::Held => "held",
             PayoutStatus::Submitting => "submitting",
@@ -86,7 +90,8 @@ impl PayoutStatus {
         use PayoutStatus::*;
         matches!(
             (self, to),
-            (Requested, Held | Submitting | Cancelled | Failed)
+            (Scheduled, Requested | Cancelled)
+                | (Requested, Held | Submitting | Cancelled | Failed)
                 | (Held, Submitting | Cancelled | Failed)
                 | (
                     Submitting,
@@ -161,6 +166,7 @@ pub fn next_status(status: PayoutStatus, event: &PayoutEvent) -> Option<PayoutSt
         | PayoutEvent::PersonalDataErased(_) => None,
         PayoutEvent::ProviderWaitAnnounced(_) => (status == S::Submitting).then_some(S::Requested),
         PayoutEvent::Held(_) => Some(S::Held),
+        PayoutEvent::BecameDue(_) => Some(S::Requested),
         PayoutEvent::SubmissionStarted(_) => Some(S::Submitting),
         PayoutEvent::Submitted(_) => (status == S::Submitting).then_some(S::Submitted),
         PayoutEvent::SubmissionFailed(f) => {
@@ -185,17 +191,7 @@ pub fn evolve(state: Option<Payout>, env: &Envelope<PayoutEvent>) -> Option<Payo
         return created(env);
     };
     let next = next_status(p.status, &env.event);
-    let moves_status = matches!(
-        &env.event,
-        PayoutEvent::Held(_)
-            | PayoutEvent::SubmissionStarted(_)
-            | PayoutEvent::Succeeded(_)
-            | PayoutEvent::Failed(_)
-            | PayoutEvent::Reversed(_)
-            | PayoutEvent::Refunded(_)
-            | PayoutEvent::Cancelled(_)
-    );
-    if moves_status && next.is_none() {
+    if env.event.moves_status() && next.is_none() {
         // An event whose whole point is a transition the table forbids: a corrupt log.
         return Some(p);
     }
@@ -215,7 +211,7 @@ fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
         p.fee = fee;
     }
     match &env.event {
-        PayoutEvent::Requested(_) => {}
+        PayoutEvent::Requested(_) | PayoutEvent::BecameDue(_) => {}
         PayoutEvent::Held(h) => p.hold_reason = Some(h.reason.clone()),
         PayoutEvent::SubmissionStarted(s) => {
             p.attempt = s.attempt;
@@ -302,7 +298,11 @@ fn created(env: &Envelope<PayoutEvent>) -> Option<Payout> {
         PayoutEvent::Requested(r) if env.version == 1 => Some(Payout {
             id: env.order_id,
             request: r.clone(),
-            status: PayoutStatus::Requested,
+            status: if r.execute_at.is_some() {
+                PayoutStatus::Scheduled
+            } else {
+                PayoutStatus::Requested
+            },
             attempt: 0,
             handle: None,
             submitted_attempt: None,

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use giro_domain::payout::{Payout, PayoutCommand, PayoutDecider, PayoutStatus};
-use giro_domain::{EventMeta, OrderId};
+use giro_domain::{EventMeta, OrderId, OrderKind};
 use giro_eventlog::{EventLog, ExecuteError};
 use giro_providers::{BoxFuture, PayoutOrder, PayoutProvider, Refusal};
 
@@ -17,6 +17,7 @@ use crate::config::Timings;
 use crate::funds::Funds;
 use crate::retry::Clock;
 use crate::runtime::{Next, Steps};
+use crate::wakes::Wakes;
 
 /// Everything a payout step needs.
 pub struct PayoutWorker {
@@ -26,6 +27,8 @@ pub struct PayoutWorker {
     /// Where the provider account's balance readings go, when it has a balance API.
     pub balances: Option<Balances>,
     pub timings: Timings,
+    /// Where scheduled payouts' wakes are stored.
+    pub wakes: Wakes,
 }
 
 pub(super) fn meta(id: OrderId) -> EventMeta {
@@ -89,6 +92,18 @@ impl PayoutWorker {
         match plan(p, &self.timings, &clock) {
             PayoutAction::Done => Ok(Next::Ack),
             PayoutAction::Wait(wait) => Ok(Next::After(wait)),
+            PayoutAction::Schedule { at } => {
+                self.wakes.set(OrderKind::Payout, p.id, at).await?;
+                Ok(Next::Ack)
+            }
+            PayoutAction::BecomeDue => {
+                self.decide(p, PayoutCommand::BecomeDue).await?;
+                Ok(Next::Ack)
+            }
+            PayoutAction::Unschedule => {
+                self.wakes.clear(OrderKind::Payout, p.id).await?;
+                Ok(Next::Ack)
+            }
             PayoutAction::Submit => self.fund_and_submit(p, &clock).await,
             PayoutAction::Fail { code, message } => {
                 tracing::warn!(order_id = %p.id, %code, %message, "payout failed without a provider");

@@ -16,6 +16,13 @@ pub enum PayoutAction {
     Done,
     /// Look at the payout again after this long.
     Wait(Duration),
+    /// Store the scheduled payout's wake at its `execute_at` (see `crate::wakes`); nothing to do
+    /// until it comes.
+    Schedule { at: chrono::DateTime<chrono::Utc> },
+    /// The scheduled payout's time has come: record that it is due.
+    BecomeDue,
+    /// A scheduled payout was cancelled: remove its wake.
+    Unschedule,
     /// Reserve the amount (pre-funded providers), claim the next attempt and send it. A balance
     /// that is short holds a `requested` payout and re-checks a `held` one after `hold_recheck`.
     Submit,
@@ -46,6 +53,11 @@ pub enum NotFound {
 pub fn plan(p: &Payout, t: &Timings, clock: &Clock) -> PayoutAction {
     let since = clock.since(p.status_since);
     match p.status {
+        PayoutStatus::Scheduled => match p.request.execute_at {
+            Some(at) if at > clock.now => PayoutAction::Schedule { at },
+            _ => PayoutAction::BecomeDue,
+        },
+        PayoutStatus::Cancelled if p.request.execute_at.is_some() => PayoutAction::Unschedule,
         PayoutStatus::Requested => {
             let failure = p.failure.as_ref();
             match retry_decision(t, p.attempt, &p.attempts, failure, since, clock) {

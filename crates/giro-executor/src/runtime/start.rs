@@ -15,6 +15,7 @@ use crate::charge::ChargeWorker;
 use crate::config::ExecutorConfig;
 use crate::funds::{Funds, open_stream};
 use crate::payout::PayoutWorker;
+use crate::wakes::{WAKES_CONSUMER, Wakes};
 
 /// Runs one worker of one provider instance on its own consumer `giro-executor-<provider>`.
 async fn run_one<W: Steps>(
@@ -122,6 +123,9 @@ pub async fn start_payouts(
     };
     // The consumer's own settings (prefix, ack wait) are the first instance's.
     let consumer = open_consumer(&log, &first.config, &name, &serves, OrderKind::Payout).await?;
+    let wakes = Wakes::open(&log)
+        .await
+        .map_err(|e| StartError::Consumer(WAKES_CONSUMER.into(), e.to_string()))?;
     let mut by_provider = Vec::new();
     let mut sweepers = Vec::new();
     let funds_stream = format!("{}_FUNDS", log.config().stream);
@@ -162,6 +166,7 @@ pub async fn start_payouts(
             funds,
             balances: Some(balances),
             timings: config.timings.clone(),
+            wakes: wakes.clone(),
         });
         let every = config.timings.claim_timeout.max(Duration::from_millis(200));
         // The funds stream of an account that is not pre-funded holds only its balance readings:
@@ -171,6 +176,7 @@ pub async fn start_payouts(
         by_provider.push((worker, Arc::new(config)));
     }
     let mut handle = run(consumer, name, Routes { by_provider }, js);
+    handle.tasks.spawn(wakes.run(log));
     for (worker, every, open, replicas) in sweepers {
         // Reservations follow their orders' lives: whatever a step could not release (it died, the
         // ledger was unavailable) is released here once its order has moved on. Balances are read

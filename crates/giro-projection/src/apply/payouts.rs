@@ -24,6 +24,7 @@ struct Creation {
     idempotency_key: String,
     beneficiary_masked: Value,
     created_at: DateTime<Utc>,
+    execute_at: Option<DateTime<Utc>>,
 }
 
 /// A row being brought up to date; `creation` is set for rows this batch creates.
@@ -52,9 +53,14 @@ impl Row {
                 idempotency_key: r.idempotency_key.as_str().to_string(),
                 beneficiary_masked: r.beneficiary.masked(),
                 created_at: at,
+                execute_at: r.execute_at,
             })),
             dirty: true,
-            status: PayoutStatus::Requested,
+            status: if r.execute_at.is_some() {
+                PayoutStatus::Scheduled
+            } else {
+                PayoutStatus::Requested
+            },
             provider_ref: None,
             failure_code: None,
             failure_message: None,
@@ -72,17 +78,7 @@ impl Row {
         self.version = version;
         self.updated_at = at;
         let next = next_status(self.status, event);
-        let moves_status = matches!(
-            event,
-            PayoutEvent::Held(_)
-                | PayoutEvent::SubmissionStarted(_)
-                | PayoutEvent::Succeeded(_)
-                | PayoutEvent::Failed(_)
-                | PayoutEvent::Reversed(_)
-                | PayoutEvent::Refunded(_)
-                | PayoutEvent::Cancelled(_)
-        );
-        if moves_status && next.is_none() {
+        if event.moves_status() && next.is_none() {
             return;
         }
         match event {
@@ -214,11 +210,11 @@ async fn insert_new(
     sqlx::query(
         "INSERT INTO payouts (order_id, provider, status, amount, currency, rail, external_id, \
          idempotency_key, provider_ref, failure_code, failure_message, beneficiary_masked, \
-         created_at, updated_at, status_since, terminal_at, version) \
+         created_at, updated_at, status_since, terminal_at, version, execute_at) \
          SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::text[], \
          $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], \
          $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], \
-         $17::int8[])",
+         $17::int8[], $18::timestamptz[])",
     )
     .bind(column(&new, |(id, _, _)| *id))
     .bind(column(&new, |(_, _, c)| c.provider.as_str()))
@@ -237,6 +233,7 @@ async fn insert_new(
     .bind(column(&new, |(_, r, _)| r.status_since))
     .bind(column(&new, |(_, r, _)| r.terminal_at))
     .bind(column(&new, |(_, r, _)| bigint(r.version)))
+    .bind(column(&new, |(_, _, c)| c.execute_at))
     .execute(&mut **tx)
     .await?;
     Ok(())

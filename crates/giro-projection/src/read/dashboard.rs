@@ -13,6 +13,15 @@ use crate::config::StuckThresholds;
 /// Most rows in each dashboard list.
 const LIST_LIMIT: i64 = 50;
 
+/// When a payout's wait began, for counting it stuck: its `execute_at` while it is scheduled (it
+/// is not waiting before then), else when it entered its status. `row` qualifies the columns.
+fn stuck_since(row: &str) -> String {
+    format!(
+        "(CASE WHEN {row}status = 'scheduled' THEN COALESCE({row}execute_at, {row}status_since) \
+         ELSE {row}status_since END)"
+    )
+}
+
 /// A payout non-terminal for longer than its status allows.
 #[derive(Debug, Clone, FromRow)]
 pub(crate) struct StuckPayout {
@@ -30,18 +39,19 @@ pub(crate) async fn stuck(
     thresholds: &StuckThresholds,
     now: DateTime<Utc>,
 ) -> Result<Vec<StuckPayout>, sqlx::Error> {
-    let mut q = QueryBuilder::<Postgres>::new(
-        "SELECT order_id, provider, status, amount, currency, status_since FROM payouts WHERE false",
-    );
+    let mut q = QueryBuilder::<Postgres>::new(format!(
+        "SELECT order_id, provider, status, amount, currency, {} AS status_since \
+         FROM payouts WHERE false",
+        stuck_since("")
+    ));
     for (status, threshold) in thresholds.by_status() {
         q.push(" OR (status = ")
             .push_bind(status.as_str())
-            .push(" AND status_since < ")
+            .push(format!(" AND {} < ", stuck_since("")))
             .push_bind(cutoff(now, threshold))
             .push(")");
     }
-    q.push(" ORDER BY status_since LIMIT ")
-        .push_bind(LIST_LIMIT);
+    q.push(" ORDER BY 6 LIMIT ").push_bind(LIST_LIMIT);
     q.build_query_as().fetch_all(pool).await
 }
 
@@ -66,14 +76,16 @@ pub(crate) async fn stuck_counts(
         .into_iter()
         .map(|(status, threshold)| (status.as_str(), cutoff(now, threshold)))
         .unzip();
-    sqlx::query_as(
+    // Built from constants only: `stuck_since` takes no input.
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT prov.provider, s.status, count(p.order_id)::int8 AS stuck \
          FROM (SELECT DISTINCT provider FROM payouts) prov \
          CROSS JOIN unnest($1::text[], $2::timestamptz[]) AS s(status, cutoff) \
          LEFT JOIN payouts p ON p.provider = prov.provider AND p.status = s.status \
-                             AND p.status_since < s.cutoff \
+                             AND {} < s.cutoff \
          GROUP BY prov.provider, s.status ORDER BY prov.provider, s.status",
-    )
+        stuck_since("p.")
+    )))
     .bind(statuses)
     .bind(cutoffs)
     .fetch_all(pool)

@@ -29,6 +29,8 @@ pub(crate) struct PayoutView {
     pub status_since: DateTime<Utc>,
     pub terminal_at: Option<DateTime<Utc>>,
     pub version: i64,
+    /// When the caller asked the payout to be made (`execute_at`); `None` for at once.
+    pub execute_at: Option<DateTime<Utc>>,
     /// What the provider reported on the current attempt: its status word, the amount and currency it says it
     /// moved, its fee, when it says it completed (as it wrote it) and the bank or wallet
     /// network's reference.

@@ -12,5 +12,6 @@ mod masking;
 mod money;
 mod openapi;
 mod rebuild;
+mod scheduled;
 mod status_paths;
 mod stuck_metrics;

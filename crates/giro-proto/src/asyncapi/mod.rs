@@ -11,8 +11,9 @@ use serde_json::{Map, Value, json};
 
 use crate::{GENERATED_NOTE, SchemaFile, event_types};
 use tables::{
-    DEAD_LETTERS, DeadLetters, ENDPOINTS, EVENT_CHANNELS, Endpoint, EventChannel, command_headers,
-    event_headers, reply_headers,
+    DEAD_LETTERS, DeadLetters, ENDPOINTS, EVENT_CHANNELS, Endpoint, EventChannel,
+    SCHEDULE_CHANNELS, ScheduleChannel, command_headers, event_headers, reply_headers,
+    schedule_payload,
 };
 
 /// The three maps of the document that every section adds to, in the order it adds.
@@ -79,6 +80,9 @@ pub fn asyncapi(schemas: &[SchemaFile]) -> Value {
     }
     for dead_letters in DEAD_LETTERS {
         sections.add_dead_letters(dead_letters);
+    }
+    for schedules in SCHEDULE_CHANNELS {
+        sections.add_schedule_channel(schedules);
     }
     document(sections)
 }
@@ -220,6 +224,43 @@ impl Sections {
                 "channel": {"$ref": format!("#/channels/{id}")},
                 "summary": ev.executor,
                 "messages": [{"$ref": format!("#/channels/{id}/messages/{msg}")}],
+            }),
+        );
+    }
+
+    /// One subject family of the schedules stream: its message, channel and sending operation.
+    fn add_schedule_channel(&mut self, c: &ScheduleChannel) {
+        let Sections {
+            channels,
+            operations,
+            messages,
+        } = self;
+        messages.insert(
+            c.message.into(),
+            json!({
+                "name": c.message,
+                "title": c.title,
+                "summary": c.summary,
+                "headers": (c.headers)(),
+                "payload": schedule_payload(),
+            }),
+        );
+        channels.insert(
+            c.channel.into(),
+            json!({
+                "address": c.address,
+                "description": c.description,
+                "parameters": {"order_id": {"description": "The payout's order id."}},
+                "messages": {c.message: {"$ref": format!("#/components/messages/{}", c.message)}},
+            }),
+        );
+        operations.insert(
+            c.operation.into(),
+            json!({
+                "action": "send",
+                "channel": {"$ref": format!("#/channels/{}", c.channel)},
+                "summary": c.summary,
+                "messages": [{"$ref": format!("#/channels/{}/messages/{}", c.channel, c.message)}],
             }),
         );
     }

@@ -236,3 +236,72 @@ pub(super) fn event_headers() -> Value {
         },
     })
 }
+
+/// One subject family of stream GIRO_EVENTS_SCHEDULES (scheduled payouts, docs/CONTRACT.md §2).
+pub(super) struct ScheduleChannel {
+    pub(super) channel: &'static str,
+    pub(super) address: &'static str,
+    pub(super) message: &'static str,
+    pub(super) operation: &'static str,
+    pub(super) title: &'static str,
+    pub(super) summary: &'static str,
+    pub(super) description: &'static str,
+    pub(super) headers: fn() -> Value,
+}
+
+/// The body of a schedule and of the wake it becomes.
+pub(super) fn schedule_payload() -> Value {
+    json!({
+        "type": "object",
+        "required": ["kind", "order_id", "execute_at"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["payout"]},
+            "order_id": {"type": "string", "format": "uuid"},
+            "execute_at": {"type": "string", "format": "date-time", "description": "The payout's execute_at, rounded up to the second (UTC)."},
+        },
+    })
+}
+
+fn schedule_headers() -> Value {
+    json!({
+        "type": "object",
+        "required": ["Nats-Schedule", "Nats-Schedule-Target"],
+        "properties": {
+            "Nats-Schedule": {"type": "string", "description": "`@at <RFC 3339 instant>`: when the server publishes the body to the target (ADR-51)."},
+            "Nats-Schedule-Target": {"type": "string", "description": "giro.wake.payout.<order_id>."},
+        },
+    })
+}
+
+fn wake_headers() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "Nats-Scheduler": {"type": "string", "description": "The schedule's subject (set by the server)."},
+        },
+    })
+}
+
+/// The scheduled payouts' schedules and wakes.
+pub(super) const SCHEDULE_CHANNELS: &[ScheduleChannel] = &[
+    ScheduleChannel {
+        channel: "payoutSchedules",
+        address: "giro.schedule.payout.{order_id}",
+        message: "payoutSchedule",
+        operation: "schedulePayout",
+        title: "A scheduled payout's schedule",
+        summary: "Stored by the payout's executor when the payout is scheduled; one per order (a new one rolls the old up); purged when the payout is cancelled.",
+        description: "Pending schedules of scheduled payouts, in stream GIRO_EVENTS_SCHEDULES (allow_msg_schedules). `nats stream view GIRO_EVENTS_SCHEDULES --subject 'giro.schedule.>'` lists what is still to come.",
+        headers: schedule_headers,
+    },
+    ScheduleChannel {
+        channel: "payoutWakes",
+        address: "giro.wake.payout.{order_id}",
+        message: "payoutWake",
+        operation: "wakePayout",
+        title: "A scheduled payout's wake",
+        summary: "Published by nats-server at the schedule's time with the schedule's body; the durable consumer giro-wakes (every executor process) records payout.became_due.",
+        description: "Wakes of scheduled payouts whose time came, in stream GIRO_EVENTS_SCHEDULES, consumed by giro-wakes.",
+        headers: wake_headers,
+    },
+];

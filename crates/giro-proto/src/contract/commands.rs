@@ -38,6 +38,11 @@ pub struct PayoutCreate {
     pub beneficiary_id: Option<OrderId>,
     #[serde(default)]
     pub metadata: Option<Metadata>,
+    /// When to make the payout: an RFC 3339 instant with its offset, still to come and at most
+    /// 366 days ahead. Until then the payout is `scheduled` (no provider sees it) and may be
+    /// cancelled; without it the payout is made at once.
+    #[serde(default)]
+    pub execute_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// `giro.cmd.payout.cancel` (cancel an order not yet handed to a provider) and

@@ -175,11 +175,11 @@ impl Adapter for CashyAdapter {
                 );
             let profile = profile(id.clone(), m.country);
             for corridor in &profile.payouts {
-                registry.route(RouteRule {
-                    rail: corridor.rail,
-                    currency: corridor.currency,
-                    provider: id.clone(),
-                });
+                registry.route(RouteRule::single(
+                    corridor.rail,
+                    corridor.currency,
+                    id.clone(),
+                ));
             }
             let mut instance = ProviderInstance::new(NAME, profile);
             instance.payouts = Some(client.clone());

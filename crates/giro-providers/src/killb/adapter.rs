@@ -96,11 +96,7 @@ impl Adapter for KillbAdapter {
         instance.setup = Some(Arc::new(KillbSetup(client)));
         instance.prefunded = true;
         registry.add(instance)?;
-        registry.route(RouteRule {
-            rail: Rail::CoAlias,
-            currency: Currency::COP,
-            provider: id,
-        });
+        registry.route(RouteRule::single(Rail::CoAlias, Currency::COP, id));
         registry.webhook(NAME, Arc::new(hook))?;
         Ok(())
     }

@@ -54,6 +54,9 @@ pub enum Command {
     /// A provider instance's settlement day (--provider P --date D), or a provider statement
     /// matched line by line (--statement FILE), its differences recorded on their orders.
     Reconcile(crate::reconcile::ReconcileArgs),
+    /// Routing rules: check a file, explain where a payout would go.
+    #[command(subcommand)]
+    Routes(crate::routes::RoutesCommand),
     /// Measure components against the local NATS.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -76,6 +79,7 @@ impl Command {
             | Command::Beneficiary(_)
             | Command::Demo(_)
             | Command::Reconcile(_)
+            | Command::Routes(_)
             | Command::Probe(_) => "cli",
             Command::Bench(_) => "bench",
         }
@@ -166,6 +170,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => Ok(crate::demo::run(&args).await),
         Command::Reconcile(args) => crate::reconcile::run(&args).await,
         Command::Probe(args) => Ok(crate::probe::run(&args).await),
+        Command::Routes(command) => crate::routes::run(command),
         Command::Bench(BenchCommand::E2e(args)) => {
             crate::bench_e2e::run(args).await?;
             Ok(ExitCode::SUCCESS)
