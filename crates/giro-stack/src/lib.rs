@@ -16,6 +16,9 @@ use giro_executor::{ExecutorConfig, ExecutorHandle, PayoutInstance, Timings};
 use giro_ingress::{IngressConfig, IngressHandle};
 use giro_providers::{BoxFuture, Registry};
 
+mod notify;
+pub use notify::start_notify;
+
 /// Why a component did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
@@ -119,12 +122,15 @@ pub struct Stack {
     pub executors: Vec<(String, ExecutorHandle)>,
     /// The providers' set-up, run again every [`StackConfig::setup_every`].
     pub setup: SetupHandle,
+    /// Notifications out: on NATS, and the webhooks of `GIRO_WEBHOOKS_FILE`.
+    pub notify: giro_notify::NotifyHandle,
 }
 
 impl Stack {
     /// Stops every executor, then the ingress.
     pub async fn stop(self) {
         self.setup.stop();
+        self.notify.stop().await;
         for (_, executor) in self.executors {
             executor.stop().await;
         }
@@ -165,10 +171,12 @@ pub async fn start(
     let mut executors = start_payouts(&registry, logs, config, None).await?;
     executors.extend(start_charges(&registry, logs, config, None).await?);
     executors.extend(start_accounts(&registry, logs, config).await?);
+    let notify = start_notify(logs, None).await?;
     Ok(Stack {
         ingress,
         executors,
         setup,
+        notify,
     })
 }
 

@@ -12,6 +12,7 @@ mod progress;
 mod providers;
 mod reconcile;
 mod show;
+mod webhooks;
 
 use clap::Parser;
 

@@ -59,6 +59,9 @@ pub enum Command {
     Bench(BenchCommand),
     /// GET a health endpoint; exit 0 on a 2xx answer (container health checks).
     Probe(crate::probe::ProbeArgs),
+    /// List the dead-lettered webhooks, and send one again.
+    #[command(subcommand)]
+    Webhooks(crate::webhooks::WebhooksCommand),
 }
 
 impl Command {
@@ -76,7 +79,8 @@ impl Command {
             | Command::Beneficiary(_)
             | Command::Demo(_)
             | Command::Reconcile(_)
-            | Command::Probe(_) => "cli",
+            | Command::Probe(_)
+            | Command::Webhooks(_) => "cli",
             Command::Bench(_) => "bench",
         }
     }
@@ -166,6 +170,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => Ok(crate::demo::run(&args).await),
         Command::Reconcile(args) => crate::reconcile::run(&args).await,
         Command::Probe(args) => Ok(crate::probe::run(&args).await),
+        Command::Webhooks(command) => crate::webhooks::run(command).await,
         Command::Bench(BenchCommand::E2e(args)) => {
             crate::bench_e2e::run(args).await?;
             Ok(ExitCode::SUCCESS)
