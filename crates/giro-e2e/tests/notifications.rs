@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use giro_domain::payout::{PayoutDecider, PayoutStatus};
+use giro_domain::charge::{Charge, ChargeDecider, ChargeStatus};
+use giro_domain::payout::{Payout, PayoutDecider, PayoutStatus};
 use giro_domain::{Decider, OrderId};
 use giro_e2e::{Stack, StackOptions};
 use serde_json::Value;
@@ -32,37 +33,109 @@ const FIELDS: [&str; 15] = [
     "occurred_at",
 ];
 
-/// Each status change of the payout as its events tell it: (event id, version, event type,
-/// status before, status after).
-async fn status_changes(
+/// One status change as an order's events tell it.
+#[derive(Debug)]
+struct Change {
+    event_id: String,
+    version: u64,
+    event_type: String,
+    before: Option<&'static str>,
+    after: &'static str,
+}
+
+/// Each status change of order `id` of decider `D` (`status` reads a state's status).
+async fn status_changes<D: Decider>(
     stack: &Stack,
     id: OrderId,
-) -> Vec<(String, u64, String, Option<String>, String)> {
-    let order = stack
-        .log
-        .log
-        .load::<PayoutDecider>(id)
-        .await
-        .expect("order loads");
-    let mut state = None;
+    status: impl Fn(&D::State) -> Option<&'static str>,
+) -> Vec<Change> {
+    let order = stack.log.log.load::<D>(id).await.expect("order loads");
+    let mut state = D::State::default();
     let mut changes = Vec::new();
     for event in &order.events {
-        let before: Option<PayoutStatus> = state
-            .as_ref()
-            .map(|p: &giro_domain::payout::Payout| p.status);
-        state = PayoutDecider::evolve(state, event);
-        let after = state.as_ref().expect("payout exists").status;
+        let before = status(&state);
+        state = D::evolve(state, event);
+        let after = status(&state).expect("the order exists");
         if before != Some(after) {
-            changes.push((
-                event.id.to_string(),
-                event.version,
-                giro_domain::EventType::event_type(&event.event).to_string(),
-                before.map(|s| s.as_str().to_string()),
-                after.as_str().to_string(),
-            ));
+            changes.push(Change {
+                event_id: event.id.to_string(),
+                version: event.version,
+                event_type: giro_domain::EventType::event_type(&event.event).to_string(),
+                before,
+                after,
+            });
         }
     }
     changes
+}
+
+fn payout_status(state: &Option<Payout>) -> Option<&'static str> {
+    state.as_ref().map(|p| p.status.as_str())
+}
+
+fn charge_status(state: &Option<Charge>) -> Option<&'static str> {
+    state.as_ref().map(|c| c.status.as_str())
+}
+
+/// Receives notifications from `subscriber` until `count` arrived or `WITHIN` passed: subject,
+/// `Nats-Msg-Id` and body of each.
+async fn receive(
+    subscriber: &mut async_nats::Subscriber,
+    count: usize,
+) -> Vec<(String, String, Value)> {
+    let mut received = Vec::new();
+    let deadline = Instant::now() + WITHIN;
+    while received.len() < count && Instant::now() < deadline {
+        if let Ok(Some(message)) =
+            tokio::time::timeout(Duration::from_secs(1), subscriber.next()).await
+        {
+            let msg_id = message
+                .headers
+                .as_ref()
+                .and_then(|h| h.get("Nats-Msg-Id"))
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default();
+            let body: Value =
+                serde_json::from_slice(&message.payload).expect("notification is JSON");
+            received.push((message.subject.to_string(), msg_id, body));
+        }
+    }
+    received
+}
+
+/// Checks that `got` are the notifications of `want`, in order, with the documented fields.
+fn assert_notified(prefix: &str, kind: &str, got: &[&(String, String, Value)], want: &[Change]) {
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{got:#?}
+{want:#?}"
+    );
+    for ((subject, msg_id, n), change) in got.iter().zip(want) {
+        // Exactly the documented fields: nothing personal (no beneficiary or payer) travels.
+        let keys: BTreeSet<&str> = n.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, FIELDS.into_iter().collect(), "{n}");
+        assert_eq!(
+            subject,
+            &format!("{prefix}.notify.v1.{kind}.{}", change.after)
+        );
+        assert_eq!(
+            msg_id, &change.event_id,
+            "Nats-Msg-Id is the notification's id"
+        );
+        assert_eq!(n["id"], change.event_id.as_str());
+        assert_eq!(n["notification_version"], 1);
+        assert_eq!(n["kind"], kind);
+        assert_eq!(n["status"], change.after);
+        assert_eq!(
+            n["previous_status"],
+            change.before.map_or(Value::Null, Value::from)
+        );
+        assert_eq!(n["order_version"], change.version);
+        assert_eq!(n["event_type"], change.event_type.as_str());
+        assert!(n["amount"].is_string(), "amounts are decimal strings");
+        assert!(n["occurred_at"].as_str().is_some_and(|t| t.contains('T')));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -92,31 +165,14 @@ async fn every_status_change_of_a_payout_arrives_in_order_on_its_notification_su
 
     let mut expected = Vec::new();
     for id in [paid, failed] {
-        expected.extend(status_changes(&stack, id).await);
+        expected.extend(status_changes::<PayoutDecider>(&stack, id, payout_status).await);
     }
-    let mut received: Vec<(String, String, Value)> = Vec::new();
-    let deadline = Instant::now() + WITHIN;
-    while received.len() < expected.len() && Instant::now() < deadline {
-        if let Ok(Some(message)) =
-            tokio::time::timeout(Duration::from_secs(1), subscriber.next()).await
-        {
-            let msg_id = message
-                .headers
-                .as_ref()
-                .and_then(|h| h.get("Nats-Msg-Id"))
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default();
-            let body: Value =
-                serde_json::from_slice(&message.payload).expect("notification is JSON");
-            received.push((message.subject.to_string(), msg_id, body));
-        }
-    }
+    let received = receive(&mut subscriber, expected.len()).await;
     assert_eq!(
         received.len(),
         expected.len(),
         "notifications received: {received:#?}\nstatus changes: {expected:#?}"
     );
-
     for id in [paid, failed] {
         let payout = stack
             .log
@@ -126,35 +182,18 @@ async fn every_status_change_of_a_payout_arrives_in_order_on_its_notification_su
             .unwrap()
             .state
             .unwrap();
-        let want: Vec<_> = status_changes(&stack, id).await;
-        let got: Vec<&(String, String, Value)> = received
+        let want = status_changes::<PayoutDecider>(&stack, id, payout_status).await;
+        // In the order of the payout's events, one per status change.
+        let got: Vec<_> = received
             .iter()
             .filter(|(_, _, n)| n["order_id"] == id.to_string())
             .collect();
-        // In the order of the payout's events, one per status change.
-        assert_eq!(got.len(), want.len(), "{id}: {got:#?}");
         assert!(
             want.len() >= 3,
             "requested, at the provider, terminal: {want:?}"
         );
-        for ((subject, msg_id, n), (event_id, version, event_type, before, after)) in
-            got.iter().zip(&want)
-        {
-            // Exactly the documented fields: nothing personal (no beneficiary) travels.
-            let keys: BTreeSet<&str> = n.as_object().unwrap().keys().map(String::as_str).collect();
-            assert_eq!(keys, FIELDS.into_iter().collect(), "{n}");
-            assert_eq!(subject, &format!("{prefix}.notify.v1.payout.{after}"));
-            assert_eq!(msg_id, event_id, "Nats-Msg-Id is the notification's id");
-            assert_eq!(n["id"], event_id.as_str());
-            assert_eq!(n["notification_version"], 1);
-            assert_eq!(n["kind"], "payout");
-            assert_eq!(n["status"], after.as_str());
-            assert_eq!(
-                n["previous_status"],
-                before.as_deref().map_or(Value::Null, Value::from)
-            );
-            assert_eq!(n["order_version"], *version);
-            assert_eq!(n["event_type"], event_type.as_str());
+        assert_notified(&prefix, "payout", &got, &want);
+        for (_, _, n) in &got {
             assert_eq!(
                 n["idempotency_key"],
                 payout.request.idempotency_key.as_str()
@@ -162,8 +201,6 @@ async fn every_status_change_of_a_payout_arrives_in_order_on_its_notification_su
             assert_eq!(n["provider"], "killb");
             assert_eq!(n["amount"], payout.request.money.amount().to_string());
             assert_eq!(n["currency"], payout.request.money.currency().code());
-            assert!(n["amount"].is_string(), "amounts are decimal strings");
-            assert!(n["occurred_at"].as_str().is_some_and(|t| t.contains('T')));
         }
         let last = &got.last().unwrap().2;
         match payout.status {
@@ -180,5 +217,49 @@ async fn every_status_change_of_a_payout_arrives_in_order_on_its_notification_su
         .expect("notification stream exists");
     let info = stream.info().await.expect("stream info");
     assert_eq!(info.state.messages, expected.len() as u64);
+    notify.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_paid_charge_is_notified_on_the_charge_subjects() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let prefix = stack.log.config.prefix.clone();
+    let mut subscriber = stack
+        .log
+        .client
+        .subscribe(format!("{prefix}.notify.v1.charge.>"))
+        .await
+        .expect("subscribes");
+    let notify = giro_stack::start_notify(
+        &stack.log.log,
+        Some(giro_notify::NotifyConfig::new(stack.log.config.clone())),
+    )
+    .await
+    .expect("notifications start");
+    // A55's sandbox: a credit-card charge of 150.00 is paid.
+    let id = stack
+        .create_charge("notify-charge", "150.00", "credit_card")
+        .await;
+    let charge = stack
+        .wait_charge(id, WITHIN, |c| c.status.is_terminal())
+        .await;
+    assert_eq!(charge.status, ChargeStatus::Paid);
+    let want = status_changes::<ChargeDecider>(&stack, id, charge_status).await;
+    assert_eq!(want.first().map(|c| c.after), Some("requested"));
+    assert_eq!(want.last().map(|c| c.after), Some("paid"));
+    let received = receive(&mut subscriber, want.len()).await;
+    let got: Vec<_> = received.iter().collect();
+    assert_notified(&prefix, "charge", &got, &want);
+    for (_, _, n) in &got {
+        assert_eq!(n["order_id"], id.to_string());
+        assert_eq!(
+            n["idempotency_key"],
+            charge.request.idempotency_key.as_str()
+        );
+        assert_eq!(n["provider"], "a55");
+        assert_eq!(n["amount"], charge.request.money.amount().to_string());
+        assert_eq!(n["currency"], "BRL");
+        assert_eq!(n["failure_code"], Value::Null);
+    }
     notify.stop().await;
 }

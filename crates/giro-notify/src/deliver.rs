@@ -40,7 +40,7 @@ pub(crate) async fn open(
         ack_policy: consumer::AckPolicy::Explicit,
         ack_wait: config.http_timeout + Duration::from_secs(20),
         max_deliver: -1,
-        max_ack_pending: 10_000,
+        max_ack_pending: 100_000,
         ..Default::default()
     };
     durable(js, &config.webhook_stream(), DELIVERER_CONSUMER, wanted).await
