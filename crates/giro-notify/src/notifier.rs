@@ -49,7 +49,10 @@ pub(crate) async fn open(
         ack_policy: consumer::AckPolicy::Explicit,
         ack_wait: Duration::from_secs(30),
         max_deliver: -1,
-        deliver_policy: consumer::DeliverPolicy::All,
+        // From the consumer's creation on: turning notifications on in a running system does
+        // not send its whole history to every subscriber. Once created, the consumer keeps its
+        // place across restarts, so nothing after that is missed.
+        deliver_policy: consumer::DeliverPolicy::New,
         ..Default::default()
     };
     durable(
