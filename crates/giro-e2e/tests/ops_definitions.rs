@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
+use futures::StreamExt;
 use giro_domain::{ProviderId, Secret};
 use giro_e2e::payout_providers as payout_instances;
 use giro_eventlog::test_support::TestLog;
@@ -346,13 +347,14 @@ async fn the_files_create_the_same_streams_and_consumers_by_hand() {
 }
 
 /// The passwords ops/nats/nats-server.conf reads from the environment.
-const PASSWORDS: [(&str, &str); 6] = [
+const PASSWORDS: [(&str, &str); 7] = [
     ("ADMIN_PASSWORD", "adminSecret1"),
     ("CLIENT_PASSWORD", "clientSecret1"),
     ("INTAKE_PASSWORD", "intakeSecret1"),
     ("EXECUTOR_PASSWORD", "executorSecret1"),
     ("INGRESS_PASSWORD", "ingressSecret1"),
     ("PROJECTION_PASSWORD", "projectionSecret1"),
+    ("NOTIFY_PASSWORD", "notifySecret1"),
 ];
 
 fn nats_server_at(config: &Path) -> Command {
@@ -634,6 +636,40 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
         .await
         .expect("projection starts");
 
+    // notify: notifications on NATS, and a webhook to a receiver of the test's.
+    let admin = nats.connect("admin").await;
+    let mut succeeded = admin
+        .subscribe("giro.notify.v1.payout.succeeded")
+        .await
+        .expect("the SRE user subscribes");
+    let webhooks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let receiver_url = format!("http://{}/", receiver.local_addr().unwrap());
+    let counted = webhooks.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move || async move {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            axum::http::StatusCode::NO_CONTENT
+        }),
+    );
+    tokio::spawn(async move { axum::serve(receiver, app).await });
+    let secret_dir = std::env::temp_dir().join(format!("giro-ops-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&secret_dir).unwrap();
+    std::fs::write(secret_dir.join("secret"), "ops-webhook-secret-0123456789").unwrap();
+    let mut notify_config = giro_notify::NotifyConfig::new(log_config.clone());
+    notify_config.subscriptions = giro_notify::Subscriptions::parse(
+        &json!({"subscriptions": [{"id": "ops", "url": receiver_url, "secret_file": "secret",
+            "events": ["payout.succeeded"]}]})
+        .to_string(),
+        &secret_dir,
+    )
+    .expect("the subscription is valid");
+    let notify_log = open(nats.connect("notify").await).await;
+    let notify = giro_notify::start(notify_log, notify_config)
+        .await
+        .expect("notifications start as the notify user");
+
     // A service sends payouts as `client`; they reach a terminal status through every component.
     let client = giro_intake::IntakeClient::new(
         nats.connect("client").await,
@@ -695,6 +731,21 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Each succeeded payout was notified on NATS and as a webhook, through the notify user.
+    for _ in &order_ids {
+        let notified = tokio::time::timeout(Duration::from_secs(15), succeeded.next())
+            .await
+            .expect("a notification within 15 s")
+            .expect("the subscription is open");
+        let body: Value = serde_json::from_slice(&notified.payload).unwrap();
+        assert!(order_ids.contains(&body["order_id"].as_str().unwrap().to_string()));
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while webhooks.load(std::sync::atomic::Ordering::SeqCst) < order_ids.len() {
+        assert!(Instant::now() < deadline, "the webhooks did not arrive");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = std::fs::remove_dir_all(&secret_dir);
     let rebuilt = giro_projection::rebuild(&projection_config, projection_nats.clone())
         .await
         .expect("the projection user may rebuild");
@@ -707,6 +758,10 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     assert!(can_append(&ingress_nats, "giro.dlq.ingress.cashy-co").await);
     assert!(!can_append(&executor_nats, "giro.dlq.ingress.cashy-co").await);
     assert!(!can_append(&ingress_nats, "giro.dlq.executor.killb").await);
+    let notify_nats = nats.connect("notify").await;
+    assert!(can_append(&notify_nats, "giro.dlq.webhooks.ops").await);
+    assert!(!can_append(&notify_nats, "giro.dlq.executor.killb").await);
+    assert!(!can_append(&executor_nats, "giro.notify.v1.payout.succeeded").await);
 
     // Refused: events from services and the projection, deleting or purging the event stream,
     // another component's consumer, the micro service's discovery for clients.
@@ -714,7 +769,15 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     let fake = format!("giro.evt.payout.{}", uuid::Uuid::new_v4());
     assert!(!can_append(&client_nats, &fake).await);
     assert!(!can_append(&projection_nats, &fake).await);
-    for user in ["client", "intake", "executor", "ingress", "projection"] {
+    assert!(!can_append(&notify_nats, &fake).await);
+    for user in [
+        "client",
+        "intake",
+        "executor",
+        "ingress",
+        "projection",
+        "notify",
+    ] {
         let c = nats.connect(user).await;
         assert!(
             !answered(&c, "$JS.API.STREAM.DELETE.GIRO_EVENTS").await,
@@ -735,7 +798,6 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     assert!(!answered(&client_nats, "$SRV.PING.giro-intake").await);
 
     // The SRE user sees everything: the intake service, the consumers' lag, the dead letters.
-    let admin = nats.connect("admin").await;
     let info = admin
         .request("$SRV.INFO.giro-intake", "".into())
         .await
@@ -743,7 +805,7 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     let info: Value = serde_json::from_slice(&info.payload).unwrap();
     assert_eq!(info["name"], json!("giro-intake"));
     let dlq = api(&admin, "$JS.API.STREAM.INFO.GIRO_EVENTS_DLQ", json!({})).await;
-    assert_eq!(dlq["state"]["messages"], json!(2));
+    assert_eq!(dlq["state"]["messages"], json!(3));
     let consumer = api(
         &admin,
         "$JS.API.CONSUMER.INFO.GIRO_EVENTS.giro-executor-killb",
@@ -753,6 +815,7 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     assert_eq!(consumer["num_pending"], json!(0), "{consumer}");
 
     projection.stop().await;
+    notify.stop().await;
     for executor in executors {
         executor.stop().await;
     }

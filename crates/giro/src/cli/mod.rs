@@ -36,6 +36,9 @@ pub enum Command {
     Executor(ExecutorArgs),
     /// Run the webhook ingress (POST /webhooks/<provider>).
     Ingress(IngressArgs),
+    /// Run the notifications out: a notification per status change on NATS, and the webhooks
+    /// of GIRO_WEBHOOKS_FILE (any number may run side by side).
+    Notify(NotifyArgs),
     /// Run the PostgreSQL projection: read models, query API, dashboard (`rebuild` to rebuild).
     Projection(ProjectionCli),
     /// Run the provider simulators (scenarios and faults: see --help).
@@ -73,6 +76,7 @@ impl Command {
             Command::Sandbox(_) => "sandbox",
             Command::Executor(_) => "executor",
             Command::Ingress(_) => "ingress",
+            Command::Notify(_) => "notify",
             Command::Projection(_) => "projection",
             Command::Payout(_)
             | Command::Charge(_)
@@ -138,6 +142,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("webhook ingress on {}", ingress.url());
             wait_for_shutdown().await;
             ingress.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Notify(args) => {
+            let logs = ComponentLogs {
+                nats: &args.nats,
+                shared: None,
+            };
+            let notify = giro_stack::start_notify(&logs, None).await?;
+            serve_ops(&args.nats, "giro-notify-ops", args.metrics_addr).await?;
+            eprintln!(
+                "notifications on {}.notify.v1.<kind>.<status>; webhooks of GIRO_WEBHOOKS_FILE",
+                args.nats.prefix
+            );
+            wait_for_shutdown().await;
+            notify.stop().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Projection(ProjectionCli { action, args }) => {
