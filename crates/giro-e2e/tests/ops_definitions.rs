@@ -943,6 +943,8 @@ async fn the_dashboard_reads_tables_and_metrics_the_code_has() {
     giro_telemetry::metrics::provider_call("killb", "submit", "2xx", Duration::from_millis(5));
     giro_telemetry::metrics::dead_letter("executor", "killb");
     giro_telemetry::metrics::consumer_lag("giro-executor-killb", 0, 0);
+    giro_telemetry::metrics::notification("payout", "succeeded");
+    giro_telemetry::metrics::webhook_delivery("ops", "delivered");
     let ingress = giro_ingress::IngressMetrics::default();
     ingress.callback("killb", "stored");
     let mut known = exposed_names(&ingress.render());

@@ -122,8 +122,8 @@ async fn handle(log: &EventLog, config: &NotifyConfig, message: &jetstream::Mess
 /// An event that can never be notified (not an order's event, an unreadable log).
 struct Skip(String);
 
-/// The notification of the delivered event, if it changed its order's status. An order not yet
-/// readable up to the event is an `Ok` retry: the event comes again.
+/// The notification of the delivered event, if it changed its order's status (waiting, in
+/// [`events`], while the order cannot be read up to the event).
 async fn notification_of(
     log: &EventLog,
     message: &jetstream::Message,

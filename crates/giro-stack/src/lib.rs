@@ -1,8 +1,9 @@
 //! The engine's runtime components wired from a provider registry, the one way `giro up`,
 //! `giro bench e2e` and the end-to-end tests start them: a payout executor over every instance
 //! with the payouts capability, a charge executor per instance with the charges capability, the
-//! beneficiary account executor on the instance with the accounts capability, and the webhook
-//! ingress serving every registered receiver. The executors are started with
+//! beneficiary account executor on the instance with the accounts capability, the webhook
+//! ingress serving every registered receiver, and the notifications out to internal services
+//! (`giro-notify`). The executors are started with
 //! `giro_executor::start_payouts`, `start_charges` and `start_beneficiaries`, unchanged.
 
 use std::net::SocketAddr;
