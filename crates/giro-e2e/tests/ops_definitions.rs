@@ -237,10 +237,68 @@ async fn provision_executors(log: &TestLog) {
     handle.stop().await;
 }
 
+/// Starts and stops giro-notify with one webhook subscription: its streams and both its
+/// durable consumers stay behind.
+async fn provision_notify(log: &TestLog) {
+    let dir = std::env::temp_dir().join(format!("giro-ops-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("secret"), "ops-webhook-secret-0123456789").unwrap();
+    let mut config = giro_notify::NotifyConfig::new(log.config.clone());
+    config.subscriptions = giro_notify::Subscriptions::parse(
+        &json!({"subscriptions": [{"id": "ops", "url": "http://127.0.0.1:9/",
+            "secret_file": "secret"}]})
+        .to_string(),
+        &dir,
+    )
+    .expect("the subscription is valid");
+    let handle = giro_notify::start(log.log.clone(), config)
+        .await
+        .expect("notifications start");
+    handle.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The durable consumers of stream `name`, compared with the definitions in `dir`.
+async fn assert_consumer_files(log: &TestLog, name: &str, dir: &Path, expected: BTreeSet<String>) {
+    let (stream, prefix) = (log.config.stream.as_str(), log.config.prefix.as_str());
+    let names = api(
+        &log.client,
+        &format!("$JS.API.CONSUMER.NAMES.{name}"),
+        json!({}),
+    )
+    .await;
+    let consumers: BTreeSet<String> = names["consumers"]
+        .as_array()
+        .expect("consumer names")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(consumers, expected, "the durable consumers of {name}");
+    assert_eq!(
+        definition_files(dir),
+        consumers,
+        "{} must define exactly the durable consumers of {name}",
+        dir.display()
+    );
+    for consumer in &consumers {
+        let info = api(
+            &log.client,
+            &format!("$JS.API.CONSUMER.INFO.{name}.{consumer}"),
+            json!({}),
+        )
+        .await;
+        let path = dir.join(format!("{consumer}.json"));
+        let file = definition(&path, stream, prefix);
+        assert_same(&path, &file, &info["config"], stream, prefix);
+    }
+}
+
 #[tokio::test]
 async fn stream_and_consumer_files_are_what_the_code_provisions() {
     let log = TestLog::new().await;
     provision_executors(&log).await;
+    provision_notify(&log).await;
     let (stream, prefix) = (log.config.stream.as_str(), log.config.prefix.as_str());
 
     let names = api(&log.client, "$JS.API.STREAM.NAMES", json!({})).await;
@@ -271,42 +329,17 @@ async fn stream_and_consumer_files_are_what_the_code_provisions() {
         assert_same(&path, &file, &info["config"], stream, prefix);
     }
 
-    let names = api(
-        &log.client,
-        &format!("$JS.API.CONSUMER.NAMES.{stream}"),
-        json!({}),
-    )
-    .await;
-    let consumers: BTreeSet<String> = names["consumers"]
-        .as_array()
-        .expect("consumer names")
-        .iter()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect();
-    let expected: BTreeSet<String> = payout_instances()
+    let mut expected: BTreeSet<String> = payout_instances()
         .iter()
         .chain([&CHARGE_PROVIDER, &ACCOUNTS_PROVIDER])
         .map(|p| ExecutorConfig::new(pid(p), prefix).consumer_name())
         .collect();
-    assert_eq!(consumers, expected, "one durable consumer per executor");
+    expected.insert(giro_notify::NOTIFIER_CONSUMER.to_string());
     let consumers_dir = ops_dir().join("jetstream/consumers");
-    assert_eq!(
-        definition_files(&consumers_dir),
-        consumers,
-        "ops/jetstream/consumers/ must define exactly the executors' durable consumers"
-    );
-    for name in &consumers {
-        let info = api(
-            &log.client,
-            &format!("$JS.API.CONSUMER.INFO.{stream}.{name}"),
-            json!({}),
-        )
-        .await;
-        let path = consumers_dir.join(format!("{name}.json"));
-        let file = definition(&path, stream, prefix);
-        assert_same(&path, &file, &info["config"], stream, prefix);
-    }
+    assert_consumer_files(&log, stream, &consumers_dir, expected).await;
+    let queue_dir = ops_dir().join("jetstream/webhook-queue");
+    let expected = BTreeSet::from([giro_notify::DELIVERER_CONSUMER.to_string()]);
+    assert_consumer_files(&log, &format!("{stream}_WEBHOOKS"), &queue_dir, expected).await;
 }
 
 #[tokio::test]
@@ -328,21 +361,27 @@ async fn the_files_create_the_same_streams_and_consumers_by_hand() {
         assert!(created.get("error").is_none(), "{name}: {created}");
         assert_same(&path, &config, &created["config"], &stream, &prefix);
     }
-    for name in definition_files(&dir.join("consumers")) {
-        let path = dir.join(format!("consumers/{name}.json"));
-        let config = definition(&path, &stream, &prefix);
-        let subject = format!(
-            "$JS.API.CONSUMER.CREATE.{stream}.{name}.{}",
-            config["filter_subject"].as_str().expect("a filter subject")
-        );
-        let created = api(
-            &log.client,
-            &subject,
-            json!({"stream_name": stream, "config": config}),
-        )
-        .await;
-        assert!(created.get("error").is_none(), "{name}: {created}");
-        assert_same(&path, &config, &created["config"], &stream, &prefix);
+    for (folder, on) in [
+        ("consumers", stream.clone()),
+        ("webhook-queue", format!("{stream}_WEBHOOKS")),
+    ] {
+        for name in definition_files(&dir.join(folder)) {
+            let path = dir.join(format!("{folder}/{name}.json"));
+            let config = definition(&path, &stream, &prefix);
+            // One filter is part of the API subject; several (giro-notify's) are not.
+            let subject = match config["filter_subject"].as_str() {
+                Some(filter) => format!("$JS.API.CONSUMER.CREATE.{on}.{name}.{filter}"),
+                None => format!("$JS.API.CONSUMER.CREATE.{on}.{name}"),
+            };
+            let created = api(
+                &log.client,
+                &subject,
+                json!({"stream_name": on, "config": config}),
+            )
+            .await;
+            assert!(created.get("error").is_none(), "{name}: {created}");
+            assert_same(&path, &config, &created["config"], &stream, &prefix);
+        }
     }
 }
 
