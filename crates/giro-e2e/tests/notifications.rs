@@ -263,3 +263,46 @@ async fn a_paid_charge_is_notified_on_the_charge_subjects() {
     }
     notify.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_that_cannot_be_notified_is_dead_lettered_with_its_reason() {
+    let log = giro_eventlog::test_support::TestLog::new().await;
+    let prefix = log.config.prefix.clone();
+    let mut dead = log
+        .client
+        .subscribe(format!("{prefix}.dlq.notify.>"))
+        .await
+        .expect("subscribes");
+    let notify = giro_stack::start_notify(
+        &log.log,
+        Some(giro_notify::NotifyConfig::new(log.config.clone())),
+    )
+    .await
+    .expect("notifications start");
+    // Not an event: no version, no type.
+    let subject = format!("{prefix}.evt.payout.{}", uuid::Uuid::new_v4());
+    log.log
+        .context()
+        .publish(subject.clone(), r#"{"not":"an event"}"#.into())
+        .await
+        .expect("published")
+        .await
+        .expect("stored");
+    let letter = tokio::time::timeout(WITHIN, dead.next())
+        .await
+        .expect("a dead letter within a minute")
+        .expect("the subscription is open");
+    assert_eq!(
+        letter.subject.as_str(),
+        format!("{prefix}.dlq.notify.payout")
+    );
+    assert_eq!(&letter.payload[..], br#"{"not":"an event"}"#);
+    let headers = letter.headers.expect("headers");
+    assert_eq!(
+        headers.get("Giro-Original-Subject").unwrap().as_str(),
+        subject
+    );
+    let reason = headers.get("Giro-Dead-Letter-Reason").unwrap().as_str();
+    assert!(reason.contains("no version"), "{reason}");
+    notify.stop().await;
+}

@@ -799,6 +799,7 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     assert!(!can_append(&ingress_nats, "giro.dlq.executor.killb").await);
     let notify_nats = nats.connect("notify").await;
     assert!(can_append(&notify_nats, "giro.dlq.webhooks.ops").await);
+    assert!(can_append(&notify_nats, "giro.dlq.notify.payout").await);
     assert!(!can_append(&notify_nats, "giro.dlq.executor.killb").await);
     assert!(!can_append(&executor_nats, "giro.notify.v1.payout.succeeded").await);
 
@@ -844,7 +845,7 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     let info: Value = serde_json::from_slice(&info.payload).unwrap();
     assert_eq!(info["name"], json!("giro-intake"));
     let dlq = api(&admin, "$JS.API.STREAM.INFO.GIRO_EVENTS_DLQ", json!({})).await;
-    assert_eq!(dlq["state"]["messages"], json!(3));
+    assert_eq!(dlq["state"]["messages"], json!(4));
     let consumer = api(
         &admin,
         "$JS.API.CONSUMER.INFO.GIRO_EVENTS.giro-executor-killb",

@@ -250,6 +250,7 @@ async fn streams_consumers_and_subjects_exist() {
     patterns.insert(format!("{PREFIX}.dlq.executor.*"));
     patterns.insert(format!("{PREFIX}.dlq.ingress.*"));
     patterns.insert(format!("{PREFIX}.dlq.webhooks.*"));
+    patterns.insert(format!("{PREFIX}.dlq.notify.*"));
     let mentioned = words(&text, "giro.", |c| {
         c.is_ascii_lowercase() || c.is_ascii_digit() || "._-<>*".contains(c)
     });

@@ -56,6 +56,9 @@ pub async fn start(log: EventLog, config: NotifyConfig) -> Result<NotifyHandle, 
         let http = http_client(&config)?;
         tasks.spawn(deliver::run(js, config.clone(), http, deliverer));
     }
+    for kind in giro_domain::notification::NotifiedKind::ALL {
+        giro_telemetry::metrics::dead_letters_expected("notify", kind.as_str());
+    }
     tasks.spawn(notifier::run(log, config, notifier));
     Ok(NotifyHandle { tasks })
 }

@@ -102,10 +102,7 @@ async fn handle(log: &EventLog, config: &NotifyConfig, message: &jetstream::Mess
     let outcome = match notification_of(log, message).await {
         Ok(None) => Ok(()),
         Ok(Some(notification)) => publish(log.context(), config, &notification).await,
-        Err(Skip(reason)) => {
-            tracing::error!(subject = %message.subject, %reason, "event not notified");
-            Ok(())
-        }
+        Err(Skip(reason)) => dead_letter(log.context(), config, message, &reason).await,
     };
     let ack = match outcome {
         Ok(()) => AckKind::Ack,
@@ -119,7 +116,7 @@ async fn handle(log: &EventLog, config: &NotifyConfig, message: &jetstream::Mess
     }
 }
 
-/// An event that can never be notified (not an order's event, an unreadable log).
+/// An event that can never be notified (not an order's event, an unreadable log): dead-lettered.
 struct Skip(String);
 
 /// The notification of the delivered event, if it changed its order's status (waiting, in
@@ -212,6 +209,32 @@ async fn publish(
         let subject = config.webhook_subject(&subscription.id);
         stored(js, subject, headers, body.clone()).await?;
     }
+    Ok(())
+}
+
+/// Keeps an event that can never be notified on `<prefix>.dlq.notify.<kind>` with the reason
+/// (the event itself stays in the event stream); `Err` when the dead letter is not stored, so the
+/// event comes again instead of being dropped.
+async fn dead_letter(
+    js: &jetstream::Context,
+    config: &NotifyConfig,
+    message: &jetstream::Message,
+    reason: &str,
+) -> Result<(), String> {
+    tracing::error!(subject = %message.subject, %reason, "event not notified; dead-lettered");
+    let kind = message.subject.split('.').nth(2).unwrap_or("unknown");
+    let mut headers = HeaderMap::new();
+    headers.insert("Giro-Dead-Letter-Reason", reason);
+    headers.insert("Giro-Original-Subject", message.subject.as_str());
+    if let Ok(info) = message.info() {
+        headers.insert(
+            "Giro-Original-Sequence",
+            info.stream_sequence.to_string().as_str(),
+        );
+    }
+    let subject = format!("{}.dlq.notify.{kind}", config.log.prefix);
+    stored(js, subject, headers, message.payload.clone()).await?;
+    giro_telemetry::metrics::dead_letter("notify", kind);
     Ok(())
 }
 

@@ -776,7 +776,7 @@ fn every_subject_the_code_uses_has_an_asyncapi_channel() {
             "no giro.{family}.* subject found in the code: the scan is blind"
         );
     }
-    for component in ["executor", "ingress", "webhooks"] {
+    for component in ["executor", "ingress", "notify", "webhooks"] {
         assert!(
             found
                 .iter()

@@ -201,6 +201,19 @@ pub(super) const DEAD_LETTERS: &[DeadLetters] = &[
         payload: "The event as it was delivered from giro.evt.<kind>.<order_id>, byte for byte: normally an event envelope (schemas/events/<kind>.json), but possibly unreadable, which may be why it is here.",
     },
     DeadLetters {
+        component: "notify",
+        channel: "notifyDeadLetters",
+        message: "notifyDeadLetter",
+        operation: "deadLetterNotification",
+        title: "Event not notified",
+        summary: "An event of a payout or charge the notifier could make no notification of, copied here with the reason; the event itself stays in GIRO_EVENTS. If the copy is not stored the event is delivered to the notifier again instead.",
+        channel_description: "Events the notifier (durable consumer giro-notify of giro-notify) could not turn into a notification, in stream GIRO_EVENTS_DLQ (subjects giro.dlq.>).",
+        param: "kind",
+        provider: "The event's order kind: payout or charge.",
+        headers: notify_dead_letter_headers,
+        payload: "The event as it was delivered from giro.evt.<kind>.<order_id>, byte for byte.",
+    },
+    DeadLetters {
         component: "webhooks",
         channel: "webhookDeadLetters",
         message: "webhookDeadLetter",
@@ -225,6 +238,19 @@ fn webhook_dead_letter_headers() -> Value {
             "Giro-Webhook-Id": {"type": "string", "format": "uuid", "description": "The notification's id, as the webhook's Giro-Webhook-Id header carried it."},
             "Giro-Webhook-Attempts": {"type": "string", "description": "How many times it was sent."},
             "Giro-Original-Subject": {"type": "string", "description": "The work-queue subject the delivery waited on."},
+        },
+    })
+}
+
+/// Headers of an event the notifier could not notify (`giro-notify`).
+fn notify_dead_letter_headers() -> Value {
+    json!({
+        "type": "object",
+        "required": ["Giro-Dead-Letter-Reason", "Giro-Original-Subject"],
+        "properties": {
+            "Giro-Dead-Letter-Reason": {"type": "string", "description": "Why no notification could be made of the event (e.g. the order's log is unreadable, the event has no version)."},
+            "Giro-Original-Subject": {"type": "string", "description": "The subject the event was stored on, giro.evt.<kind>.<order_id>."},
+            "Giro-Original-Sequence": {"type": "string", "description": "The event's sequence in stream GIRO_EVENTS."},
         },
     })
 }
