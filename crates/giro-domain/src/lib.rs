@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod ids;
 pub mod ledger;
 pub mod money;
+pub mod notification;
 pub mod payout;
 pub mod privacy;
 pub mod provider;

@@ -116,7 +116,7 @@ struct Component {
     listen: &'static str,
 }
 
-const COMPONENTS: [Component; 4] = [
+const COMPONENTS: [Component; 5] = [
     Component {
         command: "intake",
         args_struct: "IntakeArgs",
@@ -136,6 +136,11 @@ const COMPONENTS: [Component; 4] = [
         command: "projection",
         args_struct: "ProjectionArgs",
         listen: "GIRO_PROJECTION_LISTEN",
+    },
+    Component {
+        command: "notify",
+        args_struct: "NotifyArgs",
+        listen: "GIRO_METRICS_ADDR",
     },
 ];
 
@@ -384,6 +389,8 @@ fn every_variable_set_is_one_the_component_reads_and_secrets_come_from_secrets()
                 )
             }
             "projection" => None,
+            // Its subscriptions file and retry policy (crates/giro-notify/src/config.rs).
+            "notify" => Some(code_under("crates/giro-notify/src")),
             _ => Some(providers.clone()),
         };
         for (var, entry) in env(deployment) {
@@ -557,7 +564,7 @@ async fn the_probed_paths_answer_on_each_components_server() {
     .await
     .expect("projection starts");
     let base = |command: &str| match command {
-        "intake" | "executor" => format!("http://{ops}"),
+        "intake" | "executor" | "notify" => format!("http://{ops}"),
         "ingress" => ingress.url(),
         "projection" => format!("http://{}", projection.local_addr()),
         other => panic!("no server for giro {other}"),

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
+use futures::StreamExt;
 use giro_domain::{ProviderId, Secret};
 use giro_e2e::payout_providers as payout_instances;
 use giro_eventlog::test_support::TestLog;
@@ -236,10 +237,32 @@ async fn provision_executors(log: &TestLog) {
     handle.stop().await;
 }
 
+/// Starts and stops giro-notify with one webhook subscription: its streams and both its
+/// durable consumers stay behind.
+async fn provision_notify(log: &TestLog) {
+    let dir = std::env::temp_dir().join(format!("giro-ops-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("secret"), "ops-webhook-secret-0123456789").unwrap();
+    let mut config = giro_notify::NotifyConfig::new(log.config.clone());
+    config.subscriptions = giro_notify::Subscriptions::parse(
+        &json!({"subscriptions": [{"id": "ops", "url": "http://127.0.0.1:9/",
+            "secret_file": "secret"}]})
+        .to_string(),
+        &dir,
+    )
+    .expect("the subscription is valid");
+    let handle = giro_notify::start(log.log.clone(), config)
+        .await
+        .expect("notifications start");
+    handle.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn stream_and_consumer_files_are_what_the_code_provisions() {
     let log = TestLog::new().await;
     provision_executors(&log).await;
+    provision_notify(&log).await;
     let (stream, prefix) = (log.config.stream.as_str(), log.config.prefix.as_str());
 
     let names = api(&log.client, "$JS.API.STREAM.NAMES", json!({})).await;
@@ -272,13 +295,18 @@ async fn stream_and_consumer_files_are_what_the_code_provisions() {
 
     let consumers_dir = ops_dir().join("jetstream/consumers");
     let consumers = check_consumers(&log, stream, &consumers_dir).await;
-    let expected: BTreeSet<String> = payout_instances()
+    let mut expected: BTreeSet<String> = payout_instances()
         .iter()
         .chain([&CHARGE_PROVIDER, &ACCOUNTS_PROVIDER])
         .map(|p| ExecutorConfig::new(pid(p), prefix).consumer_name())
         .collect();
-    assert_eq!(consumers, expected, "one durable consumer per executor");
-    // The consumers of the other streams (the schedules' wakes) are in consumers/<STREAM>/.
+    expected.insert(giro_notify::NOTIFIER_CONSUMER.to_string());
+    assert_eq!(
+        consumers, expected,
+        "one durable consumer per executor, and the notifier's"
+    );
+    // The consumers of the other streams (the schedules' wakes, the webhook deliverer) are in
+    // consumers/<STREAM>/.
     for name in provisioned.iter().filter(|n| *n != STREAM) {
         let actual = name.replacen(STREAM, stream, 1);
         check_consumers(&log, &actual, &consumers_dir.join(name)).await;
@@ -359,10 +387,11 @@ async fn the_files_create_the_same_streams_and_consumers_by_hand() {
         for name in definition_files(&dir) {
             let path = dir.join(format!("{name}.json"));
             let config = definition(&path, &stream, &prefix);
-            let subject = format!(
-                "$JS.API.CONSUMER.CREATE.{on}.{name}.{}",
-                config["filter_subject"].as_str().expect("a filter subject")
-            );
+            // One filter is part of the API subject; several (giro-notify's) are not.
+            let subject = match config["filter_subject"].as_str() {
+                Some(filter) => format!("$JS.API.CONSUMER.CREATE.{on}.{name}.{filter}"),
+                None => format!("$JS.API.CONSUMER.CREATE.{on}.{name}"),
+            };
             let created = api(
                 &log.client,
                 &subject,
@@ -376,13 +405,14 @@ async fn the_files_create_the_same_streams_and_consumers_by_hand() {
 }
 
 /// The passwords ops/nats/nats-server.conf reads from the environment.
-const PASSWORDS: [(&str, &str); 6] = [
+const PASSWORDS: [(&str, &str); 7] = [
     ("ADMIN_PASSWORD", "adminSecret1"),
     ("CLIENT_PASSWORD", "clientSecret1"),
     ("INTAKE_PASSWORD", "intakeSecret1"),
     ("EXECUTOR_PASSWORD", "executorSecret1"),
     ("INGRESS_PASSWORD", "ingressSecret1"),
     ("PROJECTION_PASSWORD", "projectionSecret1"),
+    ("NOTIFY_PASSWORD", "notifySecret1"),
 ];
 
 fn nats_server_at(config: &Path) -> Command {
@@ -664,6 +694,40 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
         .await
         .expect("projection starts");
 
+    // notify: notifications on NATS, and a webhook to a receiver of the test's.
+    let admin = nats.connect("admin").await;
+    let mut succeeded = admin
+        .subscribe("giro.notify.v1.payout.succeeded")
+        .await
+        .expect("the SRE user subscribes");
+    let webhooks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let receiver_url = format!("http://{}/", receiver.local_addr().unwrap());
+    let counted = webhooks.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move || async move {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            axum::http::StatusCode::NO_CONTENT
+        }),
+    );
+    tokio::spawn(async move { axum::serve(receiver, app).await });
+    let secret_dir = std::env::temp_dir().join(format!("giro-ops-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&secret_dir).unwrap();
+    std::fs::write(secret_dir.join("secret"), "ops-webhook-secret-0123456789").unwrap();
+    let mut notify_config = giro_notify::NotifyConfig::new(log_config.clone());
+    notify_config.subscriptions = giro_notify::Subscriptions::parse(
+        &json!({"subscriptions": [{"id": "ops", "url": receiver_url, "secret_file": "secret",
+            "events": ["payout.succeeded"]}]})
+        .to_string(),
+        &secret_dir,
+    )
+    .expect("the subscription is valid");
+    let notify_log = open(nats.connect("notify").await).await;
+    let notify = giro_notify::start(notify_log, notify_config)
+        .await
+        .expect("notifications start as the notify user");
+
     // A service sends payouts as `client`; they reach a terminal status through every component.
     let client = giro_intake::IntakeClient::new(
         nats.connect("client").await,
@@ -725,6 +789,21 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Each succeeded payout was notified on NATS and as a webhook, through the notify user.
+    for _ in &order_ids {
+        let notified = tokio::time::timeout(Duration::from_secs(15), succeeded.next())
+            .await
+            .expect("a notification within 15 s")
+            .expect("the subscription is open");
+        let body: Value = serde_json::from_slice(&notified.payload).unwrap();
+        assert!(order_ids.contains(&body["order_id"].as_str().unwrap().to_string()));
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while webhooks.load(std::sync::atomic::Ordering::SeqCst) < order_ids.len() {
+        assert!(Instant::now() < deadline, "the webhooks did not arrive");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = std::fs::remove_dir_all(&secret_dir);
     let rebuilt = giro_projection::rebuild(&projection_config, projection_nats.clone())
         .await
         .expect("the projection user may rebuild");
@@ -737,6 +816,11 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     assert!(can_append(&ingress_nats, "giro.dlq.ingress.cashy-co").await);
     assert!(!can_append(&executor_nats, "giro.dlq.ingress.cashy-co").await);
     assert!(!can_append(&ingress_nats, "giro.dlq.executor.killb").await);
+    let notify_nats = nats.connect("notify").await;
+    assert!(can_append(&notify_nats, "giro.dlq.webhooks.ops").await);
+    assert!(can_append(&notify_nats, "giro.dlq.notify.payout").await);
+    assert!(!can_append(&notify_nats, "giro.dlq.executor.killb").await);
+    assert!(!can_append(&executor_nats, "giro.notify.v1.payout.succeeded").await);
 
     // Refused: events from services and the projection, deleting or purging the event stream,
     // another component's consumer, the micro service's discovery for clients.
@@ -744,7 +828,15 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     let fake = format!("giro.evt.payout.{}", uuid::Uuid::new_v4());
     assert!(!can_append(&client_nats, &fake).await);
     assert!(!can_append(&projection_nats, &fake).await);
-    for user in ["client", "intake", "executor", "ingress", "projection"] {
+    assert!(!can_append(&notify_nats, &fake).await);
+    for user in [
+        "client",
+        "intake",
+        "executor",
+        "ingress",
+        "projection",
+        "notify",
+    ] {
         let c = nats.connect(user).await;
         assert!(
             !answered(&c, "$JS.API.STREAM.DELETE.GIRO_EVENTS").await,
@@ -765,7 +857,6 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     assert!(!answered(&client_nats, "$SRV.PING.giro-intake").await);
 
     // The SRE user sees everything: the intake service, the consumers' lag, the dead letters.
-    let admin = nats.connect("admin").await;
     let info = admin
         .request("$SRV.INFO.giro-intake", "".into())
         .await
@@ -773,7 +864,7 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     let info: Value = serde_json::from_slice(&info.payload).unwrap();
     assert_eq!(info["name"], json!("giro-intake"));
     let dlq = api(&admin, "$JS.API.STREAM.INFO.GIRO_EVENTS_DLQ", json!({})).await;
-    assert_eq!(dlq["state"]["messages"], json!(2));
+    assert_eq!(dlq["state"]["messages"], json!(4));
     let consumer = api(
         &admin,
         "$JS.API.CONSUMER.INFO.GIRO_EVENTS.giro-executor-killb",
@@ -783,6 +874,7 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
     assert_eq!(consumer["num_pending"], json!(0), "{consumer}");
 
     projection.stop().await;
+    notify.stop().await;
     for executor in executors {
         executor.stop().await;
     }
@@ -910,6 +1002,8 @@ async fn the_dashboard_reads_tables_and_metrics_the_code_has() {
     giro_telemetry::metrics::provider_call("killb", "submit", "2xx", Duration::from_millis(5));
     giro_telemetry::metrics::dead_letter("executor", "killb");
     giro_telemetry::metrics::consumer_lag("giro-executor-killb", 0, 0);
+    giro_telemetry::metrics::notification("payout", "succeeded");
+    giro_telemetry::metrics::webhook_delivery("ops", "delivered");
     let ingress = giro_ingress::IngressMetrics::default();
     ingress.callback("killb", "stored");
     let mut known = exposed_names(&ingress.render());

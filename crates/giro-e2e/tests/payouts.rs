@@ -12,8 +12,8 @@ use giro_domain::payout::{PayoutStatus as S, PayoutStatus};
 use giro_domain::{Envelope, ErrorCode, EventId, EventMeta, OrderId, SubmissionHandle};
 use giro_e2e::{Stack, StackOptions, payout_providers};
 use giro_eventlog::ExecuteError;
-use giro_sandbox::killb::defaults::ACCOUNT as KILLB_ACCOUNT;
 use giro_sandbox::OrderReport;
+use giro_sandbox::killb::defaults::ACCOUNT as KILLB_ACCOUNT;
 use rust_decimal::Decimal;
 use serde_json::json;
 

@@ -153,6 +153,15 @@ async fn streams_consumers_and_subjects_exist() {
         .expect("executor starts")
         .stop()
         .await;
+    // And the notification and webhook streams of giro-notify.
+    giro_notify::start(
+        log.log.clone(),
+        giro_notify::NotifyConfig::new(log.config.clone()),
+    )
+    .await
+    .expect("notifications start")
+    .stop()
+    .await;
     let js = async_nats::jetstream::new(log.client.clone());
     let mut names = js.stream_names();
     let mut streams = BTreeSet::new();
@@ -245,6 +254,8 @@ async fn streams_consumers_and_subjects_exist() {
     patterns.insert(giro_executor::wakes::wake_subject(PREFIX, "payout", "*"));
     patterns.insert(format!("{PREFIX}.dlq.executor.*"));
     patterns.insert(format!("{PREFIX}.dlq.ingress.*"));
+    patterns.insert(format!("{PREFIX}.dlq.webhooks.*"));
+    patterns.insert(format!("{PREFIX}.dlq.notify.*"));
     let mentioned = words(&text, "giro.", |c| {
         c.is_ascii_lowercase() || c.is_ascii_digit() || "._-<>*".contains(c)
     });
@@ -272,8 +283,10 @@ fn variables_and_headers_exist() {
     for variable in &variables {
         let read = match variable.strip_suffix("_FILE") {
             // `<NAME>_FILE` is read for every secret `<NAME>` (crates/giro/src/providers.rs).
+            // (or the variable is read by that name, e.g. `GIRO_WEBHOOKS_FILE`).
             Some(secret) => {
-                code.contains(&format!("secret(\"{secret}\"")) && code.contains("{name}_FILE")
+                (code.contains(&format!("secret(\"{secret}\"")) && code.contains("{name}_FILE"))
+                    || code.contains(&format!("\"{variable}\""))
             }
             None => code.contains(&format!("\"{variable}\"")),
         };

@@ -4,6 +4,7 @@
 use giro_domain::Envelope;
 use giro_domain::beneficiary::BeneficiaryEvent;
 use giro_domain::charge::ChargeEvent;
+use giro_domain::notification::Notification;
 use giro_domain::payout::PayoutEvent;
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
@@ -145,6 +146,10 @@ pub fn schemas() -> Vec<SchemaFile> {
         schema_for::<Envelope<BeneficiaryEvent>>(
             "schemas/events/beneficiary.json",
             "Beneficiary event (giro.evt.beneficiary.{beneficiary_id})",
+        ),
+        schema_for::<Notification>(
+            "schemas/notifications/notification.v1.json",
+            "Notification v1 (giro.notify.v1.{kind}.{status} and the body of a webhook)",
         ),
     ]
 }

@@ -275,3 +275,53 @@ fn the_contract_names_every_http_path_of_the_openapi_document() {
         "docs/CONTRACT.md §4 does not name these paths of docs/openapi.json: {missing:?}"
     );
 }
+
+#[test]
+fn the_openapi_webhook_sends_the_notification_of_proto_with_the_headers_the_contract_names() {
+    let text = contract();
+    let path = workspace().join("docs/openapi.json");
+    let doc: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    let webhook = &doc["webhooks"]["notification"]["post"];
+    assert_eq!(
+        webhook["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/Notification"
+    );
+    let openapi = &doc["components"]["schemas"]["Notification"];
+    let proto = giro_proto::schemas()
+        .into_iter()
+        .find(|s| s.path == "schemas/notifications/notification.v1.json")
+        .expect("the notification schema")
+        .schema;
+    let keys = |v: &Value| -> BTreeSet<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let strings = |v: &Value| -> BTreeSet<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(keys(&proto["properties"]).len() >= 15, "{proto}");
+    assert_eq!(keys(&openapi["properties"]), keys(&proto["properties"]));
+    // Every field is sent (null when empty), so OpenAPI requires what proto requires and more.
+    assert!(strings(&openapi["required"]).is_superset(&strings(&proto["required"])));
+    let headers: Vec<&str> = webhook["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter(|p| p["in"] == "header")
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(headers.len(), 3, "{headers:?}");
+    for header in headers {
+        assert!(
+            names(&text, header),
+            "docs/CONTRACT.md does not name {header}"
+        );
+    }
+}

@@ -342,6 +342,27 @@ fn event_examples_round_trip_through_the_event_types() {
     assert!(seen > 0);
 }
 
+#[test]
+fn notification_examples_round_trip_through_the_notification_type() {
+    let mut seen = 0;
+    for ex in examples() {
+        if ex.schema != "schemas/notifications/notification.v1.json" || !ex.valid {
+            continue;
+        }
+        seen += 1;
+        if let Err(e) = round_trip::<giro_domain::notification::Notification>(&ex) {
+            panic!("{}: {e}", ex.rel);
+        }
+        let named = format!(
+            "{}.{}",
+            ex.value["kind"].as_str().unwrap(),
+            ex.value["status"].as_str().unwrap()
+        );
+        assert_eq!(ex.name, named, "{}: named <kind>.<status>", ex.rel);
+    }
+    assert!(seen > 0);
+}
+
 /// The event types an event enum reads, as serde knows them: the variants its "unknown variant"
 /// error lists. Independent of the schema, so a type the schema walk misses is still caught.
 fn serde_event_types<T: DeserializeOwned + std::fmt::Debug>() -> BTreeSet<String> {
@@ -604,9 +625,10 @@ fn string_literals(src: &str) -> Vec<String> {
     out
 }
 
-/// The subject families of CONTRACT.md: commands, queries, events, dead letters. (`giro.funds.>`,
-/// the executor's private funds ledger, is no message anyone else sends or reads.)
-const FAMILIES: &[&str] = &["cmd", "query", "evt", "dlq", "schedule", "wake"];
+/// The subject families of CONTRACT.md: commands, queries, events, notifications, dead letters,
+/// scheduled payouts' schedules and wakes. (`giro.funds.>`, the executor's private funds ledger,
+/// and `giro.webhook.>`, the webhook work queue, are no messages anyone else sends or reads.)
+const FAMILIES: &[&str] = &["cmd", "query", "evt", "notify", "dlq", "schedule", "wake"];
 
 /// A literal that is a subject of one of the families, as `giro.<family>.…` with every
 /// placeholder (`{…}`, `<…>`, `*`) as `*` and a trailing `>` kept: `"cmd.payout.create"` (below
@@ -664,7 +686,7 @@ fn on_channel(subject: &str, address: &str) -> bool {
     s.len() == a.len()
 }
 
-/// Every `cmd`, `query`, `evt` and `dlq` subject built anywhere in the workspace's code.
+/// Every `cmd`, `query`, `evt`, `notify` and `dlq` subject built anywhere in the workspace's code.
 fn subjects_in_the_code() -> BTreeSet<(String, String)> {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
@@ -754,7 +776,7 @@ fn every_subject_the_code_uses_has_an_asyncapi_channel() {
             "no giro.{family}.* subject found in the code: the scan is blind"
         );
     }
-    for component in ["executor", "ingress"] {
+    for component in ["executor", "ingress", "notify", "webhooks"] {
         assert!(
             found
                 .iter()

@@ -1,8 +1,9 @@
 //! The engine's runtime components wired from a provider registry, the one way `giro up`,
 //! `giro bench e2e` and the end-to-end tests start them: a payout executor over every instance
 //! with the payouts capability, a charge executor per instance with the charges capability, the
-//! beneficiary account executor on the instance with the accounts capability, and the webhook
-//! ingress serving every registered receiver. The executors are started with
+//! beneficiary account executor on the instance with the accounts capability, the webhook
+//! ingress serving every registered receiver, and the notifications out to internal services
+//! (`giro-notify`). The executors are started with
 //! `giro_executor::start_payouts`, `start_charges` and `start_beneficiaries`, unchanged.
 
 use std::net::SocketAddr;
@@ -15,6 +16,9 @@ use giro_eventlog::EventLog;
 use giro_executor::{ExecutorConfig, ExecutorHandle, PayoutInstance, Timings};
 use giro_ingress::{IngressConfig, IngressHandle};
 use giro_providers::{BoxFuture, Registry};
+
+mod notify;
+pub use notify::start_notify;
 
 /// Why a component did not start.
 #[derive(Debug, thiserror::Error)]
@@ -119,12 +123,15 @@ pub struct Stack {
     pub executors: Vec<(String, ExecutorHandle)>,
     /// The providers' set-up, run again every [`StackConfig::setup_every`].
     pub setup: SetupHandle,
+    /// Notifications out: on NATS, and the webhooks of `GIRO_WEBHOOKS_FILE`.
+    pub notify: giro_notify::NotifyHandle,
 }
 
 impl Stack {
     /// Stops every executor, then the ingress.
     pub async fn stop(self) {
         self.setup.stop();
+        self.notify.stop().await;
         for (_, executor) in self.executors {
             executor.stop().await;
         }
@@ -165,10 +172,12 @@ pub async fn start(
     let mut executors = start_payouts(&registry, logs, config, None).await?;
     executors.extend(start_charges(&registry, logs, config, None).await?);
     executors.extend(start_accounts(&registry, logs, config).await?);
+    let notify = start_notify(logs, None).await?;
     Ok(Stack {
         ingress,
         executors,
         setup,
+        notify,
     })
 }
 

@@ -11,7 +11,10 @@
 //! - `dead_letters_total{component, provider}`: messages set aside on a dead-letter subject;
 //! - `consumer_pending{consumer}` / `consumer_ack_pending{consumer}`: an executor consumer's lag;
 //! - `provider_balance{provider, currency}`: the balance a pre-funded provider account last
-//!   reported (read whenever a payout reserves funds).
+//!   reported (read whenever a payout reserves funds);
+//! - `notifications_total{kind, status}`: status-change notifications published;
+//! - `webhook_deliveries_total{subscription, outcome}`: webhook attempts (`delivered`,
+//!   `retried`, `dead_lettered`).
 
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
@@ -65,6 +68,18 @@ struct BalanceLabels {
     currency: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NotificationLabels {
+    kind: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookLabels {
+    subscription: String,
+    outcome: String,
+}
+
 type Balances = Family<BalanceLabels, Gauge<f64, std::sync::atomic::AtomicU64>>;
 
 type CallHistograms = Family<CallLabels, Histogram, fn() -> Histogram>;
@@ -87,6 +102,8 @@ struct Metrics {
     ack_pending: Family<ConsumerLabels, Gauge>,
     balances: Balances,
     server_too_old: Gauge,
+    notifications: Family<NotificationLabels, Counter>,
+    webhooks: Family<WebhookLabels, Counter>,
 }
 
 static METRICS: LazyLock<Mutex<Metrics>> = LazyLock::new(|| {
@@ -155,7 +172,21 @@ static METRICS: LazyLock<Mutex<Metrics>> = LazyLock::new(|| {
          needs, else 0",
         server_too_old.clone(),
     );
+    let notifications = Family::<NotificationLabels, Counter>::default();
+    registry.register(
+        "notifications",
+        "Status-change notifications published, by order kind and status",
+        notifications.clone(),
+    );
+    let webhooks = Family::<WebhookLabels, Counter>::default();
+    registry.register(
+        "webhook_deliveries",
+        "Webhook attempts by subscription and outcome (delivered, retried, dead_lettered)",
+        webhooks.clone(),
+    );
     Mutex::new(Metrics {
+        notifications,
+        webhooks,
         server_too_old,
         balances,
         registry,
@@ -275,6 +306,28 @@ pub fn dead_letters_expected(component: &str, provider: &str) {
     });
 }
 
+/// A status-change notification published.
+pub fn notification(kind: &str, status: &str) {
+    with(|m| {
+        let labels = NotificationLabels {
+            kind: kind.to_string(),
+            status: status.to_string(),
+        };
+        m.notifications.get_or_create(&labels).inc();
+    });
+}
+
+/// One webhook attempt's outcome: `delivered`, `retried` or `dead_lettered`.
+pub fn webhook_delivery(subscription: &str, outcome: &str) {
+    with(|m| {
+        let labels = WebhookLabels {
+            subscription: subscription.to_string(),
+            outcome: outcome.to_string(),
+        };
+        m.webhooks.get_or_create(&labels).inc();
+    });
+}
+
 /// A durable consumer's lag as the server last reported it.
 pub fn consumer_lag(consumer: &str, pending: u64, ack_pending: u64) {
     let labels = ConsumerLabels {
@@ -339,33 +392,5 @@ pub fn render_with(own: Option<&Registry>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_family_renders_with_its_labels() {
-        command("payout.create", "ok");
-        event_appended("payout", "payout.requested");
-        append_conflict("payout");
-        provider_call("killb", "submit", "2xx", Duration::from_millis(12));
-        dead_letter("executor", "cashy-co");
-        consumer_lag("giro-executor-killb", 3, 1);
-        let mut own = Registry::with_prefix("giro_ingress");
-        let c = Counter::<u64>::default();
-        own.register("callbacks", "x", c.clone());
-        c.inc();
-        let text = render_with(Some(&own));
-        for needle in [
-            "giro_ingress_callbacks_total 1",
-            r#"giro_commands_total{command="payout.create",result="ok"} 1"#,
-            r#"giro_events_appended_total{kind="payout",type="payout.requested"} 1"#,
-            r#"giro_append_conflicts_total{kind="payout"} 1"#,
-            r#"giro_provider_call_seconds_count{provider="killb",operation="submit",outcome="2xx"} 1"#,
-            r#"giro_dead_letters_total{component="executor",provider="cashy-co"} 1"#,
-            r#"giro_consumer_pending{consumer="giro-executor-killb"} 3"#,
-        ] {
-            assert!(text.contains(needle), "{needle} missing from:\n{text}");
-        }
-        assert_eq!(text.matches("# EOF").count(), 1, "{text}");
-    }
-}
+#[path = "metrics_tests.rs"]
+mod tests;

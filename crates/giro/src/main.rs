@@ -13,6 +13,7 @@ mod providers;
 mod reconcile;
 mod routes;
 mod show;
+mod webhooks;
 
 use clap::Parser;
 

@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 use crate::{GENERATED_NOTE, SchemaFile, event_types};
 use tables::{
     DEAD_LETTERS, DeadLetters, ENDPOINTS, EVENT_CHANNELS, Endpoint, EventChannel,
-    SCHEDULE_CHANNELS, ScheduleChannel, command_headers, event_headers, reply_headers,
-    schedule_payload,
+    SCHEDULE_CHANNELS, ScheduleChannel, command_headers, event_headers, notification_headers,
+    reply_headers, schedule_payload,
 };
 
 /// The three maps of the document that every section adds to, in the order it adds.
@@ -78,6 +78,7 @@ pub fn asyncapi(schemas: &[SchemaFile]) -> Value {
         let types = event_types(&schema_of(channel.schema));
         sections.add_event_channel(channel, &types, &event_headers);
     }
+    sections.add_notifications();
     for dead_letters in DEAD_LETTERS {
         sections.add_dead_letters(dead_letters);
     }
@@ -100,7 +101,7 @@ fn document(sections: Sections) -> Value {
             "title": "Giro",
             "version": env!("CARGO_PKG_VERSION"),
             "description": format!(
-                "Giro's NATS contract (docs/CONTRACT.md §1, §2): commands by request/reply to the giro-intake micro service, order events in JetStream, dead letters. The subject prefix `giro` is configurable. Error codes: {}. {}",
+                "Giro's NATS contract (docs/CONTRACT.md §1, §2): commands by request/reply to the giro-intake micro service, order events in JetStream, notifications of status changes, dead letters. The subject prefix `giro` is configurable. Error codes: {}. {}",
                 error_codes().join(", "),
                 GENERATED_NOTE
             ),
@@ -265,6 +266,43 @@ impl Sections {
         );
     }
 
+    /// The notification subjects: one versioned message per status change of a payout or charge.
+    fn add_notifications(&mut self) {
+        let summary = "One status change of one payout or charge (version 1): ids, statuses before and after, amount and currency, provider, failure code; no personal data. Also the body of every webhook.";
+        self.messages.insert(
+            "notification".into(),
+            json!({
+                "name": "notification.v1",
+                "title": "Notification (version 1)",
+                "summary": summary,
+                "contentType": "application/json",
+                "headers": notification_headers(),
+                "payload": schema_ref("schemas/notifications/notification.v1.json"),
+            }),
+        );
+        self.channels.insert(
+            "notifications".into(),
+            json!({
+                "address": "giro.notify.v1.{kind}.{status}",
+                "description": "Every status change of every payout and charge, in the order of the order's events, kept in stream GIRO_EVENTS_NOTIFY (subjects giro.notify.>). Published by giro-notify (durable consumer giro-notify on the events) with Nats-Msg-Id the notification's id. Subscribe to giro.notify.v1.> (or e.g. giro.notify.v1.payout.succeeded), or read the stream with a consumer of your own.",
+                "parameters": {
+                    "kind": {"description": "payout or charge.", "enum": ["payout", "charge"]},
+                    "status": {"description": "The order's status after the change (docs/CONTRACT.md §2, canonical statuses)."},
+                },
+                "messages": {"notification": {"$ref": "#/components/messages/notification"}},
+            }),
+        );
+        self.operations.insert(
+            "publishNotifications".into(),
+            json!({
+                "action": "send",
+                "channel": {"$ref": "#/channels/notifications"},
+                "summary": summary,
+                "messages": [{"$ref": "#/channels/notifications/messages/notification"}],
+            }),
+        );
+    }
+
     /// One dead-letter subject family: its message, its channel and the operation that sends
     /// to it.
     fn add_dead_letters(&mut self, dl: &DeadLetters) {
@@ -287,9 +325,9 @@ impl Sections {
         channels.insert(
             dl.channel.into(),
             json!({
-                "address": format!("giro.dlq.{}.{{provider}}", dl.component),
+                "address": format!("giro.dlq.{}.{{{}}}", dl.component, dl.param),
                 "description": dl.channel_description,
-                "parameters": {"provider": {"description": dl.provider}},
+                "parameters": {dl.param: {"description": dl.provider}},
                 "messages": {dl.message: {"$ref": format!("#/components/messages/{}", dl.message)}},
             }),
         );

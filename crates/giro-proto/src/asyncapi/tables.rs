@@ -126,7 +126,8 @@ pub(super) const EVENT_CHANNELS: &[EventChannel] = &[
     },
 ];
 
-/// One dead-letter subject family, `giro.dlq.<component>.<provider>`.
+/// One dead-letter subject family, `giro.dlq.<component>.<param>` (`<provider>`, or for
+/// webhooks `<subscription>`).
 pub(super) struct DeadLetters {
     /// The component that publishes them (the subject's third token).
     pub(super) component: &'static str,
@@ -137,6 +138,8 @@ pub(super) struct DeadLetters {
     pub(super) title: &'static str,
     pub(super) summary: &'static str,
     pub(super) channel_description: &'static str,
+    /// The subject's last token: its name and what it says.
+    pub(super) param: &'static str,
     pub(super) provider: &'static str,
     pub(super) headers: fn() -> Value,
     pub(super) payload: &'static str,
@@ -179,6 +182,7 @@ pub(super) const DEAD_LETTERS: &[DeadLetters] = &[
         title: "Dead-lettered provider callback",
         summary: "A provider callback for an order Giro does not know (or that its order refused), kept as received.",
         channel_description: "Callbacks the webhook ingress (giro-ingress) could not apply, in stream GIRO_EVENTS_DLQ (subjects giro.dlq.>); answered 200 to the provider, so it does not retry them.",
+        param: "provider",
         provider: "The provider instance whose callback it is (an instance of the provider catalog).",
         headers: ingress_dead_letter_headers,
         payload: "The provider's callback body, byte for byte (the provider's own format).",
@@ -191,11 +195,76 @@ pub(super) const DEAD_LETTERS: &[DeadLetters] = &[
         title: "Dead-lettered event",
         summary: "An event an executor could not handle, copied here with the reason and then terminated on its consumer, so the consumer keeps going. If the copy is not stored the event is redelivered instead: nothing is dropped silently.",
         channel_description: "Events an executor instance (durable consumer giro-executor-<provider>) could not handle, in stream GIRO_EVENTS_DLQ (subjects giro.dlq.>). The event itself stays in GIRO_EVENTS; the executor's consumer no longer delivers it.",
+        param: "provider",
         provider: "The executor's provider instance: a payout or charge instance of the provider catalog, or the accounts instance (beneficiary accounts).",
         headers: executor_dead_letter_headers,
         payload: "The event as it was delivered from giro.evt.<kind>.<order_id>, byte for byte: normally an event envelope (schemas/events/<kind>.json), but possibly unreadable, which may be why it is here.",
     },
+    DeadLetters {
+        component: "notify",
+        channel: "notifyDeadLetters",
+        message: "notifyDeadLetter",
+        operation: "deadLetterNotification",
+        title: "Event not notified",
+        summary: "An event of a payout or charge the notifier could make no notification of, copied here with the reason; the event itself stays in GIRO_EVENTS. If the copy is not stored the event is delivered to the notifier again instead.",
+        channel_description: "Events the notifier (durable consumer giro-notify of giro-notify) could not turn into a notification, in stream GIRO_EVENTS_DLQ (subjects giro.dlq.>).",
+        param: "kind",
+        provider: "The event's order kind: payout or charge.",
+        headers: notify_dead_letter_headers,
+        payload: "The event as it was delivered from giro.evt.<kind>.<order_id>, byte for byte.",
+    },
+    DeadLetters {
+        component: "webhooks",
+        channel: "webhookDeadLetters",
+        message: "webhookDeadLetter",
+        operation: "deadLetterWebhook",
+        title: "Dead-lettered webhook",
+        summary: "A webhook its endpoint did not take (2xx) within the retry horizon (24 h by default), kept with the last error; `giro webhooks replay <sequence>` sends it again.",
+        channel_description: "Webhook deliveries of subscription <subscription> that the deliverer (durable consumer giro-webhooks of giro-notify) gave up on, in stream GIRO_EVENTS_DLQ (subjects giro.dlq.>). Listed by `giro webhooks dead-letters`.",
+        param: "subscription",
+        provider: "The webhook subscription's id (GIRO_WEBHOOKS_FILE).",
+        headers: webhook_dead_letter_headers,
+        payload: "The notification that was to be delivered (schemas/notifications/notification.v1.json), byte for byte.",
+    },
 ];
+
+/// Headers of a dead-lettered webhook delivery (`giro-notify`'s deliverer).
+fn webhook_dead_letter_headers() -> Value {
+    json!({
+        "type": "object",
+        "required": ["Giro-Dead-Letter-Reason", "Giro-Webhook-Id"],
+        "properties": {
+            "Giro-Dead-Letter-Reason": {"type": "string", "description": "The last attempt's error: the HTTP status the endpoint answered, or why there was no answer."},
+            "Giro-Webhook-Id": {"type": "string", "format": "uuid", "description": "The notification's id, as the webhook's Giro-Webhook-Id header carried it."},
+            "Giro-Webhook-Attempts": {"type": "string", "description": "How many times it was sent."},
+            "Giro-Original-Subject": {"type": "string", "description": "The work-queue subject the delivery waited on."},
+        },
+    })
+}
+
+/// Headers of an event the notifier could not notify (`giro-notify`).
+fn notify_dead_letter_headers() -> Value {
+    json!({
+        "type": "object",
+        "required": ["Giro-Dead-Letter-Reason", "Giro-Original-Subject"],
+        "properties": {
+            "Giro-Dead-Letter-Reason": {"type": "string", "description": "Why no notification could be made of the event (e.g. the order's log is unreadable, the event has no version)."},
+            "Giro-Original-Subject": {"type": "string", "description": "The subject the event was stored on, giro.evt.<kind>.<order_id>."},
+            "Giro-Original-Sequence": {"type": "string", "description": "The event's sequence in stream GIRO_EVENTS."},
+        },
+    })
+}
+
+/// Headers of a notification.
+pub(super) fn notification_headers() -> Value {
+    json!({
+        "type": "object",
+        "required": ["Nats-Msg-Id"],
+        "properties": {
+            "Nats-Msg-Id": {"type": "string", "format": "uuid", "description": "The notification's id (the event that changed the status): JetStream stores it once, and a subscriber de-duplicates on it."},
+        },
+    })
+}
 
 /// Headers of a command request (`giro-intake`).
 pub(super) fn command_headers() -> Value {

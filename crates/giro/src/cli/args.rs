@@ -29,6 +29,16 @@ pub struct ExecutorArgs {
     pub metrics_addr: std::net::SocketAddr,
 }
 
+/// `giro notify`.
+#[derive(Args, Clone, Debug)]
+pub struct NotifyArgs {
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// Where /healthz, /readyz and /metrics are served.
+    #[arg(long, env = "GIRO_METRICS_ADDR", default_value = "127.0.0.1:9103")]
+    pub metrics_addr: std::net::SocketAddr,
+}
+
 /// `giro ingress`.
 #[derive(Args, Clone, Debug)]
 pub struct IngressArgs {

@@ -36,6 +36,9 @@ pub enum Command {
     Executor(ExecutorArgs),
     /// Run the webhook ingress (POST /webhooks/<provider>).
     Ingress(IngressArgs),
+    /// Run the notifications out: a notification per status change on NATS, and the webhooks
+    /// of GIRO_WEBHOOKS_FILE (any number may run side by side).
+    Notify(NotifyArgs),
     /// Run the PostgreSQL projection: read models, query API, dashboard (`rebuild` to rebuild).
     Projection(ProjectionCli),
     /// Run the provider simulators (scenarios and faults: see --help).
@@ -62,6 +65,9 @@ pub enum Command {
     Bench(BenchCommand),
     /// GET a health endpoint; exit 0 on a 2xx answer (container health checks).
     Probe(crate::probe::ProbeArgs),
+    /// List the dead-lettered webhooks, and send one again.
+    #[command(subcommand)]
+    Webhooks(crate::webhooks::WebhooksCommand),
 }
 
 impl Command {
@@ -73,6 +79,7 @@ impl Command {
             Command::Sandbox(_) => "sandbox",
             Command::Executor(_) => "executor",
             Command::Ingress(_) => "ingress",
+            Command::Notify(_) => "notify",
             Command::Projection(_) => "projection",
             Command::Payout(_)
             | Command::Charge(_)
@@ -80,7 +87,8 @@ impl Command {
             | Command::Demo(_)
             | Command::Reconcile(_)
             | Command::Routes(_)
-            | Command::Probe(_) => "cli",
+            | Command::Probe(_)
+            | Command::Webhooks(_) => "cli",
             Command::Bench(_) => "bench",
         }
     }
@@ -140,6 +148,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ingress.stop().await;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Notify(args) => {
+            let logs = ComponentLogs {
+                nats: &args.nats,
+                shared: None,
+            };
+            let notify = giro_stack::start_notify(&logs, None).await?;
+            serve_ops(&args.nats, "giro-notify-ops", args.metrics_addr).await?;
+            eprintln!(
+                "notifications on {}.notify.v1.<kind>.<status>; webhooks of GIRO_WEBHOOKS_FILE",
+                args.nats.prefix
+            );
+            wait_for_shutdown().await;
+            notify.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Projection(ProjectionCli { action, args }) => {
             let options = async_nats::ConnectOptions::new()
                 .name("giro-projection")
@@ -171,6 +194,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reconcile(args) => crate::reconcile::run(&args).await,
         Command::Probe(args) => Ok(crate::probe::run(&args).await),
         Command::Routes(command) => crate::routes::run(command),
+        Command::Webhooks(command) => crate::webhooks::run(command).await,
         Command::Bench(BenchCommand::E2e(args)) => {
             crate::bench_e2e::run(args).await?;
             Ok(ExitCode::SUCCESS)
