@@ -19,8 +19,9 @@
 //!   recorded. `giro.cmd.beneficiary.remove` is `DELETE /api/v2/accounts/{id}`, sent only after a
 //!   read shows the account still there: an account INACTIVE or no longer listed counts as
 //!   deleted (the page does not say whether a deleted account stays listed);
-//! - PSE bank codes are checked against the list last read at set-up; before the first read,
-//!   against Giro's own list (`giro_domain::co_banks`);
+//! - PSE bank codes are checked against the list last read at set-up, which the engine also
+//!   publishes for intake; before the first read, against Giro's own list
+//!   (`giro_domain::co_banks::CO_BANKS`);
 //! - the webhook is registered when `GET /api/v2/webhooks` lists none at Giro's URL for both
 //!   events; where KillB has no such list, once per process.
 
