@@ -4,6 +4,8 @@
 //! under the same handle returns the original payout and a lost answer is found again by
 //! `GET /api/v2/payouts?externalId=<handle>` (every page of it: `page`, `limit`, `totalPage`).
 //!
+//! Administrative actions ([`admin`], `giro provider killb <action>`): `prefund-create`.
+//!
 //! Set-up ([`setup`]) checks the credentials and `GIRO_KILLB_PREFUND_ACCOUNT` against the balances,
 //! reads the bank list and registers the PAYOUT + ACCOUNT webhook once. Where the pages are
 //! ambiguous (also in `crates/giro-sandbox/README.md`, KillB section):
@@ -26,6 +28,7 @@
 //!   events; where KillB has no such list, once per process.
 
 pub mod adapter;
+pub mod admin;
 mod api;
 mod client;
 pub mod setup;

@@ -103,8 +103,9 @@ impl KillbClient {
                 let known: Vec<&str> = balances.iter().map(|b| b.account_id.as_str()).collect();
                 Err(SetupError::Refused(format!(
                     "GIRO_KILLB_PREFUND_ACCOUNT={wanted} is not a KillB pre-fund account (KillB \
-                     lists: {}); create one at KillB (`POST /api/v2/customers/pre-fund/create`, \
-                     `KillbClient::create_prefund`) or fix the variable",
+                     lists: {}); create one (`giro provider killb prefund-create \
+                     currency=COP`, i.e. `POST /api/v2/customers/pre-fund/create`) or fix the \
+                     variable",
                     if known.is_empty() {
                         "none".to_string()
                     } else {
