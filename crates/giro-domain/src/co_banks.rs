@@ -1,6 +1,9 @@
-//! Colombian banks Giro can pay into: the three-digit ACH Colombia compensation codes that KillB's
+//! Colombian bank codes: the three-digit ACH Colombia compensation codes that KillB's
 //! `GET /api/v2/banks?countryCode=CO` lists as `code`. Cashy identifies banks by its own `bankId`;
 //! its executor maps a code to a `bankId` through `bankListQuery`.
+//!
+//! Which banks a provider instance pays into is its own fetched list ([`crate::bank_lists`]); the
+//! list here is only what applies before an instance's list has been fetched.
 
 /// One bank: its code and trade name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,7 +12,7 @@ pub struct CoBank {
     pub name: &'static str,
 }
 
-/// The banks, by code.
+/// The banks Giro takes before a provider's own list has been fetched, by code.
 pub const CO_BANKS: &[CoBank] = &[
     CoBank {
         code: "001",
@@ -73,23 +76,38 @@ pub const CO_BANKS: &[CoBank] = &[
     },
 ];
 
-/// Finds a bank by code. KillB's pages write the same code as `001` and `0001`; both are accepted.
-pub fn find(code: &str) -> Option<&'static CoBank> {
-    let normalized = match code.len() {
+/// A bank code's number, without its leading zeros: KillB's pages write one bank as `001`
+/// (page 000) and `0001` (page 002), and both are `1`. Lists and codes are compared by it.
+pub fn number(code: &str) -> &str {
+    let code = code.trim();
+    let trimmed = code.trim_start_matches('0');
+    if trimmed.is_empty() && !code.is_empty() {
+        "0"
+    } else {
+        trimmed
+    }
+}
+
+/// A code in the three-digit ACH form (`0007` → `007`); other codes as they are.
+pub fn ach_code(code: &str) -> &str {
+    let code = code.trim();
+    match code.len() {
         4 if code.starts_with('0') => &code[1..],
         _ => code,
-    };
-    CO_BANKS.iter().find(|b| b.code == normalized)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn both_code_readings_are_found() {
-        assert_eq!(super::find("001").map(|b| b.name), Some("Banco de Bogota"));
-        assert_eq!(super::find("0001").map(|b| b.name), Some("Banco de Bogota"));
-        assert!(super::find("999").is_none());
-        assert!(super::find("").is_none());
-        assert!(super::find("ñ01").is_none());
+    fn both_code_readings_are_one_number() {
+        assert_eq!(super::number("001"), "1");
+        assert_eq!(super::number("0001"), "1");
+        assert_eq!(super::number("507"), "507");
+        assert_eq!(super::number("000"), "0");
+        assert_eq!(super::number(""), "");
+        assert_eq!(super::ach_code("0059"), "059");
+        assert_eq!(super::ach_code("059"), "059");
+        assert_eq!(super::ach_code("1007"), "1007");
     }
 }

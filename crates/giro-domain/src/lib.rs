@@ -3,6 +3,7 @@
 //! Pure: nothing here sees NATS, HTTP, SQL, the clock or randomness.
 
 pub mod attempts;
+pub mod bank_lists;
 pub mod beneficiary;
 pub mod charge;
 pub mod checks;

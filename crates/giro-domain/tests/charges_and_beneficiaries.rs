@@ -240,3 +240,35 @@ fn nested_objects_given_as_arrays_are_refused_naming_the_field() {
         "{r}"
     );
 }
+
+#[test]
+fn an_account_bank_is_checked_against_the_list_of_the_instance_that_keeps_accounts() {
+    use giro_domain::bank_lists::{BankCodes, BankLists};
+    use giro_domain::beneficiary::ACCOUNTS_PROVIDER;
+    let pse = |code: &str| {
+        account(
+            "PSE",
+            json!({"account_number": "1234567890", "bank_code": code, "account_type": "savings"}),
+        )
+    };
+    let malformed = register(pse("59")).unwrap_err();
+    assert_eq!(malformed.field.as_deref(), Some("data.bank_code"));
+    let Ok(BeneficiaryCommand::Register { registration, .. }) = register(pse("0059")) else {
+        panic!("a well-formed bank code parses, whatever the lists say");
+    };
+    let mut lists = BankLists::default();
+    let refused = lists
+        .check_account(ACCOUNTS_PROVIDER, &registration.data)
+        .unwrap_err();
+    assert_eq!(
+        (refused.code, refused.field.as_deref()),
+        (ErrorCode::InvalidBeneficiary, Some("data.bank_code"))
+    );
+    assert!(refused.message.contains("built-in list"), "{refused}");
+    lists.set(ACCOUNTS_PROVIDER, BankCodes::from_codes(["059"]));
+    assert!(
+        lists
+            .check_account(ACCOUNTS_PROVIDER, &registration.data)
+            .is_ok()
+    );
+}

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use giro_domain::bank_lists::BankLists;
 use giro_domain::payout::parse_create;
 use giro_domain::provider::Catalog;
 use giro_domain::{ErrorCode, Rejection};
@@ -12,8 +13,11 @@ fn refuse(body: Value) -> Rejection {
     let bytes = body.to_string().into_bytes();
     match parse_create(&bytes) {
         Err(r) => r,
+        // As intake does: routed, then the bank checked against the routed instance's list
+        // (none fetched here, so Giro's built-in list).
         Ok(draft) => draft
             .into_command(&Catalog::default(), None)
+            .and_then(|create| BankLists::default().check_payout(&create))
             .expect_err("should be refused"),
     }
 }
@@ -200,6 +204,19 @@ fn beneficiary_rules() {
         ErrorCode::InvalidBeneficiary,
         Some("beneficiary.bank_code"),
     );
+    for malformed in ["07", "00007", "0a7"] {
+        let r = parse_create(
+            with(&["beneficiary", "bank_code"], json!(malformed))
+                .to_string()
+                .as_bytes(),
+        )
+        .expect_err("the shape is the rail's rule, checked without any list");
+        assert_eq!(
+            (r.code, r.field.as_deref()),
+            (ErrorCode::InvalidBeneficiary, Some("beneficiary.bank_code")),
+            "{malformed}: {r}"
+        );
+    }
     assert_refused(
         with(&["beneficiary", "email"], json!("maria-at-example")),
         ErrorCode::InvalidBeneficiary,

@@ -91,10 +91,18 @@ impl Stack {
             }
         };
         // As `giro up` does before its executors start: the providers' set-up.
-        let setup =
-            giro_stack::set_up_providers(registry.clone(), None, giro_stack::DEFAULT_SETUP_EVERY)
-                .await
-                .expect("the sandboxes accept the providers' set-up");
+        // Their bank lists are published for intake, as `giro up` does.
+        let banks = giro_stack::open_bank_lists(&log.log)
+            .await
+            .expect("bank list bucket");
+        let setup = giro_stack::set_up_providers(
+            registry.clone(),
+            None,
+            giro_stack::DEFAULT_SETUP_EVERY,
+            Some(banks),
+        )
+        .await
+        .expect("the sandboxes accept the providers' set-up");
         let providers = registry
             .payout_instances()
             .filter_map(|i| Some((i.id().clone(), i.payouts.clone()?, i.prefunded)))

@@ -220,9 +220,13 @@ async fn wrong_a55_credentials_stop_start_up_naming_the_variables() {
         .set("GIRO_A55_CLIENT_SECRET", "not-the-secret");
     let mut registry = Registry::default();
     A55Adapter.register(&settings, &mut registry).unwrap();
-    let set_up =
-        giro_stack::set_up_providers(Arc::new(registry), None, giro_stack::DEFAULT_SETUP_EVERY)
-            .await;
+    let set_up = giro_stack::set_up_providers(
+        Arc::new(registry),
+        None,
+        giro_stack::DEFAULT_SETUP_EVERY,
+        None,
+    )
+    .await;
     let Err(err) = set_up else {
         panic!("start-up was not refused");
     };
@@ -241,8 +245,13 @@ async fn wrong_a55_credentials_stop_start_up_naming_the_variables() {
     let mut registry = Registry::default();
     A55Adapter.register(&settings, &mut registry).unwrap();
     assert!(
-        giro_stack::set_up_providers(Arc::new(registry), None, giro_stack::DEFAULT_SETUP_EVERY)
-            .await
-            .is_ok()
+        giro_stack::set_up_providers(
+            Arc::new(registry),
+            None,
+            giro_stack::DEFAULT_SETUP_EVERY,
+            None
+        )
+        .await
+        .is_ok()
     );
 }

@@ -64,9 +64,10 @@ async fn the_engine_registers_its_webhook_once_and_wrong_credentials_stop_it() {
 
     // The engine started again (a new process: a new registry and client).
     let again = Arc::new(Registry::from_settings(&settings(&stack)).expect("registry"));
-    let setup = giro_stack::set_up_providers(again, Some("killb"), giro_stack::DEFAULT_SETUP_EVERY)
-        .await
-        .expect("set-up succeeds again");
+    let setup =
+        giro_stack::set_up_providers(again, Some("killb"), giro_stack::DEFAULT_SETUP_EVERY, None)
+            .await
+            .expect("set-up succeeds again");
     setup.stop();
     assert_eq!(
         registrations(&stack, &url).await,
@@ -77,7 +78,8 @@ async fn the_engine_registers_its_webhook_once_and_wrong_credentials_stop_it() {
     let mut wrong = settings(&stack);
     wrong.set("GIRO_KILLB_PASSWORD", "not-the-password");
     let wrong = Arc::new(Registry::from_settings(&wrong).expect("registry"));
-    let refused = giro_stack::set_up_providers(wrong, None, giro_stack::DEFAULT_SETUP_EVERY).await;
+    let refused =
+        giro_stack::set_up_providers(wrong, None, giro_stack::DEFAULT_SETUP_EVERY, None).await;
     let Err(e) = refused else {
         panic!("wrong credentials stop start-up");
     };

@@ -655,6 +655,18 @@ async fn every_component_works_as_its_own_user_and_nothing_more() {
         );
     }
 
+    // The providers' set-up in `giro executor` publishes their bank lists for intake.
+    let banks = giro_eventlog::BankListStore::open(executor_log.context(), executor_log.config())
+        .await
+        .expect("the executor opens the bank lists");
+    banks
+        .put(
+            "killb",
+            &giro_domain::bank_lists::BankCodes::from_codes(["007"]),
+        )
+        .await
+        .expect("the executor publishes a bank list");
+
     let a55 = ExecutorConfig::new(pid(CHARGE_PROVIDER), PREFIX);
     executors.push(
         giro_executor::start_charges(

@@ -136,8 +136,8 @@ async fn streams_consumers_and_subjects_exist() {
     let (stream, prefix) = (log.config.stream.clone(), log.config.prefix.clone());
     let to_default = |s: &str| s.replacen(&format!("{prefix}."), &format!("{PREFIX}."), 1);
 
-    // The streams and consumer the code provisions: the event log's, and KillB's executor (it
-    // opens the funds ledger).
+    // The streams, buckets and consumer the code provisions: the event log's, and KillB's
+    // executor (it opens the funds ledger).
     let unreachable = "http://127.0.0.1:9";
     let killb = KillbClient::new(KillbConfig::new(
         unreachable.to_string(),
@@ -162,14 +162,22 @@ async fn streams_consumers_and_subjects_exist() {
     .expect("notifications start")
     .stop()
     .await;
+    // The bank-list bucket the providers' set-up writes and intake reads.
+    giro_eventlog::BankListStore::open(log.log.context(), &log.config)
+        .await
+        .expect("the bank-list bucket");
     let js = async_nats::jetstream::new(log.client.clone());
     let mut names = js.stream_names();
     let mut streams = BTreeSet::new();
     let mut known_subjects = BTreeSet::new();
+    let bucket_streams = format!("KV_{stream}");
     while let Some(Ok(name)) = names.next().await {
         if let Some(suffix) = name.strip_prefix(&stream) {
             let info = js.get_stream(&name).await.unwrap().cached_info().clone();
             known_subjects.extend(info.config.subjects.iter().map(|s| to_default(s)));
+            streams.insert(format!("{STREAM}{suffix}"));
+        } else if let Some(suffix) = name.strip_prefix(&bucket_streams) {
+            // A key-value bucket, named in the runbook by its bucket name.
             streams.insert(format!("{STREAM}{suffix}"));
         }
     }

@@ -6,6 +6,11 @@
 //! idempotency key, so every instance contends for the same subject, and the subject's optimistic
 //! concurrency lets exactly one create it; the others re-decide against what it stored and answer
 //! `duplicate` (same body) or `idempotency_conflict` (another body).
+//!
+//! A Colombian bank code is checked against the bank list of the provider instance the order goes
+//! to (a payout's routed instance; for beneficiary accounts, the instance that keeps them), as the
+//! engine's provider set-up last published it in `<stream>_BANKS`; before any list is published,
+//! against Giro's built-in list.
 
 pub mod client;
 mod handlers;

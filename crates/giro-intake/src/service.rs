@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use giro_domain::provider::Catalog;
-use giro_eventlog::EventLog;
+use giro_eventlog::{BankListStore, EventLog};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -40,6 +40,8 @@ impl Default for IntakeConfig {
 pub struct Intake {
     pub(crate) log: EventLog,
     pub(crate) catalog: Catalog,
+    /// The providers' bank lists as their set-up last published them (`<stream>_BANKS`).
+    pub(crate) banks: Arc<BankListStore>,
 }
 
 /// A running intake instance; stops when [`IntakeHandle::stop`] is called or it is dropped.
@@ -102,9 +104,11 @@ impl Intake {
             }),
         )
         .await?;
+        let banks = BankListStore::open(log.context(), log.config()).await?;
         let intake = Arc::new(Intake {
             log,
             catalog: config.catalog,
+            banks,
         });
         let permits = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
         let names: Vec<&str> = Command::ALL.iter().map(|c| c.endpoint_name()).collect();

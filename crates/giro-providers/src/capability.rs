@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use giro_domain::bank_lists::BankCodes;
 use giro_domain::beneficiary::{AccountChanges, BeneficiaryRegistered, BeneficiaryStatus};
 use giro_domain::charge::{ChargeReport, ChargeRequested, PaymentDetails};
 use giro_domain::payout::{PayoutRequested, ProviderReport};
@@ -241,4 +242,12 @@ pub enum SetupError {
 pub trait ProviderSetup: Send + Sync {
     /// Does the set-up; on success, one line per thing checked or done, for the log.
     fn set_up(&self) -> BoxFuture<'_, Result<Vec<String>, SetupError>>;
+
+    /// The Colombian bank codes the provider listed at the last set-up (KillB's
+    /// `GET /api/v2/banks`, Cashy's `bankListQuery`), which the engine publishes for intake to
+    /// check payouts and accounts against; `None` before the first list, or for a provider
+    /// without one.
+    fn bank_codes(&self) -> Option<BankCodes> {
+        None
+    }
 }

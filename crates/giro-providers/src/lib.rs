@@ -2,7 +2,8 @@
 //! `wire.rs` (the provider's JSON exactly as it sends it), `sign.rs` (its signatures), `status.rs`
 //! (its statuses, unknown ones included), `client.rs` (HTTP, tokens, error classification) and a
 //! `mod.rs` with its configuration and the capability traits it implements ([`PayoutProvider`],
-//! [`ChargeProvider`], [`AccountProvider`]). The executor and the ingress only see the traits.
+//! [`ChargeProvider`], [`AccountProvider`], and [`ProviderAdmin`] for what `giro provider` runs).
+//! The executor and the ingress only see the traits.
 //!
 //! The helpers here are what every provider needs the same way: a pooled HTTP client whose errors
 //! say whether the request was ever sent ([`http`]), a client-side rate limiter ([`ratelimit`]), the
@@ -14,6 +15,7 @@
 //! and one line in [`ADAPTERS`].
 
 pub mod a55;
+pub mod admin;
 mod capability;
 pub mod cashy;
 pub mod http;
@@ -26,6 +28,7 @@ pub mod settings;
 mod token;
 pub mod webhook;
 
+pub use admin::{AdminAction, AdminArg, AdminError, ProviderAdmin};
 pub use capability::{
     AccountAnswer, AccountProvider, BoxFuture, ChargeOperation, ChargeOrder, ChargeProvider,
     ChargeSubmission, ChargeView, Lookup, PayoutOrder, PayoutProvider, ProviderSetup, Refusal,

@@ -13,6 +13,7 @@ use giro_domain::ProviderId;
 use giro_domain::provider::{Catalog, ProviderProfile, RouteRule};
 use giro_domain::routing::RoutesFile;
 
+use crate::admin::ProviderAdmin;
 use crate::capability::{AccountProvider, ChargeProvider, PayoutProvider, ProviderSetup};
 use crate::settings::Settings;
 use crate::webhook::WebhookReceiver;
@@ -86,6 +87,8 @@ pub struct ProviderInstance {
     pub prefunded: bool,
     /// What it sets up at the provider when the engine starts (webhooks, bank list, checks).
     pub setup: Option<Arc<dyn ProviderSetup>>,
+    /// The administrative actions it offers (`giro provider <instance> <action>`).
+    pub admin: Option<Arc<dyn ProviderAdmin>>,
 }
 
 impl ProviderInstance {
@@ -99,6 +102,7 @@ impl ProviderInstance {
             accounts: None,
             prefunded: false,
             setup: None,
+            admin: None,
         }
     }
 
@@ -117,6 +121,7 @@ impl fmt::Debug for ProviderInstance {
             .field("accounts", &self.accounts.is_some())
             .field("prefunded", &self.prefunded)
             .field("setup", &self.setup.is_some())
+            .field("admin", &self.admin.is_some())
             .finish()
     }
 }

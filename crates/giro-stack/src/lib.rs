@@ -19,6 +19,8 @@ use giro_providers::{BoxFuture, Registry};
 
 mod notify;
 pub use notify::start_notify;
+mod setup;
+pub use setup::{SetupHandle, open_bank_lists, set_up_providers};
 
 /// Why a component did not start.
 #[derive(Debug, thiserror::Error)]
@@ -76,9 +78,6 @@ pub struct StackConfig {
 
 /// How often provider set-up runs again when `GIRO_PROVIDER_SETUP_EVERY` does not say.
 pub const DEFAULT_SETUP_EVERY: Duration = Duration::from_secs(3600);
-
-/// How long a set-up the provider could not answer waits before it is tried again.
-const SETUP_RETRY: Duration = Duration::from_secs(30);
 
 /// `GIRO_PROVIDER_SETUP_EVERY` (whole seconds, at least 1), else [`DEFAULT_SETUP_EVERY`].
 pub fn setup_every_from_env() -> Duration {
@@ -160,15 +159,17 @@ pub async fn start(
         Some(listen) => Some(start_ingress(registry.clone(), logs, config, listen).await?),
         None => None,
     };
-    let setup = match set_up_providers(registry.clone(), None, config.setup_every).await {
-        Ok(setup) => setup,
-        Err(e) => {
-            if let Some(ingress) = ingress {
-                ingress.stop().await;
+    let banks = open_bank_lists(logs).await?;
+    let setup =
+        match set_up_providers(registry.clone(), None, config.setup_every, Some(banks)).await {
+            Ok(setup) => setup,
+            Err(e) => {
+                if let Some(ingress) = ingress {
+                    ingress.stop().await;
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
-    };
+        };
     let mut executors = start_payouts(&registry, logs, config, None).await?;
     executors.extend(start_charges(&registry, logs, config, None).await?);
     executors.extend(start_accounts(&registry, logs, config).await?);
@@ -179,105 +180,6 @@ pub async fn start(
         setup,
         notify,
     })
-}
-
-/// The providers' set-up running in the background (again every [`StackConfig::setup_every`],
-/// sooner for one the provider could not answer).
-#[derive(Debug)]
-pub struct SetupHandle(Option<tokio::task::JoinHandle<()>>);
-
-impl SetupHandle {
-    /// Stops running the set-up again.
-    pub fn stop(self) {
-        if let Some(task) = self.0 {
-            task.abort();
-        }
-    }
-}
-
-/// Runs the set-up of every instance of `registry` that has one (only `only` when given): a
-/// provider that refuses it (wrong credentials, a configured account it does not have) stops
-/// start-up with its reason; one that cannot be asked now is logged and tried again every 30 s.
-/// Afterwards every set-up runs again every `every`, so bank lists stay fresh.
-pub async fn set_up_providers(
-    registry: Arc<Registry>,
-    only: Option<&str>,
-    every: Duration,
-) -> Result<SetupHandle, StackError> {
-    let setups: Vec<(String, Arc<dyn giro_providers::ProviderSetup>)> = registry
-        .instances()
-        .iter()
-        .filter(|i| only.is_none_or(|id| i.id().as_str() == id))
-        .filter_map(|i| i.setup.clone().map(|s| (i.id().to_string(), s)))
-        .collect();
-    if setups.is_empty() {
-        return Ok(SetupHandle(None));
-    }
-    let mut pending = Vec::new();
-    for (id, setup) in &setups {
-        match run_setup(id, setup.as_ref()).await {
-            Ok(()) => {}
-            Err(giro_providers::SetupError::Refused(reason)) => {
-                return Err(StackError::Setup {
-                    provider: id.clone(),
-                    reason,
-                });
-            }
-            Err(giro_providers::SetupError::Unavailable(_)) => pending.push(id.clone()),
-        }
-    }
-    let task = tokio::spawn(async move {
-        let mut next_full = tokio::time::Instant::now() + every;
-        loop {
-            let wake = if pending.is_empty() {
-                next_full
-            } else {
-                (tokio::time::Instant::now() + SETUP_RETRY).min(next_full)
-            };
-            tokio::time::sleep_until(wake).await;
-            let full = tokio::time::Instant::now() >= next_full;
-            if full {
-                next_full = tokio::time::Instant::now() + every;
-            }
-            let mut still = Vec::new();
-            for (id, setup) in &setups {
-                if !full && !pending.contains(id) {
-                    continue;
-                }
-                if run_setup(id, setup.as_ref()).await.is_err() {
-                    still.push(id.clone());
-                }
-            }
-            pending = still;
-        }
-    });
-    Ok(SetupHandle(Some(task)))
-}
-
-/// One set-up, logged line by line.
-async fn run_setup(
-    id: &str,
-    setup: &dyn giro_providers::ProviderSetup,
-) -> Result<(), giro_providers::SetupError> {
-    match setup.set_up().await {
-        Ok(lines) => {
-            for line in lines {
-                tracing::info!(provider = %id, "provider set-up: {line}");
-            }
-            Ok(())
-        }
-        Err(e) => {
-            match &e {
-                giro_providers::SetupError::Refused(reason) => {
-                    tracing::error!(provider = %id, %reason, "provider set-up refused");
-                }
-                giro_providers::SetupError::Unavailable(reason) => {
-                    tracing::warn!(provider = %id, %reason, "provider set-up not done, tried again in 30 s");
-                }
-            }
-            Err(e)
-        }
-    }
 }
 
 /// The webhook ingress of `registry`'s receivers on `listen`.

@@ -9,6 +9,7 @@ mod list;
 mod orders;
 mod probe;
 mod progress;
+mod provider_admin;
 mod providers;
 mod reconcile;
 mod routes;

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::checks;
-use crate::co_banks;
 use crate::rail::{CoAccountType, CoBankAccount, Document, PayoutBeneficiary};
 use crate::rejection::{ErrorCode, Rejection};
 use crate::secret::{MaskStyle, Pii, pii};
@@ -153,7 +152,9 @@ impl AccountData {
         }
     }
 
-    /// KillB's validation for an account of type `t`; paths are relative to `data`.
+    /// KillB's validation for an account of type `t`; paths are relative to `data`. A bank code
+    /// is checked for its shape; whether KillB lists the bank is its bank list's to say
+    /// ([`crate::bank_lists::BankLists::check_account`]).
     pub fn validate(&self, t: AccountType) -> Result<(), Rejection> {
         self.validate_holder()?;
         self.validate_no_unused_fields(t)?;
@@ -232,9 +233,7 @@ impl AccountData {
                 checks::co_bank_account_number(number.expose())
                     .map_err(|e| bad("account_number", e))?;
                 let code = need(&self.bank_code, "bank_code", t)?;
-                if co_banks::find(code).is_none() {
-                    return Err(bad("bank_code", "is not a known Colombian bank code"));
-                }
+                checks::co_bank_code(code).map_err(|e| bad("bank_code", e))?;
                 need(&self.account_type, "account_type", t)?;
             }
             AccountType::Spei => {

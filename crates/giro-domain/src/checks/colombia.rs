@@ -1,5 +1,5 @@
-//! Colombian beneficiaries (KillB PSE/BREB, Cashy Colombia): identity documents, bank account
-//! numbers and mobile numbers.
+//! Colombian beneficiaries (KillB PSE/BREB, Cashy Colombia): identity documents, bank codes and
+//! account numbers, and mobile numbers.
 
 use super::{CheckError, all_digits, digits_between};
 
@@ -34,6 +34,11 @@ pub fn co_document(doc_type: &str, number: &str) -> Result<(), CheckError> {
             expected: DOCUMENT_TYPES,
         })
     }
+}
+
+/// Ok only for 3 or 4 digits (`007`, KillB's `0007`): a bank code's shape ([`crate::bank_lists`]).
+pub fn co_bank_code(s: &str) -> Result<(), CheckError> {
+    digits_between(s, 3, 4, "3 or 4 digits, like 007 or 0007")
 }
 
 /// Ok only for 5 to 20 digits: the shape of a Colombian bank or e-wallet account number. Whether

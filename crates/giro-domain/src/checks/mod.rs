@@ -17,7 +17,7 @@ mod tanzania;
 pub use aba::aba_routing;
 pub use base58::{solana_address, tron_address};
 pub use clabe::{clabe, debit_card, mx_phone};
-pub use colombia::{co_bank_account_number, co_document, co_phone};
+pub use colombia::{co_bank_account_number, co_bank_code, co_document, co_phone};
 pub use email::email;
 pub use evm::evm_address;
 pub use tanzania::{tz_msisdn, tz_national_number, tz_operator_prefix_matches};

@@ -3,7 +3,6 @@
 
 use super::{AliasType, Document, PayoutBeneficiary};
 use crate::checks;
-use crate::co_banks;
 use crate::rejection::{ErrorCode, Rejection};
 use crate::secret::Pii;
 
@@ -51,18 +50,14 @@ fn check_contact(email: &Pii, phone: &Pii, document: &Document) -> Result<(), Re
 
 impl PayoutBeneficiary {
     /// Applies the rail's rules (the providers' own validations), with field paths relative to the
-    /// beneficiary object.
+    /// beneficiary object. A bank code is checked for its shape only: whether the provider pays
+    /// into that bank is its bank list's to say ([`crate::bank_lists::BankLists::check_payout`]).
     pub fn validate(&self) -> Result<(), Rejection> {
         match self {
             PayoutBeneficiary::CoBank(a) => {
                 check_holder(&a.first_name, &a.last_name, &a.company_name)?;
                 check_contact(&a.email, &a.phone, &a.document)?;
-                if co_banks::find(&a.bank_code).is_none() {
-                    return Err(invalid(
-                        "bank_code",
-                        "is not a Colombian bank code Giro knows (see GET /api/v2/banks)",
-                    ));
-                }
+                checks::co_bank_code(&a.bank_code).map_err(|e| invalid("bank_code", e))?;
                 checks::co_bank_account_number(a.account_number.expose())
                     .map_err(|e| invalid("account_number", e))
             }

@@ -1,7 +1,7 @@
 //! `giro.cmd.beneficiary.register`, `giro.cmd.beneficiary.update` and
 //! `giro.cmd.beneficiary.remove`.
 
-use giro_domain::beneficiary::{self, BeneficiaryDecider, BeneficiaryStatus};
+use giro_domain::beneficiary::{self, ACCOUNTS_PROVIDER, BeneficiaryDecider, BeneficiaryStatus};
 use giro_domain::{ErrorCode, EventMeta, OrderId, Rejection};
 use serde_json::json;
 
@@ -15,12 +15,16 @@ pub(super) async fn register_beneficiary(
     meta: EventMeta,
 ) -> Result<Reply, Rejection> {
     let command = beneficiary::parse_register(body)?;
-    let beneficiary::BeneficiaryCommand::Register { id, .. } = &command else {
+    let beneficiary::BeneficiaryCommand::Register { id, registration } = &command else {
         return Err(Rejection::new(
             ErrorCode::InvalidState,
             "not a registration",
         ));
     };
+    intake
+        .banks
+        .lists()
+        .check_account(ACCOUNTS_PROVIDER, &registration.data)?;
     let id = *id;
     let meta = with_correlation(meta, id);
     let done = executed(
@@ -90,6 +94,10 @@ pub(super) async fn update_beneficiary(
     meta: EventMeta,
 ) -> Result<Reply, Rejection> {
     let (id, changes, reason) = beneficiary::parse_update(body)?;
+    intake
+        .banks
+        .lists()
+        .check_changes(ACCOUNTS_PROVIDER, &changes)?;
     let command = beneficiary::BeneficiaryCommand::Update { changes, reason };
     change(intake, id, command, meta).await
 }

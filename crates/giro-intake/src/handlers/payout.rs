@@ -21,6 +21,7 @@ pub(super) async fn create_payout(
     let id = draft.order_id;
     tracing::Span::current().record("order_id", tracing::field::display(id));
     let create = draft.into_command(&intake.catalog, registered)?;
+    intake.banks.lists().check_payout(&create)?;
     let meta = with_correlation(meta, id);
     let done = executed(
         intake

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use giro_domain::bank_lists::BankCodes;
 use giro_domain::rail::TzOperator;
 use rand::RngExt;
 use rand::distr::Alphanumeric;
@@ -15,11 +16,11 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::CashyConfig;
 use super::sign::{SIGN_HEADER, sign};
 use super::wire::{
     BalanceData, Bank, Envelope, NonceRequest, OrderData, PayOutData, PayOutRequest, QueryRequest,
 };
+use super::{CashyConfig, CashyCountry};
 use crate::http::{self, Answer, BuildError, CallError};
 
 /// Cashy gives no hint of how long to wait: Giro's choices for `System_busy` and maintenance.
@@ -148,6 +149,9 @@ pub struct CashyClient {
     base: Url,
     http: reqwest::Client,
     banks: Mutex<Option<(Instant, Arc<Vec<Bank>>)>>,
+    /// The Colombian bank codes of the last list read (a Colombian merchant's only), for the
+    /// engine to publish to intake.
+    co_codes: std::sync::RwLock<Option<BankCodes>>,
 }
 
 impl CashyClient {
@@ -160,6 +164,7 @@ impl CashyClient {
             base,
             http,
             banks: Mutex::new(None),
+            co_codes: std::sync::RwLock::new(None),
         })
     }
 
@@ -231,9 +236,25 @@ impl CashyClient {
         let banks: Vec<Bank> = self
             .post("bankListQuery", &NonceRequest { nonce_str: nonce() })
             .await?;
+        if self.config.country == CashyCountry::Co {
+            let codes = BankCodes::from_codes(banks.iter().filter_map(Bank::co_code));
+            *self
+                .co_codes
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(codes);
+        }
         let banks = Arc::new(banks);
         *cache = Some((Instant::now(), Arc::clone(&banks)));
         Ok(banks)
+    }
+
+    /// The Colombian bank codes Cashy listed last (`bankListQuery`), by their ACH code; `None`
+    /// before the first list, and for a Tanzanian merchant.
+    pub fn bank_codes(&self) -> Option<BankCodes> {
+        self.co_codes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// `POST /api/bankListQuery` now, replacing the list held (the start-up set-up's refresh).

@@ -8,7 +8,9 @@
 //!    (`MerchantId_is_error`, `Sign_verify_error`, `Request_ip_notWhiteList`, …) or an HTTP 404
 //!    (a wrong base URL) stops start-up naming the variables to fix.
 //! 3. `bankListQuery` is read again and replaces the list the client holds (Colombia's `bankId`s,
-//!    Tanzania's operators), so the list is fresh without a payout waiting for it.
+//!    Tanzania's operators), so the list is fresh without a payout waiting for it. A Colombian
+//!    merchant's bank codes are published by the engine ([`ProviderSetup::bank_codes`]): intake
+//!    checks the bank code of payouts routed to this instance against them.
 //!
 //! Each step is a read: running the set-up again changes nothing at Cashy.
 
@@ -124,6 +126,10 @@ impl CashySetup {
 impl ProviderSetup for CashySetup {
     fn set_up(&self) -> BoxFuture<'_, Result<Vec<String>, SetupError>> {
         Box::pin(self.run())
+    }
+
+    fn bank_codes(&self) -> Option<giro_domain::bank_lists::BankCodes> {
+        self.client.bank_codes()
     }
 }
 

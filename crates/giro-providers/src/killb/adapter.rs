@@ -93,7 +93,8 @@ impl Adapter for KillbAdapter {
         let mut instance = ProviderInstance::new(NAME, profile(id.clone()));
         instance.payouts = Some(client.clone());
         instance.accounts = Some(client.clone());
-        instance.setup = Some(Arc::new(KillbSetup(client)));
+        instance.setup = Some(Arc::new(KillbSetup(client.clone())));
+        instance.admin = Some(Arc::new(super::admin::KillbAdmin(client)));
         instance.prefunded = true;
         registry.add(instance)?;
         registry.route(RouteRule::single(Rail::CoAlias, Currency::COP, id));

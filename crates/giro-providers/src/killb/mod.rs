@@ -4,6 +4,8 @@
 //! under the same handle returns the original payout and a lost answer is found again by
 //! `GET /api/v2/payouts?externalId=<handle>` (every page of it: `page`, `limit`, `totalPage`).
 //!
+//! Administrative actions ([`admin`], `giro provider killb <action>`): `prefund-create`.
+//!
 //! Set-up ([`setup`]) checks the credentials and `GIRO_KILLB_PREFUND_ACCOUNT` against the balances,
 //! reads the bank list and registers the PAYOUT + ACCOUNT webhook once. Where the pages are
 //! ambiguous (also in `crates/giro-sandbox/README.md`, KillB section):
@@ -19,12 +21,14 @@
 //!   recorded. `giro.cmd.beneficiary.remove` is `DELETE /api/v2/accounts/{id}`, sent only after a
 //!   read shows the account still there: an account INACTIVE or no longer listed counts as
 //!   deleted (the page does not say whether a deleted account stays listed);
-//! - PSE bank codes are checked against the list last read at set-up; before the first read,
-//!   against Giro's own list (`giro_domain::co_banks`);
+//! - PSE bank codes are checked against the list last read at set-up, which the engine also
+//!   publishes for intake; before the first read, against Giro's own list
+//!   (`giro_domain::co_banks::CO_BANKS`);
 //! - the webhook is registered when `GET /api/v2/webhooks` lists none at Giro's URL for both
 //!   events; where KillB has no such list, once per process.
 
 pub mod adapter;
+pub mod admin;
 mod api;
 mod client;
 pub mod setup;

@@ -5,8 +5,10 @@
 //!    `GIRO_KILLB_API_KEY`) and `GIRO_KILLB_PREFUND_ACCOUNT` is one of the pre-fund accounts
 //!    (else refused, naming the ones KillB has).
 //! 2. `GET /api/v2/banks?countryCode=CO`: the list PSE `bankCode`s are checked against, replaced
-//!    at every run. Until the first list arrives, Giro's own list of Colombian banks
-//!    (`giro_domain::co_banks`, which intake also checks) stands in.
+//!    at every run. The engine publishes it ([`ProviderSetup::bank_codes`]) for intake, which
+//!    checks the bank code of payouts routed to KillB and of beneficiary accounts against it.
+//!    Until the first list arrives, Giro's own list of Colombian banks
+//!    (`giro_domain::co_banks::CO_BANKS`) stands in, here and at intake.
 //! 3. The PAYOUT and ACCOUNT webhook at `<GIRO_INGRESS_PUBLIC_URL>/webhooks/killb`: registered
 //!    (`POST /api/v2/webhooks`) only when `GET /api/v2/webhooks` lists none at that URL for both
 //!    events, so neither a restart nor a refresh registers it twice. Where KillB does not answer
@@ -14,9 +16,10 @@
 //!
 //! A KillB that cannot be reached (or answers 5xx or 429) is [`SetupError::Unavailable`].
 
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
+
+use giro_domain::bank_lists::BankCodes;
 
 use super::client::{KillbClient, KillbError};
 use super::wire::RegisterWebhook;
@@ -28,21 +31,21 @@ pub const WEBHOOK_EVENTS: [&str; 2] = ["PAYOUT", "ACCOUNT"];
 /// What set-up learnt, kept by the client.
 #[derive(Debug, Default)]
 pub struct Learnt {
-    banks: RwLock<Option<Arc<BTreeSet<String>>>>,
+    banks: RwLock<Option<Arc<BankCodes>>>,
     /// Registered by this process where KillB has no list of registrations.
     registered_blind: AtomicBool,
 }
 
 impl Learnt {
     /// The bank codes of the last list read; `None` before the first.
-    pub fn banks(&self) -> Option<Arc<BTreeSet<String>>> {
+    pub fn banks(&self) -> Option<Arc<BankCodes>> {
         self.banks
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
-    fn set_banks(&self, codes: BTreeSet<String>) {
+    fn set_banks(&self, codes: BankCodes) {
         *self.banks.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(codes));
     }
 }
@@ -70,26 +73,17 @@ fn credentials(what: &str, e: &KillbError) -> String {
     )
 }
 
-/// A bank code without its leading zeros (`0007` and `007` are both `7`).
-fn bank_number(code: &str) -> &str {
-    let trimmed = code.trim().trim_start_matches('0');
-    if trimmed.is_empty() && !code.trim().is_empty() {
-        "0"
-    } else {
-        trimmed
-    }
-}
-
 impl KillbClient {
     /// Whether `code` (a PSE `bankCode` in KillB's form) is valid: in the last bank list read,
     /// or, before the first, in Giro's own list.
     ///
-    /// Codes are compared by their number: KillB's pages write one bank as `001` (page 000) and
-    /// `0001` (page 002), so a list in either spelling accepts a code in the other.
+    /// Codes are compared by their number (`giro_domain::co_banks::number`): KillB's pages write
+    /// one bank as `001` (page 000) and `0001` (page 002), so a list in either spelling accepts a
+    /// code in the other.
     pub fn knows_bank(&self, code: &str) -> bool {
         match self.learnt.banks() {
-            Some(codes) => codes.contains(bank_number(code)),
-            None => giro_domain::co_banks::find(code).is_some(),
+            Some(codes) => codes.contains(code),
+            None => BankCodes::built_in().contains(code),
         }
     }
 
@@ -109,8 +103,9 @@ impl KillbClient {
                 let known: Vec<&str> = balances.iter().map(|b| b.account_id.as_str()).collect();
                 Err(SetupError::Refused(format!(
                     "GIRO_KILLB_PREFUND_ACCOUNT={wanted} is not a KillB pre-fund account (KillB \
-                     lists: {}); create one at KillB (`POST /api/v2/customers/pre-fund/create`, \
-                     `KillbClient::create_prefund`) or fix the variable",
+                     lists: {}); create one (`giro provider killb prefund-create \
+                     currency=COP`, i.e. `POST /api/v2/customers/pre-fund/create`) or fix the \
+                     variable",
                     if known.is_empty() {
                         "none".to_string()
                     } else {
@@ -127,10 +122,7 @@ impl KillbClient {
             .banks("CO")
             .await
             .map_err(|e| setup_error("reading the bank list", e))?;
-        let codes: BTreeSet<String> = banks
-            .iter()
-            .map(|b| bank_number(&b.code).to_string())
-            .collect();
+        let codes = BankCodes::from_codes(banks.iter().map(|b| b.code.as_str()));
         let line = format!("{} Colombian banks listed", codes.len());
         self.learnt.set_banks(codes);
         Ok(line)
@@ -193,5 +185,9 @@ pub struct KillbSetup(pub Arc<KillbClient>);
 impl ProviderSetup for KillbSetup {
     fn set_up(&self) -> BoxFuture<'_, Result<Vec<String>, SetupError>> {
         Box::pin(self.0.set_up())
+    }
+
+    fn bank_codes(&self) -> Option<BankCodes> {
+        self.0.learnt.banks().map(|codes| (*codes).clone())
     }
 }

@@ -184,7 +184,12 @@ pub(super) async fn run_executor(
     // The instance's set-up at its provider (webhooks, bank list, account checks), then again
     // every GIRO_PROVIDER_SETUP_EVERY for as long as the process runs.
     // Dropping its handle leaves the task running.
-    drop(giro_stack::set_up_providers(registry.clone(), Some(id), config.setup_every).await?);
+    // Its bank list is published for intake (`<stream>_BANKS`).
+    let banks = giro_stack::open_bank_lists(&logs).await?;
+    drop(
+        giro_stack::set_up_providers(registry.clone(), Some(id), config.setup_every, Some(banks))
+            .await?,
+    );
     let mut started = if id == giro_domain::beneficiary::ACCOUNTS_PROVIDER {
         giro_stack::start_accounts(&registry, &logs, &config)
             .await?

@@ -52,6 +52,9 @@ pub enum Command {
     /// Register, show and list beneficiaries (accounts at the provider that keeps them).
     #[command(subcommand)]
     Beneficiary(BeneficiaryCommand),
+    /// A provider instance's administrative actions: listed, or run (`name=value` arguments),
+    /// printed as JSON.
+    Provider(crate::provider_admin::ProviderArgs),
     /// Send a mix of payouts and charges to a running engine and wait for their outcomes.
     Demo(crate::demo::DemoArgs),
     /// A provider instance's settlement day (--provider P --date D), or a provider statement
@@ -84,6 +87,7 @@ impl Command {
             Command::Payout(_)
             | Command::Charge(_)
             | Command::Beneficiary(_)
+            | Command::Provider(_)
             | Command::Demo(_)
             | Command::Reconcile(_)
             | Command::Routes(_)
@@ -190,6 +194,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Payout(command) => crate::orders::payout(command).await,
         Command::Charge(command) => crate::orders::charge(command).await,
         Command::Beneficiary(command) => crate::orders::beneficiary(command).await,
+        Command::Provider(args) => crate::provider_admin::run(&args).await,
         Command::Demo(args) => Ok(crate::demo::run(&args).await),
         Command::Reconcile(args) => crate::reconcile::run(&args).await,
         Command::Probe(args) => Ok(crate::probe::run(&args).await),

@@ -19,24 +19,24 @@ pub struct Bank {
 }
 
 impl Bank {
-    /// Whether this is the Colombian bank Giro knows as `code` (`001`…). Cashy lists ACH codes
-    /// with a leading `1` (`1007` Bancolombia) or `0`; the last three digits are compared.
-    pub fn is_co_bank(&self, code: &str) -> bool {
-        let Some(giro) = co_banks::find(code) else {
-            return false;
-        };
-        let listed: String = self
-            .bank_code
-            .as_deref()
-            .unwrap_or_default()
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        let listed = match listed.len() {
+    /// The ACH code of a Colombian bank in the list (`007`): Cashy lists ACH codes with a leading
+    /// `1` (`1007` Bancolombia) or `0`, which is dropped; `None` for an entry without digits.
+    pub fn co_code(&self) -> Option<&str> {
+        let listed = self.bank_code.as_deref()?.trim();
+        if listed.is_empty() || !listed.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(match listed.len() {
             4 if listed.starts_with(['0', '1']) => &listed[1..],
-            _ => listed.as_str(),
-        };
-        listed == giro.code
+            _ => listed,
+        })
+    }
+
+    /// Whether this is the Colombian bank Giro knows as `code` (`007` or `0007`), compared by
+    /// number (`giro_domain::co_banks::number`).
+    pub fn is_co_bank(&self, code: &str) -> bool {
+        self.co_code()
+            .is_some_and(|listed| co_banks::number(listed) == co_banks::number(code))
     }
 
     /// Whether this is the Tanzanian operator `operator` (its code or name, without case:

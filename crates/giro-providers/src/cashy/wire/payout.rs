@@ -182,15 +182,13 @@ impl<'a> PayOutRequest<'a> {
         holder_name: &str,
         bank_id: Option<i64>,
     ) -> Result<(), Unsupported> {
-        let bank = co_banks::find(&a.bank_code)
-            .ok_or_else(|| unsupported("beneficiary.bank_code", "unknown bank code"))?;
         self.bank_id = Some(bank_id.ok_or_else(|| {
             unsupported("beneficiary.bank_code", "no Cashy bankId for this bank")
         })?);
         self.account_name = clip(holder_name, 32);
         self.account_no = within(a.account_number.expose(), 32, "beneficiary.account_number")?;
         self.account_type = match a.account_type {
-            _ if CO_EWALLETS.contains(&bank.code) => 1,
+            _ if CO_EWALLETS.contains(&co_banks::ach_code(&a.bank_code)) => 1,
             CoAccountType::Checking => 0,
             CoAccountType::Savings => 1,
         };

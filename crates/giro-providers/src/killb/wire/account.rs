@@ -116,12 +116,12 @@ fn killb_data(giro: serde_json::Value) -> serde_json::Value {
     {
         *doc_type = serde_json::Value::String("PASSPORT".to_string());
     }
-    if let Some(bank) = data
+    if let Some(code) = data
         .get("bankCode")
         .and_then(|c| c.as_str())
-        .and_then(co_banks::find)
+        .map(co_banks::ach_code)
     {
-        data["bankCode"] = serde_json::Value::String(bank.code.to_string());
+        data["bankCode"] = serde_json::Value::String(code.to_string());
     }
     data
 }

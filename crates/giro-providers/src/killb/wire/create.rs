@@ -63,7 +63,7 @@ pub struct PseAccount<'a> {
     #[serde(flatten)]
     pub holder: Holder<'a>,
     pub account_number: &'a str,
-    pub bank_code: &'static str,
+    pub bank_code: &'a str,
     #[serde(rename = "type")]
     pub account_type: &'static str,
     pub country_code: &'static str,
@@ -190,29 +190,23 @@ impl<'a> CreatePayout<'a> {
         request: &'a PayoutRequested,
     ) -> Result<Self, Unsupported> {
         let beneficiary = match &request.beneficiary {
-            PayoutBeneficiary::CoBank(a) => {
-                let bank = co_banks::find(&a.bank_code).ok_or_else(|| Unsupported {
-                    field: "beneficiary.bank_code",
-                    message: format!("{:?} is not in KillB's Colombian bank list", a.bank_code),
-                })?;
-                Beneficiary::Pse(PseAccount {
-                    holder: holder(
-                        &a.first_name,
-                        &a.last_name,
-                        &a.company_name,
-                        &a.email,
-                        &a.phone,
-                        &a.document,
-                    ),
-                    account_number: a.account_number.expose(),
-                    bank_code: bank.code,
-                    account_type: match a.account_type {
-                        CoAccountType::Savings => "savings",
-                        CoAccountType::Checking => "checking",
-                    },
-                    country_code: "CO",
-                })
-            }
+            PayoutBeneficiary::CoBank(a) => Beneficiary::Pse(PseAccount {
+                holder: holder(
+                    &a.first_name,
+                    &a.last_name,
+                    &a.company_name,
+                    &a.email,
+                    &a.phone,
+                    &a.document,
+                ),
+                account_number: a.account_number.expose(),
+                bank_code: co_banks::ach_code(&a.bank_code),
+                account_type: match a.account_type {
+                    CoAccountType::Savings => "savings",
+                    CoAccountType::Checking => "checking",
+                },
+                country_code: "CO",
+            }),
             PayoutBeneficiary::CoAlias(a) => Beneficiary::Breb(BrebAccount {
                 holder: holder(
                     &a.first_name,
