@@ -13,8 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::beneficiary::{AccountChanges, AccountData};
 use crate::co_banks::{self, CO_BANKS};
-use crate::payout::CreatePayout;
-use crate::rail::PayoutBeneficiary;
 use crate::rejection::{ErrorCode, Rejection};
 
 /// One bank list: the codes' numbers (`co_banks::number`), so `001` and `0001` are one bank. It
@@ -98,24 +96,6 @@ impl BankLists {
                  been fetched yet, so Giro's built-in list applies)"
             )),
         }
-    }
-
-    /// Checks the bank of a routed payout against its provider's list: the refusal names
-    /// `beneficiary.bank_code`, or `beneficiary_id` for a registered beneficiary.
-    pub fn check_payout(&self, create: &CreatePayout) -> Result<(), Rejection> {
-        let r = &create.requested;
-        let PayoutBeneficiary::CoBank(account) = &r.beneficiary else {
-            return Ok(());
-        };
-        self.check(r.provider.as_str(), &account.bank_code)
-            .map_err(|m| match r.beneficiary_id {
-                None => Rejection::at(ErrorCode::InvalidBeneficiary, "beneficiary.bank_code", m),
-                Some(_) => Rejection::at(
-                    ErrorCode::InvalidBeneficiary,
-                    "beneficiary_id",
-                    format!("the registered beneficiary's bank_code {m}"),
-                ),
-            })
     }
 
     /// Checks a beneficiary account's bank (registration) against the list of `provider`, the

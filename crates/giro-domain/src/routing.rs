@@ -12,6 +12,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::bank_lists::BankLists;
 use crate::ids::{OrderId, ProviderId};
 use crate::money::{Currency, Money};
 use crate::provider::{Catalog, PayoutCorridor, ProviderProfile};
@@ -175,12 +176,14 @@ fn by_priority(rules: &[RouteRule]) -> Vec<&RouteRule> {
 }
 
 impl Catalog {
-    /// The corridor of `provider` for the payout, checked against its rules.
+    /// The corridor of `provider` for the payout, checked against its rules and, when `banks`
+    /// are given, the bank against the provider's bank list.
     fn corridor_for(
         &self,
         provider: &ProviderId,
         money: &Money,
         beneficiary: &PayoutBeneficiary,
+        banks: Option<&BankLists>,
     ) -> Result<(&ProviderProfile, &PayoutCorridor), Rejection> {
         let profile = self.provider(provider).ok_or_else(|| {
             Rejection::at(
@@ -201,21 +204,31 @@ impl Catalog {
                 )
             })?;
         corridor.check(money, beneficiary)?;
+        if let (Some(banks), PayoutBeneficiary::CoBank(account)) = (banks, beneficiary) {
+            banks
+                .check(provider.as_str(), &account.bank_code)
+                .map_err(|m| {
+                    Rejection::at(ErrorCode::InvalidBeneficiary, "beneficiary.bank_code", m)
+                })?;
+        }
         Ok((profile, corridor))
     }
 
     /// Routes a payout: to the provider the caller named (which must serve and accept it), else
-    /// by the rules. When a rule matched but none of its providers accepts the payout (its amount
-    /// beyond every limit, say), the first provider's refusal is the answer.
+    /// by the rules. A provider accepts a payout its corridor allows and, with `banks` (the lists
+    /// the providers' set-up fetched), whose bank is in its list. When a rule matched but none of
+    /// its providers accepts the payout (its amount beyond every limit, say), the first
+    /// provider's refusal is the answer.
     pub fn route_payout(
         &self,
         named: Option<&ProviderId>,
         money: &Money,
         beneficiary: &PayoutBeneficiary,
         order: OrderId,
+        banks: Option<&BankLists>,
     ) -> Result<Routed<'_>, Rejection> {
         if let Some(named) = named {
-            let (profile, corridor) = self.corridor_for(named, money, beneficiary)?;
+            let (profile, corridor) = self.corridor_for(named, money, beneficiary, banks)?;
             return Ok(Routed {
                 profile,
                 corridor,
@@ -229,7 +242,7 @@ impl Catalog {
             }
             let mut eligible = Vec::new();
             for c in &rule.providers {
-                match self.corridor_for(&c.provider, money, beneficiary) {
+                match self.corridor_for(&c.provider, money, beneficiary, banks) {
                     Ok(_) => eligible.push(c),
                     Err(r) => {
                         refusal.get_or_insert(r);
@@ -239,7 +252,7 @@ impl Catalog {
             let Some(chosen) = choose(order, &eligible) else {
                 continue;
             };
-            let (profile, corridor) = self.corridor_for(&chosen, money, beneficiary)?;
+            let (profile, corridor) = self.corridor_for(&chosen, money, beneficiary, banks)?;
             return Ok(Routed {
                 profile,
                 corridor,
@@ -268,6 +281,7 @@ impl Catalog {
         money: &Money,
         beneficiary: &PayoutBeneficiary,
         order: OrderId,
+        banks: Option<&BankLists>,
     ) -> Vec<String> {
         let mut lines = Vec::new();
         for rule in by_priority(&self.routes) {
@@ -279,7 +293,7 @@ impl Catalog {
             lines.push(format!("{head}: matches"));
             let mut eligible = Vec::new();
             for c in &rule.providers {
-                match self.corridor_for(&c.provider, money, beneficiary) {
+                match self.corridor_for(&c.provider, money, beneficiary, banks) {
                     Ok(_) => {
                         lines.push(format!("  {} (weight {}): eligible", c.provider, c.weight));
                         eligible.push(c);

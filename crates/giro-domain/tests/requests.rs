@@ -13,11 +13,10 @@ fn refuse(body: Value) -> Rejection {
     let bytes = body.to_string().into_bytes();
     match parse_create(&bytes) {
         Err(r) => r,
-        // As intake does: routed, then the bank checked against the routed instance's list
-        // (none fetched here, so Giro's built-in list).
+        // As intake does: routed to a provider whose bank list has the bank (none fetched
+        // here, so Giro's built-in list).
         Ok(draft) => draft
-            .into_command(&Catalog::default(), None)
-            .and_then(|create| BankLists::default().check_payout(&create))
+            .into_command_with_banks(&Catalog::default(), None, Some(&BankLists::default()))
             .expect_err("should be refused"),
     }
 }

@@ -4,6 +4,7 @@
 mod common;
 
 use common::co_bank_body;
+use giro_domain::bank_lists::{BankCodes, BankLists};
 use giro_domain::payout::{PayoutDraft, parse_create};
 use giro_domain::provider::Catalog;
 use giro_domain::routing::{RouteRule, RoutesFile};
@@ -122,7 +123,7 @@ fn the_explanation_goes_rule_by_rule_to_the_choice() {
         giro_domain::payout::BeneficiarySource::Inline(b) => b.clone(),
         _ => unreachable!(),
     };
-    let lines = c.explain_route(&d.money, &beneficiary, d.order_id);
+    let lines = c.explain_route(&d.money, &beneficiary, d.order_id, None);
     assert_eq!(
         lines,
         [
@@ -136,6 +137,7 @@ fn the_explanation_goes_rule_by_rule_to_the_choice() {
         &small.money,
         &beneficiary,
         OrderId::from_uuid(uuid::Uuid::nil()),
+        None,
     );
     assert_eq!(
         lines[0],
@@ -206,4 +208,38 @@ fn a_malformed_file_is_refused_naming_where() {
         "cashy-co".to_string().try_into().unwrap(),
     );
     assert_eq!(single.name, "cashy-co-co_bank-cop");
+}
+
+#[test]
+fn a_provider_whose_bank_list_lacks_the_bank_is_no_candidate() {
+    let c = catalog(RULES);
+    // Bancamía (059): in KillB's fetched list, not in Cashy Colombia's.
+    let mut banks = BankLists::default();
+    banks.set("cashy-co", BankCodes::from_codes(["001", "007"]));
+    banks.set("killb", BankCodes::from_codes(["001", "007", "059"]));
+    for i in 0..20 {
+        let p = draft(&format!("bank-{i}"), "100000", "059")
+            .into_command_with_banks(&c, None, Some(&banks))
+            .expect("routed")
+            .requested;
+        assert_eq!(p.provider.as_str(), "killb");
+        let route = p.route.expect("recorded");
+        assert_eq!(
+            (route.rule.as_str(), route.candidates.len()),
+            ("cop-split", 1)
+        );
+    }
+    // A bank no candidate pays into: the refusal names the field and whose list lacks it.
+    let r = draft("bank-x", "100000", "998")
+        .into_command_with_banks(&c, None, Some(&banks))
+        .unwrap_err();
+    assert_eq!(r.field.as_deref(), Some("beneficiary.bank_code"), "{r:?}");
+    assert!(r.message.contains("bank list"), "{r:?}");
+    // A provider named by the caller is held to its list too.
+    let mut named = draft("bank-named", "100000", "059");
+    named.provider = Some("cashy-co".to_string().try_into().unwrap());
+    let r = named
+        .into_command_with_banks(&c, None, Some(&banks))
+        .unwrap_err();
+    assert!(r.message.contains("cashy-co's bank list"), "{r:?}");
 }

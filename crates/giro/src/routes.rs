@@ -64,11 +64,11 @@ pub fn run(command: RoutesCommand) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     };
-    for line in catalog.explain_route(&draft.money, beneficiary, draft.order_id) {
+    for line in catalog.explain_route(&draft.money, beneficiary, draft.order_id, None) {
         println!("{line}");
     }
     let routed = catalog
-        .route_payout(None, &draft.money, beneficiary, draft.order_id)
+        .route_payout(None, &draft.money, beneficiary, draft.order_id, None)
         .is_ok();
     Ok(if routed {
         ExitCode::SUCCESS

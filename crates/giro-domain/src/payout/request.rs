@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::decide::CreatePayout;
 use super::event::PayoutRequested;
+use crate::bank_lists::BankLists;
 use crate::ids::{IdempotencyKey, OrderId, OrderKind, ProviderId};
 use crate::money::{AmountError, Currency, Money, parse_plain_decimal};
 use crate::provider::Catalog;
@@ -256,6 +257,19 @@ impl PayoutDraft {
         catalog: &Catalog,
         registered: Option<PayoutBeneficiary>,
     ) -> Result<CreatePayout, Rejection> {
+        self.into_command_with_banks(catalog, registered, None)
+    }
+
+    /// [`PayoutDraft::into_command`], where a provider is eligible only for banks in its bank
+    /// list (`banks`: the lists the providers' set-up fetched), so routing picks one that pays
+    /// into the beneficiary's bank. A refusal about a registered beneficiary's bank names
+    /// `beneficiary_id`.
+    pub fn into_command_with_banks(
+        self,
+        catalog: &Catalog,
+        registered: Option<PayoutBeneficiary>,
+        banks: Option<&BankLists>,
+    ) -> Result<CreatePayout, Rejection> {
         let (beneficiary, beneficiary_id) = match (self.beneficiary, registered) {
             (BeneficiarySource::Inline(b), _) => (*b, None),
             (BeneficiarySource::Registered(id), Some(b)) => (b, Some(id)),
@@ -267,12 +281,22 @@ impl PayoutDraft {
                 ));
             }
         };
-        let routed = catalog.route_payout(
-            self.provider.as_ref(),
-            &self.money,
-            &beneficiary,
-            self.order_id,
-        )?;
+        let routed = catalog
+            .route_payout(
+                self.provider.as_ref(),
+                &self.money,
+                &beneficiary,
+                self.order_id,
+                banks,
+            )
+            .map_err(|r| match (&beneficiary_id, r.field.as_deref()) {
+                (Some(_), Some("beneficiary.bank_code")) => Rejection::at(
+                    r.code,
+                    "beneficiary_id",
+                    format!("the registered beneficiary's bank_code {}", r.message),
+                ),
+                _ => r,
+            })?;
         Ok(CreatePayout {
             order_id: self.order_id,
             requested: PayoutRequested {

@@ -51,7 +51,8 @@ fn check_contact(email: &Pii, phone: &Pii, document: &Document) -> Result<(), Re
 impl PayoutBeneficiary {
     /// Applies the rail's rules (the providers' own validations), with field paths relative to the
     /// beneficiary object. A bank code is checked for its shape only: whether the provider pays
-    /// into that bank is its bank list's to say ([`crate::bank_lists::BankLists::check_payout`]).
+    /// into that bank is its bank list's to say, when the payout is routed
+    /// ([`crate::payout::PayoutDraft::into_command_with_banks`]).
     pub fn validate(&self) -> Result<(), Rejection> {
         match self {
             PayoutBeneficiary::CoBank(a) => {

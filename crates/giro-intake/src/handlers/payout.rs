@@ -20,8 +20,8 @@ pub(super) async fn create_payout(
     };
     let id = draft.order_id;
     tracing::Span::current().record("order_id", tracing::field::display(id));
-    let create = draft.into_command(&intake.catalog, registered)?;
-    intake.banks.lists().check_payout(&create)?;
+    let banks = intake.banks.lists();
+    let create = draft.into_command_with_banks(&intake.catalog, registered, Some(&banks))?;
     let meta = with_correlation(meta, id);
     let done = executed(
         intake
