@@ -91,24 +91,21 @@ impl Notification {
         after: &Payout,
         event: &Envelope<PayoutEvent>,
     ) -> Option<Notification> {
-        let previous = before.map(|p| p.status.as_str());
-        let status = after.status.as_str();
-        (previous != Some(status)).then(|| Notification {
-            id: event.id,
-            notification_version: NOTIFICATION_VERSION,
+        let r = &after.request;
+        let order = Notified {
             kind: NotifiedKind::Payout,
             order_id: after.id,
-            idempotency_key: after.request.idempotency_key.clone(),
-            external_id: after.request.external_id.clone(),
-            status: status.to_string(),
-            previous_status: previous.map(str::to_string),
-            money: after.request.money,
-            provider: after.request.provider.clone(),
-            failure_code: after.failure.as_ref().map(|f| f.code.clone()),
-            event_type: event.event.event_type().to_string(),
-            order_version: event.version,
-            occurred_at: event.at,
-        })
+            idempotency_key: &r.idempotency_key,
+            external_id: &r.external_id,
+            money: r.money,
+            provider: &r.provider,
+            failure_code: after.failure.as_ref().map(|f| f.code.as_str()),
+        };
+        order.changed(
+            before.map(|p| p.status.as_str()),
+            after.status.as_str(),
+            event,
+        )
     }
 
     /// The notification of `event` when it changed the charge's status, like
@@ -118,20 +115,56 @@ impl Notification {
         after: &Charge,
         event: &Envelope<ChargeEvent>,
     ) -> Option<Notification> {
-        let previous = before.map(|c| c.status.as_str());
-        let status = after.status.as_str();
+        let r = &after.request;
+        let order = Notified {
+            kind: NotifiedKind::Charge,
+            order_id: after.id,
+            idempotency_key: &r.idempotency_key,
+            external_id: &r.external_id,
+            money: r.money,
+            provider: &r.provider,
+            failure_code: after.failure.as_ref().map(|f| f.code.as_str()),
+        };
+        order.changed(
+            before.map(|c| c.status.as_str()),
+            after.status.as_str(),
+            event,
+        )
+    }
+}
+
+/// What a notification tells of its order, whatever its kind.
+struct Notified<'a> {
+    kind: NotifiedKind,
+    order_id: OrderId,
+    idempotency_key: &'a IdempotencyKey,
+    external_id: &'a Option<String>,
+    money: Money,
+    provider: &'a ProviderId,
+    failure_code: Option<&'a str>,
+}
+
+impl Notified<'_> {
+    /// The notification of `event`, which moved the order from `previous` to `status`; `None`
+    /// when the status stayed.
+    fn changed<E: EventType>(
+        self,
+        previous: Option<&str>,
+        status: &str,
+        event: &Envelope<E>,
+    ) -> Option<Notification> {
         (previous != Some(status)).then(|| Notification {
             id: event.id,
             notification_version: NOTIFICATION_VERSION,
-            kind: NotifiedKind::Charge,
-            order_id: after.id,
-            idempotency_key: after.request.idempotency_key.clone(),
-            external_id: after.request.external_id.clone(),
+            kind: self.kind,
+            order_id: self.order_id,
+            idempotency_key: self.idempotency_key.clone(),
+            external_id: self.external_id.clone(),
             status: status.to_string(),
             previous_status: previous.map(str::to_string),
-            money: after.request.money,
-            provider: after.request.provider.clone(),
-            failure_code: after.failure.as_ref().map(|f| f.code.clone()),
+            money: self.money,
+            provider: self.provider.clone(),
+            failure_code: self.failure_code.map(str::to_string),
             event_type: event.event.event_type().to_string(),
             order_version: event.version,
             occurred_at: event.at,

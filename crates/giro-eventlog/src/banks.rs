@@ -45,28 +45,14 @@ impl BankListStore {
         config: &EventLogConfig,
     ) -> Result<Arc<BankListStore>, Error> {
         let bucket = bucket(config);
-        let kv_config = kv::Config {
-            bucket: bucket.clone(),
-            description: "Giro bank lists: the Colombian bank codes each provider instance listed \
-                          at its last set-up"
-                .to_string(),
-            history: 1,
-            storage: jetstream::stream::StorageType::File,
-            num_replicas: config.replicas,
-            ..Default::default()
-        };
-        let kv = match js.get_key_value(&bucket).await {
-            Ok(kv) => kv,
-            Err(_) => crate::provision::provision(
-                &bucket,
-                |e: &jetstream::context::CreateKeyValueError| {
-                    e.kind() == jetstream::context::CreateKeyValueErrorKind::TimedOut
-                },
-                || js.create_key_value(kv_config.clone()),
-            )
-            .await
-            .map_err(|e| Error::Provision(format!("bank list bucket {bucket}: {e}")))?,
-        };
+        let kv = crate::provision::open_bucket(
+            js,
+            &bucket,
+            "Giro bank lists: the Colombian bank codes each provider instance listed at its last \
+             set-up",
+            config.replicas,
+        )
+        .await?;
         let store = Arc::new(BankListStore {
             kv,
             current: RwLock::new(Arc::default()),

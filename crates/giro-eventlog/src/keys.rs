@@ -54,28 +54,14 @@ impl Keys {
         config: &EventLogConfig,
     ) -> Result<Arc<Keys>, Error> {
         let bucket = bucket(config);
-        let kv_config = kv::Config {
-            bucket: bucket.clone(),
-            description: "Giro order keys: one per order, purged to erase its personal data"
-                .to_string(),
-            history: 1,
-            storage: jetstream::stream::StorageType::File,
-            num_replicas: config.replicas,
-            ..Default::default()
-        };
         // Opened when it exists (what a reader such as the projection is allowed), else created.
-        let kv = match js.get_key_value(&bucket).await {
-            Ok(kv) => kv,
-            Err(_) => crate::provision::provision(
-                &bucket,
-                |e: &jetstream::context::CreateKeyValueError| {
-                    e.kind() == jetstream::context::CreateKeyValueErrorKind::TimedOut
-                },
-                || js.create_key_value(kv_config.clone()),
-            )
-            .await
-            .map_err(|e| Error::Provision(format!("key bucket {bucket}: {e}")))?,
-        };
+        let kv = crate::provision::open_bucket(
+            js,
+            &bucket,
+            "Giro order keys: one per order, purged to erase its personal data",
+            config.replicas,
+        )
+        .await?;
         let keys = Arc::new(Keys {
             kv,
             // `<prefix>.evt.`: the order subjects' common start.

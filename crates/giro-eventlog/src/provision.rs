@@ -71,6 +71,35 @@ pub fn consumer_transient(e: &async_nats::jetstream::stream::ConsumerError) -> b
     }
 }
 
+/// The key-value bucket `bucket` (one value per key, file storage, on `replicas` servers): opened
+/// when it exists (all a reader may be allowed), else created (idempotent).
+pub async fn open_bucket(
+    js: &async_nats::jetstream::Context,
+    bucket: &str,
+    description: &str,
+    replicas: usize,
+) -> Result<async_nats::jetstream::kv::Store, crate::Error> {
+    use async_nats::jetstream::context::{CreateKeyValueError, CreateKeyValueErrorKind};
+    if let Ok(kv) = js.get_key_value(bucket).await {
+        return Ok(kv);
+    }
+    let config = async_nats::jetstream::kv::Config {
+        bucket: bucket.to_string(),
+        description: description.to_string(),
+        history: 1,
+        storage: async_nats::jetstream::stream::StorageType::File,
+        num_replicas: replicas,
+        ..Default::default()
+    };
+    provision(
+        bucket,
+        |e: &CreateKeyValueError| e.kind() == CreateKeyValueErrorKind::TimedOut,
+        || js.create_key_value(config.clone()),
+    )
+    .await
+    .map_err(|e| crate::Error::Provision(format!("bucket {bucket}: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
