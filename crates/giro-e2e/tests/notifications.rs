@@ -138,22 +138,31 @@ fn assert_notified(prefix: &str, kind: &str, got: &[&(String, String, Value)], w
     }
 }
 
+/// Subscribes to `<prefix>.<subjects>` on `log`, then starts giro-notify on it (so nothing it
+/// publishes is missed).
+async fn listen_then_notify(
+    log: &giro_eventlog::test_support::TestLog,
+    subjects: &str,
+) -> (async_nats::Subscriber, giro_notify::NotifyHandle) {
+    let subscriber = log
+        .client
+        .subscribe(format!("{}.{subjects}", log.config.prefix))
+        .await
+        .expect("subscribes");
+    let notify = giro_stack::start_notify(
+        &log.log,
+        Some(giro_notify::NotifyConfig::new(log.config.clone())),
+    )
+    .await
+    .expect("notifications start");
+    (subscriber, notify)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_status_change_of_a_payout_arrives_in_order_on_its_notification_subject() {
     let stack = Stack::start(StackOptions::default()).await;
     let prefix = stack.log.config.prefix.clone();
-    let mut subscriber = stack
-        .log
-        .client
-        .subscribe(format!("{prefix}.notify.v1.>"))
-        .await
-        .expect("subscribes");
-    let notify = giro_stack::start_notify(
-        &stack.log.log,
-        Some(giro_notify::NotifyConfig::new(stack.log.config.clone())),
-    )
-    .await
-    .expect("notifications start");
+    let (mut subscriber, notify) = listen_then_notify(&stack.log, "notify.v1.>").await;
 
     // One payout that succeeds and one that fails (KillB's sandbox: the amount picks the outcome).
     let paid = stack.create("notify-paid", "killb", "500000").await;
@@ -224,18 +233,7 @@ async fn every_status_change_of_a_payout_arrives_in_order_on_its_notification_su
 async fn a_paid_charge_is_notified_on_the_charge_subjects() {
     let stack = Stack::start(StackOptions::default()).await;
     let prefix = stack.log.config.prefix.clone();
-    let mut subscriber = stack
-        .log
-        .client
-        .subscribe(format!("{prefix}.notify.v1.charge.>"))
-        .await
-        .expect("subscribes");
-    let notify = giro_stack::start_notify(
-        &stack.log.log,
-        Some(giro_notify::NotifyConfig::new(stack.log.config.clone())),
-    )
-    .await
-    .expect("notifications start");
+    let (mut subscriber, notify) = listen_then_notify(&stack.log, "notify.v1.charge.>").await;
     // A55's sandbox: a credit-card charge of 150.00 is paid.
     let id = stack
         .create_charge("notify-charge", "150.00", "credit_card")
@@ -268,17 +266,7 @@ async fn a_paid_charge_is_notified_on_the_charge_subjects() {
 async fn an_event_that_cannot_be_notified_is_dead_lettered_with_its_reason() {
     let log = giro_eventlog::test_support::TestLog::new().await;
     let prefix = log.config.prefix.clone();
-    let mut dead = log
-        .client
-        .subscribe(format!("{prefix}.dlq.notify.>"))
-        .await
-        .expect("subscribes");
-    let notify = giro_stack::start_notify(
-        &log.log,
-        Some(giro_notify::NotifyConfig::new(log.config.clone())),
-    )
-    .await
-    .expect("notifications start");
+    let (mut dead, notify) = listen_then_notify(&log, "dlq.notify.>").await;
     // Not an event: no version, no type.
     let subject = format!("{prefix}.evt.payout.{}", uuid::Uuid::new_v4());
     log.log
