@@ -8,6 +8,7 @@
 //! `test-support` feature a failpoint sits between the writes and the checkpoint
 //! (`test_support::faults`), so tests can make that crash happen on purpose.
 
+mod attention;
 mod beneficiaries;
 mod charges;
 mod erasure;
@@ -75,6 +76,7 @@ impl<'a> ByKind<'a> {
 
     async fn write_rows(&self, tx: &mut Transaction<'_, Postgres>) -> Result<(), Error> {
         ledger::apply(tx, &self.payouts).await?; // first: it reads the payouts rows before the batch
+        attention::apply(tx, &self.payouts).await?; // before payouts too, for the same reason
         payouts::apply(tx, &self.payouts).await?;
         reported::apply(tx, &self.payouts).await?; // after: it updates the rows payouts made
         charges::apply(tx, &self.charges).await?;

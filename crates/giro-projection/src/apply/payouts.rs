@@ -115,7 +115,7 @@ impl Row {
     }
 }
 
-fn parse_status(s: &str) -> Result<PayoutStatus, Error> {
+pub(crate) fn parse_status(s: &str) -> Result<PayoutStatus, Error> {
     PayoutStatus::ALL
         .into_iter()
         .find(|st| st.as_str() == s)

@@ -34,13 +34,13 @@ struct Facts {
 }
 
 /// One exception to insert.
-struct Raised {
-    order_id: Uuid,
-    version: u64,
-    kind: &'static str,
-    reason: String,
-    detail: Value,
-    at: DateTime<Utc>,
+pub(crate) struct Raised {
+    pub order_id: Uuid,
+    pub version: u64,
+    pub kind: &'static str,
+    pub reason: String,
+    pub detail: Value,
+    pub at: DateTime<Utc>,
 }
 
 impl Raised {
@@ -324,7 +324,7 @@ async fn update_facts(
     Ok(())
 }
 
-async fn insert_exceptions(
+pub(crate) async fn insert_exceptions(
     tx: &mut Transaction<'_, Postgres>,
     raised: &[Raised],
 ) -> Result<(), Error> {

@@ -124,6 +124,17 @@ pub(crate) async fn stats(
     Ok(Json(read::stats(&s.pool, window).await?))
 }
 
+/// `GET /v1/stats/series?window=1h`: what the console's charts draw.
+pub(crate) async fn series(
+    State(s): State<Arc<Shared>>,
+    q: Result<Query<WindowParams>, QueryRejection>,
+) -> Result<Json<read::series::Series>, ApiError> {
+    let window = window(query(q)?)?;
+    Ok(Json(
+        read::series::series(&s.pool, window, chrono::Utc::now()).await?,
+    ))
+}
+
 /// Any other path: a JSON 404 rather than an empty body.
 pub(crate) async fn no_route() -> ApiError {
     ApiError::not_found("no such route; see /v1/payouts, /v1/charges, /v1/beneficiaries, /v1/stats")

@@ -19,6 +19,8 @@ use crate::{db, source};
 
 /// Payouts in the "latest" list.
 const LATEST: u32 = 25;
+/// What the charts cover.
+const CHART_WINDOW: Duration = Duration::from_secs(3_600);
 
 pub(crate) async fn index(
     State(s): State<Arc<Shared>>,
@@ -56,7 +58,16 @@ async fn render(s: &Shared, window: Duration) -> Result<String, sqlx::Error> {
     .await?;
     let charges = read::status_counts(&s.pool, Kind::Charge).await?;
     let beneficiaries = read::status_counts(&s.pool, Kind::Beneficiary).await?;
+    let series = read::series::series(&s.pool, CHART_WINDOW, now).await?;
+    let (_, at_risk) = read::exceptions::totals(
+        &s.pool,
+        &s.config.stuck,
+        now,
+        &read::exceptions::ExceptionFilter::default(),
+    )
+    .await?;
     let mut body = header(s, now).await;
+    body.push_str(&charts(&series, &at_risk));
     body.push_str(&totals(&stats));
     body.push_str(&providers(&stats));
     body.push_str(&stuck_section(s, &stuck, now));
@@ -97,6 +108,54 @@ async fn header(s: &Shared, now: DateTime<Utc>) -> String {
         esc(&s.config.log.stream),
         time(now),
         format_duration(s.config.dashboard_refresh)
+    )
+}
+
+/// The charts (drawn by `/assets/console.js` from `/v1/stats/series`), the time to a final status
+/// per provider and the amount at risk.
+fn charts(series: &read::series::Series, at_risk: &[read::exceptions::AtRisk]) -> String {
+    let seconds = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| format!("{v:.1}s"));
+    let latency: String = series
+        .latency
+        .iter()
+        .map(|l| {
+            format!(
+                "<tr id=\"latency-{p}\"><td>{p}</td><td class=\"num\">{}</td><td class=\"num p50\">{}</td>\
+                 <td class=\"num p99\">{}</td></tr>",
+                l.finished,
+                seconds(l.p50_seconds),
+                seconds(l.p99_seconds),
+                p = esc(&l.provider)
+            )
+        })
+        .collect();
+    let risk: String = at_risk
+        .iter()
+        .map(|r| {
+            format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} {}</td></tr>",
+                esc(&r.provider),
+                r.orders,
+                esc(&r.amount_at_risk.normalize().to_string()),
+                esc(&r.currency)
+            )
+        })
+        .collect();
+    let risk = if risk.is_empty() {
+        "<p class=\"empty\">Nothing at risk.</p>".to_string()
+    } else {
+        format!(
+            "<table id=\"at-risk\"><tr><th>provider</th><th>orders</th><th>amount</th></tr>{risk}</table>"
+        )
+    };
+    format!(
+        "<link rel=\"stylesheet\" href=\"/assets/uPlot.min.css\">\
+         <h2>The last hour</h2><div id=\"charts\" class=\"charts\" data-window=\"1h\">\
+         <div id=\"chart-by-status\"></div><div id=\"chart-success\"></div></div>\
+         <script src=\"/assets/uPlot.iife.min.js\"></script><script src=\"/assets/console.js\"></script>\
+         <h2>Time to a final status, the last hour</h2><table id=\"latency\"><tr><th>provider</th>\
+         <th>finished</th><th>p50</th><th>p99</th></tr>{latency}</table>\
+         <h2>At risk (<a href=\"/exceptions\">exceptions</a>)</h2>{risk}"
     )
 }
 

@@ -23,6 +23,15 @@ impl ApiError {
         }
     }
 
+    /// 503: a store the answer needs cannot be read; the caller should retry.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "unavailable",
+            message: message.into(),
+        }
+    }
+
     /// 404: no such order.
     pub fn not_found(message: impl Into<String>) -> Self {
         ApiError {

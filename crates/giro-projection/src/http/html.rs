@@ -30,7 +30,12 @@ th,td{border:1px solid #dde1e7;padding:.3rem .6rem;text-align:left;vertical-alig
 th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 .succeeded{color:#13795b}.failed,.reversed{color:#b42318}.refunded,.cancelled{color:#8a5a00}\
 .stuck{background:#fff4e5}pre{margin:0;white-space:pre-wrap;font-size:12px}a{color:#1857b8}\
-.empty{color:#5b6473;font-style:italic}";
+.empty{color:#5b6473;font-style:italic}nav{display:flex;gap:1rem;align-items:center;margin:-1.5rem -1.5rem 1.2rem;padding:.6rem 1.5rem;background:#1d2430}nav a{color:#e8ecf2;text-decoration:none}nav a:hover{text-decoration:underline}nav .brand{font-weight:700;color:#fff}form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;background:#fff;border:1px solid #dde1e7;padding:.6rem;margin:.4rem 0 1rem}form.filters label{display:flex;flex-direction:column;font-size:12px;color:#5b6473}input,select,button,textarea{font:inherit;padding:.25rem .4rem}button{cursor:pointer}.chips a.chip{display:inline-block;padding:.15rem .55rem;border:1px solid #c5ccd6;border-radius:1rem;background:#fff;margin:.15rem 0;text-decoration:none}.chips a.on{background:#1857b8;color:#fff}.error{color:#b42318}.charts{display:flex;flex-wrap:wrap;gap:1rem}.charts>div{background:#fff;border:1px solid #dde1e7;min-width:320px;min-height:120px}";
+
+/// The console's navigation, on every page.
+const NAV: &str = "<nav><a class=\"brand\" href=\"/\">Giro</a><a href=\"/\">Overview</a>\
+<a href=\"/payouts\">Payouts</a><a href=\"/charges\">Charges</a>\
+<a href=\"/beneficiaries\">Beneficiaries</a><a href=\"/exceptions\">Exceptions</a></nav>";
 
 /// A whole page; `refresh` makes the browser reload it (the dashboard stays current).
 pub(crate) fn page(title: &str, refresh: Option<Duration>, body: &str) -> String {
@@ -44,7 +49,7 @@ pub(crate) fn page(title: &str, refresh: Option<Duration>, body: &str) -> String
         .unwrap_or_default();
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">{refresh}\
-         <title>{}</title><style>{STYLE}</style></head><body>{body}</body></html>",
+         <title>{}</title><style>{STYLE}</style></head><body>{NAV}{body}</body></html>",
         esc(title)
     )
 }

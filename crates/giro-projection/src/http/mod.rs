@@ -1,10 +1,15 @@
-//! The HTTP side (docs/CONTRACT.md §4): the query API under `/v1`, the dashboard at `/`,
+//! The HTTP side (docs/CONTRACT.md §4): the query API under `/v1`, the console (the overview at
+//! `/`, list pages with filters, order pages, exceptions; `/assets` its scripts),
 //! `/healthz`, `/readyz`, `/metrics`, and `/openapi.json`, the OpenAPI document of every HTTP
 //! endpoint of Giro (`docs/openapi.json`; `tests/it/openapi.rs` keeps it and these routes in step).
 
 mod api;
+mod assets;
+mod console;
 mod dashboard;
 mod error;
+mod exceptions;
+mod exceptions_page;
 mod html;
 mod ledger;
 mod money;
@@ -46,7 +51,14 @@ async fn openapi() -> impl IntoResponse {
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", get(dashboard::index))
+        .route("/payouts", get(console::payouts))
         .route("/payouts/{id}", get(order_page::payout))
+        .route("/charges", get(console::charges))
+        .route("/charges/{id}", get(console::charge))
+        .route("/beneficiaries", get(console::beneficiaries))
+        .route("/beneficiaries/{id}", get(console::beneficiary))
+        .route("/exceptions", get(exceptions_page::page_of_exceptions))
+        .nest("/assets", assets::routes())
         .route("/v1/payouts", get(api::list_payouts))
         .route("/v1/payouts/{id}", get(api::get_payout))
         .route("/v1/payouts/{id}/events", get(api::payout_events))
@@ -60,8 +72,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(api::beneficiary_events),
         )
         .route("/v1/stats", get(api::stats))
+        .route("/v1/stats/series", get(api::series))
         .nest("/v1/ledger", ledger::routes())
-        .route("/v1/exceptions", get(money::exceptions))
+        .route("/v1/exceptions", get(exceptions::exceptions))
         .route("/v1/settlement", get(settlement::settlement))
         .route("/v1/reconcile", post(money::reconcile_statement))
         .route("/v1/treasury", get(money::treasury))

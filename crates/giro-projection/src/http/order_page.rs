@@ -54,6 +54,13 @@ fn render(id: Uuid, row: Option<&PayoutView>, events: &[TimelineEvent]) -> Strin
             "<p class=\"empty\">No row: this payout's payout.requested event was not projected.</p>",
         ),
     }
+    body.push_str(&timeline(events));
+    body
+}
+
+/// An order's events as a table, oldest first.
+pub(crate) fn timeline(events: &[TimelineEvent]) -> String {
+    let mut body = String::new();
     body.push_str(&format!(
         "<h2>Timeline (<span id=\"event-count\">{}</span> events)</h2><table id=\"timeline\">\
          <tr><th>version</th><th>type</th><th>at</th><th>sequence</th><th>data</th></tr>",

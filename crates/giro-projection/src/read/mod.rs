@@ -2,6 +2,8 @@
 //! orders (keyset pagination, newest first), an order's timeline, and the figures of `/v1/stats`.
 
 mod dashboard;
+pub(crate) mod exceptions;
+pub(crate) mod series;
 mod stats;
 mod views;
 
@@ -79,12 +81,26 @@ impl Kind {
     }
 }
 
+/// What a search box finds: an order (or beneficiary) by its id, else by its external id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Search {
+    Id(Uuid),
+    ExternalId(String),
+}
+
 /// A validated list request.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ListFilter {
     pub status: Option<String>,
     pub provider: Option<String>,
     pub external_id: Option<String>,
+    pub search: Option<Search>,
+    /// Amount bounds, inclusive (payouts and charges).
+    pub min_amount: Option<rust_decimal::Decimal>,
+    pub max_amount: Option<rust_decimal::Decimal>,
+    /// Creation-time bounds: from inclusive, to exclusive.
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
     pub after: Option<Cursor>,
     pub limit: u32,
 }
@@ -101,8 +117,9 @@ pub(crate) trait Keyed {
     fn key(&self) -> Cursor;
 }
 
-/// A page of `kind` matching `filter`, newest first. Each filter is an indexed equality; the
-/// cursor continues strictly after the previous page's last `(created_at, id)`.
+/// A page of `kind` matching `filter`, newest first. The equality filters are indexed; the ranges
+/// narrow what the `(created_at, id)` order reads. The cursor continues strictly after the
+/// previous page's last `(created_at, id)`.
 pub(crate) async fn list<T>(
     pool: &PgPool,
     kind: Kind,
@@ -121,6 +138,27 @@ where
     }
     if let Some(external_id) = &filter.external_id {
         q.push(" AND external_id = ").push_bind(external_id.clone());
+    }
+    match &filter.search {
+        Some(Search::Id(found)) => {
+            q.push(format!(" AND {id} = ")).push_bind(*found);
+        }
+        Some(Search::ExternalId(text)) => {
+            q.push(" AND external_id = ").push_bind(text.clone());
+        }
+        None => {}
+    }
+    if let Some(min) = filter.min_amount {
+        q.push(" AND amount >= ").push_bind(min);
+    }
+    if let Some(max) = filter.max_amount {
+        q.push(" AND amount <= ").push_bind(max);
+    }
+    if let Some(from) = filter.created_from {
+        q.push(" AND created_at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.created_to {
+        q.push(" AND created_at < ").push_bind(to);
     }
     if let Some(after) = filter.after {
         q.push(format!(" AND (created_at, {id}) < ("))

@@ -1,0 +1,201 @@
+//! `/v1/exceptions` (issue #18): every order that needs a person, opened and closed by the events
+//! themselves or read from the orders, with the amount at risk per provider and the dead letters.
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use giro_domain::payout::{PayoutCommand, ReportedOutcome};
+use giro_eventlog::test_support::TestLog;
+use giro_projection::StuckThresholds;
+use giro_projection::test_support::TestSchema;
+use serde_json::Value;
+
+use crate::common::*;
+
+fn unknown(attempt: u32) -> PayoutCommand {
+    PayoutCommand::RecordOutcomeUnknown {
+        attempt,
+        reason: "the provider did not answer within 30s".into(),
+    }
+}
+
+fn refused(attempt: u32) -> [PayoutCommand; 2] {
+    [
+        PayoutCommand::StartSubmission,
+        PayoutCommand::RecordSubmissionFailure {
+            attempt,
+            code: "busy".into(),
+            message: "provider busy".into(),
+            retryable: true,
+        },
+    ]
+}
+
+fn kinds_of(v: &Value, id: &impl ToString) -> Vec<String> {
+    let id = id.to_string();
+    let mut kinds: Vec<String> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["order_id"] == id.as_str())
+        .map(|i| i["kind"].as_str().unwrap().to_string())
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+#[tokio::test]
+async fn exceptions_open_and_close_with_the_events_and_add_up_per_provider() {
+    let log = TestLog::new().await;
+    let schema = TestSchema::new();
+    // Unknown outcome still open, and one the provider settled later.
+    let open_unknown = payout(
+        &log,
+        "x-unknown",
+        &[PayoutCommand::StartSubmission, unknown(1)],
+    )
+    .await;
+    let settled = payout(
+        &log,
+        "x-settled",
+        &[
+            PayoutCommand::StartSubmission,
+            unknown(1),
+            report("r-settled", "PROCESSING", ReportedOutcome::InFlight, None),
+        ],
+    )
+    .await;
+    let held = payout(
+        &log,
+        "x-held",
+        &[PayoutCommand::Hold {
+            reason: "not enough funds".into(),
+        }],
+    )
+    .await;
+    let mut reversal = vec![PayoutCommand::StartSubmission];
+    reversal.push(report("r-ok", "SUCCESS", ReportedOutcome::Succeeded, None));
+    reversal.push(report(
+        "r-back",
+        "FAIL",
+        ReportedOutcome::Failed,
+        Some("bank returned it"),
+    ));
+    let reversed = payout(&log, "x-reversed", &reversal).await;
+    let mut refusals = Vec::new();
+    for attempt in 1..=3 {
+        refusals.extend(refused(attempt));
+    }
+    let refused_thrice = payout(&log, "x-refused", &refusals).await;
+    let fine = payout(&log, "x-fine", &refused(1)).await;
+
+    // A dead letter of the executor, about the unknown one.
+    let js = async_nats::jetstream::new(log.client.clone());
+    let mut headers = HeaderMap::new();
+    headers.insert("Giro-Dead-Letter-Reason", "unreadable event");
+    let original = format!("{}.evt.payout.{open_unknown}", log.config.prefix);
+    headers.insert("Giro-Original-Subject", original.as_str());
+    js.publish_with_headers(
+        format!("{}.dlq.executor.cashy-co", log.config.prefix),
+        headers,
+        "{}".into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+
+    let mut config = config(&log, &schema);
+    config.stuck = StuckThresholds {
+        submitting: Duration::ZERO,
+        held: Duration::ZERO,
+        ..StuckThresholds::default()
+    };
+    let handle = giro_projection::start(config, log.client.clone())
+        .await
+        .unwrap();
+    caught_up(&log, &schema).await;
+
+    let v = get_json(&handle, "/v1/exceptions").await;
+    assert_eq!(v["state"], "open");
+    assert_eq!(kinds_of(&v, &open_unknown), ["outcome_unknown"], "{v}");
+    assert!(kinds_of(&v, &settled).is_empty(), "{v}");
+    assert_eq!(kinds_of(&v, &held), ["held"], "{v}");
+    assert_eq!(kinds_of(&v, &reversed), ["reversed"], "{v}");
+    assert_eq!(kinds_of(&v, &refused_thrice), ["repeated_refusals"], "{v}");
+    assert!(kinds_of(&v, &fine).is_empty(), "{v}");
+    let item = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["order_id"] == open_unknown.to_string())
+        .unwrap();
+    assert_eq!(item["provider"], "cashy-co");
+    assert_eq!(item["order_kind"], "payout");
+    assert!(item["age_seconds"].as_i64().unwrap() >= 0, "{item}");
+    assert!(
+        item["reason"].as_str().unwrap().contains("attempt 1"),
+        "{item}"
+    );
+    assert_eq!(v["by_kind"]["outcome_unknown"], 1, "{v}");
+    assert_eq!(v["by_kind"]["repeated_refusals"], 1, "{v}");
+    // Four orders at risk, each counted once.
+    let totals = v["totals"].as_array().unwrap();
+    assert_eq!(totals.len(), 1, "{v}");
+    assert_eq!(totals[0]["orders"], 4, "{v}");
+    assert_eq!(totals[0]["provider"], "cashy-co");
+    let dead = v["dead_letters"].as_array().unwrap();
+    assert_eq!(dead.len(), 1, "{v}");
+    assert_eq!(dead[0]["component"], "executor");
+    assert_eq!(dead[0]["source"], "cashy-co");
+    assert_eq!(dead[0]["reason"], "unreadable event");
+    assert_eq!(dead[0]["order_id"], open_unknown.to_string());
+
+    // The settled unknown outcome is listed as resolved, with what settled it.
+    let r = get_json(&handle, "/v1/exceptions?state=resolved").await;
+    let items = r["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{r}");
+    assert_eq!(items[0]["order_id"], settled.to_string());
+    assert_eq!(items[0]["resolution"], "payout.provider_status");
+    assert!(items[0]["resolved_at"].is_string(), "{r}");
+
+    // Filters.
+    let only = get_json(&handle, &format!("/v1/exceptions?order_id={held}")).await;
+    assert_eq!(only["items"].as_array().unwrap().len(), 1, "{only}");
+    assert!(only["dead_letters"].as_array().unwrap().is_empty());
+    let none = get_json(&handle, "/v1/exceptions?provider=killb").await;
+    assert!(none["items"].as_array().unwrap().is_empty(), "{none}");
+    assert!(
+        none["dead_letters"].as_array().unwrap().is_empty(),
+        "{none}"
+    );
+    for bad in [
+        "/v1/exceptions?state=closed",
+        "/v1/exceptions?order_id=nope",
+        "/v1/exceptions?kind=stuck",
+    ] {
+        let (status, body) = get(&handle, bad).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(
+            body.contains(bad.split(['?', '=']).nth(1).unwrap()),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_waits_for_its_window_before_it_is_listed() {
+    let log = TestLog::new().await;
+    let schema = TestSchema::new();
+    let id = payout(
+        &log,
+        "w-unknown",
+        &[PayoutCommand::StartSubmission, unknown(1)],
+    )
+    .await;
+    // The default window (the `submitting` threshold, 5 minutes) has not passed.
+    let handle = start(&log, &schema).await;
+    caught_up(&log, &schema).await;
+    let v = get_json(&handle, "/v1/exceptions").await;
+    assert!(kinds_of(&v, &id).is_empty(), "{v}");
+}
