@@ -2,6 +2,7 @@
 //! the order deciders (`decide(state, command) -> events`, `evolve(state, event) -> state`).
 //! Pure: nothing here sees NATS, HTTP, SQL, the clock or randomness.
 
+pub mod approvals;
 pub mod attempts;
 pub mod bank_lists;
 pub mod beneficiary;

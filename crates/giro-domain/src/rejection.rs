@@ -25,6 +25,8 @@ pub enum ErrorCode {
     NotCancellable,
     /// A command that does not fit the order's current state (e.g. submitting twice).
     InvalidState,
+    /// The caller may not do this (an approver approving their own payout).
+    Forbidden,
     Unavailable,
 }
 
@@ -34,6 +36,7 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::NotFound => 404,
+            ErrorCode::Forbidden => 403,
             ErrorCode::IdempotencyConflict
             | ErrorCode::NotCancellable
             | ErrorCode::InvalidState => 409,
@@ -58,6 +61,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::NotCancellable => "not_cancellable",
             ErrorCode::InvalidState => "invalid_state",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::Unavailable => "unavailable",
         }
     }

@@ -110,7 +110,7 @@ fn command() -> impl Strategy<Value = C> {
         1 => prop::option::of(Just("caller withdrew".to_string()))
             .prop_map(|reason| C::Cancel { reason }),
         1 => Just(C::Hold { reason: "funds".into() }),
-        1 => Just(C::BecomeDue),
+        1 => Just(C::Wake),
         1 => Just(C::Fail { code: "timeout".into(), message: "held too long".into() }),
         1 => Just(C::ErasePersonalData { reason: "data subject request".into() }),
         1 => prop::sample::select(vec!["prop", "prop-other-body"])
@@ -147,8 +147,8 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
     Some(match cmd {
         C::Create(_) | C::RecordOutcomeUnknown { .. } => p.status,
         C::Cancel { .. } => S::Cancelled,
-        C::BecomeDue if p.status == S::Scheduled => S::Requested,
-        C::BecomeDue => p.status,
+        C::Wake if p.status == S::Scheduled => S::Requested,
+        C::Wake => p.status,
         C::Hold { .. } => S::Held,
         C::StartSubmission => S::Submitting,
         C::RecordSubmitted { .. } if p.status == S::Submitting => S::Submitted,
@@ -161,6 +161,8 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
             }
         }
         C::Fail { .. } => S::Failed,
+        // Runs create no payout that waits for an approver: these are refused.
+        C::Approve { .. } | C::RejectApproval { .. } => p.status,
         C::RecordProviderWait(_) => S::Requested,
         C::RecordResent { .. } => p.status,
         C::RecordReport(r) if p.report_ids.contains(&r.report_id) => return None,
@@ -200,7 +202,7 @@ fn contract_accepts(p: &Payout, cmd: &C) -> Option<bool> {
             Some(before_provider || matches!(p.status, S::Scheduled | S::Cancelled))
         }
         // A scheduled run's time has come by the time commands are decided (see `Run::new`).
-        C::BecomeDue => Some(true),
+        C::Wake => Some(true),
         C::Hold { .. } => Some(before_provider),
         C::Fail { .. } => Some(before_provider || p.status == S::Failed),
         C::StartSubmission => Some(before_provider),
@@ -239,6 +241,13 @@ fn check_effect(before: &Option<Payout>, after: &Payout, event: &E) -> Result<()
     };
     match event {
         E::Requested(_) => prop_assert!(false, "decided a second payout.requested"),
+        // Runs create no payout that waits for an approver (see `contract_status`).
+        E::Approved(_) | E::ApprovalRejected(_) | E::ApprovalExpired(_) => {
+            prop_assert!(
+                false,
+                "decided an approval of a payout that needs none: {event:?}"
+            )
+        }
         E::BecameDue(d) => {
             prop_assert_eq!(
                 b.status,

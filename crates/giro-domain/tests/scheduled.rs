@@ -86,23 +86,19 @@ fn a_payout_with_a_future_execute_at_is_scheduled_and_no_provider_may_take_it() 
 #[test]
 fn at_its_time_a_scheduled_payout_becomes_due_and_requested_once() {
     let p = scheduled_payout(1);
-    let (early, _) = run(
-        Some(p.clone()),
-        &C::BecomeDue,
-        now() + Duration::minutes(59),
-    );
+    let (early, _) = run(Some(p.clone()), &C::Wake, now() + Duration::minutes(59));
     let early = early.unwrap_err();
     assert_eq!(early.code, ErrorCode::InvalidState);
     assert!(early.message.contains("scheduled for"), "{early:?}");
     let due_at = now() + Duration::hours(1);
-    let (due, p) = run(Some(p), &C::BecomeDue, due_at);
+    let (due, p) = run(Some(p), &C::Wake, due_at);
     assert_eq!(
         due.unwrap(),
         vec![E::BecameDue(BecameDue { execute_at: due_at })]
     );
     let p = p.unwrap();
     assert_eq!((p.status, p.status_since), (S::Requested, due_at));
-    let (again, _) = run(Some(p.clone()), &C::BecomeDue, due_at);
+    let (again, _) = run(Some(p.clone()), &C::Wake, due_at);
     assert_eq!(again.unwrap(), vec![], "a second wake is a repeat");
     let (claim, p) = run(Some(p), &C::StartSubmission, due_at);
     assert!(claim.is_ok());
@@ -119,7 +115,7 @@ fn a_scheduled_payout_can_be_cancelled_and_its_wake_then_does_nothing() {
     assert!(cancelled.is_ok());
     let p = p.unwrap();
     assert_eq!(p.status, S::Cancelled);
-    let (wake, after) = run(Some(p.clone()), &C::BecomeDue, now() + Duration::hours(3));
+    let (wake, after) = run(Some(p.clone()), &C::Wake, now() + Duration::hours(3));
     assert_eq!(wake.unwrap(), vec![]);
     assert_eq!(after.unwrap().status, S::Cancelled);
 }

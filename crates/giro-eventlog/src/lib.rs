@@ -13,6 +13,7 @@ mod log;
 pub mod provision;
 pub mod server;
 pub mod trace;
+pub mod velocity;
 
 #[cfg(feature = "test-support")]
 pub mod test_support;
@@ -22,6 +23,7 @@ pub use config::EventLogConfig;
 pub use error::{Error, ExecuteError};
 pub use keys::Keys;
 pub use log::{Appended, Delivered, EventLog, Executed, Loaded, Tail};
+pub use velocity::VelocityStore;
 
 /// Header naming an event's type, so consumers and the `nats` CLI can filter without decoding.
 pub const EVENT_TYPE_HEADER: &str = "Giro-Event-Type";

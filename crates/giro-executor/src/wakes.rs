@@ -13,7 +13,7 @@
 //!   after a redelivery or a restart changes nothing; `nats stream view` shows what is pending.
 //! - At that time the server publishes the schedule's body to the wake subject and drops the
 //!   schedule. The durable consumer `giro-wakes` (every executor process binds it) turns each wake
-//!   into `PayoutCommand::BecomeDue` on the order; its `payout.became_due` event then drives the
+//!   into `PayoutCommand::Wake` on the order; its `payout.became_due` event then drives the
 //!   payout like any requested one. A wake that comes early by the clocks' difference is looked
 //!   at again a second later; a wake for a payout cancelled meanwhile changes nothing.
 //! - Cancelling a scheduled payout removes its schedule (a purge of its subject).
@@ -157,7 +157,7 @@ impl Wakes {
         Ok(())
     }
 
-    /// Turns wakes into `BecomeDue` commands on `log`, for as long as the task runs.
+    /// Turns wakes into `Wake` commands on `log`, for as long as the task runs.
     pub async fn run(self, log: EventLog) {
         loop {
             match self.consume(&log).await {
@@ -243,7 +243,7 @@ async fn wake(log: &EventLog, message: &jetstream::Message) {
         correlation_id: id.to_string(),
         causation_id: None,
     };
-    let command = PayoutCommand::BecomeDue;
+    let command = PayoutCommand::Wake;
     let next = match log
         .execute::<PayoutDecider>(id, &command, &meta, false)
         .await

@@ -4,8 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
+use giro_domain::approvals::ApprovalPolicy;
 use giro_domain::provider::Catalog;
-use giro_eventlog::{BankListStore, EventLog};
+use giro_eventlog::{BankListStore, EventLog, VelocityStore};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -24,6 +25,8 @@ pub struct IntakeConfig {
     pub catalog: Catalog,
     /// Requests handled at once by this instance; more wait in NATS.
     pub max_in_flight: usize,
+    /// Which payouts wait for an approver (`GIRO_APPROVALS_FILE`; empty: none).
+    pub approvals: ApprovalPolicy,
 }
 
 impl Default for IntakeConfig {
@@ -32,6 +35,7 @@ impl Default for IntakeConfig {
             prefix: "giro".to_string(),
             catalog: Catalog::default(),
             max_in_flight: 512,
+            approvals: ApprovalPolicy::default(),
         }
     }
 }
@@ -42,6 +46,9 @@ pub struct Intake {
     pub(crate) catalog: Catalog,
     /// The providers' bank lists as their set-up last published them (`<stream>_BANKS`).
     pub(crate) banks: Arc<BankListStore>,
+    pub(crate) approvals: ApprovalPolicy,
+    /// Each beneficiary's day, when the policy has velocity limits.
+    pub(crate) velocity: Option<VelocityStore>,
 }
 
 /// A running intake instance; stops when [`IntakeHandle::stop`] is called or it is dropped.
@@ -105,10 +112,16 @@ impl Intake {
         )
         .await?;
         let banks = BankListStore::open(log.context(), log.config()).await?;
+        let velocity = match config.approvals.velocity.is_empty() {
+            true => None,
+            false => Some(VelocityStore::open(log.context(), log.config()).await?),
+        };
         let intake = Arc::new(Intake {
             log,
             catalog: config.catalog,
             banks,
+            approvals: config.approvals,
+            velocity,
         });
         let permits = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
         let names: Vec<&str> = Command::ALL.iter().map(|c| c.endpoint_name()).collect();

@@ -37,6 +37,10 @@ pub struct ProjectionArgs {
     /// Most events applied in one transaction.
     #[arg(long, env = "GIRO_PROJECTION_BATCH", default_value_t = 1_000)]
     pub batch_size: usize,
+    /// A payout `pending_approval` longer than this is listed as stuck (its approval should
+    /// have expired before).
+    #[arg(long, env = "GIRO_STUCK_PENDING_APPROVAL", default_value = "25h", value_parser = parse_duration)]
+    pub stuck_pending_approval: Duration,
     /// A payout still `scheduled` this long after its `execute_at` is listed as stuck.
     #[arg(long, env = "GIRO_STUCK_SCHEDULED", default_value = "5m", value_parser = parse_duration)]
     pub stuck_scheduled: Duration,
@@ -75,6 +79,7 @@ impl ProjectionArgs {
             },
             batch_size: self.batch_size,
             stuck: StuckThresholds {
+                pending_approval: self.stuck_pending_approval,
                 scheduled: self.stuck_scheduled,
                 requested: self.stuck_requested,
                 held: self.stuck_held,

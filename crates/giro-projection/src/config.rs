@@ -105,6 +105,9 @@ pub(crate) fn validate_schema(schema: &str) -> Result<(), Error> {
 /// (DESIGN.md principle 5: nothing stuck silently).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StuckThresholds {
+    /// Waiting for an approver: the approval expires after 24 h by default, so a payout still
+    /// waiting well after that is one whose expiry did not happen.
+    pub pending_approval: Duration,
     /// Counted from the payout's `execute_at`, not from when it was scheduled.
     pub scheduled: Duration,
     pub requested: Duration,
@@ -117,6 +120,7 @@ pub struct StuckThresholds {
 impl Default for StuckThresholds {
     fn default() -> Self {
         StuckThresholds {
+            pending_approval: Duration::from_secs(25 * 3_600),
             scheduled: Duration::from_secs(5 * 60),
             requested: Duration::from_secs(15 * 60),
             held: Duration::from_secs(15 * 60),
@@ -129,8 +133,9 @@ impl Default for StuckThresholds {
 
 impl StuckThresholds {
     /// Each non-terminal status with its threshold.
-    pub fn by_status(&self) -> [(PayoutStatus, Duration); 6] {
+    pub fn by_status(&self) -> [(PayoutStatus, Duration); 7] {
         [
+            (PayoutStatus::PendingApproval, self.pending_approval),
             (PayoutStatus::Scheduled, self.scheduled),
             (PayoutStatus::Requested, self.requested),
             (PayoutStatus::Held, self.held),

@@ -24,8 +24,20 @@ pub enum PayoutCommand {
     Cancel {
         reason: Option<String>,
     },
-    /// A scheduled payout's `execute_at` has come (sent by the schedule set for it).
-    BecomeDue,
+    /// The payout's schedule fired (`crate::approvals` and scheduled payouts share it): a
+    /// scheduled payout becomes due, one waiting for an approver past its time expires;
+    /// anything else has moved on and the wake is moot.
+    Wake,
+    /// An approver lets a payout waiting for approval go. `by` is the verified operator.
+    Approve {
+        by: String,
+        reason: Option<String>,
+    },
+    /// An approver refuses a payout waiting for approval; it ends cancelled.
+    RejectApproval {
+        by: String,
+        reason: String,
+    },
     /// Not enough funds at the provider yet.
     Hold {
         reason: String,
@@ -87,7 +99,7 @@ fn not_found() -> Rejection {
     Rejection::new(ErrorCode::NotFound, "no such payout")
 }
 
-fn invalid_state(p: &Payout, what: &str) -> Rejection {
+pub(super) fn invalid_state(p: &Payout, what: &str) -> Rejection {
     Rejection::new(
         ErrorCode::InvalidState,
         format!("cannot {what}: payout is {}", p.status),
@@ -112,7 +124,12 @@ pub fn decide(
     match command {
         PayoutCommand::Create(_) => Ok(vec![]),
         PayoutCommand::Cancel { reason } => cancel(p, reason),
-        PayoutCommand::BecomeDue => become_due(p, now),
+        PayoutCommand::Wake => match p.status {
+            PayoutStatus::PendingApproval => super::approval::expire(p, now),
+            _ => become_due(p, now),
+        },
+        PayoutCommand::Approve { by, reason } => super::approval::approve(p, by, reason),
+        PayoutCommand::RejectApproval { by, reason } => super::approval::reject(p, by, reason),
         PayoutCommand::Hold { reason } => hold(p, reason),
         PayoutCommand::StartSubmission => start_submission(p),
         PayoutCommand::RecordSubmitted {
@@ -208,17 +225,18 @@ fn become_due(p: &Payout, now: DateTime<Utc>) -> Result<Vec<PayoutEvent>, Reject
 
 fn cancel(p: &Payout, reason: &Option<String>) -> Result<Vec<PayoutEvent>, Rejection> {
     match p.status {
-        PayoutStatus::Scheduled | PayoutStatus::Requested | PayoutStatus::Held => {
-            Ok(vec![PayoutEvent::Cancelled(Cancelled {
-                reason: reason.clone(),
-            })])
-        }
+        PayoutStatus::PendingApproval
+        | PayoutStatus::Scheduled
+        | PayoutStatus::Requested
+        | PayoutStatus::Held => Ok(vec![PayoutEvent::Cancelled(Cancelled {
+            reason: reason.clone(),
+        })]),
         PayoutStatus::Cancelled => Ok(vec![]),
         other => Err(Rejection::new(
             ErrorCode::NotCancellable,
             format!(
-                "payout is {other}; only scheduled, requested or held payouts, which no provider \
-                 has yet, can be cancelled"
+                "payout is {other}; only payouts pending approval, scheduled, requested or held, \
+                 which no provider has yet, can be cancelled"
             ),
         )),
     }

@@ -59,6 +59,12 @@ pub enum PayoutEvent {
     Discrepancy(Discrepancy),
     #[serde(rename = "payout.personal_data_erased")]
     PersonalDataErased(PersonalDataErased),
+    #[serde(rename = "payout.approved")]
+    Approved(crate::approvals::Approved),
+    #[serde(rename = "payout.approval_rejected")]
+    ApprovalRejected(crate::approvals::ApprovalRejected),
+    #[serde(rename = "payout.approval_expired")]
+    ApprovalExpired(crate::approvals::ApprovalExpired),
 }
 
 impl EventType for PayoutEvent {
@@ -82,6 +88,9 @@ impl EventType for PayoutEvent {
             PayoutEvent::ReportUnmatched(_) => "payout.report_unmatched",
             PayoutEvent::Discrepancy(_) => "payout.discrepancy",
             PayoutEvent::PersonalDataErased(_) => "payout.personal_data_erased",
+            PayoutEvent::Approved(_) => "payout.approved",
+            PayoutEvent::ApprovalRejected(_) => "payout.approval_rejected",
+            PayoutEvent::ApprovalExpired(_) => "payout.approval_expired",
         }
     }
 
@@ -107,6 +116,9 @@ impl PayoutEvent {
                 | PayoutEvent::Reversed(_)
                 | PayoutEvent::Refunded(_)
                 | PayoutEvent::Cancelled(_)
+                | PayoutEvent::Approved(_)
+                | PayoutEvent::ApprovalRejected(_)
+                | PayoutEvent::ApprovalExpired(_)
         )
     }
 
@@ -153,6 +165,11 @@ pub struct PayoutRequested {
     /// no provider sees it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute_at: Option<DateTime<Utc>>,
+    /// Set when an approval rule or velocity limit caught the payout: it is `pending_approval`
+    /// until an approver decides (see [`crate::approvals`]). Not part of the fingerprint: the same
+    /// request repeated is the same payout whatever the policy says now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::approvals::ApprovalRequired>,
 }
 
 /// A scheduled payout's time came: from here on it is made like any requested payout.

@@ -1,5 +1,6 @@
 //! The payout aggregate: events, state, decider and request parsing.
 
+mod approval;
 mod decide;
 mod discrepancy;
 mod event;

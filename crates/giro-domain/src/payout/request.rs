@@ -310,6 +310,7 @@ impl PayoutDraft {
                 beneficiary_id,
                 metadata: self.metadata,
                 execute_at: self.execute_at,
+                approval: None,
             },
         })
     }

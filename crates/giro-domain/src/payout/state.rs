@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::event::{Discrepancy, Failure, PayoutEvent, PayoutRequested, ReportedOutcome};
+use crate::approvals::ApprovalDecision;
 use crate::attempts::AttemptLog;
 use crate::envelope::Envelope;
 use crate::ids::OrderId;
@@ -17,6 +18,8 @@ use crate::ids::OrderId;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PayoutStatus {
+    /// Waiting for an approver (an approval rule or velocity limit caught it).
+    PendingApproval,
     /// Waiting for its `execute_at`; no provider sees it until then.
     Scheduled,
     Requested,
@@ -32,7 +35,8 @@ pub enum PayoutStatus {
 }
 
 impl PayoutStatus {
-    pub const ALL: [PayoutStatus; 11] = [
+    pub const ALL: [PayoutStatus; 12] = [
+        PayoutStatus::PendingApproval,
         PayoutStatus::Scheduled,
         PayoutStatus::Requested,
         PayoutStatus::Held,
@@ -48,6 +52,7 @@ impl PayoutStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            PayoutStatus::PendingApproval => "pending_approval",
             PayoutStatus::Scheduled => "scheduled",
             PayoutStatus::Requested => "requested",
             PayoutStatus::Held => "held",
@@ -90,7 +95,8 @@ impl PayoutStatus {
         use PayoutStatus::*;
         matches!(
             (self, to),
-            (Scheduled, Requested | Cancelled)
+            (PendingApproval, Scheduled | Requested | Cancelled)
+                | (Scheduled, Requested | Cancelled)
                 | (Requested, Held | Submitting | Cancelled | Failed)
                 | (Held, Submitting | Cancelled | Failed)
                 | (
@@ -108,6 +114,20 @@ impl PayoutStatus {
 impl std::fmt::Display for PayoutStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl PayoutRequested {
+    /// The status `payout.requested` starts a payout in: waiting for an approver, else for its
+    /// `execute_at`, else requested.
+    pub fn initial_status(&self) -> PayoutStatus {
+        if self.approval.is_some() {
+            PayoutStatus::PendingApproval
+        } else if self.execute_at.is_some() {
+            PayoutStatus::Scheduled
+        } else {
+            PayoutStatus::Requested
+        }
     }
 }
 
@@ -144,6 +164,9 @@ pub struct Payout {
     pub discrepancies: Vec<Discrepancy>,
     /// The amount the provider last reported moving on the current attempt, as it wrote it.
     pub reported_amount: Option<Decimal>,
+    /// How its approval was decided, once it was (`payout.approved`, `…approval_rejected`,
+    /// `…approval_expired`).
+    pub approval_decision: Option<crate::approvals::ApprovalDecision>,
     /// Whether its personal data was erased (`payout.personal_data_erased`).
     pub personal_data_erased: bool,
     pub version: u64,
@@ -180,6 +203,12 @@ pub fn next_status(status: PayoutStatus, event: &PayoutEvent) -> Option<PayoutSt
         PayoutEvent::Reversed(_) => Some(S::Reversed),
         PayoutEvent::Refunded(_) => Some(S::Refunded),
         PayoutEvent::Cancelled(_) => Some(S::Cancelled),
+        PayoutEvent::Approved(a) => Some(if a.execute_at.is_some() {
+            S::Scheduled
+        } else {
+            S::Requested
+        }),
+        PayoutEvent::ApprovalRejected(_) | PayoutEvent::ApprovalExpired(_) => Some(S::Cancelled),
     }?;
     (to != status && status.can_become(to)).then_some(to)
 }
@@ -212,6 +241,9 @@ fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
     }
     match &env.event {
         PayoutEvent::Requested(_) | PayoutEvent::BecameDue(_) => {}
+        PayoutEvent::Approved(_) => p.approval_decision = Some(ApprovalDecision::Approved),
+        PayoutEvent::ApprovalRejected(_) => p.approval_decision = Some(ApprovalDecision::Rejected),
+        PayoutEvent::ApprovalExpired(_) => p.approval_decision = Some(ApprovalDecision::Expired),
         PayoutEvent::Held(h) => p.hold_reason = Some(h.reason.clone()),
         PayoutEvent::SubmissionStarted(s) => {
             p.attempt = s.attempt;
@@ -298,11 +330,7 @@ fn created(env: &Envelope<PayoutEvent>) -> Option<Payout> {
         PayoutEvent::Requested(r) if env.version == 1 => Some(Payout {
             id: env.order_id,
             request: r.clone(),
-            status: if r.execute_at.is_some() {
-                PayoutStatus::Scheduled
-            } else {
-                PayoutStatus::Requested
-            },
+            status: r.initial_status(),
             attempt: 0,
             handle: None,
             submitted_attempt: None,
@@ -317,6 +345,7 @@ fn created(env: &Envelope<PayoutEvent>) -> Option<Payout> {
             unmatched_reports: 0,
             discrepancies: Vec::new(),
             reported_amount: None,
+            approval_decision: None,
             personal_data_erased: false,
             version: 1,
             created_at: env.at,

@@ -63,7 +63,11 @@ pub struct Given {
 
 impl Given {
     pub fn new(key: &str) -> Self {
-        let c = create(key);
+        Given::with(create(key))
+    }
+
+    /// A payout created by `c`.
+    pub fn with(c: CreatePayout) -> Self {
         let mut g = Given {
             events: vec![],
             state: None,
@@ -78,7 +82,16 @@ impl Given {
         &mut self,
         cmd: &PayoutCommand,
     ) -> Result<Vec<&'static str>, giro_domain::Rejection> {
-        let events = PayoutDecider::decide(&self.state, cmd, now())?;
+        self.when_at(cmd, now())
+    }
+
+    /// [`Given::when`] decided at `at`.
+    pub fn when_at(
+        &mut self,
+        cmd: &PayoutCommand,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<&'static str>, giro_domain::Rejection> {
+        let events = PayoutDecider::decide(&self.state, cmd, at)?;
         let mut types = vec![];
         for event in events {
             types.push(giro_domain::EventType::event_type(&event));
@@ -87,7 +100,7 @@ impl Given {
                 event,
                 order_id: self.id,
                 version: self.events.len() as u64 + 1,
-                at: now(),
+                at,
                 meta: EventMeta::default(),
             };
             self.state = PayoutDecider::evolve(self.state.take(), &env);

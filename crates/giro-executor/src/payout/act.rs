@@ -96,8 +96,8 @@ impl PayoutWorker {
                 self.wakes.set(OrderKind::Payout, p.id, at).await?;
                 Ok(Next::Ack)
             }
-            PayoutAction::BecomeDue => {
-                self.decide(p, PayoutCommand::BecomeDue).await?;
+            PayoutAction::Wake => {
+                self.decide(p, PayoutCommand::Wake).await?;
                 Ok(Next::Ack)
             }
             PayoutAction::Unschedule => {

@@ -16,12 +16,13 @@ pub enum PayoutAction {
     Done,
     /// Look at the payout again after this long.
     Wait(Duration),
-    /// Store the scheduled payout's wake at its `execute_at` (see `crate::wakes`); nothing to do
-    /// until it comes.
+    /// Store the payout's wake (see `crate::wakes`): a scheduled payout's at its `execute_at`, one
+    /// waiting for an approver at its approval's expiry; nothing to do until it comes.
     Schedule { at: chrono::DateTime<chrono::Utc> },
-    /// The scheduled payout's time has come: record that it is due.
-    BecomeDue,
-    /// A scheduled payout was cancelled: remove its wake.
+    /// The payout's time has come: record what that means (`PayoutCommand::Wake`): a scheduled
+    /// payout becomes due, an approval expires.
+    Wake,
+    /// A payout that had a wake was cancelled: remove it.
     Unschedule,
     /// Reserve the amount (pre-funded providers), claim the next attempt and send it. A balance
     /// that is short holds a `requested` payout and re-checks a `held` one after `hold_recheck`.
@@ -55,9 +56,17 @@ pub fn plan(p: &Payout, t: &Timings, clock: &Clock) -> PayoutAction {
     match p.status {
         PayoutStatus::Scheduled => match p.request.execute_at {
             Some(at) if at > clock.now => PayoutAction::Schedule { at },
-            _ => PayoutAction::BecomeDue,
+            _ => PayoutAction::Wake,
         },
-        PayoutStatus::Cancelled if p.request.execute_at.is_some() => PayoutAction::Unschedule,
+        PayoutStatus::PendingApproval => match &p.request.approval {
+            Some(a) if a.expires_at > clock.now => PayoutAction::Schedule { at: a.expires_at },
+            _ => PayoutAction::Wake,
+        },
+        PayoutStatus::Cancelled
+            if p.request.execute_at.is_some() || p.request.approval.is_some() =>
+        {
+            PayoutAction::Unschedule
+        }
         PayoutStatus::Requested => {
             let failure = p.failure.as_ref();
             match retry_decision(t, p.attempt, &p.attempts, failure, since, clock) {

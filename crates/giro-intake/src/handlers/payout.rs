@@ -1,8 +1,11 @@
 //! `giro.cmd.payout.create` and `giro.cmd.payout.cancel`.
 
+use giro_domain::approvals::{Velocity, velocity_key};
 use giro_domain::beneficiary::{BeneficiaryDecider, BeneficiaryStatus};
+use giro_domain::money::Money;
 use giro_domain::payout::{self, BeneficiarySource, PayoutCommand, PayoutDecider};
 use giro_domain::{ErrorCode, EventMeta, OrderId, Rejection};
+use giro_eventlog::VelocityStore;
 
 use super::{about_order, executed, log_failure, order_reply, parse_order_ref, with_correlation};
 use crate::reply::Reply;
@@ -21,7 +24,9 @@ pub(super) async fn create_payout(
     let id = draft.order_id;
     tracing::Span::current().record("order_id", tracing::field::display(id));
     let banks = intake.banks.lists();
-    let create = draft.into_command_with_banks(&intake.catalog, registered, Some(&banks))?;
+    let mut create = draft.into_command_with_banks(&intake.catalog, registered, Some(&banks))?;
+    let now = chrono::Utc::now();
+    let counted = approval(intake, &mut create.requested, now).await?;
     let meta = with_correlation(meta, id);
     let done = executed(
         intake
@@ -29,6 +34,12 @@ pub(super) async fn create_payout(
             .execute::<PayoutDecider>(id, &PayoutCommand::Create(Box::new(create)), &meta, true)
             .await,
     )?;
+    if let (Some((store, key, money)), false) = (counted, done.appended.is_empty())
+        && let Err(e) = store.add(&key, &money, now).await
+    {
+        // Accepted all the same: a limit counts what was accepted, and this one was.
+        tracing::warn!(order_id = %id, error = %e, "the payout was not added to its beneficiary's day");
+    }
     let status = done
         .order
         .state
@@ -36,6 +47,40 @@ pub(super) async fn create_payout(
         .map(|p| p.status.as_str())
         .unwrap_or("requested");
     Ok(order_reply(id, &done, status))
+}
+
+/// Whether the approval policy makes the payout wait (sets `approval`), and, when a velocity
+/// limit counts its currency, where to add it once it is accepted.
+async fn approval<'a>(
+    intake: &'a Intake,
+    requested: &mut payout::PayoutRequested,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<(&'a VelocityStore, String, Money)>, Rejection> {
+    if intake.approvals.is_empty() {
+        return Ok(None);
+    }
+    let counts = intake
+        .approvals
+        .velocity
+        .iter()
+        .any(|l| l.currency == requested.money.currency());
+    let counted = match (&intake.velocity, counts) {
+        (Some(store), true) => Some((
+            store,
+            velocity_key(&requested.beneficiary, requested.beneficiary_id),
+            requested.money,
+        )),
+        _ => None,
+    };
+    let today = match &counted {
+        Some((store, key, money)) => store.today(key, money, now).await.map_err(log_failure)?,
+        None => Velocity::default(),
+    };
+    let reasons = intake
+        .approvals
+        .reasons(&requested.provider, &requested.money, today);
+    requested.approval = intake.approvals.requirement(reasons, None, now);
+    Ok(counted)
 }
 
 /// Loads a registered beneficiary and checks it may be paid (KillB ACTIVE, a payout rail).

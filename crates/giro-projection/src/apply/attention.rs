@@ -131,11 +131,7 @@ pub(crate) async fn apply(
             });
         }
         let after = match (before, event) {
-            (_, PayoutEvent::Requested(r)) if e.version == 1 => Some(if r.execute_at.is_some() {
-                PayoutStatus::Scheduled
-            } else {
-                PayoutStatus::Requested
-            }),
+            (_, PayoutEvent::Requested(r)) if e.version == 1 => Some(r.initial_status()),
             (Some(s), event) => next_status(s, event).or(Some(s)),
             (None, _) => None,
         };

@@ -56,11 +56,7 @@ impl Row {
                 execute_at: r.execute_at,
             })),
             dirty: true,
-            status: if r.execute_at.is_some() {
-                PayoutStatus::Scheduled
-            } else {
-                PayoutStatus::Requested
-            },
+            status: r.initial_status(),
             provider_ref: None,
             failure_code: None,
             failure_message: None,

@@ -59,7 +59,7 @@ async fn a_scheduled_payout_reads_scheduled_with_its_time_and_is_stuck_only_once
     assert_eq!(stuck_scheduled(&metrics), 1, "late");
 
     log.log
-        .execute::<PayoutDecider>(id, &PayoutCommand::BecomeDue, &meta(), false)
+        .execute::<PayoutDecider>(id, &PayoutCommand::Wake, &meta(), false)
         .await
         .unwrap();
     caught_up(&log, &schema).await;

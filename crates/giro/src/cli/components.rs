@@ -82,6 +82,24 @@ pub(super) async fn wait_for_shutdown() {
     tracing::info!("shutting down");
 }
 
+/// The variable naming the approval policy's file (`giro_domain::approvals`).
+pub(crate) const APPROVALS_FILE: &str = "GIRO_APPROVALS_FILE";
+
+/// The approval policy of `GIRO_APPROVALS_FILE`, checked; none without the variable.
+pub(crate) fn approval_policy() -> anyhow::Result<giro_domain::approvals::ApprovalPolicy> {
+    let Ok(path) = std::env::var(APPROVALS_FILE) else {
+        return Ok(Default::default());
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("{APPROVALS_FILE}={path}: {e}"))?;
+    let policy = giro_domain::approvals::ApprovalPolicy::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{APPROVALS_FILE}={path}: {e}"))?;
+    policy
+        .validate()
+        .map_err(|errors| anyhow::anyhow!("{APPROVALS_FILE}={path}: {}", errors.join("; ")))?;
+    Ok(policy)
+}
+
 /// The intake service, validating and routing orders with `registry`'s catalog.
 pub(super) async fn run_intake(
     args: &NatsArgs,
@@ -94,6 +112,7 @@ pub(super) async fn run_intake(
     let config = IntakeConfig {
         prefix: args.prefix.clone(),
         catalog: registry.catalog(),
+        approvals: approval_policy()?,
         ..IntakeConfig::default()
     };
     let handle = Intake::start(client, log, config)
