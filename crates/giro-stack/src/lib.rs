@@ -74,6 +74,9 @@ pub struct StackConfig {
     /// How often the providers' set-up runs again after start-up (bank lists read again,
     /// webhooks checked): `GIRO_PROVIDER_SETUP_EVERY` seconds, an hour by default.
     pub setup_every: Duration,
+    /// `GIRO_FAILOVER_MAINTENANCE_AFTER` (whole seconds): how long a payout is turned away with
+    /// "come back later" before it fails over; the timings' own when `None`.
+    pub failover_after: Option<Duration>,
 }
 
 /// How often provider set-up runs again when `GIRO_PROVIDER_SETUP_EVERY` does not say.
@@ -99,6 +102,10 @@ impl StackConfig {
             ingress,
             ingress_process_metrics: true,
             setup_every: setup_every_from_env(),
+            failover_after: std::env::var("GIRO_FAILOVER_MAINTENANCE_AFTER")
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs),
         }
     }
 
@@ -107,6 +114,9 @@ impl StackConfig {
         let mut config = ExecutorConfig::new(provider, self.prefix.clone());
         if let Some(timings) = &self.timings {
             config.timings = timings.clone();
+        }
+        if let Some(after) = self.failover_after {
+            config.timings.failover_after = after;
         }
         if let Some(n) = self.max_in_flight {
             config.max_in_flight = n.max(1);

@@ -59,6 +59,8 @@ pub enum PayoutEvent {
     Discrepancy(Discrepancy),
     #[serde(rename = "payout.personal_data_erased")]
     PersonalDataErased(PersonalDataErased),
+    #[serde(rename = "payout.rerouted")]
+    Rerouted(super::failover::Rerouted),
 }
 
 impl EventType for PayoutEvent {
@@ -82,6 +84,7 @@ impl EventType for PayoutEvent {
             PayoutEvent::ReportUnmatched(_) => "payout.report_unmatched",
             PayoutEvent::Discrepancy(_) => "payout.discrepancy",
             PayoutEvent::PersonalDataErased(_) => "payout.personal_data_erased",
+            PayoutEvent::Rerouted(_) => "payout.rerouted",
         }
     }
 

@@ -126,6 +126,19 @@ impl PayoutWorker {
                 self.resolve_unknown(p, if_not_found, &clock).await
             }
             PayoutAction::Poll { next } => self.poll(p, next).await,
+            PayoutAction::Reroute(reason) => {
+                let to = p
+                    .next_candidate()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                if !self.decide(p, PayoutCommand::Reroute { reason }).await? {
+                    // Moved on (its newer event drives it, and supersedes this look) or refused.
+                    return Ok(Next::After(self.timings.retry_base));
+                }
+                tracing::info!(order_id = %p.id, from = %p.provider(), %to,
+                    reason = reason.as_str(), "payout rerouted");
+                Ok(Next::Ack)
+            }
         }
     }
 

@@ -36,6 +36,8 @@ pub enum PayoutAction {
     /// Ask the provider for news of a submitted payout whose callback is late; look again after
     /// `next` if nothing changed.
     Poll { next: Duration },
+    /// Move the payout to the next candidate of its route (see `super::failover`).
+    Reroute(giro_domain::payout::RerouteReason),
 }
 
 /// What to do when the provider has nothing under the current attempt's handle.
@@ -59,6 +61,9 @@ pub fn plan(p: &Payout, t: &Timings, clock: &Clock) -> PayoutAction {
         },
         PayoutStatus::Cancelled if p.request.execute_at.is_some() => PayoutAction::Unschedule,
         PayoutStatus::Requested => {
+            if let Some(reason) = super::failover::reroute_due(p, t, clock) {
+                return PayoutAction::Reroute(reason);
+            }
             let failure = p.failure.as_ref();
             match retry_decision(t, p.attempt, &p.attempts, failure, since, clock) {
                 Retry::Now => PayoutAction::Submit,
