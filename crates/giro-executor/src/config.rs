@@ -66,6 +66,8 @@ pub struct ExecutorConfig {
     pub timings: Timings,
     /// Orders handled at once by this instance.
     pub max_in_flight: usize,
+    /// When this instance's circuit breaker for the provider opens (see `crate::breaker`).
+    pub breaker: crate::breaker::BreakerSettings,
 }
 
 impl ExecutorConfig {
@@ -75,6 +77,7 @@ impl ExecutorConfig {
             prefix: prefix.into(),
             timings: Timings::default(),
             max_in_flight: 64,
+            breaker: crate::breaker::BreakerSettings::default(),
         }
     }
 

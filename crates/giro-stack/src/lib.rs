@@ -77,6 +77,8 @@ pub struct StackConfig {
     /// `GIRO_FAILOVER_MAINTENANCE_AFTER` (whole seconds): how long a payout is turned away with
     /// "come back later" before it fails over; the timings' own when `None`.
     pub failover_after: Option<Duration>,
+    /// The executors' circuit breakers (`GIRO_BREAKER_*`, see `giro_executor::breaker`).
+    pub breaker: giro_executor::breaker::BreakerSettings,
 }
 
 /// How often provider set-up runs again when `GIRO_PROVIDER_SETUP_EVERY` does not say.
@@ -106,6 +108,7 @@ impl StackConfig {
                 .ok()
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs),
+            breaker: giro_executor::breaker::BreakerSettings::from_env(),
         }
     }
 
@@ -118,6 +121,7 @@ impl StackConfig {
         if let Some(after) = self.failover_after {
             config.timings.failover_after = after;
         }
+        config.breaker = self.breaker.clone();
         if let Some(n) = self.max_in_flight {
             config.max_in_flight = n.max(1);
         }
