@@ -7,6 +7,7 @@ mod charge_money;
 mod common;
 mod dashboard;
 mod exactly_once;
+mod failover;
 mod ledger;
 mod masking;
 mod money;
