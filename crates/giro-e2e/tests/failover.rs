@@ -108,6 +108,7 @@ async fn cashy_down_mid_run_fails_over_to_killb_and_nothing_is_paid_twice() {
     let mut rerouted = 0;
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     let mut twice = 0;
+    let mut slowest = chrono::TimeDelta::zero();
     for (i, id) in ids.iter().enumerate() {
         let order = stack.log.log.load::<PayoutDecider>(*id).await.unwrap();
         let payout = order.state.as_ref().expect("payout");
@@ -151,6 +152,8 @@ async fn cashy_down_mid_run_fails_over_to_killb_and_nothing_is_paid_twice() {
         }
         if i >= fault_at {
             assert_eq!(ended_at, "killb", "{id} made after the fault");
+            let took = order.events.last().unwrap().at - order.events[0].at;
+            slowest = slowest.max(took);
         }
         assert_eq!(
             payout.unmatched_reports, 0,
@@ -163,8 +166,9 @@ async fn cashy_down_mid_run_fails_over_to_killb_and_nothing_is_paid_twice() {
     println!(
         "failover: {count} payouts, cashy-co down from payout {fault_at}; via {via:?}; \
          {rerouted} rerouted cashy-co -> killb ({reasons:?}); those after the fault done in \
-         {:.1}s; provider orders {} for {count} payouts; submitted twice = {twice}",
+         {:.1}s, the slowest in {:.1}s; provider orders {} for {count} payouts; submitted twice = {twice}",
         failed_over_in.as_secs_f64(),
+        slowest.as_seconds_f64(),
         summary.orders
     );
     assert!(summary.at_most_once, "{summary:?}");

@@ -600,10 +600,24 @@ fn a_routed_payout_turned_away_past_the_failover_wait_is_rerouted_an_unrouted_on
             candidates: candidates.to_vec(),
         });
     let past = t.failover_after + Duration::from_secs(1);
-    assert!(matches!(
-        payout::plan(&routed, &t, &clock(Duration::from_secs(1), 2)),
-        PayoutAction::Wait(_) | PayoutAction::Submit
-    ));
+    // A long announced wait is cut short: the payout is looked at again when failover is due.
+    let announced = vec![
+        PayoutCommand::StartSubmission,
+        payout::refusal_command(
+            1,
+            Refusal::new(
+                RefusalKind::ComeBackAfter(Some(t.failover_after * 10)),
+                "System_Maintenance",
+                "maintenance",
+            ),
+        ),
+    ];
+    let mut long = payout(announced);
+    long.request = routed.request.clone();
+    assert_eq!(
+        payout::plan(&long, &t, &clock(Duration::from_secs(1), 2)),
+        PayoutAction::Wait(t.failover_after - Duration::from_secs(1))
+    );
     assert_eq!(
         payout::plan(&routed, &t, &clock(past, 9)),
         PayoutAction::Reroute(giro_domain::payout::RerouteReason::Maintenance)

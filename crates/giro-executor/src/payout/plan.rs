@@ -67,7 +67,9 @@ pub fn plan(p: &Payout, t: &Timings, clock: &Clock) -> PayoutAction {
             let failure = p.failure.as_ref();
             match retry_decision(t, p.attempt, &p.attempts, failure, since, clock) {
                 Retry::Now => PayoutAction::Submit,
-                Retry::After(wait) => PayoutAction::Wait(wait),
+                Retry::After(wait) => {
+                    PayoutAction::Wait(super::failover::capped_wait(p, t, clock, wait))
+                }
                 Retry::GiveUp { code, message } => PayoutAction::Fail { code, message },
             }
         }
