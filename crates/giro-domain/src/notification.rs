@@ -98,7 +98,7 @@ impl Notification {
             idempotency_key: &r.idempotency_key,
             external_id: &r.external_id,
             money: r.money,
-            provider: &r.provider,
+            provider: after.provider(),
             failure_code: after.failure.as_ref().map(|f| f.code.as_str()),
         };
         order.changed(

@@ -113,6 +113,7 @@ fn command() -> impl Strategy<Value = C> {
         1 => Just(C::Wake),
         1 => Just(C::Fail { code: "timeout".into(), message: "held too long".into() }),
         1 => Just(C::ErasePersonalData { reason: "data subject request".into() }),
+        1 => Just(C::Reroute { reason: giro_domain::payout::RerouteReason::CircuitOpen }),
         1 => prop::sample::select(vec!["prop", "prop-other-body"])
             .prop_map(|key| C::Create(Box::new(create(key)))),
     ]
@@ -168,6 +169,7 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
         C::RecordReport(r) if p.report_ids.contains(&r.report_id) => return None,
         C::RecordReport(r) if about_another_attempt(p, r) => p.status,
         C::RecordDiscrepancy(_) | C::ErasePersonalData { .. } => p.status,
+        C::Reroute { .. } => S::Requested,
         C::RecordReport(r) => match r.outcome {
             O::InFlight if matches!(p.status, S::Submitting | S::Submitted) => S::Processing,
             O::Succeeded if at_provider || p.status == S::Failed => S::Succeeded,
@@ -247,6 +249,20 @@ fn check_effect(before: &Option<Payout>, after: &Payout, event: &E) -> Result<()
                 false,
                 "decided an approval of a payout that needs none: {event:?}"
             )
+        }
+        E::Rerouted(r) => {
+            // Never while any attempt may still be paid (issue #21: failover without paying twice).
+            prop_assert!(
+                b.submitted_attempt.is_none()
+                    && b.report_ids.is_empty()
+                    && !b.outcome_unknown
+                    && !b.failover.ever_unknown,
+                "rerouted a payout a provider may have: {:?}",
+                b
+            );
+            prop_assert_eq!(&r.from, b.provider());
+            prop_assert_eq!(after.provider(), &r.to);
+            status(S::Requested)?;
         }
         E::BecameDue(d) => {
             prop_assert_eq!(

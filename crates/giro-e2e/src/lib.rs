@@ -60,6 +60,7 @@ impl Default for StackOptions {
                 hold_timeout: Duration::from_secs(300),
                 ack_wait: Duration::from_secs(10),
                 unknown_timeout: Duration::from_secs(20),
+                failover_after: Duration::from_secs(60),
             },
             executors: 1,
             seed: 7,

@@ -33,6 +33,10 @@ pub struct Timings {
     /// known, waits for the provider's webhook (which names it) before the attempt is failed. A55
     /// has no lookup by our reference and retries webhooks for 24 h; a charge is never resent.
     pub unknown_timeout: Duration,
+    /// How long a payout may keep being turned away with "come back later" (maintenance, busy,
+    /// rate limited) before it fails over to the next candidate of its route, when it has one
+    /// and no attempt can still be paid (`GIRO_FAILOVER_MAINTENANCE_AFTER`, seconds).
+    pub failover_after: Duration,
 }
 
 impl Default for Timings {
@@ -48,6 +52,7 @@ impl Default for Timings {
             hold_timeout: Duration::from_secs(24 * 3600),
             ack_wait: Duration::from_secs(30),
             unknown_timeout: Duration::from_secs(26 * 3600),
+            failover_after: Duration::from_secs(60),
         }
     }
 }
@@ -61,6 +66,8 @@ pub struct ExecutorConfig {
     pub timings: Timings,
     /// Orders handled at once by this instance.
     pub max_in_flight: usize,
+    /// When this instance's circuit breaker for the provider opens (see `crate::breaker`).
+    pub breaker: crate::breaker::BreakerSettings,
 }
 
 impl ExecutorConfig {
@@ -70,6 +77,7 @@ impl ExecutorConfig {
             prefix: prefix.into(),
             timings: Timings::default(),
             max_in_flight: 64,
+            breaker: crate::breaker::BreakerSettings::default(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod attempt;
 pub mod balances;
 pub mod beneficiaries;
 mod beneficiary_changes;
+pub mod breaker;
 pub mod charge;
 pub mod config;
 pub mod dlq;

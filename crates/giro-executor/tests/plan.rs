@@ -577,3 +577,55 @@ fn a_capture_is_claimed_once_and_an_unanswered_claim_is_resolved_by_reading() {
         ChargeAction::Poll { .. }
     ));
 }
+
+#[test]
+fn a_routed_payout_turned_away_past_the_failover_wait_is_rerouted_an_unrouted_one_waits() {
+    let t = fast_timings();
+    let maintenance = |attempt| {
+        payout::refusal_command(
+            attempt,
+            Refusal::new(
+                RefusalKind::ComeBackAfter(None),
+                "System_Maintenance",
+                "maintenance",
+            ),
+        )
+    };
+    let commands = vec![PayoutCommand::StartSubmission, maintenance(1)];
+    let mut routed = payout(commands.clone());
+    let candidates = ["cashy-co", "killb"].map(|p| p.to_string().try_into().unwrap());
+    std::sync::Arc::make_mut(&mut routed.request).route =
+        Some(giro_domain::routing::RouteDecision {
+            rule: "cop-bank-split".into(),
+            candidates: candidates.to_vec(),
+        });
+    let past = t.failover_after + Duration::from_secs(1);
+    // A long announced wait is cut short: the payout is looked at again when failover is due.
+    let announced = vec![
+        PayoutCommand::StartSubmission,
+        payout::refusal_command(
+            1,
+            Refusal::new(
+                RefusalKind::ComeBackAfter(Some(t.failover_after * 10)),
+                "System_Maintenance",
+                "maintenance",
+            ),
+        ),
+    ];
+    let mut long = payout(announced);
+    long.request = routed.request.clone();
+    assert_eq!(
+        payout::plan(&long, &t, &clock(Duration::from_secs(1), 2)),
+        PayoutAction::Wait(t.failover_after - Duration::from_secs(1))
+    );
+    assert_eq!(
+        payout::plan(&routed, &t, &clock(past, 9)),
+        PayoutAction::Reroute(giro_domain::payout::RerouteReason::Maintenance)
+    );
+    // A payout whose caller named its provider has nowhere else to go.
+    let named = payout(commands);
+    assert!(!matches!(
+        payout::plan(&named, &t, &clock(past, 9)),
+        PayoutAction::Reroute(_)
+    ));
+}

@@ -480,6 +480,7 @@ fn every_payout_event_type_has_an_example() {
             "payout.report_unmatched",
             "payout.discrepancy",
             "payout.personal_data_erased",
+            "payout.rerouted",
         ],
     );
 }

@@ -226,6 +226,7 @@ impl SandboxArgs {
                 callback_delay_ms: self.run.callback_delay_ms,
                 reorder_callbacks: self.run.reorder_callbacks,
                 reverse_later: self.run.reverse_later,
+                down_for_maintenance: vec![],
             },
             seed: self.run.seed,
             callback_resolve: self.run.callback_resolve.iter().fold(

@@ -74,6 +74,11 @@ pub struct StackConfig {
     /// How often the providers' set-up runs again after start-up (bank lists read again,
     /// webhooks checked): `GIRO_PROVIDER_SETUP_EVERY` seconds, an hour by default.
     pub setup_every: Duration,
+    /// `GIRO_FAILOVER_MAINTENANCE_AFTER` (whole seconds): how long a payout is turned away with
+    /// "come back later" before it fails over; the timings' own when `None`.
+    pub failover_after: Option<Duration>,
+    /// The executors' circuit breakers (`GIRO_BREAKER_*`, see `giro_executor::breaker`).
+    pub breaker: giro_executor::breaker::BreakerSettings,
 }
 
 /// How often provider set-up runs again when `GIRO_PROVIDER_SETUP_EVERY` does not say.
@@ -99,6 +104,11 @@ impl StackConfig {
             ingress,
             ingress_process_metrics: true,
             setup_every: setup_every_from_env(),
+            failover_after: std::env::var("GIRO_FAILOVER_MAINTENANCE_AFTER")
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs),
+            breaker: giro_executor::breaker::BreakerSettings::from_env(),
         }
     }
 
@@ -108,6 +118,10 @@ impl StackConfig {
         if let Some(timings) = &self.timings {
             config.timings = timings.clone();
         }
+        if let Some(after) = self.failover_after {
+            config.timings.failover_after = after;
+        }
+        config.breaker = self.breaker.clone();
         if let Some(n) = self.max_in_flight {
             config.max_in_flight = n.max(1);
         }

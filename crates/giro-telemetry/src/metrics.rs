@@ -14,7 +14,9 @@
 //!   reported (read whenever a payout reserves funds);
 //! - `notifications_total{kind, status}`: status-change notifications published;
 //! - `webhook_deliveries_total{subscription, outcome}`: webhook attempts (`delivered`,
-//!   `retried`, `dead_lettered`).
+//!   `retried`, `dead_lettered`);
+//! - `circuit_state{provider}`: an executor's circuit breaker for a provider instance (0 closed,
+//!   1 half-open, 2 open).
 
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
@@ -80,6 +82,11 @@ struct WebhookLabels {
     outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProviderLabels {
+    provider: String,
+}
+
 type Balances = Family<BalanceLabels, Gauge<f64, std::sync::atomic::AtomicU64>>;
 
 type CallHistograms = Family<CallLabels, Histogram, fn() -> Histogram>;
@@ -104,6 +111,7 @@ struct Metrics {
     server_too_old: Gauge,
     notifications: Family<NotificationLabels, Counter>,
     webhooks: Family<WebhookLabels, Counter>,
+    circuits: Family<ProviderLabels, Gauge>,
 }
 
 static METRICS: LazyLock<Mutex<Metrics>> = LazyLock::new(|| {
@@ -184,7 +192,15 @@ static METRICS: LazyLock<Mutex<Metrics>> = LazyLock::new(|| {
         "Webhook attempts by subscription and outcome (delivered, retried, dead_lettered)",
         webhooks.clone(),
     );
+    let circuits = Family::<ProviderLabels, Gauge>::default();
+    registry.register(
+        "circuit_state",
+        "An executor's circuit breaker for a provider instance: 0 closed, 1 half-open, 2 open \
+         (payouts with another candidate of their route fail over while it is open)",
+        circuits.clone(),
+    );
     Mutex::new(Metrics {
+        circuits,
         notifications,
         webhooks,
         server_too_old,
@@ -351,6 +367,16 @@ pub fn provider_balance(provider: &str, currency: &str, balance: f64) {
     };
     with(|m| {
         m.balances.get_or_create(&labels).set(balance);
+    });
+}
+
+/// Where this process's circuit breaker for `provider` stands (0 closed, 1 half-open, 2 open).
+pub fn circuit_state(provider: &str, state: i64) {
+    let labels = ProviderLabels {
+        provider: provider.to_string(),
+    };
+    with(|m| {
+        m.circuits.get_or_create(&labels).set(state);
     });
 }
 

@@ -251,7 +251,7 @@ impl Position {
     pub fn of(p: &Payout) -> Position {
         Position {
             order: p.id,
-            provider: p.request.provider.clone(),
+            provider: p.provider().clone(),
             money: p.request.money,
             status: p.status,
             version: p.version,
@@ -290,6 +290,10 @@ impl Position {
             .map(|kept| kept.unwrap_or_default() - self.fee)
             .filter(|change| !change.is_zero());
         let mut postings = next.map(|to| self.move_to(version, to)).unwrap_or_default();
+        // A reservation a reroute releases was the former provider's: posted before the switch.
+        if let PayoutEvent::Rerouted(r) = event {
+            self.provider = r.to.clone();
+        }
         if let Some(change) = fee_change {
             self.fee += change;
             postings.push(Posting::transfer(

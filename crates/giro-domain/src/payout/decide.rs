@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::event::*;
+use super::failover::RerouteReason;
 use super::state::{Payout, PayoutStatus};
 use crate::ids::{OrderId, SubmissionHandle};
 use crate::rejection::{ErrorCode, Rejection};
@@ -79,6 +80,11 @@ pub enum PayoutCommand {
     /// Erase the payout's personal data (`giro.cmd.privacy.erase`); only once it is final.
     ErasePersonalData {
         reason: String,
+    },
+    /// Move a payout waiting before its provider (maintenance past the failover wait, the
+    /// provider's circuit open) to the next candidate of its route (see `failover`).
+    Reroute {
+        reason: RerouteReason,
     },
 }
 
@@ -155,6 +161,7 @@ pub fn decide(
         PayoutCommand::RecordDiscrepancy(d) => Ok(super::reports::record_discrepancy(p, d)),
         PayoutCommand::Fail { code, message } => fail(p, code, message),
         PayoutCommand::ErasePersonalData { reason } => erase(p, reason),
+        PayoutCommand::Reroute { reason } => super::failover::reroute(p, *reason),
     }
 }
 
@@ -296,12 +303,16 @@ fn record_failure(
     retryable: bool,
 ) -> Result<Vec<PayoutEvent>, Rejection> {
     in_attempt(p, attempt, "record a submission failure")?;
-    let mut events = vec![PayoutEvent::SubmissionFailed(SubmissionFailed {
+    let refusal = SubmissionFailed {
         attempt,
         code: code.to_string(),
         message: message.to_string(),
         retryable,
-    })];
+    };
+    if let Some(failed_over) = super::failover::refused(p, &refusal) {
+        return Ok(failed_over);
+    }
+    let mut events = vec![PayoutEvent::SubmissionFailed(refusal)];
     if !retryable {
         events.push(PayoutEvent::Failed(Failure {
             code: code.to_string(),

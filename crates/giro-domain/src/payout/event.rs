@@ -65,6 +65,8 @@ pub enum PayoutEvent {
     ApprovalRejected(crate::approvals::ApprovalRejected),
     #[serde(rename = "payout.approval_expired")]
     ApprovalExpired(crate::approvals::ApprovalExpired),
+    #[serde(rename = "payout.rerouted")]
+    Rerouted(super::failover::Rerouted),
 }
 
 impl EventType for PayoutEvent {
@@ -91,6 +93,7 @@ impl EventType for PayoutEvent {
             PayoutEvent::Approved(_) => "payout.approved",
             PayoutEvent::ApprovalRejected(_) => "payout.approval_rejected",
             PayoutEvent::ApprovalExpired(_) => "payout.approval_expired",
+            PayoutEvent::Rerouted(_) => "payout.rerouted",
         }
     }
 

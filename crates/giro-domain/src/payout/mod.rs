@@ -4,6 +4,7 @@ mod approval;
 mod decide;
 mod discrepancy;
 mod event;
+mod failover;
 mod reports;
 mod request;
 mod state;
@@ -11,6 +12,7 @@ mod upcast;
 
 pub use decide::{CreatePayout, PayoutCommand, decide};
 pub use event::*;
+pub use failover::{Failover, RerouteReason, Rerouted};
 pub use reports::{fee_stated, new_report_differences, repeats_discrepancy};
 pub use request::{
     BeneficiarySource, MAX_METADATA_BYTES, PayoutDraft, amount_rejection, parse_amount,
@@ -52,7 +54,9 @@ impl Decider for PayoutDecider {
     fn route(state: &Self::State, event: &Self::Event) -> Option<String> {
         match (state, event) {
             (_, PayoutEvent::Requested(r)) => Some(r.provider.to_string()),
-            (Some(p), _) => Some(p.request.provider.to_string()),
+            // The new provider's executor makes the next attempt: it is woken by this event.
+            (_, PayoutEvent::Rerouted(r)) => Some(r.to.to_string()),
+            (Some(p), _) => Some(p.provider().to_string()),
             (None, _) => None,
         }
     }

@@ -127,9 +127,15 @@ pub fn repeats_discrepancy(known: &[Discrepancy], d: &Discrepancy) -> bool {
 /// or the current one under a reference other than the one the provider accepted it under. A
 /// report that names no attempt is taken as the current attempt's.
 fn unmatched(p: &Payout, report: &ProviderReport) -> Option<Unmatched> {
+    // Attempts up to `former_attempts` were a former provider's (`payout.rerouted`); before the
+    // current provider makes its first, a report naming none is about them too.
+    let former = p.failover.former_attempts;
     match report.attempt {
         Some(named) if named == 0 || named > p.attempt => return Some(Unmatched::NeverMade),
-        Some(named) if named < p.attempt => return Some(Unmatched::Superseded),
+        Some(named) if named < p.attempt || named <= former => {
+            return Some(Unmatched::Superseded);
+        }
+        None if former > 0 && p.attempt <= former => return Some(Unmatched::Superseded),
         _ => {}
     }
     let accepted_as = p

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::event::{Discrepancy, Failure, PayoutEvent, PayoutRequested, ReportedOutcome};
+use super::failover::Failover;
 use crate::approvals::ApprovalDecision;
 use crate::attempts::AttemptLog;
 use crate::envelope::Envelope;
@@ -169,6 +170,8 @@ pub struct Payout {
     pub approval_decision: Option<crate::approvals::ApprovalDecision>,
     /// Whether its personal data was erased (`payout.personal_data_erased`).
     pub personal_data_erased: bool,
+    /// The provider it is at now and those it left (`payout.rerouted`).
+    pub failover: Failover,
     pub version: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -188,6 +191,7 @@ pub fn next_status(status: PayoutStatus, event: &PayoutEvent) -> Option<PayoutSt
         | PayoutEvent::Discrepancy(_)
         | PayoutEvent::PersonalDataErased(_) => None,
         PayoutEvent::ProviderWaitAnnounced(_) => (status == S::Submitting).then_some(S::Requested),
+        PayoutEvent::Rerouted(_) => (status == S::Submitting).then_some(S::Requested),
         PayoutEvent::Held(_) => Some(S::Held),
         PayoutEvent::BecameDue(_) => Some(S::Requested),
         PayoutEvent::SubmissionStarted(_) => Some(S::Submitting),
@@ -279,6 +283,7 @@ fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
         }
         PayoutEvent::OutcomeUnknown(u) => {
             p.outcome_unknown = p.status == PayoutStatus::Submitting;
+            p.failover.ever_unknown = true;
             p.attempts.unknown(&u.reason);
         }
         PayoutEvent::Resent(_) => {
@@ -321,6 +326,12 @@ fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
         }
         PayoutEvent::Discrepancy(d) => p.discrepancies.push(d.clone()),
         PayoutEvent::PersonalDataErased(_) => p.personal_data_erased = true,
+        PayoutEvent::Rerouted(r) => {
+            // A new provider: nothing it said yet, and no wait a former one announced applies.
+            p.failover.rerouted(r);
+            p.provider_ref = None;
+            p.attempts.ended_run();
+        }
     }
 }
 
@@ -347,6 +358,7 @@ fn created(env: &Envelope<PayoutEvent>) -> Option<Payout> {
             reported_amount: None,
             approval_decision: None,
             personal_data_erased: false,
+            failover: Failover::at(r.provider.clone()),
             version: 1,
             created_at: env.at,
             updated_at: env.at,

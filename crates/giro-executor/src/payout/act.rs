@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use giro_domain::payout::{Payout, PayoutCommand, PayoutDecider, PayoutStatus};
+use giro_domain::payout::{Payout, PayoutCommand, PayoutDecider, PayoutStatus, RerouteReason};
 use giro_domain::{EventMeta, OrderId, OrderKind};
 use giro_eventlog::{EventLog, ExecuteError};
 use giro_providers::{BoxFuture, PayoutOrder, PayoutProvider, Refusal};
@@ -29,6 +29,8 @@ pub struct PayoutWorker {
     pub timings: Timings,
     /// Where scheduled payouts' wakes are stored.
     pub wakes: Wakes,
+    /// The provider's health, as this process's calls saw it.
+    pub breaker: crate::breaker::Breaker,
 }
 
 pub(super) fn meta(id: OrderId) -> EventMeta {
@@ -104,6 +106,9 @@ impl PayoutWorker {
                 self.wakes.clear(OrderKind::Payout, p.id).await?;
                 Ok(Next::Ack)
             }
+            PayoutAction::Submit if self.circuit_open_for(p) => {
+                self.reroute(p, RerouteReason::CircuitOpen).await
+            }
             PayoutAction::Submit => self.fund_and_submit(p, &clock).await,
             PayoutAction::Fail { code, message } => {
                 tracing::warn!(order_id = %p.id, %code, %message, "payout failed without a provider");
@@ -126,7 +131,32 @@ impl PayoutWorker {
                 self.resolve_unknown(p, if_not_found, &clock).await
             }
             PayoutAction::Poll { next } => self.poll(p, next).await,
+            PayoutAction::Reroute(reason) => self.reroute(p, reason).await,
         }
+    }
+
+    /// Whether `p`, which could go to another candidate of its route, is kept from this provider
+    /// by its open circuit breaker. A payout with nowhere else to go is always sent.
+    fn circuit_open_for(&self, p: &Payout) -> bool {
+        p.status == PayoutStatus::Requested
+            && p.next_candidate().is_some()
+            && p.no_attempt_can_be_paid()
+            && !self.breaker.admits(std::time::Instant::now())
+    }
+
+    /// Moves `p` to the next candidate of its route (`payout.rerouted`).
+    async fn reroute(&self, p: &Payout, reason: RerouteReason) -> Result<Next, ExecuteError> {
+        let to = p
+            .next_candidate()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        if !self.decide(p, PayoutCommand::Reroute { reason }).await? {
+            // Moved on (its newer event drives it, and supersedes this look) or refused.
+            return Ok(Next::After(self.timings.retry_base));
+        }
+        tracing::info!(order_id = %p.id, from = %p.provider(), %to, reason = reason.as_str(),
+            "payout rerouted");
+        Ok(Next::Ack)
     }
 
     pub(super) async fn command(

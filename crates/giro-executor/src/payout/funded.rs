@@ -91,6 +91,8 @@ impl PayoutWorker {
             return Ok(Next::Ack);
         };
         let outcome = self.provider.submit(order).await;
+        self.breaker
+            .record(crate::breaker::healthy(&outcome), std::time::Instant::now());
         self.record_and_release(&claimed, outcome).await
     }
 

@@ -3,9 +3,11 @@
 //! ledger, and the commands that record what came of them).
 
 mod act;
+mod failover;
 mod funded;
 pub mod plan;
 mod resolve;
 
 pub use act::{PayoutWorker, refusal_command};
+pub use failover::reroute_due;
 pub use plan::{NotFound, PayoutAction, plan};

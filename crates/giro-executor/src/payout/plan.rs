@@ -37,6 +37,8 @@ pub enum PayoutAction {
     /// Ask the provider for news of a submitted payout whose callback is late; look again after
     /// `next` if nothing changed.
     Poll { next: Duration },
+    /// Move the payout to the next candidate of its route (see `super::failover`).
+    Reroute(giro_domain::payout::RerouteReason),
 }
 
 /// What to do when the provider has nothing under the current attempt's handle.
@@ -68,10 +70,15 @@ pub fn plan(p: &Payout, t: &Timings, clock: &Clock) -> PayoutAction {
             PayoutAction::Unschedule
         }
         PayoutStatus::Requested => {
+            if let Some(reason) = super::failover::reroute_due(p, t, clock) {
+                return PayoutAction::Reroute(reason);
+            }
             let failure = p.failure.as_ref();
             match retry_decision(t, p.attempt, &p.attempts, failure, since, clock) {
                 Retry::Now => PayoutAction::Submit,
-                Retry::After(wait) => PayoutAction::Wait(wait),
+                Retry::After(wait) => {
+                    PayoutAction::Wait(super::failover::capped_wait(p, t, clock, wait))
+                }
                 Retry::GiveUp { code, message } => PayoutAction::Fail { code, message },
             }
         }

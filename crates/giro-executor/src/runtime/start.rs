@@ -167,6 +167,7 @@ pub async fn start_payouts(
             balances: Some(balances),
             timings: config.timings.clone(),
             wakes: wakes.clone(),
+            breaker: crate::breaker::Breaker::new(config.provider.as_str(), config.breaker.clone()),
         });
         let every = config.timings.claim_timeout.max(Duration::from_millis(200));
         // The funds stream of an account that is not pre-funded holds only its balance readings:

@@ -28,6 +28,7 @@ pub fn fast_timings() -> Timings {
         hold_timeout: Duration::from_secs(120),
         ack_wait: Duration::from_secs(5),
         unknown_timeout: Duration::from_secs(10),
+        failover_after: Duration::from_secs(60),
     }
 }
 

@@ -16,7 +16,6 @@ use crate::error::Error;
 
 /// The fields set once, by `payout.requested`.
 struct Creation {
-    provider: String,
     amount: Decimal,
     currency: &'static str,
     rail: &'static str,
@@ -32,6 +31,8 @@ struct Row {
     creation: Option<Box<Creation>>,
     dirty: bool,
     status: PayoutStatus,
+    /// The provider the payout is at: `payout.requested`'s, then each `payout.rerouted`'s.
+    provider: String,
     provider_ref: Option<String>,
     failure_code: Option<String>,
     failure_message: Option<String>,
@@ -45,7 +46,6 @@ impl Row {
     fn new(r: &PayoutRequested, at: DateTime<Utc>) -> Row {
         Row {
             creation: Some(Box::new(Creation {
-                provider: r.provider.to_string(),
                 amount: r.money.amount(),
                 currency: r.money.currency().code(),
                 rail: r.beneficiary.rail().as_str(),
@@ -57,6 +57,7 @@ impl Row {
             })),
             dirty: true,
             status: r.initial_status(),
+            provider: r.provider.to_string(),
             provider_ref: None,
             failure_code: None,
             failure_message: None,
@@ -99,6 +100,10 @@ impl Row {
                 self.failure_code = Some(f.code.clone());
                 self.failure_message = Some(f.message.clone());
             }
+            PayoutEvent::Rerouted(r) => {
+                self.provider = r.to.to_string();
+                self.provider_ref = None;
+            }
             _ => {}
         }
         if let Some(to) = next {
@@ -121,6 +126,7 @@ pub(crate) fn parse_status(s: &str) -> Result<PayoutStatus, Error> {
 type Loaded = (
     Uuid,
     String,
+    String,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -139,20 +145,33 @@ async fn load(
     ids.sort_unstable();
     ids.dedup();
     let rows: Vec<Loaded> = sqlx::query_as(
-        "SELECT order_id, status, provider_ref, failure_code, failure_message, updated_at, \
+        "SELECT order_id, status, provider, provider_ref, failure_code, failure_message, updated_at, \
          status_since, terminal_at, version FROM payouts WHERE order_id = ANY($1)",
     )
     .bind(ids)
     .fetch_all(&mut **tx)
     .await?;
     let mut loaded = HashMap::with_capacity(rows.len());
-    for (id, status, provider_ref, code, message, updated_at, since, terminal_at, version) in rows {
+    for (
+        id,
+        status,
+        provider,
+        provider_ref,
+        code,
+        message,
+        updated_at,
+        since,
+        terminal_at,
+        version,
+    ) in rows
+    {
         loaded.insert(
             id,
             Row {
                 creation: None,
                 dirty: false,
                 status: parse_status(&status)?,
+                provider,
                 provider_ref,
                 failure_code: code,
                 failure_message: message,
@@ -213,7 +232,7 @@ async fn insert_new(
          $17::int8[], $18::timestamptz[])",
     )
     .bind(column(&new, |(id, _, _)| *id))
-    .bind(column(&new, |(_, _, c)| c.provider.as_str()))
+    .bind(column(&new, |(_, r, _)| r.provider.as_str()))
     .bind(column(&new, |(_, r, _)| r.status.as_str()))
     .bind(column(&new, |(_, _, c)| c.amount))
     .bind(column(&new, |(_, _, c)| c.currency))
@@ -258,11 +277,11 @@ async fn update_existing(
         "UPDATE payouts AS p SET status = u.status, provider_ref = u.provider_ref, \
          failure_code = u.failure_code, failure_message = u.failure_message, \
          updated_at = u.updated_at, status_since = u.status_since, terminal_at = u.terminal_at, \
-         version = u.version \
+         version = u.version, provider = u.provider \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], \
-         $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::int8[]) \
+         $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::int8[], $10::text[]) \
          AS u(order_id, status, provider_ref, failure_code, failure_message, updated_at, \
-         status_since, terminal_at, version) \
+         status_since, terminal_at, version, provider) \
          WHERE p.order_id = u.order_id",
     )
     .bind(changed.iter().map(|(id, _)| **id).collect::<Vec<_>>())
@@ -312,6 +331,12 @@ async fn update_existing(
         changed
             .iter()
             .map(|(_, r)| bigint(r.version))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        changed
+            .iter()
+            .map(|(_, r)| r.provider.as_str())
             .collect::<Vec<_>>(),
     )
     .execute(&mut **tx)

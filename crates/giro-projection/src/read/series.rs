@@ -48,7 +48,9 @@ pub(crate) async fn series(
     let times: Vec<i64> = (0..STEPS)
         .map(|i| (since + step * i32::try_from(i).unwrap_or(0)).timestamp())
         .collect();
-    let slot = |i: i64| usize::try_from(i).ok();
+    // What happened at the very end of the window (now, or a clock a little ahead) counts in the
+    // last step.
+    let slot = |i: i64| usize::try_from(i.min(STEPS - 1)).ok();
     // `$2` is the window's start in Unix seconds and `$3` the step: each row's step index.
     let counts: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT 'created', floor((extract(epoch FROM created_at) - $2) / $3)::int8, \

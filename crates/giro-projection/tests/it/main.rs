@@ -9,6 +9,7 @@ mod console;
 mod dashboard;
 mod exactly_once;
 mod exceptions;
+mod failover;
 mod ledger;
 mod masking;
 mod money;

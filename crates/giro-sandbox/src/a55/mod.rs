@@ -75,6 +75,7 @@ fn router(a55: Arc<A55>) -> Router {
         faults: Arc::clone(&common.faults),
         answers: Arc::new(Answers),
         shutdown: common.shutdown.clone(),
+        simulator: "a55",
     };
     const CHARGE: &str = "/api/v1/bank/wallet/charge";
     let api = Router::new()

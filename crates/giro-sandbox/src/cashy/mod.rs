@@ -77,6 +77,7 @@ fn router(cashy: Arc<Cashy>) -> Router {
         faults: Arc::clone(&common.faults),
         answers: Arc::new(Answers),
         shutdown: common.shutdown.clone(),
+        simulator: "cashy",
     };
     Router::new()
         .route("/api/payOut", any(handlers::pay_out))

@@ -27,6 +27,8 @@ pub(crate) struct FaultLayer {
     pub faults: Arc<FaultController>,
     pub answers: Arc<dyn ProviderAnswers>,
     pub shutdown: Shutdown,
+    /// The simulator's name, as `FaultSettings::down_for_maintenance` lists it.
+    pub simulator: &'static str,
 }
 
 /// Applies latency, 5xx, rate limiting and lost responses; hands the forced callback faults to the
@@ -63,7 +65,7 @@ pub(crate) async fn inject(
     if draw.rate_limit {
         return layer.answers.rate_limited();
     }
-    if draw.maintenance {
+    if draw.maintenance || layer.faults.is_down(layer.simulator) {
         return layer.answers.maintenance();
     }
     request.extensions_mut().insert(forced);

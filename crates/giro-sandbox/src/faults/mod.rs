@@ -86,6 +86,16 @@ impl FaultController {
         self.random.reseed(seed);
     }
 
+    /// Whether `simulator` is down for maintenance (`FaultSettings::down_for_maintenance`).
+    pub(crate) fn is_down(&self, simulator: &str) -> bool {
+        self.settings
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .down_for_maintenance
+            .iter()
+            .any(|s| s == simulator)
+    }
+
     pub(crate) fn draw_request(&self, forced: &ForcedFaults) -> RequestFaults {
         let s = self.settings();
         let lose = if forced.lose_response || self.random.chance(s.lose_response) {

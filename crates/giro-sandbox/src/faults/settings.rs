@@ -44,6 +44,11 @@ pub struct FaultSettings {
     /// Probability (per order) that a final result is reversed later: Cashy SUCCESS↔FAIL, KillB
     /// COMPLETED→REFUNDED, A55 paid→refunded.
     pub reverse_later: f64,
+    /// Simulators (`cashy`, `killb`, `a55`) down for maintenance: every provider request they get
+    /// is answered as `maintenance` is, until they are taken out of the list. A provider outage
+    /// for failover drills, where `maintenance` would hit every simulator alike.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub down_for_maintenance: Vec<String>,
 }
 
 impl FaultSettings {

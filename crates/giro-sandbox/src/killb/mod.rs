@@ -84,6 +84,7 @@ fn router(killb: Arc<Killb>) -> Router {
         faults: Arc::clone(&common.faults),
         answers: Arc::new(Answers(Arc::clone(&killb))),
         shutdown: common.shutdown.clone(),
+        simulator: "killb",
     };
     let authenticated = Router::new()
         .route("/api/v2/customers/balances", get(accounts::balances))
