@@ -26,6 +26,10 @@ pub enum ErrorCode {
     /// A command that does not fit the order's current state (e.g. submitting twice).
     InvalidState,
     Unavailable,
+    /// No operator token, or one that does not verify (`giro.cmd.ops.*`, the query API).
+    Unauthorized,
+    /// A verified operator without the role the action needs.
+    Forbidden,
 }
 
 impl ErrorCode {
@@ -38,6 +42,8 @@ impl ErrorCode {
             | ErrorCode::NotCancellable
             | ErrorCode::InvalidState => 409,
             ErrorCode::Unavailable => 503,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
             _ => 400,
         }
     }
@@ -59,6 +65,8 @@ impl ErrorCode {
             ErrorCode::NotCancellable => "not_cancellable",
             ErrorCode::InvalidState => "invalid_state",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
         }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use giro_domain::provider::Catalog;
-use giro_eventlog::{BankListStore, EventLog};
+use giro_eventlog::{AuditLog, BankListStore, EventLog};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -24,6 +24,9 @@ pub struct IntakeConfig {
     pub catalog: Catalog,
     /// Requests handled at once by this instance; more wait in NATS.
     pub max_in_flight: usize,
+    /// Verifies operators' tokens on `<prefix>.cmd.ops.*`; without it every operator action is
+    /// refused `unauthorized`.
+    pub operators: Option<giro_auth::Verifier>,
 }
 
 impl Default for IntakeConfig {
@@ -32,6 +35,7 @@ impl Default for IntakeConfig {
             prefix: "giro".to_string(),
             catalog: Catalog::default(),
             max_in_flight: 512,
+            operators: None,
         }
     }
 }
@@ -42,6 +46,9 @@ pub struct Intake {
     pub(crate) catalog: Catalog,
     /// The providers' bank lists as their set-up last published them (`<stream>_BANKS`).
     pub(crate) banks: Arc<BankListStore>,
+    pub(crate) operators: Option<giro_auth::Verifier>,
+    /// Where every operator action, allowed or refused, is recorded (`<stream>_AUDIT`).
+    pub(crate) audit: AuditLog,
 }
 
 /// A running intake instance; stops when [`IntakeHandle::stop`] is called or it is dropped.
@@ -105,10 +112,13 @@ impl Intake {
         )
         .await?;
         let banks = BankListStore::open(log.context(), log.config()).await?;
+        let audit = AuditLog::open(log.context(), log.config()).await?;
         let intake = Arc::new(Intake {
             log,
             catalog: config.catalog,
             banks,
+            operators: config.operators,
+            audit,
         });
         let permits = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
         let names: Vec<&str> = Command::ALL.iter().map(|c| c.endpoint_name()).collect();

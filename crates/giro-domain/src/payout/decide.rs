@@ -68,6 +68,8 @@ pub enum PayoutCommand {
     ErasePersonalData {
         reason: String,
     },
+    /// A person's action (`giro.cmd.ops.payout.*`, see [`super::operator`]).
+    Operator(super::operator::OperatorCommand),
 }
 
 /// Erasure waits for a final status: a payout a provider may still have needs its details.
@@ -138,6 +140,7 @@ pub fn decide(
         PayoutCommand::RecordDiscrepancy(d) => Ok(super::reports::record_discrepancy(p, d)),
         PayoutCommand::Fail { code, message } => fail(p, code, message),
         PayoutCommand::ErasePersonalData { reason } => erase(p, reason),
+        PayoutCommand::Operator(c) => super::operator::decide(p, c),
     }
 }
 
@@ -211,6 +214,7 @@ fn cancel(p: &Payout, reason: &Option<String>) -> Result<Vec<PayoutEvent>, Rejec
         PayoutStatus::Scheduled | PayoutStatus::Requested | PayoutStatus::Held => {
             Ok(vec![PayoutEvent::Cancelled(Cancelled {
                 reason: reason.clone(),
+                by: None,
             })])
         }
         PayoutStatus::Cancelled => Ok(vec![]),

@@ -17,6 +17,10 @@ use crate::rail::PayoutBeneficiary;
 pub use super::discrepancy::{
     Discrepancy, DiscrepancyField, DiscrepancySource, Unmatched, UnmatchedReport,
 };
+pub use super::operator::{
+    DeadLetterRef, DeadLetterReplayed, Evidence, NoteAdded, OutcomeResolved, Released,
+    ResolvedOutcome, Retried,
+};
 
 /// Everything that can happen to a payout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +63,16 @@ pub enum PayoutEvent {
     Discrepancy(Discrepancy),
     #[serde(rename = "payout.personal_data_erased")]
     PersonalDataErased(PersonalDataErased),
+    #[serde(rename = "payout.outcome_resolved")]
+    OutcomeResolved(OutcomeResolved),
+    #[serde(rename = "payout.retried")]
+    Retried(Retried),
+    #[serde(rename = "payout.released")]
+    Released(Released),
+    #[serde(rename = "payout.dead_letter_replayed")]
+    DeadLetterReplayed(DeadLetterReplayed),
+    #[serde(rename = "payout.note_added")]
+    NoteAdded(NoteAdded),
 }
 
 impl EventType for PayoutEvent {
@@ -82,6 +96,11 @@ impl EventType for PayoutEvent {
             PayoutEvent::ReportUnmatched(_) => "payout.report_unmatched",
             PayoutEvent::Discrepancy(_) => "payout.discrepancy",
             PayoutEvent::PersonalDataErased(_) => "payout.personal_data_erased",
+            PayoutEvent::OutcomeResolved(_) => "payout.outcome_resolved",
+            PayoutEvent::Retried(_) => "payout.retried",
+            PayoutEvent::Released(_) => "payout.released",
+            PayoutEvent::DeadLetterReplayed(_) => "payout.dead_letter_replayed",
+            PayoutEvent::NoteAdded(_) => "payout.note_added",
         }
     }
 
@@ -107,6 +126,8 @@ impl PayoutEvent {
                 | PayoutEvent::Reversed(_)
                 | PayoutEvent::Refunded(_)
                 | PayoutEvent::Cancelled(_)
+                | PayoutEvent::Retried(_)
+                | PayoutEvent::Released(_)
         )
     }
 
@@ -356,6 +377,10 @@ pub struct Refunded {
 pub struct Cancelled {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The operator who cancelled it (`giro.cmd.ops.payout.cancel`); absent when the caller that
+    /// created it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// Optional decimals as strings, like every amount in Giro.

@@ -3,6 +3,7 @@
 mod decide;
 mod discrepancy;
 mod event;
+mod operator;
 mod reports;
 mod request;
 mod state;
@@ -10,6 +11,7 @@ mod upcast;
 
 pub use decide::{CreatePayout, PayoutCommand, decide};
 pub use event::*;
+pub use operator::{MAX_TEXT_CHARS, OperatorAction, OperatorCommand, RESOLVED_FAILED};
 pub use reports::{fee_stated, new_report_differences, repeats_discrepancy};
 pub use request::{
     BeneficiarySource, MAX_METADATA_BYTES, PayoutDraft, amount_rejection, parse_amount,

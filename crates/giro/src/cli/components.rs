@@ -88,12 +88,14 @@ pub(super) async fn run_intake(
     name: &str,
     shared: Option<&EventLog>,
     registry: &giro_providers::Registry,
+    operators: Option<giro_auth::Verifier>,
 ) -> anyhow::Result<giro_intake::IntakeHandle> {
     let client = args.connect_service(name).await?;
     let log = log_on(args, client.clone(), shared).await?;
     let config = IntakeConfig {
         prefix: args.prefix.clone(),
         catalog: registry.catalog(),
+        operators,
         ..IntakeConfig::default()
     };
     let handle = Intake::start(client, log, config)
