@@ -63,12 +63,24 @@ pub struct AttemptLog {
     pub last_send: Option<DateTime<Utc>>,
     /// Why the current attempt's outcome is unknown (the latest reason given).
     pub unknown_reason: Option<String>,
+    /// Whether any attempt so far may have reached the provider without a refusal: its outcome
+    /// was unknown, or it was sent again. Such an order is never retried by hand.
+    pub may_have_reached: bool,
+    /// Attempts an operator's retry set aside: a retried order starts a new budget.
+    pub set_aside: u32,
 }
 
 impl AttemptLog {
     /// Attempts that count against the budget out of `attempt` claimed so far.
     pub fn spent(&self, attempt: u32) -> u32 {
-        (attempt + self.resends).saturating_sub(self.deferred)
+        (attempt + self.resends).saturating_sub(self.deferred + self.set_aside)
+    }
+
+    /// An operator retried the order after its attempts ended: the next attempt starts a new
+    /// budget and waits for no earlier "come back later".
+    pub fn restarted(&mut self, attempt: u32) {
+        self.set_aside += self.spent(attempt);
+        self.ended_run();
     }
 
     /// A new attempt was claimed at `at`.
@@ -99,12 +111,14 @@ impl AttemptLog {
     /// The attempt's outcome is unknown, for `reason`.
     pub fn unknown(&mut self, reason: &str) {
         self.ended_run();
+        self.may_have_reached = true;
         self.unknown_reason = Some(reason.to_string());
     }
 
     /// The attempt is sent again after a lookup found nothing.
     pub fn resent(&mut self, at: DateTime<Utc>) {
         self.resends += 1;
+        self.may_have_reached = true;
         self.current_resends += 1;
         self.last_send = Some(at);
     }

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod notification;
+pub mod operator;
 pub mod payout;
 pub mod privacy;
 pub mod provider;

@@ -25,9 +25,12 @@ pub enum ErrorCode {
     NotCancellable,
     /// A command that does not fit the order's current state (e.g. submitting twice).
     InvalidState,
-    /// The caller may not do this (an approver approving their own payout).
-    Forbidden,
     Unavailable,
+    /// No operator token, or one that does not verify (`giro.cmd.ops.*`, the query API).
+    Unauthorized,
+    /// The caller may not do this: a verified operator without the role the action needs, an
+    /// approver deciding the approval of a payout they requested.
+    Forbidden,
 }
 
 impl ErrorCode {
@@ -36,11 +39,12 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::NotFound => 404,
-            ErrorCode::Forbidden => 403,
             ErrorCode::IdempotencyConflict
             | ErrorCode::NotCancellable
             | ErrorCode::InvalidState => 409,
             ErrorCode::Unavailable => 503,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden => 403,
             _ => 400,
         }
     }
@@ -61,8 +65,9 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::NotCancellable => "not_cancellable",
             ErrorCode::InvalidState => "invalid_state",
-            ErrorCode::Forbidden => "forbidden",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
         }
     }
 }

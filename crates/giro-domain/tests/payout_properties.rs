@@ -6,10 +6,10 @@ mod common;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::{create, now};
 use giro_domain::payout::{
-    Cancelled, Failure, Held, OutcomeUnknown, Payout, PayoutCommand as C, PayoutDecider,
-    PayoutEvent as E, PayoutStatus as S, ProviderReport, Refunded, ReportSource, ReportedAmount,
-    ReportedOutcome as O, SubmissionFailed, SubmissionStarted, Submitted, Succeeded, Unmatched,
-    next_status,
+    Cancelled, Evidence, Failure, Held, OperatorAction, OperatorCommand, OutcomeUnknown, Payout,
+    PayoutCommand as C, PayoutDecider, PayoutEvent as E, PayoutStatus as S, ProviderReport,
+    Refunded, ReportSource, ReportedAmount, ReportedOutcome as O, ResolvedOutcome,
+    SubmissionFailed, SubmissionStarted, Submitted, Succeeded, Unmatched, next_status,
 };
 use giro_domain::{Decider, Envelope, ErrorCode, EventId, EventMeta, EventType, OrderId};
 use proptest::prelude::*;
@@ -116,6 +116,33 @@ fn command() -> impl Strategy<Value = C> {
         1 => Just(C::Reroute { reason: giro_domain::payout::RerouteReason::CircuitOpen }),
         1 => prop::sample::select(vec!["prop", "prop-other-body"])
             .prop_map(|key| C::Create(Box::new(create(key)))),
+        2 => operator_action().prop_map(|action| C::Operator(OperatorCommand {
+            by: "alice".into(),
+            action,
+        })),
+    ]
+}
+
+/// A person's actions (`giro.cmd.ops.*`).
+fn operator_action() -> impl Strategy<Value = OperatorAction> {
+    let reason = || "checked at the provider".to_string();
+    prop_oneof![
+        any::<bool>().prop_map(move |paid| OperatorAction::Resolve {
+            reason: reason(),
+            evidence: Evidence {
+                provider_ref: "P9".into(),
+                provider_status: if paid { "COMPLETED" } else { "FAIL" }.into(),
+            },
+            outcome: if paid {
+                ResolvedOutcome::Succeeded
+            } else {
+                ResolvedOutcome::Failed
+            },
+        }),
+        Just(OperatorAction::Retry { reason: reason() }),
+        Just(OperatorAction::Release { reason: reason() }),
+        Just(OperatorAction::Cancel { reason: reason() }),
+        Just(OperatorAction::Note { text: reason() }),
     ]
 }
 
@@ -125,7 +152,11 @@ fn command() -> impl Strategy<Value = C> {
 fn documented_exit(from: S, to: S) -> bool {
     matches!(
         (from, to),
-        (S::Succeeded, S::Reversed) | (S::Succeeded, S::Refunded) | (S::Failed, S::Succeeded)
+        (S::Succeeded, S::Reversed)
+            | (S::Succeeded, S::Refunded)
+            | (S::Failed, S::Succeeded)
+            // an operator's retry of a payout no provider can pay
+            | (S::Failed, S::Requested)
     )
 }
 
@@ -170,6 +201,15 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
         C::RecordReport(r) if about_another_attempt(p, r) => p.status,
         C::RecordDiscrepancy(_) | C::ErasePersonalData { .. } => p.status,
         C::Reroute { .. } => S::Requested,
+        C::Operator(c) => match &c.action {
+            OperatorAction::Resolve { outcome, .. } => match outcome {
+                ResolvedOutcome::Succeeded => S::Succeeded,
+                ResolvedOutcome::Failed => S::Failed,
+            },
+            OperatorAction::Retry { .. } | OperatorAction::Release { .. } => S::Requested,
+            OperatorAction::Cancel { .. } => S::Cancelled,
+            OperatorAction::Note { .. } | OperatorAction::ReplayDeadLetter { .. } => p.status,
+        },
         C::RecordReport(r) => match r.outcome {
             O::InFlight if matches!(p.status, S::Submitting | S::Submitted) => S::Processing,
             O::Succeeded if at_provider || p.status == S::Failed => S::Succeeded,
@@ -212,6 +252,13 @@ fn contract_accepts(p: &Payout, cmd: &C) -> Option<bool> {
         C::Create(c) => Some(c.requested.fingerprint == p.request.fingerprint),
         // Never while a provider may still need the beneficiary's details.
         C::ErasePersonalData { .. } => Some(p.status.is_terminal() || p.personal_data_erased),
+        C::Operator(c) => Some(match &c.action {
+            OperatorAction::Resolve { .. } => p.status == S::Submitting && p.outcome_unknown,
+            OperatorAction::Retry { .. } => p.status == S::Failed && p.no_attempt_can_be_paid(),
+            OperatorAction::Release { .. } => p.status == S::Held,
+            OperatorAction::Cancel { .. } => before_provider || p.status == S::Scheduled,
+            OperatorAction::Note { .. } | OperatorAction::ReplayDeadLetter { .. } => true,
+        }),
         _ => None,
     }
 }
@@ -224,6 +271,7 @@ fn idempotent(cmd: &C) -> bool {
             | C::RecordSubmissionFailure { .. }
             | C::RecordProviderWait(_)
             | C::RecordResent { .. }
+            | C::Operator(_)
     )
 }
 
@@ -350,6 +398,32 @@ fn check_effect(before: &Option<Payout>, after: &Payout, event: &E) -> Result<()
         }
         E::Refunded(_) => status(S::Refunded)?,
         E::Cancelled(_) => status(S::Cancelled)?,
+        E::OutcomeResolved(r) => {
+            prop_assert!(
+                b.outcome_unknown && b.status == S::Submitting,
+                "resolved {}",
+                b.status
+            );
+            prop_assert!(!after.outcome_unknown);
+            prop_assert_eq!(
+                after.provider_ref.as_deref(),
+                Some(r.evidence.provider_ref.as_str())
+            );
+        }
+        E::Retried(r) => {
+            status(S::Requested)?;
+            prop_assert!(
+                b.no_attempt_can_be_paid(),
+                "retried a payout that may be paid"
+            );
+            prop_assert_eq!(r.failed_attempt, b.attempt);
+            prop_assert_eq!(after.attempts.spent(after.attempt), 0);
+        }
+        E::Released(_) => {
+            prop_assert_eq!(b.status, S::Held);
+            status(S::Requested)?;
+        }
+        E::DeadLetterReplayed(_) | E::NoteAdded(_) => status(b.status)?,
         E::ReportUnmatched(u) => {
             status(b.status)?;
             prop_assert_eq!(after.unmatched_reports, b.unmatched_reports + 1);
@@ -439,6 +513,10 @@ impl Run {
             Err(r) => {
                 let expected = match cmd {
                     C::Cancel { .. } => ErrorCode::NotCancellable,
+                    C::Operator(OperatorCommand {
+                        action: OperatorAction::Cancel { .. },
+                        ..
+                    }) => ErrorCode::NotCancellable,
                     C::Create(_) => ErrorCode::IdempotencyConflict,
                     _ => ErrorCode::InvalidState,
                 };
@@ -676,7 +754,7 @@ fn any_event() -> impl Strategy<Value = E> {
         failure().prop_map(E::Failed),
         failure().prop_map(E::Reversed),
         opt_text().prop_map(|reason| E::Refunded(Refunded { reason })),
-        opt_text().prop_map(|reason| E::Cancelled(Cancelled { reason })),
+        opt_text().prop_map(|reason| E::Cancelled(Cancelled { reason, by: None })),
     ]
 }
 

@@ -263,6 +263,10 @@ async fn stream_and_consumer_files_are_what_the_code_provisions() {
     let log = TestLog::new().await;
     provision_executors(&log).await;
     provision_notify(&log).await;
+    // intake's audit trail of operator actions
+    giro_eventlog::AuditLog::open(log.log.context(), &log.config)
+        .await
+        .expect("the audit stream");
     let (stream, prefix) = (log.config.stream.as_str(), log.config.prefix.as_str());
 
     let names = api(&log.client, "$JS.API.STREAM.NAMES", json!({})).await;
@@ -405,7 +409,7 @@ async fn the_files_create_the_same_streams_and_consumers_by_hand() {
 }
 
 /// The passwords ops/nats/nats-server.conf reads from the environment.
-const PASSWORDS: [(&str, &str); 7] = [
+const PASSWORDS: [(&str, &str); 8] = [
     ("ADMIN_PASSWORD", "adminSecret1"),
     ("CLIENT_PASSWORD", "clientSecret1"),
     ("INTAKE_PASSWORD", "intakeSecret1"),
@@ -413,6 +417,7 @@ const PASSWORDS: [(&str, &str); 7] = [
     ("INGRESS_PASSWORD", "ingressSecret1"),
     ("PROJECTION_PASSWORD", "projectionSecret1"),
     ("NOTIFY_PASSWORD", "notifySecret1"),
+    ("OPS_PASSWORD", "opsSecret1"),
 ];
 
 fn nats_server_at(config: &Path) -> Command {

@@ -513,7 +513,10 @@ async fn poison_events_are_dead_lettered_and_counted_while_payouts_go_on() {
         let orphan = OrderId::from_uuid(uuid::Uuid::new_v4());
         let envelope = Envelope {
             id: EventId::new(),
-            event: PayoutEvent::Cancelled(Cancelled { reason: None }),
+            event: PayoutEvent::Cancelled(Cancelled {
+                reason: None,
+                by: None,
+            }),
             order_id: orphan,
             version: 1,
             at: Utc::now(),

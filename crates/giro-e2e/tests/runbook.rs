@@ -166,6 +166,10 @@ async fn streams_consumers_and_subjects_exist() {
     giro_eventlog::BankListStore::open(log.log.context(), &log.config)
         .await
         .expect("the bank-list bucket");
+    // The audit trail of operator actions intake writes.
+    giro_eventlog::AuditLog::open(log.log.context(), &log.config)
+        .await
+        .expect("the audit stream");
     let js = async_nats::jetstream::new(log.client.clone());
     let mut names = js.stream_names();
     let mut streams = BTreeSet::new();

@@ -5,6 +5,7 @@
 //! two writers deciding from the same state exactly one wins; the other reloads and decides again.
 //! Each event's id is its `Nats-Msg-Id`, so a publish retried after a lost ack is stored once.
 
+pub mod audit;
 pub mod banks;
 mod config;
 mod error;
@@ -18,6 +19,7 @@ pub mod velocity;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
+pub use audit::{AuditLog, AuditOutcome, AuditRecord};
 pub use banks::BankListStore;
 pub use config::EventLogConfig;
 pub use error::{Error, ExecuteError};

@@ -30,6 +30,18 @@ impl IntakeClient {
     /// answered at once by NATS, so it is retried with backoff within the timeout: during a rolling
     /// restart of intake the command still lands (commands are idempotent, so this is safe).
     pub async fn send(&self, suffix: &str, body: impl Into<Bytes>) -> Reply {
+        self.send_as(suffix, body, None).await
+    }
+
+    /// A person's action (`<prefix>.cmd.ops.<action>`, e.g. `payout.resolve`) with the operator's
+    /// bearer token, which intake verifies and whose subject it records as who acted. The CLI
+    /// (`giro ops`) and the console's buttons both send through here.
+    pub async fn operate(&self, action: &str, body: &serde_json::Value, token: &str) -> Reply {
+        let suffix = ["cmd", "ops", action].join(".");
+        self.send_as(&suffix, body.to_string(), Some(token)).await
+    }
+
+    async fn send_as(&self, suffix: &str, body: impl Into<Bytes>, token: Option<&str>) -> Reply {
         let subject = format!("{}.{suffix}", self.prefix);
         let body = body.into();
         let deadline = tokio::time::Instant::now() + self.timeout;
@@ -39,6 +51,12 @@ impl IntakeClient {
             // The caller's trace continues in intake (W3C `traceparent` in the headers).
             let mut headers = async_nats::HeaderMap::new();
             giro_eventlog::trace::inject(&mut headers);
+            if let Some(token) = token {
+                headers.insert(
+                    giro_auth::AUTHORIZATION_HEADER,
+                    format!("Bearer {token}").as_str(),
+                );
+            }
             let request = async_nats::Request::new()
                 .payload(body.clone())
                 .headers(headers)

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use futures::StreamExt;
 use giro_domain::approvals::ApprovalPolicy;
 use giro_domain::provider::Catalog;
-use giro_eventlog::{BankListStore, EventLog, VelocityStore};
+use giro_eventlog::{AuditLog, BankListStore, EventLog, VelocityStore};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -27,6 +27,9 @@ pub struct IntakeConfig {
     pub max_in_flight: usize,
     /// Which payouts wait for an approver (`GIRO_APPROVALS_FILE`; empty: none).
     pub approvals: ApprovalPolicy,
+    /// Verifies operators' tokens on `<prefix>.cmd.ops.*`; without it every operator action is
+    /// refused `unauthorized`.
+    pub operators: Option<giro_auth::Verifier>,
 }
 
 impl Default for IntakeConfig {
@@ -36,6 +39,7 @@ impl Default for IntakeConfig {
             catalog: Catalog::default(),
             max_in_flight: 512,
             approvals: ApprovalPolicy::default(),
+            operators: None,
         }
     }
 }
@@ -49,6 +53,9 @@ pub struct Intake {
     pub(crate) approvals: ApprovalPolicy,
     /// Each beneficiary's day, when the policy has velocity limits.
     pub(crate) velocity: Option<VelocityStore>,
+    pub(crate) operators: Option<giro_auth::Verifier>,
+    /// Where every operator action, allowed or refused, is recorded (`<stream>_AUDIT`).
+    pub(crate) audit: AuditLog,
 }
 
 /// A running intake instance; stops when [`IntakeHandle::stop`] is called or it is dropped.
@@ -116,12 +123,15 @@ impl Intake {
             true => None,
             false => Some(VelocityStore::open(log.context(), log.config()).await?),
         };
+        let audit = AuditLog::open(log.context(), log.config()).await?;
         let intake = Arc::new(Intake {
             log,
             catalog: config.catalog,
             banks,
             approvals: config.approvals,
             velocity,
+            operators: config.operators,
+            audit,
         });
         let permits = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
         let names: Vec<&str> = Command::ALL.iter().map(|c| c.endpoint_name()).collect();

@@ -88,6 +88,7 @@ impl ProjectionArgs {
                 processing: self.stuck_processing,
             },
             low_balance: self.low_balance.clone(),
+            operators: giro_auth::AuthConfig::from_env(),
             ..ProjectionConfig::default()
         }
     }

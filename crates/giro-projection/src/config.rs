@@ -39,6 +39,9 @@ pub struct ProjectionConfig {
     /// Whether `/metrics` also serves the process-wide metrics: no where the process serves them
     /// once elsewhere (`giro up`), so that they are not scraped twice.
     pub process_metrics: bool,
+    /// Operators' token keys (`GIRO_OPERATOR_KEYS_FILE`): when set, every page and API call
+    /// needs a token with at least the viewer role.
+    pub operators: giro_auth::AuthConfig,
 }
 
 impl Default for ProjectionConfig {
@@ -55,6 +58,7 @@ impl Default for ProjectionConfig {
             max_connections: 8,
             low_balance: Vec::new(),
             process_metrics: true,
+            operators: giro_auth::AuthConfig::default(),
         }
     }
 }
@@ -63,6 +67,9 @@ impl ProjectionConfig {
     /// Refuses settings that cannot work, naming the setting.
     pub fn validate(&self) -> Result<(), Error> {
         validate_schema(&self.schema)?;
+        self.operators
+            .verifier()
+            .map_err(|e| Error::Config(e.to_string()))?;
         if self.batch_size == 0 || self.batch_size > 50_000 {
             return Err(Error::Config(format!(
                 "batch size must be 1 to 50000, got {}",

@@ -8,6 +8,7 @@
 
 mod apply;
 mod args;
+mod audit;
 pub mod bench;
 mod config;
 mod db;

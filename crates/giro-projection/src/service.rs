@@ -26,6 +26,7 @@ pub struct ProjectionHandle {
 
 struct Tasks {
     projector: JoinHandle<()>,
+    audit: JoinHandle<()>,
     server: JoinHandle<Result<(), std::io::Error>>,
 }
 
@@ -33,6 +34,7 @@ impl Drop for ProjectionHandle {
     fn drop(&mut self) {
         if let Some(tasks) = self.tasks.take() {
             tasks.projector.abort();
+            tasks.audit.abort();
             tasks.server.abort();
         }
     }
@@ -50,6 +52,7 @@ impl ProjectionHandle {
         let _ = self.stop.send(true);
         if let Some(tasks) = self.tasks.take() {
             let _ = tasks.projector.await;
+            let _ = tasks.audit.await;
             let _ = tasks.server.await;
         }
     }
@@ -86,6 +89,12 @@ pub async fn start(
         metrics: metrics.clone(),
     };
     let projector = tokio::spawn(projector.run(stopped.clone()));
+    let audit = tokio::spawn(crate::audit::follow(
+        pool.clone(),
+        js.clone(),
+        config.log.clone(),
+        stopped.clone(),
+    ));
     let shared = Arc::new(Shared {
         pool,
         nats,
@@ -110,7 +119,11 @@ pub async fn start(
     Ok(ProjectionHandle {
         addr,
         stop,
-        tasks: Some(Tasks { projector, server }),
+        tasks: Some(Tasks {
+            projector,
+            audit,
+            server,
+        }),
     })
 }
 
@@ -132,6 +145,7 @@ pub async fn run(
     };
     let _ = handle.stop.send(true);
     let _ = tasks.projector.await;
+    let _ = tasks.audit.await;
     let served = match served {
         Some(served) => served,
         None => tasks.server.await,

@@ -13,8 +13,9 @@ use serde_json::Value;
 use crate::GENERATED_NOTE;
 use crate::contract::{
     BeneficiaryChangeReply, BeneficiaryRegister, BeneficiaryRemove, BeneficiaryReply,
-    BeneficiaryUpdate, ChargeCapture, ChargeCreate, ChargeRefund, ChargeReply, OrderGetReply,
-    OrderRef, PayoutCreate, PayoutReply, PrivacyErase, PrivacyEraseReply,
+    BeneficiaryUpdate, ChargeCapture, ChargeCreate, ChargeRefund, ChargeReply, OpsBecause, OpsNote,
+    OpsReplay, OpsReply, OpsResolve, OrderGetReply, OrderRef, PayoutCreate, PayoutReply,
+    PrivacyErase, PrivacyEraseReply,
 };
 
 /// The stored form of every event (docs/CONTRACT.md §2).
@@ -90,6 +91,30 @@ pub fn schemas() -> Vec<SchemaFile> {
             "schemas/commands/privacy.erase.json",
             "giro.cmd.privacy.erase",
         ),
+        schema_for::<OpsResolve>(
+            "schemas/commands/ops.payout.resolve.json",
+            "giro.cmd.ops.payout.resolve",
+        ),
+        schema_for::<OpsBecause>(
+            "schemas/commands/ops.payout.retry.json",
+            "giro.cmd.ops.payout.retry",
+        ),
+        schema_for::<OpsBecause>(
+            "schemas/commands/ops.payout.release.json",
+            "giro.cmd.ops.payout.release",
+        ),
+        schema_for::<OpsBecause>(
+            "schemas/commands/ops.payout.cancel.json",
+            "giro.cmd.ops.payout.cancel",
+        ),
+        schema_for::<OpsNote>(
+            "schemas/commands/ops.payout.note.json",
+            "giro.cmd.ops.payout.note",
+        ),
+        schema_for::<OpsReplay>(
+            "schemas/commands/ops.dead_letter.replay.json",
+            "giro.cmd.ops.dead_letter.replay",
+        ),
         schema_for::<OrderRef>("schemas/queries/order.get.json", "giro.query.order.get"),
         schema_for::<PayoutReply>(
             "schemas/replies/payout.create.json",
@@ -134,6 +159,10 @@ pub fn schemas() -> Vec<SchemaFile> {
         schema_for::<OrderGetReply>(
             "schemas/replies/order.get.json",
             "Reply to giro.query.order.get",
+        ),
+        schema_for::<OpsReply>(
+            "schemas/replies/ops.json",
+            "Reply to every giro.cmd.ops.* (operator actions)",
         ),
         schema_for::<Envelope<PayoutEvent>>(
             "schemas/events/payout.json",

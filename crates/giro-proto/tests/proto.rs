@@ -16,7 +16,9 @@ use giro_domain::charge::{self, ChargeEvent};
 use giro_domain::payout::{self, PayoutEvent};
 use giro_domain::provider::Catalog;
 use giro_domain::{Envelope, Rejection};
-use giro_proto::contract::{ChargeCapture, ChargeRefund, OrderRef, PrivacyErase};
+use giro_proto::contract::{
+    ChargeCapture, ChargeRefund, OpsBecause, OpsNote, OpsReplay, OpsResolve, OrderRef, PrivacyErase,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -267,6 +269,21 @@ fn command_examples_agree_with_the_parsers() {
         if message == "privacy.erase" {
             // Parsed by giro-intake's private `privacy::parse`: the contract type stands in.
             let parsed = serde_json::from_value::<PrivacyErase>(ex.value.clone());
+            assert_eq!(parsed.is_ok(), ex.valid, "{}: {parsed:?}", ex.rel);
+            continue;
+        }
+        if let Some(action) = message.strip_prefix("ops.") {
+            // Parsed by giro-intake's private `handlers::ops`: the contract types stand in.
+            let parsed = match action {
+                "payout.resolve" => {
+                    serde_json::from_value::<OpsResolve>(ex.value.clone()).map(drop)
+                }
+                "payout.note" => serde_json::from_value::<OpsNote>(ex.value.clone()).map(drop),
+                "dead_letter.replay" => {
+                    serde_json::from_value::<OpsReplay>(ex.value.clone()).map(drop)
+                }
+                _ => serde_json::from_value::<OpsBecause>(ex.value.clone()).map(drop),
+            };
             assert_eq!(parsed.is_ok(), ex.valid, "{}: {parsed:?}", ex.rel);
             continue;
         }
@@ -627,9 +644,12 @@ fn string_literals(src: &str) -> Vec<String> {
 }
 
 /// The subject families of CONTRACT.md: commands, queries, events, notifications, dead letters,
-/// scheduled payouts' schedules and wakes. (`giro.funds.>`, the executor's private funds ledger,
-/// and `giro.webhook.>`, the webhook work queue, are no messages anyone else sends or reads.)
-const FAMILIES: &[&str] = &["cmd", "query", "evt", "notify", "dlq", "schedule", "wake"];
+/// scheduled payouts' schedules and wakes, the audit of operator actions. (`giro.funds.>`, the
+/// executor's private funds ledger, and `giro.webhook.>`, the webhook work queue, are no messages
+/// anyone else sends or reads.)
+const FAMILIES: &[&str] = &[
+    "cmd", "query", "evt", "notify", "dlq", "schedule", "wake", "audit",
+];
 
 /// A literal that is a subject of one of the families, as `giro.<family>.…` with every
 /// placeholder (`{…}`, `<…>`, `*`) as `*` and a trailing `>` kept: `"cmd.payout.create"` (below

@@ -6,6 +6,7 @@ mod bench_e2e;
 mod cli;
 mod demo;
 mod list;
+mod ops;
 mod orders;
 mod probe;
 mod progress;

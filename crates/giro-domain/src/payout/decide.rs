@@ -86,6 +86,8 @@ pub enum PayoutCommand {
     Reroute {
         reason: RerouteReason,
     },
+    /// A person's action (`giro.cmd.ops.payout.*`, see [`super::operator`]).
+    Operator(super::operator::OperatorCommand),
 }
 
 /// Erasure waits for a final status: a payout a provider may still have needs its details.
@@ -162,6 +164,7 @@ pub fn decide(
         PayoutCommand::Fail { code, message } => fail(p, code, message),
         PayoutCommand::ErasePersonalData { reason } => erase(p, reason),
         PayoutCommand::Reroute { reason } => super::failover::reroute(p, *reason),
+        PayoutCommand::Operator(c) => super::operator::decide(p, c),
     }
 }
 
@@ -237,6 +240,7 @@ fn cancel(p: &Payout, reason: &Option<String>) -> Result<Vec<PayoutEvent>, Rejec
         | PayoutStatus::Requested
         | PayoutStatus::Held => Ok(vec![PayoutEvent::Cancelled(Cancelled {
             reason: reason.clone(),
+            by: None,
         })]),
         PayoutStatus::Cancelled => Ok(vec![]),
         other => Err(Rejection::new(

@@ -17,6 +17,10 @@ use crate::rail::PayoutBeneficiary;
 pub use super::discrepancy::{
     Discrepancy, DiscrepancyField, DiscrepancySource, Unmatched, UnmatchedReport,
 };
+pub use super::operator::{
+    DeadLetterRef, DeadLetterReplayed, Evidence, NoteAdded, OutcomeResolved, Released,
+    ResolvedOutcome, Retried,
+};
 
 /// Everything that can happen to a payout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +71,16 @@ pub enum PayoutEvent {
     ApprovalExpired(crate::approvals::ApprovalExpired),
     #[serde(rename = "payout.rerouted")]
     Rerouted(super::failover::Rerouted),
+    #[serde(rename = "payout.outcome_resolved")]
+    OutcomeResolved(OutcomeResolved),
+    #[serde(rename = "payout.retried")]
+    Retried(Retried),
+    #[serde(rename = "payout.released")]
+    Released(Released),
+    #[serde(rename = "payout.dead_letter_replayed")]
+    DeadLetterReplayed(DeadLetterReplayed),
+    #[serde(rename = "payout.note_added")]
+    NoteAdded(NoteAdded),
 }
 
 impl EventType for PayoutEvent {
@@ -94,6 +108,11 @@ impl EventType for PayoutEvent {
             PayoutEvent::ApprovalRejected(_) => "payout.approval_rejected",
             PayoutEvent::ApprovalExpired(_) => "payout.approval_expired",
             PayoutEvent::Rerouted(_) => "payout.rerouted",
+            PayoutEvent::OutcomeResolved(_) => "payout.outcome_resolved",
+            PayoutEvent::Retried(_) => "payout.retried",
+            PayoutEvent::Released(_) => "payout.released",
+            PayoutEvent::DeadLetterReplayed(_) => "payout.dead_letter_replayed",
+            PayoutEvent::NoteAdded(_) => "payout.note_added",
         }
     }
 
@@ -122,6 +141,8 @@ impl PayoutEvent {
                 | PayoutEvent::Approved(_)
                 | PayoutEvent::ApprovalRejected(_)
                 | PayoutEvent::ApprovalExpired(_)
+                | PayoutEvent::Retried(_)
+                | PayoutEvent::Released(_)
         )
     }
 
@@ -376,6 +397,10 @@ pub struct Refunded {
 pub struct Cancelled {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The operator who cancelled it (`giro.cmd.ops.payout.cancel`); absent when the caller that
+    /// created it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// Optional decimals as strings, like every amount in Giro.

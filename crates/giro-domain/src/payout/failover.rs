@@ -109,15 +109,17 @@ impl Payout {
     fn nothing_reached_a_provider(&self) -> bool {
         !self.outcome_unknown
             && !self.failover.ever_unknown
+            && !self.attempts.may_have_reached
             && self.submitted_attempt.is_none()
             && self.report_ids.is_empty()
+            && self.provider_ref.is_none()
     }
 
     /// True when no attempt of this payout can still be paid: none is in flight (no claim or
     /// resend awaiting its answer) and [no provider ever took, may have taken, or reported on
     /// any](Self::nothing_reached_a_provider). Only then may the payout be made again as a new
-    /// attempt, at this provider or another, without any risk of paying twice. Failover relies
-    /// on it, and so may an operator's retry of a failed payout.
+    /// attempt, at this provider or another, without any risk of paying twice. Failover and an
+    /// operator's retry of a failed payout both rely on it.
     pub fn no_attempt_can_be_paid(&self) -> bool {
         !matches!(
             self.status,

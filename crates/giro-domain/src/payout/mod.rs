@@ -5,6 +5,7 @@ mod decide;
 mod discrepancy;
 mod event;
 mod failover;
+mod operator;
 mod reports;
 mod request;
 mod state;
@@ -13,6 +14,7 @@ mod upcast;
 pub use decide::{CreatePayout, PayoutCommand, decide};
 pub use event::*;
 pub use failover::{Failover, RerouteReason, Rerouted};
+pub use operator::{MAX_TEXT_CHARS, OperatorAction, OperatorCommand, RESOLVED_FAILED};
 pub use reports::{fee_stated, new_report_differences, repeats_discrepancy};
 pub use request::{
     BeneficiarySource, MAX_METADATA_BYTES, PayoutDraft, amount_rejection, parse_amount,

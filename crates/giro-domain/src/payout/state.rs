@@ -91,7 +91,8 @@ impl PayoutStatus {
 
     /// The transition table. Terminal states are left only by the documented provider paths:
     /// succeeded → reversed (SUCCESS → FAIL), succeeded → refunded (KillB REFUNDED after
-    /// COMPLETED), failed → succeeded (FAIL → SUCCESS).
+    /// COMPLETED), failed → succeeded (FAIL → SUCCESS), and by an operator's retry of a payout no
+    /// provider can pay (failed → requested, `payout.retried`).
     pub fn can_become(self, to: PayoutStatus) -> bool {
         use PayoutStatus::*;
         matches!(
@@ -99,7 +100,7 @@ impl PayoutStatus {
             (PendingApproval, Scheduled | Requested | Cancelled)
                 | (Scheduled, Requested | Cancelled)
                 | (Requested, Held | Submitting | Cancelled | Failed)
-                | (Held, Submitting | Cancelled | Failed)
+                | (Held, Requested | Submitting | Cancelled | Failed)
                 | (
                     Submitting,
                     Requested | Submitted | Processing | Succeeded | Failed | Refunded
@@ -107,7 +108,7 @@ impl PayoutStatus {
                 | (Submitted, Processing | Succeeded | Failed | Refunded)
                 | (Processing, Succeeded | Failed | Refunded)
                 | (Succeeded, Reversed | Refunded)
-                | (Failed, Succeeded)
+                | (Failed, Succeeded | Requested)
         )
     }
 }
@@ -189,11 +190,16 @@ pub fn next_status(status: PayoutStatus, event: &PayoutEvent) -> Option<PayoutSt
         | PayoutEvent::Resent(_)
         | PayoutEvent::ReportUnmatched(_)
         | PayoutEvent::Discrepancy(_)
-        | PayoutEvent::PersonalDataErased(_) => None,
+        | PayoutEvent::PersonalDataErased(_)
+        | PayoutEvent::OutcomeResolved(_)
+        | PayoutEvent::DeadLetterReplayed(_)
+        | PayoutEvent::NoteAdded(_) => None,
         PayoutEvent::ProviderWaitAnnounced(_) => (status == S::Submitting).then_some(S::Requested),
         PayoutEvent::Rerouted(_) => (status == S::Submitting).then_some(S::Requested),
         PayoutEvent::Held(_) => Some(S::Held),
-        PayoutEvent::BecameDue(_) => Some(S::Requested),
+        PayoutEvent::BecameDue(_) => (status == S::Scheduled).then_some(S::Requested),
+        PayoutEvent::Retried(_) => (status == S::Failed).then_some(S::Requested),
+        PayoutEvent::Released(_) => (status == S::Held).then_some(S::Requested),
         PayoutEvent::SubmissionStarted(_) => Some(S::Submitting),
         PayoutEvent::Submitted(_) => (status == S::Submitting).then_some(S::Submitted),
         PayoutEvent::SubmissionFailed(f) => {
@@ -332,6 +338,16 @@ fn record(p: &mut Payout, env: &Envelope<PayoutEvent>) {
             p.provider_ref = None;
             p.attempts.ended_run();
         }
+        PayoutEvent::OutcomeResolved(r) => {
+            p.outcome_unknown = false;
+            p.provider_ref = Some(r.evidence.provider_ref.clone());
+        }
+        PayoutEvent::Retried(_) => {
+            p.failure = None;
+            p.attempts.restarted(p.attempt);
+        }
+        PayoutEvent::Released(_) => p.hold_reason = None,
+        PayoutEvent::DeadLetterReplayed(_) | PayoutEvent::NoteAdded(_) => {}
     }
 }
 

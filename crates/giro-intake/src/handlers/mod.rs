@@ -6,6 +6,7 @@
 
 mod beneficiary;
 mod charge;
+mod ops;
 mod order;
 mod payout;
 mod privacy;
@@ -19,6 +20,7 @@ use crate::reply::Reply;
 use crate::service::Intake;
 use beneficiary::{register_beneficiary, remove_beneficiary, update_beneficiary};
 use charge::{cancel_charge, capture_charge, create_charge, refund_charge};
+use ops::OpsAction;
 use order::get_order;
 use payout::{cancel_payout, create_payout};
 
@@ -36,10 +38,12 @@ pub enum Command {
     BeneficiaryRemove,
     PrivacyErase,
     OrderGet,
+    /// A person's action (`cmd.ops.*`), with the operator's token.
+    Ops(OpsAction),
 }
 
 impl Command {
-    pub const ALL: [Command; 11] = [
+    pub const ALL: [Command; 17] = [
         Command::PayoutCreate,
         Command::PayoutCancel,
         Command::ChargeCreate,
@@ -51,6 +55,12 @@ impl Command {
         Command::BeneficiaryRemove,
         Command::PrivacyErase,
         Command::OrderGet,
+        Command::Ops(OpsAction::Resolve),
+        Command::Ops(OpsAction::Retry),
+        Command::Ops(OpsAction::Release),
+        Command::Ops(OpsAction::Cancel),
+        Command::Ops(OpsAction::Note),
+        Command::Ops(OpsAction::ReplayDeadLetter),
     ];
 
     /// The subject below the prefix.
@@ -67,6 +77,12 @@ impl Command {
             Command::BeneficiaryRemove => "cmd.beneficiary.remove",
             Command::PrivacyErase => "cmd.privacy.erase",
             Command::OrderGet => "query.order.get",
+            Command::Ops(OpsAction::Resolve) => "cmd.ops.payout.resolve",
+            Command::Ops(OpsAction::Retry) => "cmd.ops.payout.retry",
+            Command::Ops(OpsAction::Release) => "cmd.ops.payout.release",
+            Command::Ops(OpsAction::Cancel) => "cmd.ops.payout.cancel",
+            Command::Ops(OpsAction::Note) => "cmd.ops.payout.note",
+            Command::Ops(OpsAction::ReplayDeadLetter) => "cmd.ops.dead_letter.replay",
         }
     }
 
@@ -84,6 +100,12 @@ impl Command {
             Command::BeneficiaryRemove => "beneficiary-remove",
             Command::PrivacyErase => "privacy-erase",
             Command::OrderGet => "order-get",
+            Command::Ops(OpsAction::Resolve) => "ops-payout-resolve",
+            Command::Ops(OpsAction::Retry) => "ops-payout-retry",
+            Command::Ops(OpsAction::Release) => "ops-payout-release",
+            Command::Ops(OpsAction::Cancel) => "ops-payout-cancel",
+            Command::Ops(OpsAction::Note) => "ops-payout-note",
+            Command::Ops(OpsAction::ReplayDeadLetter) => "ops-dead-letter-replay",
         }
     }
 }
@@ -112,6 +134,7 @@ pub async fn handle(intake: &Intake, command: Command, message: &async_nats::Mes
         Command::BeneficiaryRemove => remove_beneficiary(intake, body, meta).await,
         Command::PrivacyErase => privacy::erase(intake, body, meta).await,
         Command::OrderGet => get_order(intake, body).await,
+        Command::Ops(action) => return ops::handle(intake, action, message, meta).await,
     };
     result.unwrap_or_else(Reply::failure)
 }

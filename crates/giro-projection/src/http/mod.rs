@@ -5,6 +5,8 @@
 
 mod api;
 mod assets;
+mod audit;
+mod auth;
 mod console;
 mod dashboard;
 mod error;
@@ -47,8 +49,27 @@ async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
+/// The gate every route but health, metrics and sign-in is behind (see [`auth`]).
+fn gate(config: &ProjectionConfig) -> auth::Gate {
+    match config.operators.verifier() {
+        Ok(verifier) => auth::Gate {
+            verifier: verifier.map(Arc::new).map(Ok),
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "operator keys unreadable: every request is refused");
+            auth::Gate {
+                verifier: Some(Err(e.to_string())),
+            }
+        }
+    }
+}
+
 /// Every route.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let gate = gate(&shared.config);
+    let login = Router::new()
+        .route("/login", get(auth::login_form).post(auth::login))
+        .with_state(gate.clone());
     Router::new()
         .route("/", get(dashboard::index))
         .route("/payouts", get(console::payouts))
@@ -82,6 +103,13 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(openapi))
+        .route("/audit", get(audit::html))
+        .route("/api/audit", get(audit::api))
         .fallback(api::no_route)
         .with_state(shared)
+        .merge(login)
+        .layer(axum::middleware::from_fn_with_state(
+            gate,
+            auth::require_viewer,
+        ))
 }

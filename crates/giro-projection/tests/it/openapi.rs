@@ -678,6 +678,23 @@ async fn live_answers_of_every_operation_match_the_served_document() {
     let mut unreadable = case("post", "/v1/reconcile", "/v1/reconcile", 400);
     unreadable["body"] = json!("date,provider\n2026-12-06,x\n");
     cases.extend([reconcile, unreadable]);
+    // The audit of operator actions, and signing in (no keys here: everything is open).
+    let mut not_a_form = case("post", "/login", "/login", 415);
+    not_a_form["body"] = json!("token=abc");
+    cases.extend([
+        case("get", "/api/audit", "/api/audit", 200),
+        case(
+            "get",
+            "/api/audit?outcome=refused&limit=5",
+            "/api/audit",
+            200,
+        ),
+        case("get", "/api/audit?outcome=maybe", "/api/audit", 400),
+        case("get", "/api/audit?colour=red", "/api/audit", 400),
+        case("get", "/audit", "/audit", 200),
+        case("get", "/login", "/login", 200),
+        not_a_form,
+    ]);
 
     // Every operation the document gives the projection is exercised here.
     let doc = document();

@@ -3,6 +3,7 @@
 //! sections say is in `tables`; this module only shapes it into channels, operations and
 //! messages.
 
+mod audit;
 mod tables;
 
 use giro_domain::ErrorCode;
@@ -85,6 +86,7 @@ pub fn asyncapi(schemas: &[SchemaFile]) -> Value {
     for schedules in SCHEDULE_CHANNELS {
         sections.add_schedule_channel(schedules);
     }
+    sections.add_audit();
     document(sections)
 }
 

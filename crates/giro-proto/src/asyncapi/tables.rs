@@ -86,6 +86,48 @@ pub(super) const ENDPOINTS: &[Endpoint] = &[
         reply: "schemas/replies/privacy.erase.json",
     },
     Endpoint {
+        id: "opsPayoutResolve",
+        subject: "giro.cmd.ops.payout.resolve",
+        summary: "Operator action: settle a payout whose outcome is unknown with the provider's reference and status (payout.outcome_resolved, then payout.succeeded or payout.failed). Needs an operator token (Authorization header).",
+        request: "schemas/commands/ops.payout.resolve.json",
+        reply: "schemas/replies/ops.json",
+    },
+    Endpoint {
+        id: "opsPayoutRetry",
+        subject: "giro.cmd.ops.payout.retry",
+        summary: "Operator action: a failed payout no attempt of which can still be paid becomes requested again for a new attempt (payout.retried). Needs an operator token (Authorization header).",
+        request: "schemas/commands/ops.payout.retry.json",
+        reply: "schemas/replies/ops.json",
+    },
+    Endpoint {
+        id: "opsPayoutRelease",
+        subject: "giro.cmd.ops.payout.release",
+        summary: "Operator action: a held payout becomes requested and its funds are checked again at once (payout.released). Needs an operator token (Authorization header).",
+        request: "schemas/commands/ops.payout.release.json",
+        reply: "schemas/replies/ops.json",
+    },
+    Endpoint {
+        id: "opsPayoutCancel",
+        subject: "giro.cmd.ops.payout.cancel",
+        summary: "Operator action: cancel a scheduled, requested or held payout (payout.cancelled with by). Needs an operator token (Authorization header).",
+        request: "schemas/commands/ops.payout.cancel.json",
+        reply: "schemas/replies/ops.json",
+    },
+    Endpoint {
+        id: "opsPayoutNote",
+        subject: "giro.cmd.ops.payout.note",
+        summary: "Operator action: a note on a payout's timeline (payout.note_added). Needs an operator token (Authorization header).",
+        request: "schemas/commands/ops.payout.note.json",
+        reply: "schemas/replies/ops.json",
+    },
+    Endpoint {
+        id: "opsDeadLetterReplay",
+        subject: "giro.cmd.ops.dead_letter.replay",
+        summary: "Operator action: hand an executor's dead letter back to its executor (payout.dead_letter_replayed on the payout; the dead letter leaves GIRO_EVENTS_DLQ). Needs an operator token (Authorization header).",
+        request: "schemas/commands/ops.dead_letter.replay.json",
+        reply: "schemas/replies/ops.json",
+    },
+    Endpoint {
         id: "orderGet",
         subject: "giro.query.order.get",
         summary: "An order's state rebuilt from its events (not from a projection) and its history.",
@@ -274,6 +316,7 @@ pub(super) fn command_headers() -> Value {
             "Giro-Correlation-Id": {"type": "string", "description": "Carried into the resulting events' meta.correlation_id (the order id when absent)."},
             "traceparent": {"type": "string", "description": "W3C trace context; the command's span continues it."},
             "tracestate": {"type": "string"},
+            "Authorization": {"type": "string", "description": "`Bearer <JWT>`: the operator's token, required on giro.cmd.ops.* (EdDSA or ES256, verified against GIRO_OPERATOR_KEYS_FILE; its sub is recorded as who acted, its roles must include operator). Ignored elsewhere."},
         },
     })
 }
@@ -285,7 +328,7 @@ pub(super) fn reply_headers() -> Value {
         "description": "Present on a failed reply only (NATS service API).",
         "properties": {
             "Nats-Service-Error": {"type": "string", "description": "The error message."},
-            "Nats-Service-Error-Code": {"type": "string", "enum": ["400", "404", "409", "503"], "description": "400 bad input, 404 unknown order, 409 conflict, 503 the event log is unavailable: retry."},
+            "Nats-Service-Error-Code": {"type": "string", "enum": ["400", "401", "403", "404", "409", "503"], "description": "400 bad input, 401 no or bad operator token, 403 an operator without the role, 404 unknown order, 409 conflict, 503 the event log is unavailable: retry."},
         },
     })
 }

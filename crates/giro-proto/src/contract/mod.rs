@@ -12,6 +12,7 @@
 //! replies in `replies`.
 
 mod commands;
+mod ops;
 mod parts;
 mod replies;
 
@@ -19,6 +20,7 @@ pub use commands::{
     BeneficiaryRegister, BeneficiaryRemove, BeneficiaryUpdate, ChargeCapture, ChargeCreate,
     ChargeRefund, ErasureReason, OrderRef, PayoutCreate, PrivacyErase,
 };
+pub use ops::{OpsBecause, OpsDone, OpsNote, OpsReplay, OpsReply, OpsResolve, OpsText};
 pub use parts::{
     AmountInput, CARD_FIELDS, CardFree, ChargeMetadata, ExternalId, Metadata, card_field_pattern,
 };

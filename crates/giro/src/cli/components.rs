@@ -106,6 +106,7 @@ pub(super) async fn run_intake(
     name: &str,
     shared: Option<&EventLog>,
     registry: &giro_providers::Registry,
+    operators: Option<giro_auth::Verifier>,
 ) -> anyhow::Result<giro_intake::IntakeHandle> {
     let client = args.connect_service(name).await?;
     let log = log_on(args, client.clone(), shared).await?;
@@ -113,6 +114,7 @@ pub(super) async fn run_intake(
         prefix: args.prefix.clone(),
         catalog: registry.catalog(),
         approvals: approval_policy()?,
+        operators,
         ..IntakeConfig::default()
     };
     let handle = Intake::start(client, log, config)

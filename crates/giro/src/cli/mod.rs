@@ -71,6 +71,10 @@ pub enum Command {
     /// List the dead-lettered webhooks, and send one again.
     #[command(subcommand)]
     Webhooks(crate::webhooks::WebhooksCommand),
+    /// A person's actions on a payout (resolve, retry, release, cancel, note, replay a dead
+    /// letter) with the operator's token; `token` mints a development one.
+    #[command(subcommand)]
+    Ops(crate::ops::OpsCommand),
 }
 
 impl Command {
@@ -92,7 +96,8 @@ impl Command {
             | Command::Reconcile(_)
             | Command::Routes(_)
             | Command::Probe(_)
-            | Command::Webhooks(_) => "cli",
+            | Command::Webhooks(_)
+            | Command::Ops(_) => "cli",
             Command::Bench(_) => "bench",
         }
     }
@@ -185,7 +190,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Intake(args) => {
             let registry = crate::providers::registry(&giro_providers::Settings::from_env())?;
-            let intake = run_intake(&args.nats, "giro-intake", None, &registry).await?;
+            let operators = giro_auth::AuthConfig::from_env().verifier()?;
+            let intake = run_intake(&args.nats, "giro-intake", None, &registry, operators).await?;
             serve_ops(&args.nats, "giro-intake-ops", args.metrics_addr).await?;
             wait_for_shutdown().await;
             intake.stop().await;
@@ -200,6 +206,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Probe(args) => Ok(crate::probe::run(&args).await),
         Command::Routes(command) => crate::routes::run(command),
         Command::Webhooks(command) => crate::webhooks::run(command).await,
+        Command::Ops(command) => crate::ops::run(command).await,
         Command::Bench(BenchCommand::E2e(args)) => {
             crate::bench_e2e::run(args).await?;
             Ok(ExitCode::SUCCESS)

@@ -29,7 +29,15 @@ pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
     // recent orders, so an order handed from one to the next is not read again.
     let shared = open_log(&up.nats, "giro-up", None).await?;
     let shared = Some(&shared);
-    let intake = run_intake(&up.nats, "giro-intake", shared, &registry).await?;
+    let operators = crate::ops::dev_auth()?;
+    let intake = run_intake(
+        &up.nats,
+        "giro-intake",
+        shared,
+        &registry,
+        operators.verifier()?,
+    )
+    .await?;
     let logs = ComponentLogs {
         nats: &up.nats,
         shared,
@@ -47,6 +55,10 @@ pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
             schema: up.schema.clone(),
             listen: up.projection_addr,
             process_metrics: false,
+            // Reads are guarded by keys configured on purpose (GIRO_OPERATOR_KEYS_FILE), not by
+            // the development keys, so that the dashboard and `giro payout list` stay open on a
+            // developer machine while operator actions already need a token.
+            operators: giro_auth::AuthConfig::from_env(),
             ..giro_projection::ProjectionConfig::default()
         };
         config.log = up.nats.log_config();
