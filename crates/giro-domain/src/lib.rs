@@ -4,6 +4,7 @@
 
 pub mod attempts;
 pub mod bank_lists;
+pub mod batch;
 pub mod beneficiary;
 pub mod charge;
 pub mod checks;

@@ -153,6 +153,9 @@ pub struct PayoutRequested {
     /// no provider sees it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute_at: Option<DateTime<Utc>>,
+    /// The payout batch (`giro.cmd.payout_batch.create`) the payout is an item of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<OrderId>,
 }
 
 /// A scheduled payout's time came: from here on it is made like any requested payout.

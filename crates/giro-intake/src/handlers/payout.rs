@@ -39,7 +39,7 @@ pub(super) async fn create_payout(
 }
 
 /// Loads a registered beneficiary and checks it may be paid (KillB ACTIVE, a payout rail).
-async fn active_beneficiary(
+pub(super) async fn active_beneficiary(
     intake: &Intake,
     id: OrderId,
 ) -> Result<giro_domain::rail::PayoutBeneficiary, Rejection> {
