@@ -3,6 +3,7 @@
 //! endpoint of Giro (`docs/openapi.json`; `tests/it/openapi.rs` keeps it and these routes in step).
 
 mod api;
+mod batches;
 mod dashboard;
 mod error;
 mod html;
@@ -50,6 +51,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/payouts", get(api::list_payouts))
         .route("/v1/payouts/{id}", get(api::get_payout))
         .route("/v1/payouts/{id}/events", get(api::payout_events))
+        .route("/v1/batches", get(batches::list_batches))
+        .route("/v1/batches/{id}", get(batches::get_batch))
         .route("/v1/charges", get(api::list_charges))
         .route("/v1/charges/{id}", get(api::get_charge))
         .route("/v1/charges/{id}/events", get(api::charge_events))
