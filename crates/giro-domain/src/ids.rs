@@ -18,6 +18,8 @@ pub enum OrderKind {
     Payout,
     Charge,
     Beneficiary,
+    /// A batch of payouts submitted together (its items are payout orders of their own).
+    PayoutBatch,
 }
 
 impl OrderKind {
@@ -27,6 +29,7 @@ impl OrderKind {
             OrderKind::Payout => "payout",
             OrderKind::Charge => "charge",
             OrderKind::Beneficiary => "beneficiary",
+            OrderKind::PayoutBatch => "payout_batch",
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod approvals;
 pub mod attempts;
 pub mod bank_lists;
+pub mod batch;
 pub mod beneficiary;
 pub mod charge;
 pub mod checks;

@@ -77,6 +77,30 @@ pub fn typed<T: DeserializeOwned>(value: Value, root: &str) -> Result<T, Rejecti
     serde_path_to_error::deserialize(value).map_err(|e| serde_rejection(&e, root))
 }
 
+/// Deserializes a typed command straight from its bytes, for commands that keep parts of
+/// themselves as raw text (a batch's items, each read as its own command). Anything but a JSON
+/// object is `invalid_json`; a key given twice is `invalid_field`.
+pub fn typed_slice<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, Rejection> {
+    let malformed = |e: &serde_json::Error| {
+        Rejection::new(
+            ErrorCode::InvalidJson,
+            format!("malformed JSON at line {} column {}", e.line(), e.column()),
+        )
+    };
+    match serde_json::from_slice::<&serde_json::value::RawValue>(body) {
+        Err(e) => return Err(malformed(&e)),
+        Ok(raw) if !raw.get().starts_with('{') => {
+            return Err(Rejection::new(
+                ErrorCode::InvalidJson,
+                "the command must be a JSON object",
+            ));
+        }
+        Ok(_) => {}
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| serde_rejection(&e, ""))
+}
+
 fn join(root: &str, rest: &str) -> String {
     match (root.is_empty(), rest.is_empty()) {
         (true, _) => rest.to_string(),

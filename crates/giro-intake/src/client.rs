@@ -98,6 +98,21 @@ impl IntakeClient {
         self.send("cmd.payout.cancel", body).await
     }
 
+    /// `giro.cmd.payout_batch.create`: a batch and its first part of items.
+    pub async fn create_batch(&self, body: impl Into<Bytes>) -> Reply {
+        self.send("cmd.payout_batch.create", body).await
+    }
+
+    /// `giro.cmd.payout_batch.add_items`: a further part of a batch's items.
+    pub async fn add_batch_items(&self, body: impl Into<Bytes>) -> Reply {
+        self.send("cmd.payout_batch.add_items", body).await
+    }
+
+    pub async fn cancel_batch(&self, batch_id: &str, reason: Option<&str>) -> Reply {
+        let body = serde_json::json!({ "batch_id": batch_id, "reason": reason }).to_string();
+        self.send("cmd.payout_batch.cancel", body).await
+    }
+
     pub async fn create_charge(&self, body: impl Into<Bytes>) -> Reply {
         self.send("cmd.charge.create", body).await
     }

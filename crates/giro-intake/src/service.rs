@@ -135,7 +135,10 @@ impl Intake {
         });
         let permits = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
         let names: Vec<&str> = Command::ALL.iter().map(|c| c.endpoint_name()).collect();
-        giro_telemetry::metrics::commands_expected(&names, &["payout", "charge", "beneficiary"]);
+        giro_telemetry::metrics::commands_expected(
+            &names,
+            &["payout", "payout_batch", "charge", "beneficiary"],
+        );
         let mut tasks = JoinSet::new();
         for command in Command::ALL {
             let subject = format!("{}.{}", config.prefix, command.subject());

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use giro_domain::OrderKind;
+use giro_domain::batch::BatchEvent;
 use giro_domain::beneficiary::BeneficiaryEvent;
 use giro_domain::charge::ChargeEvent;
 use giro_domain::payout::PayoutEvent;
@@ -40,6 +41,7 @@ pub(crate) enum Known {
     Payout(PayoutEvent),
     Charge(ChargeEvent),
     Beneficiary(BeneficiaryEvent),
+    Batch(BatchEvent),
 }
 
 /// The envelope without its typed data, borrowed from the message.
@@ -72,6 +74,7 @@ fn kind_of(subject: &str, prefix: &str) -> Option<OrderKind> {
         "payout" => Some(OrderKind::Payout),
         "charge" => Some(OrderKind::Charge),
         "beneficiary" => Some(OrderKind::Beneficiary),
+        "payout_batch" => Some(OrderKind::PayoutBatch),
         _ => None,
     }
 }
@@ -94,6 +97,7 @@ pub(crate) fn decode(
         OrderKind::Beneficiary => {
             typed::<BeneficiaryEvent>(&raw.event_type, data).map(Known::Beneficiary)
         }
+        OrderKind::PayoutBatch => typed::<BatchEvent>(&raw.event_type, data).map(Known::Batch),
     };
     // Personal data opens with the order's key, or reads as erased once it is gone.
     let event = match sealing {
@@ -104,6 +108,10 @@ pub(crate) fn decode(
         Some(Known::Payout(e)) => e.masked_data(),
         Some(Known::Charge(e)) => e.masked_data(),
         Some(Known::Beneficiary(e)) => e.masked_data(),
+        // A batch holds no personal data: its items' details are in their payouts.
+        Some(Known::Batch(_)) => {
+            mask_unknown(serde_json::from_str(data).unwrap_or(Value::Null), false)
+        }
         None => mask_unknown(serde_json::from_str(data).unwrap_or(Value::Null), false),
     };
     Ok(Decoded {

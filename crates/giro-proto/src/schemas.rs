@@ -2,6 +2,7 @@
 //! `proto/schemas/`, and the event types a generated event schema names.
 
 use giro_domain::Envelope;
+use giro_domain::batch::BatchEvent;
 use giro_domain::beneficiary::BeneficiaryEvent;
 use giro_domain::charge::ChargeEvent;
 use giro_domain::notification::Notification;
@@ -14,8 +15,9 @@ use crate::GENERATED_NOTE;
 use crate::contract::{
     BeneficiaryChangeReply, BeneficiaryRegister, BeneficiaryRemove, BeneficiaryReply,
     BeneficiaryUpdate, ChargeCapture, ChargeCreate, ChargeRefund, ChargeReply, OpsBecause, OpsNote,
-    OpsReplay, OpsReply, OpsResolve, OrderGetReply, OrderRef, PayoutCreate, PayoutReply,
-    PrivacyErase, PrivacyEraseReply,
+    OpsReplay, OpsReply, OpsResolve, OrderGetReply, OrderRef, PayoutBatchAddItems,
+    PayoutBatchCancel, PayoutBatchCancelReply, PayoutBatchCreate, PayoutBatchReply, PayoutCreate,
+    PayoutReply, PrivacyErase, PrivacyEraseReply,
 };
 
 /// The stored form of every event (docs/CONTRACT.md §2).
@@ -58,6 +60,18 @@ pub fn schemas() -> Vec<SchemaFile> {
         schema_for::<OrderRef>(
             "schemas/commands/payout.cancel.json",
             "giro.cmd.payout.cancel",
+        ),
+        schema_for::<PayoutBatchCreate>(
+            "schemas/commands/payout_batch.create.json",
+            "giro.cmd.payout_batch.create",
+        ),
+        schema_for::<PayoutBatchAddItems>(
+            "schemas/commands/payout_batch.add_items.json",
+            "giro.cmd.payout_batch.add_items",
+        ),
+        schema_for::<PayoutBatchCancel>(
+            "schemas/commands/payout_batch.cancel.json",
+            "giro.cmd.payout_batch.cancel",
         ),
         schema_for::<ChargeCreate>(
             "schemas/commands/charge.create.json",
@@ -124,6 +138,18 @@ pub fn schemas() -> Vec<SchemaFile> {
             "schemas/replies/payout.cancel.json",
             "Reply to giro.cmd.payout.cancel",
         ),
+        schema_for::<PayoutBatchReply>(
+            "schemas/replies/payout_batch.create.json",
+            "Reply to giro.cmd.payout_batch.create",
+        ),
+        schema_for::<PayoutBatchReply>(
+            "schemas/replies/payout_batch.add_items.json",
+            "Reply to giro.cmd.payout_batch.add_items",
+        ),
+        schema_for::<PayoutBatchCancelReply>(
+            "schemas/replies/payout_batch.cancel.json",
+            "Reply to giro.cmd.payout_batch.cancel",
+        ),
         schema_for::<ChargeReply>(
             "schemas/replies/charge.create.json",
             "Reply to giro.cmd.charge.create",
@@ -167,6 +193,10 @@ pub fn schemas() -> Vec<SchemaFile> {
         schema_for::<Envelope<PayoutEvent>>(
             "schemas/events/payout.json",
             "Payout event (giro.evt.payout.{order_id})",
+        ),
+        schema_for::<Envelope<BatchEvent>>(
+            "schemas/events/payout_batch.json",
+            "Payout batch event (giro.evt.payout_batch.{batch_id})",
         ),
         schema_for::<Envelope<ChargeEvent>>(
             "schemas/events/charge.json",

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use giro_domain::batch::{self, BatchEvent};
 use giro_domain::beneficiary::{self, BeneficiaryEvent};
 use giro_domain::charge::{self, ChargeEvent};
 use giro_domain::payout::{self, PayoutEvent};
@@ -170,7 +171,11 @@ fn asyncapi_references_resolve() {
         "giro.cmd.beneficiary.remove",
         "giro.cmd.privacy.erase",
         "giro.query.order.get",
+        "giro.cmd.payout_batch.create",
+        "giro.cmd.payout_batch.add_items",
+        "giro.cmd.payout_batch.cancel",
         "giro.evt.payout.{order_id}",
+        "giro.evt.payout_batch.{batch_id}",
         "giro.evt.charge.{order_id}",
         "giro.evt.beneficiary.{beneficiary_id}",
         "giro.dlq.ingress.{provider}",
@@ -245,6 +250,13 @@ fn parse_command(message: &str, body: &Value) -> Result<(), Rejection> {
         "beneficiary.register" => beneficiary::parse_register(&bytes).map(drop),
         "beneficiary.update" => beneficiary::parse_update(&bytes).map(drop),
         "beneficiary.remove" => beneficiary::parse_remove(&bytes).map(drop),
+        "payout_batch.create" => batch::parse_create(&bytes)
+            .and_then(|d| d.check())
+            .map_err(|r| r.rejection),
+        "payout_batch.add_items" => batch::parse_add_items(&bytes)
+            .and_then(|d| d.check())
+            .map_err(|r| r.rejection),
+        "payout_batch.cancel" => batch::parse_cancel(&bytes).map(drop),
         other => panic!("no parser for {other}"),
     }
 }
@@ -339,6 +351,7 @@ fn event_examples_round_trip_through_the_event_types() {
             "schemas/events/payout.json" => round_trip::<Envelope<PayoutEvent>>(&ex),
             "schemas/events/charge.json" => round_trip::<Envelope<ChargeEvent>>(&ex),
             "schemas/events/beneficiary.json" => round_trip::<Envelope<BeneficiaryEvent>>(&ex),
+            "schemas/events/payout_batch.json" => round_trip::<Envelope<BatchEvent>>(&ex),
             _ => continue,
         };
         seen += 1;

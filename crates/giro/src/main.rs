@@ -1,6 +1,8 @@
 //! `giro`: every Giro component in one binary (CONTRACT.md §5).
 
 mod api;
+mod batch;
+mod batch_file;
 mod bench;
 mod bench_e2e;
 mod cli;

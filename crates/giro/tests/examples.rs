@@ -36,7 +36,9 @@ fn every_example_is_a_valid_command() {
                 giro_domain::beneficiary::parse_register(&bytes)
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
             }
-            _ => panic!("{name}: name it payout-…, charge-… or beneficiary-…"),
+            // Files of payouts for `giro batch submit`: sent by tests/cli_batches.rs.
+            "batch" => {}
+            _ => panic!("{name}: name it payout-…, charge-…, beneficiary-… or batch-…"),
         }
         checked.push(name);
     }
@@ -44,6 +46,8 @@ fn every_example_is_a_valid_command() {
     assert_eq!(
         checked,
         [
+            "batch-payroll.csv",
+            "batch-payroll.jsonl",
             "beneficiary-pse.json",
             "charge-a55-pending.json",
             "charge-a55.json",

@@ -194,6 +194,9 @@ pub struct PayoutRequested {
     /// request repeated is the same payout whatever the policy says now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<crate::approvals::ApprovalRequired>,
+    /// The payout batch (`giro.cmd.payout_batch.create`) the payout is an item of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<OrderId>,
 }
 
 /// A scheduled payout's time came: from here on it is made like any requested payout.

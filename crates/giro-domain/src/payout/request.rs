@@ -57,6 +57,8 @@ pub struct PayoutDraft {
     pub metadata: Option<Map<String, Value>>,
     /// When to make the payout; `None` for now.
     pub execute_at: Option<DateTime<Utc>>,
+    /// The payout batch the payout is an item of, if any.
+    pub batch_id: Option<OrderId>,
     pub fingerprint: String,
 }
 
@@ -245,11 +247,24 @@ pub fn parse_create(body: &[u8]) -> Result<PayoutDraft, Rejection> {
         beneficiary,
         metadata,
         execute_at,
+        batch_id: None,
         fingerprint,
     })
 }
 
 impl PayoutDraft {
+    /// The draft as an item of batch `batch`: the batch is part of what the idempotency key
+    /// stands for, so the same key used outside the batch (or in another) is a conflict, and a
+    /// file sent again under another batch key pays nobody twice.
+    pub fn in_batch(mut self, batch: OrderId) -> Self {
+        self.fingerprint = wire::fingerprint(&json!({
+            "request": self.fingerprint,
+            "batch_id": batch,
+        }));
+        self.batch_id = Some(batch);
+        self
+    }
+
     /// Routes the payout and applies the provider's own rules. `registered` is the resolved
     /// beneficiary when the draft names one (already checked to be ACTIVE by the caller).
     pub fn into_command(
@@ -311,6 +326,7 @@ impl PayoutDraft {
                 metadata: self.metadata,
                 execute_at: self.execute_at,
                 approval: None,
+                batch_id: self.batch_id,
             },
         })
     }

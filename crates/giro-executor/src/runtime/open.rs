@@ -34,6 +34,7 @@ pub(super) async fn open_consumer(
                 OrderKind::Payout => "payouts",
                 OrderKind::Charge => "charges",
                 OrderKind::Beneficiary => "beneficiaries",
+                OrderKind::PayoutBatch => "payout batches",
             }
         )),
         filter_subject: format!("{}.evt.{kind}.>", config.prefix),

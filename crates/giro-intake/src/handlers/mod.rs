@@ -1,9 +1,10 @@
 //! One handler per command: parse, decide through the event log, reply.
 //!
 //! This module holds the endpoints, the dispatch and what every handler shares (log failures,
-//! correlation, the order reply); the handlers are in `payout`, `charge`, `beneficiary` and
-//! `order` (the query).
+//! correlation, the order reply); the handlers are in `payout`, `batch` (payout batches),
+//! `charge`, `beneficiary` and `order` (the query).
 
+mod batch;
 mod beneficiary;
 mod charge;
 mod ops;
@@ -29,6 +30,9 @@ use payout::{cancel_payout, create_payout};
 pub enum Command {
     PayoutCreate,
     PayoutCancel,
+    PayoutBatchCreate,
+    PayoutBatchAddItems,
+    PayoutBatchCancel,
     ChargeCreate,
     ChargeCancel,
     ChargeRefund,
@@ -43,9 +47,12 @@ pub enum Command {
 }
 
 impl Command {
-    pub const ALL: [Command; 17] = [
+    pub const ALL: [Command; 20] = [
         Command::PayoutCreate,
         Command::PayoutCancel,
+        Command::PayoutBatchCreate,
+        Command::PayoutBatchAddItems,
+        Command::PayoutBatchCancel,
         Command::ChargeCreate,
         Command::ChargeCancel,
         Command::ChargeRefund,
@@ -68,6 +75,9 @@ impl Command {
         match self {
             Command::PayoutCreate => "cmd.payout.create",
             Command::PayoutCancel => "cmd.payout.cancel",
+            Command::PayoutBatchCreate => "cmd.payout_batch.create",
+            Command::PayoutBatchAddItems => "cmd.payout_batch.add_items",
+            Command::PayoutBatchCancel => "cmd.payout_batch.cancel",
             Command::ChargeCreate => "cmd.charge.create",
             Command::ChargeCancel => "cmd.charge.cancel",
             Command::ChargeRefund => "cmd.charge.refund",
@@ -91,6 +101,9 @@ impl Command {
         match self {
             Command::PayoutCreate => "payout-create",
             Command::PayoutCancel => "payout-cancel",
+            Command::PayoutBatchCreate => "payout-batch-create",
+            Command::PayoutBatchAddItems => "payout-batch-add-items",
+            Command::PayoutBatchCancel => "payout-batch-cancel",
             Command::ChargeCreate => "charge-create",
             Command::ChargeCancel => "charge-cancel",
             Command::ChargeRefund => "charge-refund",
@@ -125,6 +138,9 @@ pub async fn handle(intake: &Intake, command: Command, message: &async_nats::Mes
     let result = match command {
         Command::PayoutCreate => create_payout(intake, body, meta).await,
         Command::PayoutCancel => cancel_payout(intake, body, meta).await,
+        Command::PayoutBatchCreate => Ok(batch::create_batch(intake, body, meta).await),
+        Command::PayoutBatchAddItems => Ok(batch::add_items(intake, body, meta).await),
+        Command::PayoutBatchCancel => batch::cancel_batch(intake, body, meta).await,
         Command::ChargeCreate => create_charge(intake, body, meta).await,
         Command::ChargeCancel => cancel_charge(intake, body, meta).await,
         Command::ChargeRefund => refund_charge(intake, body, meta).await,

@@ -5,7 +5,7 @@ use giro_domain::beneficiary::{BeneficiaryDecider, BeneficiaryStatus};
 use giro_domain::money::Money;
 use giro_domain::payout::{self, BeneficiarySource, PayoutCommand, PayoutDecider};
 use giro_domain::{ErrorCode, EventMeta, OrderId, Rejection};
-use giro_eventlog::VelocityStore;
+use giro_eventlog::{Executed, VelocityStore};
 
 use super::{about_order, executed, log_failure, order_reply, parse_order_ref, with_correlation};
 use crate::reply::Reply;
@@ -24,14 +24,33 @@ pub(super) async fn create_payout(
     let id = draft.order_id;
     tracing::Span::current().record("order_id", tracing::field::display(id));
     let banks = intake.banks.lists();
-    let mut create = draft.into_command_with_banks(&intake.catalog, registered, Some(&banks))?;
+    let create = draft.into_command_with_banks(&intake.catalog, registered, Some(&banks))?;
+    let meta = with_correlation(meta, id);
+    let done = accept(intake, create, &meta).await?;
+    let status = done
+        .order
+        .state
+        .as_ref()
+        .map(|p| p.status.as_str())
+        .unwrap_or("requested");
+    Ok(order_reply(id, &done, status))
+}
+
+/// Appends a payout order after the approval policy has had its say (a payout it catches waits
+/// for an approver), and counts it in its beneficiary's day: the one way in for a single payout
+/// and a batch's items alike.
+pub(super) async fn accept(
+    intake: &Intake,
+    mut create: payout::CreatePayout,
+    meta: &EventMeta,
+) -> Result<Executed<PayoutDecider>, Rejection> {
+    let id = create.order_id;
     let now = chrono::Utc::now();
     let counted = approval(intake, &mut create.requested, now).await?;
-    let meta = with_correlation(meta, id);
     let done = executed(
         intake
             .log
-            .execute::<PayoutDecider>(id, &PayoutCommand::Create(Box::new(create)), &meta, true)
+            .execute::<PayoutDecider>(id, &PayoutCommand::Create(Box::new(create)), meta, true)
             .await,
     )?;
     if let (Some((store, key, money)), false) = (counted, done.appended.is_empty())
@@ -40,13 +59,7 @@ pub(super) async fn create_payout(
         // Accepted all the same: a limit counts what was accepted, and this one was.
         tracing::warn!(order_id = %id, error = %e, "the payout was not added to its beneficiary's day");
     }
-    let status = done
-        .order
-        .state
-        .as_ref()
-        .map(|p| p.status.as_str())
-        .unwrap_or("requested");
-    Ok(order_reply(id, &done, status))
+    Ok(done)
 }
 
 /// Whether the approval policy makes the payout wait (sets `approval`), and, when a velocity
@@ -84,7 +97,7 @@ async fn approval<'a>(
 }
 
 /// Loads a registered beneficiary and checks it may be paid (KillB ACTIVE, a payout rail).
-async fn active_beneficiary(
+pub(super) async fn active_beneficiary(
     intake: &Intake,
     id: OrderId,
 ) -> Result<giro_domain::rail::PayoutBeneficiary, Rejection> {

@@ -41,6 +41,8 @@ fn row_column(kind: OrderKind) -> (&'static str, &'static str, &'static str) {
         OrderKind::Payout => ("payouts", "beneficiary_masked", "order_id"),
         OrderKind::Charge => ("charges", "payer_masked", "order_id"),
         OrderKind::Beneficiary => ("beneficiaries", "data_masked", "beneficiary_id"),
+        // Never asked for: a batch holds no personal data (its items' are in their payouts).
+        OrderKind::PayoutBatch => ("payout_batches", "metadata", "batch_id"),
     }
 }
 
@@ -50,6 +52,8 @@ fn timeline(kind: OrderKind) -> (&'static str, &'static str) {
         OrderKind::Payout => ("payout_events", "order_id"),
         OrderKind::Charge => ("charge_events", "order_id"),
         OrderKind::Beneficiary => ("beneficiary_events", "beneficiary_id"),
+        // Never asked for: a batch holds no personal data and keeps no timeline table.
+        OrderKind::PayoutBatch => ("payout_batches", "batch_id"),
     }
 }
 

@@ -9,6 +9,7 @@
 //! (`test_support::faults`), so tests can make that crash happen on purpose.
 
 mod attention;
+mod batches;
 mod beneficiaries;
 mod charges;
 mod erasure;
@@ -51,6 +52,7 @@ struct ByKind<'a> {
     payouts: Vec<&'a Decoded>,
     charges: Vec<&'a Decoded>,
     beneficiaries: Vec<&'a Decoded>,
+    batches: Vec<&'a Decoded>,
     unknown: u64,
 }
 
@@ -65,13 +67,15 @@ impl<'a> ByKind<'a> {
                 OrderKind::Payout => by_kind.payouts.push(event),
                 OrderKind::Charge => by_kind.charges.push(event),
                 OrderKind::Beneficiary => by_kind.beneficiaries.push(event),
+                OrderKind::PayoutBatch => by_kind.batches.push(event),
             }
         }
         by_kind
     }
 
     fn len(&self) -> u64 {
-        (self.payouts.len() + self.charges.len() + self.beneficiaries.len()) as u64
+        (self.payouts.len() + self.charges.len() + self.beneficiaries.len() + self.batches.len())
+            as u64
     }
 
     async fn write_rows(&self, tx: &mut Transaction<'_, Postgres>) -> Result<(), Error> {
@@ -82,6 +86,7 @@ impl<'a> ByKind<'a> {
         charges::apply(tx, &self.charges).await?;
         reported::apply_charges(tx, &self.charges).await?;
         beneficiaries::apply(tx, &self.beneficiaries).await?;
+        batches::apply(tx, &self.batches, &self.payouts).await?; // after: it sums payouts rows
         for (kind, events) in self.kinds() {
             erasure::erase_rows(tx, kind, events).await?;
         }

@@ -7,6 +7,7 @@ mod api;
 mod assets;
 mod audit;
 mod auth;
+mod batches;
 mod console;
 mod dashboard;
 mod error;
@@ -83,6 +84,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/payouts", get(api::list_payouts))
         .route("/v1/payouts/{id}", get(api::get_payout))
         .route("/v1/payouts/{id}/events", get(api::payout_events))
+        .route("/v1/batches", get(batches::list_batches))
+        .route("/v1/batches/{id}", get(batches::get_batch))
         .route("/v1/charges", get(api::list_charges))
         .route("/v1/charges/{id}", get(api::get_charge))
         .route("/v1/charges/{id}/events", get(api::charge_events))

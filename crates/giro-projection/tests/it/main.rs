@@ -2,6 +2,7 @@
 //! stream, subject prefix and schema, so they run in parallel and leave nothing behind.
 
 mod api;
+mod batches;
 mod beneficiary_changes;
 mod charge_money;
 mod common;

@@ -384,6 +384,8 @@ async fn live_answers_of_every_operation_match_the_served_document() {
     let charge_id = charge(&log, "oa-charge-paid", &charge_paid).await;
     charge(&log, "oa-charge-cancelled", &[cancel_charge()]).await;
     charge(&log, "oa-charge-pending", &charge_submitted()).await;
+    // A batch of two payouts.
+    let (batch, _) = crate::batches::batch(&log, "oa-batch", 2).await;
     // Beneficiaries: active, and one still pending.
     let beneficiary_id = beneficiary(&log, "oa-benef", &["ACTIVE"]).await;
     beneficiary(&log, "oa-benef-pending", &[]).await;
@@ -567,6 +569,23 @@ async fn live_answers_of_every_operation_match_the_served_document() {
             404,
         ),
         case("get", "/beneficiaries/nope", "/beneficiaries/{id}", 400),
+        case("get", "/v1/batches", "/v1/batches", 200),
+        case("get", "/v1/batches?status=open&limit=5", "/v1/batches", 200),
+        case("get", "/v1/batches?status=paid", "/v1/batches", 400),
+        case("get", "/v1/batches?limit=0", "/v1/batches", 400),
+        case(
+            "get",
+            format!("/v1/batches/{batch}"),
+            "/v1/batches/{id}",
+            200,
+        ),
+        case(
+            "get",
+            format!("/v1/batches/{unknown}"),
+            "/v1/batches/{id}",
+            404,
+        ),
+        case("get", "/v1/batches/nope", "/v1/batches/{id}", 400),
     ];
     for (kind, id, unknown_status) in [
         ("payouts", paid.to_string(), "/v1/payouts?status=paid"),

@@ -30,6 +30,27 @@ pub(super) const ENDPOINTS: &[Endpoint] = &[
         reply: "schemas/replies/payout.cancel.json",
     },
     Endpoint {
+        id: "payoutBatchCreate",
+        subject: "giro.cmd.payout_batch.create",
+        summary: "Accept a batch of payouts (1 to 10,000 items, in parts) with its first part: every item read by the payout.create rules, a part accepted whole or refused naming each invalid item.",
+        request: "schemas/commands/payout_batch.create.json",
+        reply: "schemas/replies/payout_batch.create.json",
+    },
+    Endpoint {
+        id: "payoutBatchAddItems",
+        subject: "giro.cmd.payout_batch.add_items",
+        summary: "Add the next part of a batch's items (first_item: the items it holds so far).",
+        request: "schemas/commands/payout_batch.add_items.json",
+        reply: "schemas/replies/payout_batch.add_items.json",
+    },
+    Endpoint {
+        id: "payoutBatchCancel",
+        subject: "giro.cmd.payout_batch.cancel",
+        summary: "Cancel every item of a batch no provider has yet; items a provider has continue.",
+        request: "schemas/commands/payout_batch.cancel.json",
+        reply: "schemas/replies/payout_batch.cancel.json",
+    },
+    Endpoint {
         id: "chargeCreate",
         subject: "giro.cmd.charge.create",
         summary: "Accept a charge (pay-in) order. Raw card data is refused with card_data_not_accepted.",
@@ -165,6 +186,12 @@ pub(super) const EVENT_CHANNELS: &[EventChannel] = &[
         executor: "The beneficiary-account executor (the catalog's accounts instance), durable consumer giro-executor-<accounts instance> on giro.evt.beneficiary.>, receives the beneficiary events: registers each account at the accounts provider and records the status it reports, and sends the updates and removals asked for.",
         param: "beneficiary_id",
         schema: "schemas/events/beneficiary.json",
+    },
+    EventChannel {
+        kind: "payout_batch",
+        executor: "No executor: a batch's items are payouts of their own (giro.evt.payout.{order_id}, with batch_id in payout.requested); giro-intake appends the batch's events and giro-projection adds its items up.",
+        param: "batch_id",
+        schema: "schemas/events/payout_batch.json",
     },
 ];
 

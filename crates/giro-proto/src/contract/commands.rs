@@ -284,3 +284,51 @@ fn account_type_rules(schema: &mut Schema) {
         .collect();
     schema.insert("allOf".into(), Value::Array(rules));
 }
+
+/// `giro.cmd.payout_batch.create`: accept a batch of payouts (payroll, supplier runs) with its
+/// first part of items. A part is accepted whole or refused whole, each invalid item named by
+/// its position with its own error.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.payout_batch.create")]
+pub struct PayoutBatchCreate {
+    /// 1–128 characters of `[A-Za-z0-9._:-]`: the batch's own key. The same key with the same
+    /// body is `"duplicate": true`; with another body `idempotency_conflict`.
+    pub idempotency_key: IdempotencyKey,
+    /// How many items the batch has in all, 1–10,000 (default: the items given here); the
+    /// rest come with `giro.cmd.payout_batch.add_items`.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 10000))]
+    pub item_count: Option<u32>,
+    /// The first part: bodies of `giro.cmd.payout.create`, read by exactly its rules; each
+    /// item's `idempotency_key` is its payout's own.
+    #[schemars(length(min = 1, max = 10000))]
+    pub items: Vec<PayoutCreate>,
+    #[serde(default)]
+    pub metadata: Option<Metadata>,
+}
+
+/// `giro.cmd.payout_batch.add_items`: the next part of a batch's items.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.payout_batch.add_items")]
+pub struct PayoutBatchAddItems {
+    pub batch_id: OrderId,
+    /// The position of the part's first item in the batch, from 0: the number of items the
+    /// batch holds so far (a part already given is a repeat).
+    pub first_item: u32,
+    #[schemars(length(min = 1, max = 10000))]
+    pub items: Vec<PayoutCreate>,
+}
+
+/// `giro.cmd.payout_batch.cancel`: cancel every item of a batch that no provider has yet
+/// (`scheduled`, `requested`, `held`); items a provider has continue.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.payout_batch.cancel")]
+pub struct PayoutBatchCancel {
+    pub batch_id: OrderId,
+    /// Why (kept on `payout_batch.cancel_requested` and each `payout.cancelled`).
+    #[serde(default)]
+    pub reason: Option<String>,
+}

@@ -18,14 +18,17 @@ mod replies;
 
 pub use commands::{
     BeneficiaryRegister, BeneficiaryRemove, BeneficiaryUpdate, ChargeCapture, ChargeCreate,
-    ChargeRefund, ErasureReason, OrderRef, PayoutCreate, PrivacyErase,
+    ChargeRefund, ErasureReason, OrderRef, PayoutBatchAddItems, PayoutBatchCancel,
+    PayoutBatchCreate, PayoutCreate, PrivacyErase,
 };
 pub use ops::{OpsBecause, OpsDone, OpsNote, OpsReplay, OpsReply, OpsResolve, OpsText};
 pub use parts::{
     AmountInput, CARD_FIELDS, CardFree, ChargeMetadata, ExternalId, Metadata, card_field_pattern,
 };
 pub use replies::{
-    Accepted, AnyStatus, BeneficiaryAccepted, BeneficiaryChangeAccepted, BeneficiaryChangeReply,
-    BeneficiaryReply, ChargeReply, ChargeSummary, Erased, HistoryEntry, Kind, OrderGetReply,
-    OrderSummary, OrderView, PayoutReply, PayoutSummary, PrivacyEraseReply, Refused, Reply,
+    Accepted, AnyStatus, BatchAccepted, BatchCancelled, BatchRefused, BatchReply,
+    BeneficiaryAccepted, BeneficiaryChangeAccepted, BeneficiaryChangeReply, BeneficiaryReply,
+    ChargeReply, ChargeSummary, Erased, HistoryEntry, Kind, OrderGetReply, OrderSummary, OrderView,
+    PayoutBatchCancelReply, PayoutBatchReply, PayoutReply, PayoutSummary, PrivacyEraseReply,
+    Refused, Reply,
 };

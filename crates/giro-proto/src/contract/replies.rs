@@ -2,6 +2,7 @@
 //! its `Reply` envelope and described here.
 
 use chrono::{DateTime, Utc};
+use giro_domain::batch::{BatchStatus, ItemError};
 use giro_domain::beneficiary::BeneficiaryStatus;
 use giro_domain::charge::{ChargeMethod, ChargeStatus};
 use giro_domain::payout::{Failure, PayoutStatus};
@@ -195,3 +196,60 @@ pub type BeneficiaryChangeReply = Reply<BeneficiaryChangeAccepted>;
 pub type PrivacyEraseReply = Reply<Erased>;
 /// Reply to `giro.query.order.get`.
 pub type OrderGetReply = Reply<OrderView>;
+
+/// A part of a payout batch was accepted (or was a repeat that appended nothing).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct BatchAccepted {
+    #[schemars(extend("const" = true))]
+    pub ok: bool,
+    pub batch_id: OrderId,
+    /// `receiving` until every declared item is in, then `open`; `cancelled` once cancelled.
+    pub status: BatchStatus,
+    pub item_count: u32,
+    pub items_received: u32,
+    pub duplicate: bool,
+}
+
+/// A payout batch's cancellation was done: how many items are cancelled and how many a
+/// provider already has (or are final).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct BatchCancelled {
+    #[schemars(extend("const" = true))]
+    pub ok: bool,
+    pub batch_id: OrderId,
+    pub status: BatchStatus,
+    pub cancelled: u32,
+    pub not_cancellable: u32,
+    /// True when the batch had been cancelled already and nothing was appended for it.
+    pub duplicate: bool,
+}
+
+/// A refused part of a payout batch: the refusal, and each invalid item's error by position
+/// (the first 1,000; `error_count` says how many) when items were the cause.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct BatchRefused {
+    #[schemars(extend("const" = false))]
+    pub ok: bool,
+    pub error: Rejection,
+    #[schemars(default)]
+    pub error_count: Option<u32>,
+    #[schemars(default)]
+    pub errors: Option<Vec<ItemError>>,
+}
+
+/// The reply to a batch command.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+#[schemars(rename = "BatchReply_{T}")]
+pub enum BatchReply<T> {
+    Done(T),
+    Refused(BatchRefused),
+}
+
+/// Reply to `giro.cmd.payout_batch.create` and `giro.cmd.payout_batch.add_items`.
+pub type PayoutBatchReply = BatchReply<BatchAccepted>;
+/// Reply to `giro.cmd.payout_batch.cancel`.
+pub type PayoutBatchCancelReply = BatchReply<BatchCancelled>;

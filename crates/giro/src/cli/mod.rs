@@ -46,6 +46,9 @@ pub enum Command {
     /// Create, show, list and cancel payouts.
     #[command(subcommand)]
     Payout(PayoutCommand),
+    /// Submit a file of payouts as one batch, show a batch, cancel it.
+    #[command(subcommand)]
+    Batch(crate::batch::BatchCommand),
     /// Create, show, list, cancel, capture and refund charges.
     #[command(subcommand)]
     Charge(ChargeCommand),
@@ -89,6 +92,7 @@ impl Command {
             Command::Notify(_) => "notify",
             Command::Projection(_) => "projection",
             Command::Payout(_)
+            | Command::Batch(_)
             | Command::Charge(_)
             | Command::Beneficiary(_)
             | Command::Provider(_)
@@ -198,6 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Payout(command) => crate::orders::payout(command).await,
+        Command::Batch(command) => crate::batch::run(command).await,
         Command::Charge(command) => crate::orders::charge(command).await,
         Command::Beneficiary(command) => crate::orders::beneficiary(command).await,
         Command::Provider(args) => crate::provider_admin::run(&args).await,
