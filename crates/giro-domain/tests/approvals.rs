@@ -7,7 +7,7 @@ use chrono::Duration;
 use common::{Given, create, now};
 use giro_domain::ErrorCode;
 use giro_domain::approvals::{ApprovalPolicy, Velocity};
-use giro_domain::payout::{CreatePayout, PayoutCommand as C};
+use giro_domain::payout::{CreatePayout, OperatorAction, OperatorCommand, PayoutCommand as C};
 use rust_decimal::Decimal;
 
 const POLICY: &str = r#"{
@@ -42,10 +42,21 @@ fn pending(key: &str, by: Option<&str>) -> Given {
 }
 
 fn approve(by: &str) -> C {
-    C::Approve {
+    C::Operator(OperatorCommand {
         by: by.into(),
-        reason: Some("checked the invoice".into()),
-    }
+        action: OperatorAction::Approve {
+            reason: Some("checked the invoice".into()),
+        },
+    })
+}
+
+fn reject(by: &str, reason: &str) -> C {
+    C::Operator(OperatorCommand {
+        by: by.into(),
+        action: OperatorAction::Reject {
+            reason: reason.into(),
+        },
+    })
 }
 
 #[test]
@@ -121,12 +132,7 @@ fn a_payout_waiting_for_approval_is_not_paid_until_another_person_approves() {
     g.then(approve("checker"), &["payout.approved"], "requested");
     // The same approval again is a repeat; a rejection now is too late.
     g.then(approve("checker"), &[], "requested");
-    let late = g
-        .when(&C::RejectApproval {
-            by: "checker".into(),
-            reason: "no".into(),
-        })
-        .unwrap_err();
+    let late = g.when(&reject("checker", "no")).unwrap_err();
     assert_eq!(late.code, ErrorCode::InvalidState);
     g.then(
         C::StartSubmission,
@@ -138,21 +144,13 @@ fn a_payout_waiting_for_approval_is_not_paid_until_another_person_approves() {
 #[test]
 fn a_rejected_or_expired_payout_ends_cancelled() {
     let mut g = pending("reject", None);
-    let why = g
-        .when(&C::RejectApproval {
-            by: "checker".into(),
-            reason: " ".into(),
-        })
-        .unwrap_err();
+    let why = g.when(&reject("checker", " ")).unwrap_err();
     assert_eq!(
         (why.code, why.field.as_deref()),
         (ErrorCode::MissingField, Some("reason"))
     );
     g.then(
-        C::RejectApproval {
-            by: "checker".into(),
-            reason: "duplicate of an earlier payout".into(),
-        },
+        reject("checker", "duplicate of an earlier payout"),
         &["payout.approval_rejected"],
         "cancelled",
     );

@@ -194,7 +194,6 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
         }
         C::Fail { .. } => S::Failed,
         // Runs create no payout that waits for an approver: these are refused.
-        C::Approve { .. } | C::RejectApproval { .. } => p.status,
         C::RecordProviderWait(_) => S::Requested,
         C::RecordResent { .. } => p.status,
         C::RecordReport(r) if p.report_ids.contains(&r.report_id) => return None,
@@ -209,6 +208,8 @@ fn contract_status(p: &Payout, cmd: &C) -> Option<S> {
             OperatorAction::Retry { .. } | OperatorAction::Release { .. } => S::Requested,
             OperatorAction::Cancel { .. } => S::Cancelled,
             OperatorAction::Note { .. } | OperatorAction::ReplayDeadLetter { .. } => p.status,
+            // Runs create no payout that waits for an approver: these are refused.
+            OperatorAction::Approve { .. } | OperatorAction::Reject { .. } => p.status,
         },
         C::RecordReport(r) => match r.outcome {
             O::InFlight if matches!(p.status, S::Submitting | S::Submitted) => S::Processing,
@@ -258,6 +259,7 @@ fn contract_accepts(p: &Payout, cmd: &C) -> Option<bool> {
             OperatorAction::Release { .. } => p.status == S::Held,
             OperatorAction::Cancel { .. } => before_provider || p.status == S::Scheduled,
             OperatorAction::Note { .. } | OperatorAction::ReplayDeadLetter { .. } => true,
+            OperatorAction::Approve { .. } | OperatorAction::Reject { .. } => false,
         }),
         _ => None,
     }

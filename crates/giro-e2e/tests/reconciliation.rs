@@ -176,7 +176,17 @@ async fn a_short_payment_a_fee_and_a_reversal_reconcile_to_the_cent() {
     );
     assert!(view["channel_ref"].is_string() && view["provider_completed_at"].is_string());
 
+    // The short payment's difference, and the reversal (a success taken back) beside it.
     let exceptions = get_json(&format!("{api}/v1/exceptions")).await;
+    let kinds: Vec<&str> = exceptions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    assert_eq!(kinds.len(), 2, "{exceptions}");
+    assert!(kinds.contains(&"reversed"), "{exceptions}");
+    let exceptions = get_json(&format!("{api}/v1/exceptions?kind=discrepancy")).await;
     let items = exceptions["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{exceptions}");
     assert_eq!(items[0]["order_id"], short.to_string());

@@ -93,6 +93,12 @@ impl IntakeClient {
         self.send("cmd.payout.create", body).await
     }
 
+    /// `giro.cmd.payout.create` sent by a person: with their operator token, whose subject is
+    /// recorded as the payout's requester (an approver must be someone else).
+    pub async fn create_payout_as(&self, body: impl Into<Bytes>, token: &str) -> Reply {
+        self.send_as("cmd.payout.create", body, Some(token)).await
+    }
+
     pub async fn cancel_payout(&self, order_id: &str) -> Reply {
         let body = serde_json::json!({ "order_id": order_id }).to_string();
         self.send("cmd.payout.cancel", body).await

@@ -14,10 +14,10 @@ use serde_json::Value;
 use crate::GENERATED_NOTE;
 use crate::contract::{
     BeneficiaryChangeReply, BeneficiaryRegister, BeneficiaryRemove, BeneficiaryReply,
-    BeneficiaryUpdate, ChargeCapture, ChargeCreate, ChargeRefund, ChargeReply, OpsBecause, OpsNote,
-    OpsReplay, OpsReply, OpsResolve, OrderGetReply, OrderRef, PayoutBatchAddItems,
-    PayoutBatchCancel, PayoutBatchCancelReply, PayoutBatchCreate, PayoutBatchReply, PayoutCreate,
-    PayoutReply, PrivacyErase, PrivacyEraseReply,
+    BeneficiaryUpdate, ChargeCapture, ChargeCreate, ChargeRefund, ChargeReply, OpsApprove,
+    OpsBecause, OpsNote, OpsReplay, OpsReply, OpsResolve, OrderGetReply, OrderRef,
+    PayoutBatchAddItems, PayoutBatchCancel, PayoutBatchCancelReply, PayoutBatchCreate,
+    PayoutBatchReply, PayoutCreate, PayoutReply, PrivacyErase, PrivacyEraseReply,
 };
 
 /// The stored form of every event (docs/CONTRACT.md §2).
@@ -124,6 +124,14 @@ pub fn schemas() -> Vec<SchemaFile> {
         schema_for::<OpsNote>(
             "schemas/commands/ops.payout.note.json",
             "giro.cmd.ops.payout.note",
+        ),
+        schema_for::<OpsApprove>(
+            "schemas/commands/ops.payout.approve.json",
+            "giro.cmd.ops.payout.approve",
+        ),
+        schema_for::<OpsBecause>(
+            "schemas/commands/ops.payout.reject.json",
+            "giro.cmd.ops.payout.reject",
         ),
         schema_for::<OpsReplay>(
             "schemas/commands/ops.dead_letter.replay.json",

@@ -58,6 +58,21 @@ pub enum OpsCommand {
         #[command(flatten)]
         auth: Auth,
     },
+    /// Approve a payout waiting for approval (the approver role; not its requester).
+    Approve {
+        order_id: String,
+        /// Why, if you want it on the payout's history.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        auth: Auth,
+    },
+    /// Reject a payout waiting for approval; it ends cancelled (the approver role).
+    Reject {
+        order_id: String,
+        #[command(flatten)]
+        why: Why,
+    },
     /// Hand an executor's dead letter back to its executor (by its sequence in the DLQ stream).
     ReplayDeadLetter {
         sequence: u64,
@@ -174,6 +189,18 @@ pub async fn run(command: OpsCommand) -> anyhow::Result<ExitCode> {
             json!({"order_id": order_id, "text": text}),
             auth,
         ),
+        OpsCommand::Approve {
+            order_id,
+            reason,
+            auth,
+        } => {
+            let mut body = json!({ "order_id": order_id });
+            if let Some(reason) = reason {
+                body["reason"] = json!(reason);
+            }
+            ("payout.approve", body, auth)
+        }
+        OpsCommand::Reject { order_id, why } => because("payout.reject", &order_id, why),
         OpsCommand::ReplayDeadLetter { sequence, why } => (
             "dead_letter.replay",
             json!({"dead_letter": sequence, "reason": why.reason}),

@@ -29,16 +29,6 @@ pub enum PayoutCommand {
     /// scheduled payout becomes due, one waiting for an approver past its time expires;
     /// anything else has moved on and the wake is moot.
     Wake,
-    /// An approver lets a payout waiting for approval go. `by` is the verified operator.
-    Approve {
-        by: String,
-        reason: Option<String>,
-    },
-    /// An approver refuses a payout waiting for approval; it ends cancelled.
-    RejectApproval {
-        by: String,
-        reason: String,
-    },
     /// Not enough funds at the provider yet.
     Hold {
         reason: String,
@@ -136,8 +126,6 @@ pub fn decide(
             PayoutStatus::PendingApproval => super::approval::expire(p, now),
             _ => become_due(p, now),
         },
-        PayoutCommand::Approve { by, reason } => super::approval::approve(p, by, reason),
-        PayoutCommand::RejectApproval { by, reason } => super::approval::reject(p, by, reason),
         PayoutCommand::Hold { reason } => hold(p, reason),
         PayoutCommand::StartSubmission => start_submission(p),
         PayoutCommand::RecordSubmitted {

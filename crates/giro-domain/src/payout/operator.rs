@@ -38,6 +38,10 @@ pub enum OperatorAction {
     },
     /// Leave a note on the payout's timeline.
     Note { text: String },
+    /// Let a payout waiting for approval go (an approver other than its requester).
+    Approve { reason: Option<String> },
+    /// Refuse a payout waiting for approval; it ends cancelled.
+    Reject { reason: String },
 }
 
 /// What the provider shows for the payout, as a person read it there.
@@ -155,6 +159,14 @@ pub(super) fn decide(p: &Payout, c: &OperatorCommand) -> Result<Vec<PayoutEvent>
             by,
             text: text(note, "text")?,
         })]),
+        OperatorAction::Approve { reason } => {
+            let reason = match reason.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(r) => Some(text(r, "reason")?),
+            };
+            super::approval::approve(p, &by, &reason)
+        }
+        OperatorAction::Reject { reason } => super::approval::reject(p, &by, reason),
     }
 }
 

@@ -301,7 +301,9 @@ async fn append_one(
 ) -> (u32, Result<(), Rejection>) {
     (
         item,
-        super::payout::accept(intake, c, meta).await.map(|_| ()),
+        super::payout::accept(intake, c, meta, None)
+            .await
+            .map(|_| ()),
     )
 }
 

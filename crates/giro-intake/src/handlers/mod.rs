@@ -47,7 +47,7 @@ pub enum Command {
 }
 
 impl Command {
-    pub const ALL: [Command; 20] = [
+    pub const ALL: [Command; 22] = [
         Command::PayoutCreate,
         Command::PayoutCancel,
         Command::PayoutBatchCreate,
@@ -68,6 +68,8 @@ impl Command {
         Command::Ops(OpsAction::Cancel),
         Command::Ops(OpsAction::Note),
         Command::Ops(OpsAction::ReplayDeadLetter),
+        Command::Ops(OpsAction::Approve),
+        Command::Ops(OpsAction::Reject),
     ];
 
     /// The subject below the prefix.
@@ -93,6 +95,8 @@ impl Command {
             Command::Ops(OpsAction::Cancel) => "cmd.ops.payout.cancel",
             Command::Ops(OpsAction::Note) => "cmd.ops.payout.note",
             Command::Ops(OpsAction::ReplayDeadLetter) => "cmd.ops.dead_letter.replay",
+            Command::Ops(OpsAction::Approve) => "cmd.ops.payout.approve",
+            Command::Ops(OpsAction::Reject) => "cmd.ops.payout.reject",
         }
     }
 
@@ -119,6 +123,8 @@ impl Command {
             Command::Ops(OpsAction::Cancel) => "ops-payout-cancel",
             Command::Ops(OpsAction::Note) => "ops-payout-note",
             Command::Ops(OpsAction::ReplayDeadLetter) => "ops-dead-letter-replay",
+            Command::Ops(OpsAction::Approve) => "ops-payout-approve",
+            Command::Ops(OpsAction::Reject) => "ops-payout-reject",
         }
     }
 }
@@ -136,7 +142,10 @@ pub async fn handle(intake: &Intake, command: Command, message: &async_nats::Mes
     };
     let body = &message.payload;
     let result = match command {
-        Command::PayoutCreate => create_payout(intake, body, meta).await,
+        Command::PayoutCreate => match ops::requester(intake, message) {
+            Ok(requester) => create_payout(intake, body, meta, requester).await,
+            Err(refused) => Err(refused),
+        },
         Command::PayoutCancel => cancel_payout(intake, body, meta).await,
         Command::PayoutBatchCreate => Ok(batch::create_batch(intake, body, meta).await),
         Command::PayoutBatchAddItems => Ok(batch::add_items(intake, body, meta).await),

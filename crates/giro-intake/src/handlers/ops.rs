@@ -28,6 +28,8 @@ pub enum OpsAction {
     Cancel,
     Note,
     ReplayDeadLetter,
+    Approve,
+    Reject,
 }
 
 impl OpsAction {
@@ -40,8 +42,44 @@ impl OpsAction {
             OpsAction::Cancel => "payout.cancel",
             OpsAction::Note => "payout.note",
             OpsAction::ReplayDeadLetter => "dead_letter.replay",
+            OpsAction::Approve => "payout.approve",
+            OpsAction::Reject => "payout.reject",
         }
     }
+
+    /// The role the action needs: deciding approvals is the approvers' (maker–checker).
+    fn role(self) -> Role {
+        match self {
+            OpsAction::Approve | OpsAction::Reject => Role::Approver,
+            _ => Role::Operator,
+        }
+    }
+}
+
+/// The operator who sent a command with a token (`payout.create` by a person), or none when a
+/// service sent it without one. A token that does not verify is refused, never ignored.
+pub(super) fn requester(
+    intake: &Intake,
+    message: &async_nats::Message,
+) -> Result<Option<String>, Rejection> {
+    let Some(header) = message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(giro_auth::AUTHORIZATION_HEADER))
+        .map(|v| v.as_str())
+    else {
+        return Ok(None);
+    };
+    let verifier = intake.operators.as_ref().ok_or_else(|| {
+        Rejection::new(
+            ErrorCode::Unauthorized,
+            "a token came with the command but no operator keys are configured",
+        )
+    })?;
+    let operator = verifier
+        .require(Some(header), Role::Viewer)
+        .map_err(|e| Rejection::new(e.code(), e.to_string()))?;
+    Ok(Some(operator.id))
 }
 
 /// The header the executors' dead letters name their event's subject in.
@@ -97,7 +135,7 @@ async fn act(
             "no operator keys are configured (GIRO_OPERATOR_KEYS_FILE): operator actions are off",
         )
     })?;
-    let operator = verifier.require(header, Role::Operator).map_err(|e| {
+    let operator = verifier.require(header, action.role()).map_err(|e| {
         record.operator = e.operator().map(str::to_string);
         Rejection::new(e.code(), e.to_string())
     })?;
@@ -143,6 +181,8 @@ fn reason_of(action: &OperatorAction) -> &str {
         | OperatorAction::Cancel { reason }
         | OperatorAction::ReplayDeadLetter { reason, .. } => reason,
         OperatorAction::Note { text } => text,
+        OperatorAction::Approve { reason } => reason.as_deref().unwrap_or(""),
+        OperatorAction::Reject { reason } => reason,
     }
 }
 
@@ -167,6 +207,13 @@ struct Resolve {
 struct Because {
     order_id: String,
     reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Approve {
+    order_id: String,
+    reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -223,6 +270,15 @@ async fn parse(
         OpsAction::Cancel => {
             let (id, reason) = because(bytes)?;
             (id, OperatorAction::Cancel { reason })
+        }
+        OpsAction::Approve => {
+            let a: Approve = body(bytes)?;
+            let action = OperatorAction::Approve { reason: a.reason };
+            (order_id(&a.order_id)?, action)
+        }
+        OpsAction::Reject => {
+            let (id, reason) = because(bytes)?;
+            (id, OperatorAction::Reject { reason })
         }
         OpsAction::Note => {
             let n: Note = body(bytes)?;

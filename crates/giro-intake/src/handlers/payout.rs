@@ -11,10 +11,12 @@ use super::{about_order, executed, log_failure, order_reply, parse_order_ref, wi
 use crate::reply::Reply;
 use crate::service::Intake;
 
+/// `requester` is the operator whose verified token came with the command, when a person asked.
 pub(super) async fn create_payout(
     intake: &Intake,
     body: &[u8],
     meta: EventMeta,
+    requester: Option<String>,
 ) -> Result<Reply, Rejection> {
     let draft = payout::parse_create(body)?;
     let registered = match &draft.beneficiary {
@@ -26,7 +28,7 @@ pub(super) async fn create_payout(
     let banks = intake.banks.lists();
     let create = draft.into_command_with_banks(&intake.catalog, registered, Some(&banks))?;
     let meta = with_correlation(meta, id);
-    let done = accept(intake, create, &meta).await?;
+    let done = accept(intake, create, &meta, requester).await?;
     let status = done
         .order
         .state
@@ -43,10 +45,11 @@ pub(super) async fn accept(
     intake: &Intake,
     mut create: payout::CreatePayout,
     meta: &EventMeta,
+    requester: Option<String>,
 ) -> Result<Executed<PayoutDecider>, Rejection> {
     let id = create.order_id;
     let now = chrono::Utc::now();
-    let counted = approval(intake, &mut create.requested, now).await?;
+    let counted = approval(intake, &mut create.requested, now, requester).await?;
     let done = executed(
         intake
             .log
@@ -68,6 +71,7 @@ async fn approval<'a>(
     intake: &'a Intake,
     requested: &mut payout::PayoutRequested,
     now: chrono::DateTime<chrono::Utc>,
+    requester: Option<String>,
 ) -> Result<Option<(&'a VelocityStore, String, Money)>, Rejection> {
     if intake.approvals.is_empty() {
         return Ok(None);
@@ -92,7 +96,7 @@ async fn approval<'a>(
     let reasons = intake
         .approvals
         .reasons(&requested.provider, &requested.money, today);
-    requested.approval = intake.approvals.requirement(reasons, None, now);
+    requested.approval = intake.approvals.requirement(reasons, requester, now);
     Ok(counted)
 }
 

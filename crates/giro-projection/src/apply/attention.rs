@@ -48,6 +48,33 @@ fn settles_unknown(event: &PayoutEvent) -> bool {
     }
 }
 
+/// The event-raised kinds a person's action on the order closes: having looked at the order
+/// (resolved it, retried, released, cancelled, approved, replayed or noted it), they have handled
+/// what it raised.
+const CLOSED_BY_A_PERSON: [&str; 6] = [
+    "outcome_unknown",
+    "reversed",
+    "refunded_after_success",
+    "report_unmatched",
+    "possible_double_payment",
+    "discrepancy",
+];
+
+/// The operator an event names, when a person's action recorded it.
+fn operator(event: &PayoutEvent) -> Option<String> {
+    match event {
+        PayoutEvent::OutcomeResolved(e) => Some(e.by.clone()),
+        PayoutEvent::Retried(e) => Some(e.by.clone()),
+        PayoutEvent::Released(e) => Some(e.by.clone()),
+        PayoutEvent::DeadLetterReplayed(e) => Some(e.by.clone()),
+        PayoutEvent::NoteAdded(e) => Some(e.by.clone()),
+        PayoutEvent::Approved(e) => Some(e.by.clone()),
+        PayoutEvent::ApprovalRejected(e) => Some(e.by.clone()),
+        PayoutEvent::Cancelled(e) => e.by.clone(),
+        _ => None,
+    }
+}
+
 /// What one event raises, given the status the payout had before it.
 fn raised(e: &Decoded, event: &PayoutEvent, before: Option<PayoutStatus>) -> Option<Raised> {
     let (kind, reason) = match event {
@@ -120,14 +147,21 @@ pub(crate) async fn apply(
         };
         let before = status.get(&e.order_id).copied();
         opened.extend(raised(e, event, before));
-        if settles_unknown(event) {
+        let by = operator(event);
+        let kinds: &[&'static str] = match (&by, settles_unknown(event)) {
+            // A person's action on the order handles what it raised for a person.
+            (Some(_), _) => &CLOSED_BY_A_PERSON,
+            (None, true) => &["outcome_unknown"],
+            (None, false) => &[],
+        };
+        for kind in kinds {
             closed.push(Closed {
                 order_id: e.order_id,
                 version: e.version,
-                kind: "outcome_unknown",
+                kind,
                 resolution: e.event_type.clone(),
                 at: e.at,
-                by: None,
+                by: by.clone(),
             });
         }
         let after = match (before, event) {

@@ -111,6 +111,9 @@ impl Row {
             self.status_since = at;
             if to.is_terminal() && self.terminal_at.is_none() {
                 self.terminal_at = Some(at);
+            } else if !to.is_terminal() {
+                // Open again (an operator's retry of a failed payout): not final any more.
+                self.terminal_at = None;
             }
         }
     }

@@ -3,6 +3,7 @@
 //! `/healthz`, `/readyz`, `/metrics`, and `/openapi.json`, the OpenAPI document of every HTTP
 //! endpoint of Giro (`docs/openapi.json`; `tests/it/openapi.rs` keeps it and these routes in step).
 
+mod actions;
 mod api;
 mod assets;
 mod audit;
@@ -75,6 +76,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/", get(dashboard::index))
         .route("/payouts", get(console::payouts))
         .route("/payouts/{id}", get(order_page::payout))
+        .route("/payouts/{id}/actions/{action}", post(actions::act))
         .route("/charges", get(console::charges))
         .route("/charges/{id}", get(console::charge))
         .route("/beneficiaries", get(console::beneficiaries))

@@ -2,17 +2,24 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use uuid::Uuid;
 
 use super::Shared;
+use super::actions::Flash;
 use super::html::{age, error_page, esc, page, time};
 use crate::read::{self, Kind, PayoutView, TimelineEvent};
 
-pub(crate) async fn payout(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+pub(crate) async fn payout(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    flash: Result<Query<Flash>, QueryRejection>,
+) -> Response {
+    let flash = flash.map(|Query(f)| f).unwrap_or_default();
     let Ok(id) = Uuid::parse_str(&id) else {
         return error_page(
             StatusCode::BAD_REQUEST,
@@ -28,10 +35,11 @@ pub(crate) async fn payout(State(s): State<Arc<Shared>>, Path(id): Path<String>)
         Ok((None, events)) if events.is_empty() => {
             error_page(StatusCode::NOT_FOUND, &format!("No payout {id}."))
         }
+        // No reload: an operator may be typing into an action's form.
         Ok((row, events)) => Html(page(
             &format!("Payout {id}"),
-            Some(s.config.dashboard_refresh),
-            &render(id, row.as_ref(), &events),
+            None,
+            &render(id, row.as_ref(), &events, &flash),
         ))
         .into_response(),
         Err(e) => {
@@ -44,12 +52,16 @@ pub(crate) async fn payout(State(s): State<Arc<Shared>>, Path(id): Path<String>)
     }
 }
 
-fn render(id: Uuid, row: Option<&PayoutView>, events: &[TimelineEvent]) -> String {
+fn render(id: Uuid, row: Option<&PayoutView>, events: &[TimelineEvent], flash: &Flash) -> String {
     let mut body = format!(
-        "<p><a href=\"/\">← dashboard</a></p><h1>Payout <span id=\"order-id\">{id}</span></h1>"
+        "<p><a href=\"/payouts\">← payouts</a></p><h1>Payout <span id=\"order-id\">{id}</span></h1>{}",
+        flash.render()
     );
     match row {
-        Some(p) => body.push_str(&details(p)),
+        Some(p) => {
+            body.push_str(&details(p));
+            body.push_str(&super::actions::forms(p));
+        }
         None => body.push_str(
             "<p class=\"empty\">No row: this payout's payout.requested event was not projected.</p>",
         ),

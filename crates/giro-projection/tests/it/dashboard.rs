@@ -114,10 +114,13 @@ async fn the_dashboard_and_an_order_page_show_the_run_in_a_browser() {
     );
 
     let page = dump_dom(&format!("{base}/payouts/{reversed}")).await;
+    // The order page offers the actions its status allows and does not reload under an
+    // operator typing into one: a reversed payout takes a note.
     assert!(
-        page.contains("<meta http-equiv=\"refresh\" content=\"7\">"),
-        "the order page does not refresh itself: {page}"
+        !page.contains("http-equiv=\"refresh\"") && page.contains("id=\"action-note\""),
+        "the order page reloads, or offers no note: {page}"
     );
+    assert!(!page.contains("id=\"action-retry\""), "{page}");
     assert_eq!(text_of(&page, "status"), "reversed");
     assert_eq!(text_of(&page, "order-id"), reversed.to_string());
     let events = log

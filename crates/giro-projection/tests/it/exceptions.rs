@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use async_nats::HeaderMap;
-use giro_domain::payout::{PayoutCommand, ReportedOutcome};
+use giro_domain::payout::{OperatorAction, OperatorCommand, PayoutCommand, ReportedOutcome};
 use giro_eventlog::test_support::TestLog;
 use giro_projection::StuckThresholds;
 use giro_projection::test_support::TestSchema;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -82,6 +82,14 @@ async fn exceptions_open_and_close_with_the_events_and_add_up_per_provider() {
         Some("bank returned it"),
     ));
     let reversed = payout(&log, "x-reversed", &reversal).await;
+    // A reversal a person has looked at: their note closes it, in their name.
+    reversal.push(PayoutCommand::Operator(OperatorCommand {
+        by: "olga".into(),
+        action: OperatorAction::Note {
+            text: "the bank returned it; customer asked for a new account".into(),
+        },
+    }));
+    let noted = payout(&log, "x-noted", &reversal).await;
     let mut refusals = Vec::new();
     for attempt in 1..=3 {
         refusals.extend(refused(attempt));
@@ -154,10 +162,27 @@ async fn exceptions_open_and_close_with_the_events_and_add_up_per_provider() {
     // The settled unknown outcome is listed as resolved, with what settled it.
     let r = get_json(&handle, "/v1/exceptions?state=resolved").await;
     let items = r["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "{r}");
-    assert_eq!(items[0]["order_id"], settled.to_string());
-    assert_eq!(items[0]["resolution"], "payout.provider_status");
-    assert!(items[0]["resolved_at"].is_string(), "{r}");
+    assert_eq!(items.len(), 2, "{r}");
+    let of = |id: String| items.iter().find(|i| i["order_id"] == id.as_str()).unwrap();
+    let unknown_closed = of(settled.to_string());
+    assert_eq!(unknown_closed["resolution"], "payout.provider_status");
+    assert!(unknown_closed["resolved_at"].is_string(), "{r}");
+    assert!(unknown_closed["resolved_by"].is_null(), "{r}");
+    let by_olga = of(noted.to_string());
+    assert_eq!(
+        (
+            &by_olga["kind"],
+            &by_olga["resolution"],
+            &by_olga["resolved_by"]
+        ),
+        (
+            &json!("reversed"),
+            &json!("payout.note_added"),
+            &json!("olga")
+        ),
+        "{r}"
+    );
+    assert!(kinds_of(&v, &noted).is_empty(), "{v}");
 
     // Filters.
     let only = get_json(&handle, &format!("/v1/exceptions?order_id={held}")).await;

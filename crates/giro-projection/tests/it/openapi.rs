@@ -700,6 +700,13 @@ async fn live_answers_of_every_operation_match_the_served_document() {
     // The audit of operator actions, and signing in (no keys here: everything is open).
     let mut not_a_form = case("post", "/login", "/login", 415);
     not_a_form["body"] = json!("token=abc");
+    let mut not_an_action_form = case(
+        "post",
+        format!("/payouts/{paid}/actions/note"),
+        "/payouts/{id}/actions/{action}",
+        415,
+    );
+    not_an_action_form["body"] = json!("text=hello");
     cases.extend([
         case("get", "/api/audit", "/api/audit", 200),
         case(
@@ -713,6 +720,7 @@ async fn live_answers_of_every_operation_match_the_served_document() {
         case("get", "/audit", "/audit", 200),
         case("get", "/login", "/login", 200),
         not_a_form,
+        not_an_action_form,
     ]);
 
     // Every operation the document gives the projection is exercised here.

@@ -142,6 +142,20 @@ pub(super) const ENDPOINTS: &[Endpoint] = &[
         reply: "schemas/replies/ops.json",
     },
     Endpoint {
+        id: "opsPayoutApprove",
+        subject: "giro.cmd.ops.payout.approve",
+        summary: "Approver action: let a payout pending_approval go (payout.approved; requested, or scheduled with an execute_at). Needs an approver token (Authorization header) of someone other than the payout's requester (else forbidden).",
+        request: "schemas/commands/ops.payout.approve.json",
+        reply: "schemas/replies/ops.json",
+    },
+    Endpoint {
+        id: "opsPayoutReject",
+        subject: "giro.cmd.ops.payout.reject",
+        summary: "Approver action: refuse a payout pending_approval (payout.approval_rejected; it ends cancelled). Needs an approver token (Authorization header) of someone other than the payout's requester (else forbidden).",
+        request: "schemas/commands/ops.payout.reject.json",
+        reply: "schemas/replies/ops.json",
+    },
+    Endpoint {
         id: "opsDeadLetterReplay",
         subject: "giro.cmd.ops.dead_letter.replay",
         summary: "Operator action: hand an executor's dead letter back to its executor (payout.dead_letter_replayed on the payout; the dead letter leaves GIRO_EVENTS_DLQ). Needs an operator token (Authorization header).",

@@ -21,7 +21,7 @@ pub use commands::{
     ChargeRefund, ErasureReason, OrderRef, PayoutBatchAddItems, PayoutBatchCancel,
     PayoutBatchCreate, PayoutCreate, PrivacyErase,
 };
-pub use ops::{OpsBecause, OpsDone, OpsNote, OpsReplay, OpsReply, OpsResolve, OpsText};
+pub use ops::{OpsApprove, OpsBecause, OpsDone, OpsNote, OpsReplay, OpsReply, OpsResolve, OpsText};
 pub use parts::{
     AmountInput, CARD_FIELDS, CardFree, ChargeMetadata, ExternalId, Metadata, card_field_pattern,
 };

@@ -32,6 +32,17 @@ pub struct OpsBecause {
     pub reason: OpsText,
 }
 
+/// `giro.cmd.ops.payout.approve`: an approver lets a payout waiting for approval go.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "giro.cmd.ops.payout.approve")]
+pub struct OpsApprove {
+    pub order_id: OrderId,
+    /// Why, when the approver says (at most 2000 characters).
+    #[serde(default)]
+    pub reason: Option<OpsText>,
+}
+
 /// `giro.cmd.ops.payout.note`: a note on the payout's timeline.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
