@@ -34,6 +34,8 @@
         stroke: colour(name, i),
         width: 2,
         spanGaps: !!percent,
+        // A provider that finished payouts in one step only still shows as a point.
+        points: { show: !!percent, size: 6 },
         value: percent
           ? function (u, v) { return v == null ? "–" : (v * 100).toFixed(1) + "%"; }
           : function (u, v) { return v == null ? "–" : String(v); }
@@ -44,7 +46,7 @@
       ? { values: function (u, vals) { return vals.map(function (v) { return (v * 100).toFixed(0) + "%"; }); } }
       : {}];
     el.textContent = "";
-    var width = Math.max(320, Math.min(el.clientWidth || 640, 900));
+    var width = Math.max(420, Math.min(el.clientWidth || 640, 900));
     new uPlot({
       title: title,
       width: width,
