@@ -187,21 +187,7 @@ fn an_attempt_whose_outcome_was_ever_unknown_is_never_rerouted() {
 
 #[test]
 fn a_payout_a_provider_accepted_or_reported_on_is_never_rerouted() {
-    let mut g = routed("f5");
-    g.then(
-        C::StartSubmission,
-        &["payout.submission_started"],
-        "submitting",
-    );
-    g.then(
-        C::RecordSubmitted {
-            attempt: 1,
-            provider_ref: Some("PAYOUT1".into()),
-            raw_status: None,
-        },
-        &["payout.submitted"],
-        "submitted",
-    );
+    let mut g = routed("f5").submitted();
     let reroute = C::Reroute {
         reason: RerouteReason::CircuitOpen,
     };

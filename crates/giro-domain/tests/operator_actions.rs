@@ -175,21 +175,7 @@ fn a_payout_refused_before_the_provider_created_it_is_retried_as_a_new_attempt()
 #[test]
 fn retry_is_refused_while_an_attempt_may_still_be_paid() {
     // The provider failed it: a FAIL may still flip to SUCCESS.
-    let mut g = Given::new("t2");
-    g.then(
-        C::StartSubmission,
-        &["payout.submission_started"],
-        "submitting",
-    );
-    g.then(
-        C::RecordSubmitted {
-            attempt: 1,
-            provider_ref: Some("PAYOUT1".into()),
-            raw_status: None,
-        },
-        &["payout.submitted"],
-        "submitted",
-    );
+    let mut g = Given::new("t2").submitted();
     g.then(
         C::RecordReport(report("f1", "FAIL", O::Failed)),
         &["payout.provider_status", "payout.failed"],

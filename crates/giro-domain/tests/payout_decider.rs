@@ -7,22 +7,7 @@ use giro_domain::ErrorCode;
 use giro_domain::payout::{PayoutCommand as C, ReportedOutcome as O};
 
 fn submitted(key: &str) -> Given {
-    let mut g = Given::new(key);
-    g.then(
-        C::StartSubmission,
-        &["payout.submission_started"],
-        "submitting",
-    );
-    g.then(
-        C::RecordSubmitted {
-            attempt: 1,
-            provider_ref: Some("PAYOUT1".into()),
-            raw_status: None,
-        },
-        &["payout.submitted"],
-        "submitted",
-    );
-    g
+    Given::new(key).submitted()
 }
 
 #[test]

@@ -109,6 +109,25 @@ impl Given {
         Ok(types)
     }
 
+    /// Claims the first attempt and records the provider's acceptance of it (`PAYOUT1`).
+    pub fn submitted(mut self) -> Self {
+        self.then(
+            PayoutCommand::StartSubmission,
+            &["payout.submission_started"],
+            "submitting",
+        );
+        self.then(
+            PayoutCommand::RecordSubmitted {
+                attempt: 1,
+                provider_ref: Some("PAYOUT1".into()),
+                raw_status: None,
+            },
+            &["payout.submitted"],
+            "submitted",
+        );
+        self
+    }
+
     pub fn status(&self) -> &'static str {
         self.state.as_ref().unwrap().status.as_str()
     }
