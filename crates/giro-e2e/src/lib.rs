@@ -112,13 +112,23 @@ impl Stack {
 
     /// Starts an intake instance on the stack's stream, and a client of it (10 s per request).
     pub async fn start_intake(&self) -> (giro_intake::IntakeHandle, giro_intake::IntakeClient) {
+        self.start_intake_with(giro_intake::IntakeConfig::default())
+            .await
+    }
+
+    /// [`Stack::start_intake`] with `config`'s operator keys and approval policy (its prefix and
+    /// catalog are the stack's).
+    pub async fn start_intake_with(
+        &self,
+        config: giro_intake::IntakeConfig,
+    ) -> (giro_intake::IntakeHandle, giro_intake::IntakeClient) {
         let intake = giro_intake::Intake::start(
             self.log.client.clone(),
             self.log.log.clone(),
             giro_intake::IntakeConfig {
                 prefix: self.log.config.prefix.clone(),
                 catalog: self.registry.catalog(),
-                ..giro_intake::IntakeConfig::default()
+                ..config
             },
         )
         .await
@@ -365,4 +375,15 @@ impl Stack {
             "order {id}"
         );
     }
+}
+
+/// The verifier of the development keys in `keys` (their issuer and audience), for an intake
+/// that takes operator actions.
+pub fn dev_verifier(keys: &giro_auth::dev::DevKeys) -> giro_auth::Verifier {
+    giro_auth::Verifier::from_file(
+        &keys.keys_file(),
+        Some(giro_auth::dev::DEV_ISSUER.into()),
+        Some(giro_auth::dev::DEV_AUDIENCE.into()),
+    )
+    .expect("the development keys")
 }

@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
+use giro_auth::Role;
 use giro_auth::dev::DevKeys;
-use giro_auth::{Role, Verifier};
 use giro_domain::OrderId;
 use giro_domain::approvals::ApprovalPolicy;
 use giro_domain::payout::PayoutStatus;
-use giro_e2e::{Stack, StackOptions};
-use giro_intake::{IntakeClient, Reply};
+use giro_e2e::{Stack, StackOptions, dev_verifier};
+use giro_intake::Reply;
 use giro_projection::ProjectionConfig;
 use giro_projection::test_support::TestSchema;
 use giro_sandbox::simulator::{SampleKind, sample_for};
@@ -65,30 +65,13 @@ async fn a_payout_over_a_rule_waits_for_another_persons_approval_and_is_paid_onc
     let checker = keys.mint("carla", &[Role::Approver], HOUR).unwrap();
     let operator_only = keys.mint("otto", &[Role::Operator], HOUR).unwrap();
     let stack = Stack::start(StackOptions::default()).await;
-    let verifier = Verifier::from_file(
-        &keys.keys_file(),
-        Some(giro_auth::dev::DEV_ISSUER.into()),
-        Some(giro_auth::dev::DEV_AUDIENCE.into()),
-    )
-    .expect("the development keys");
-    let _intake = giro_intake::Intake::start(
-        stack.log.client.clone(),
-        stack.log.log.clone(),
-        giro_intake::IntakeConfig {
-            prefix: stack.log.config.prefix.clone(),
-            catalog: stack.registry.catalog(),
-            operators: Some(verifier),
+    let (_intake, client) = stack
+        .start_intake_with(giro_intake::IntakeConfig {
+            operators: Some(dev_verifier(&keys)),
             approvals: ApprovalPolicy::parse(POLICY).unwrap(),
             ..giro_intake::IntakeConfig::default()
-        },
-    )
-    .await
-    .expect("intake starts");
-    let client = IntakeClient::new(
-        stack.log.client.clone(),
-        stack.log.config.prefix.clone(),
-        Duration::from_secs(10),
-    );
+        })
+        .await;
 
     // Under the rule: paid at once.
     let small = id_of(&client.create_payout(body("ap-small", "150000", 1)).await);

@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
+use giro_auth::Role;
 use giro_auth::dev::{DevKeys, mint_with};
-use giro_auth::{Role, Verifier};
 use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutEvent, PayoutStatus};
 use giro_domain::{EventMeta, OrderId, OrderKind};
-use giro_e2e::{Stack, StackOptions};
+use giro_e2e::{Stack, StackOptions, dev_verifier};
 use giro_intake::{IntakeClient, Reply};
 use giro_projection::test_support::TestSchema;
 use giro_projection::{ProjectionConfig, StuckThresholds};
@@ -28,30 +28,12 @@ impl Drop for TempDir {
 }
 
 async fn start_intake(stack: &Stack, keys: &DevKeys) -> (giro_intake::IntakeHandle, IntakeClient) {
-    let verifier = Verifier::from_file(
-        &keys.keys_file(),
-        Some(giro_auth::dev::DEV_ISSUER.into()),
-        Some(giro_auth::dev::DEV_AUDIENCE.into()),
-    )
-    .expect("the development keys");
-    let intake = giro_intake::Intake::start(
-        stack.log.client.clone(),
-        stack.log.log.clone(),
-        giro_intake::IntakeConfig {
-            prefix: stack.log.config.prefix.clone(),
-            catalog: stack.registry.catalog(),
-            operators: Some(verifier),
+    stack
+        .start_intake_with(giro_intake::IntakeConfig {
+            operators: Some(dev_verifier(keys)),
             ..giro_intake::IntakeConfig::default()
-        },
-    )
-    .await
-    .expect("intake starts");
-    let client = IntakeClient::new(
-        stack.log.client.clone(),
-        stack.log.config.prefix.clone(),
-        Duration::from_secs(10),
-    );
-    (intake, client)
+        })
+        .await
 }
 
 fn code(reply: &Reply) -> Option<&'static str> {
