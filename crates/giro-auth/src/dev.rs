@@ -29,30 +29,47 @@ pub struct DevKeys {
 }
 
 impl DevKeys {
-    /// Loads the pair in `dir`, making it first if there is none.
+    /// Loads the pair in `dir`, making it first if there is none. Safe when several processes
+    /// start at once on a fresh folder (the tests' `giro up`s): the first key file published
+    /// wins, every process loads that one, and no reader sees a half-written file.
     pub fn ensure(dir: &Path) -> Result<DevKeys, Error> {
         let pem_path = dir.join("signing.pem");
-        let shown = |p: &Path| p.display().to_string();
-        let signing = match std::fs::read_to_string(&pem_path) {
-            Ok(pem) => SigningKey::from_pkcs8_pem(&pem).map_err(|e| Error::Keys {
-                path: shown(&pem_path),
-                message: e.to_string(),
-            })?,
-            Err(_) => {
-                let signing = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
-                let pem = signing
-                    .to_pkcs8_pem(LineEnding::LF)
-                    .map_err(|e| Error::Sign(e.to_string()))?;
-                write(dir, &pem_path, pem.as_bytes())?;
-                signing
+        if !pem_path.exists() {
+            let signing = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
+            let pem = signing
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(|e| Error::Sign(e.to_string()))?;
+            publish(dir, &pem_path, pem.as_bytes(), false)?;
+        }
+        let keys = DevKeys::open(dir)?.ok_or_else(|| Error::Keys {
+            path: pem_path.display().to_string(),
+            message: "written but not found".into(),
+        })?;
+        publish(dir, &keys.keys_file(), keys.jwks().as_bytes(), true)?;
+        Ok(keys)
+    }
+
+    /// The pair in `dir` when `giro up` made one there; never makes one.
+    pub fn open(dir: &Path) -> Result<Option<DevKeys>, Error> {
+        let pem_path = dir.join("signing.pem");
+        let pem = match std::fs::read_to_string(&pem_path) {
+            Ok(pem) => pem,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(Error::Keys {
+                    path: pem_path.display().to_string(),
+                    message: e.to_string(),
+                });
             }
         };
-        let keys = DevKeys {
+        let signing = SigningKey::from_pkcs8_pem(&pem).map_err(|e| Error::Keys {
+            path: pem_path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(Some(DevKeys {
             dir: dir.to_path_buf(),
             signing,
-        };
-        write(dir, &keys.keys_file(), keys.jwks().as_bytes())?;
-        Ok(keys)
+        }))
     }
 
     /// The JWK Set file to give `GIRO_OPERATOR_KEYS_FILE`.
@@ -107,11 +124,80 @@ pub fn sign(signing: &SigningKey, claims: &serde_json::Value) -> Result<String, 
         .map_err(|e| Error::Sign(e.to_string()))
 }
 
-fn write(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Error> {
+/// Writes `bytes` to a file of its own in `dir`, then puts it at `path` in one step: replacing
+/// what is there when `replace`, else only when nothing is (a file already there is kept).
+fn publish(dir: &Path, path: &Path, bytes: &[u8], replace: bool) -> Result<(), Error> {
     let failed = |source| Error::Write {
         path: path.display().to_string(),
         source,
     };
     std::fs::create_dir_all(dir).map_err(failed)?;
-    std::fs::write(path, bytes).map_err(failed)
+    let temp = dir.join(format!(
+        ".{}.{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let written = write_private(&temp, bytes).and_then(|()| {
+        if replace {
+            std::fs::rename(&temp, path)
+        } else {
+            match std::fs::hard_link(&temp, path) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+                _ => Ok(()),
+            }
+        }
+    });
+    let _ = std::fs::remove_file(&temp);
+    written.map_err(failed)
+}
+
+/// A new file readable by its owner only (the private key lies in one).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Several `giro up`s starting at once on a fresh checkout end with one key pair, and a
+    /// token any of them mints verifies against the key file every one of them reads.
+    #[test]
+    fn processes_starting_at_once_share_one_key_pair() {
+        let dir =
+            std::env::temp_dir().join(format!("giro-dev-keys-{:016x}", rand::random::<u64>()));
+        let made: Vec<DevKeys> = std::thread::scope(|s| {
+            let started: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| DevKeys::ensure(&dir).expect("keys")))
+                .collect();
+            started.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let verifier = crate::Verifier::from_file(
+            &dir.join("keys.json"),
+            Some(DEV_ISSUER.into()),
+            Some(DEV_AUDIENCE.into()),
+        )
+        .expect("one readable key file");
+        for keys in &made {
+            let token = keys
+                .mint("dev", &[Role::Viewer], Duration::from_secs(60))
+                .unwrap();
+            let bearer = format!("Bearer {token}");
+            assert!(verifier.require(Some(&bearer), Role::Viewer).is_ok());
+        }
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left.len(), 2, "temporary files left: {left:?}");
+        assert!(DevKeys::open(&dir.join("none")).unwrap().is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

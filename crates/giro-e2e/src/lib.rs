@@ -214,18 +214,44 @@ impl Stack {
         order.state.map(|p| p.status).expect("order exists")
     }
 
-    /// The payout's event types, oldest first.
-    pub async fn event_types(&self, id: OrderId) -> Vec<&'static str> {
+    /// A projection of this stack's stream into the test's `schema`, serving on a free port;
+    /// `config`'s other settings as given.
+    pub async fn start_projection(
+        &self,
+        schema: &giro_projection::test_support::TestSchema,
+        config: giro_projection::ProjectionConfig,
+    ) -> giro_projection::ProjectionHandle {
+        giro_projection::start(
+            giro_projection::ProjectionConfig {
+                database_url: schema.database_url.clone(),
+                schema: schema.name.clone(),
+                listen: "127.0.0.1:0".parse().expect("an address"),
+                log: self.log.config.clone(),
+                ..config
+            },
+            self.log.client.clone(),
+        )
+        .await
+        .expect("projection starts")
+    }
+
+    /// The payout's events, oldest first.
+    pub async fn events(&self, id: OrderId) -> Vec<giro_domain::payout::PayoutEvent> {
         let order = self
             .log
             .log
             .load::<PayoutDecider>(id)
             .await
             .expect("order loads");
-        order
-            .events
+        order.events.iter().map(|e| e.event.clone()).collect()
+    }
+
+    /// The payout's event types, oldest first.
+    pub async fn event_types(&self, id: OrderId) -> Vec<&'static str> {
+        self.events(id)
+            .await
             .iter()
-            .map(|e| giro_domain::EventType::event_type(&e.event))
+            .map(giro_domain::EventType::event_type)
             .collect()
     }
 
@@ -374,6 +400,26 @@ impl Stack {
             (1..=versions.len() as u64).collect::<Vec<_>>(),
             "order {id}"
         );
+    }
+}
+
+/// A folder of its own under the system's temporary folder, removed when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    /// `<tmp>/<prefix>-<process>-<nanoseconds>`.
+    pub fn new(prefix: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = format!("{prefix}-{}-{nanos}", std::process::id());
+        TempDir(std::env::temp_dir().join(name))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -241,19 +241,15 @@ async fn every_metrics_endpoint_passes_promtool_check_metrics() {
         })
         .await;
     let schema = giro_projection::test_support::TestSchema::new();
-    let projection = giro_projection::start(
-        giro_projection::ProjectionConfig {
-            database_url: schema.database_url.clone(),
-            schema: schema.name.clone(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            log: stack.log.config.clone(),
-            linger: std::time::Duration::from_millis(5),
-            ..giro_projection::ProjectionConfig::default()
-        },
-        stack.log.client.clone(),
-    )
-    .await
-    .expect("projection starts");
+    let projection = stack
+        .start_projection(
+            &schema,
+            giro_projection::ProjectionConfig {
+                linger: std::time::Duration::from_millis(5),
+                ..giro_projection::ProjectionConfig::default()
+            },
+        )
+        .await;
     let http = reqwest::Client::new();
     for (what, url) in [
         ("the ingress", format!("{}/metrics", stack.ingress.url())),

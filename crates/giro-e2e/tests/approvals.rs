@@ -9,7 +9,7 @@ use giro_auth::dev::DevKeys;
 use giro_domain::OrderId;
 use giro_domain::approvals::ApprovalPolicy;
 use giro_domain::payout::PayoutStatus;
-use giro_e2e::{Stack, StackOptions, dev_verifier};
+use giro_e2e::{Stack, StackOptions, TempDir, dev_verifier};
 use giro_intake::Reply;
 use giro_projection::ProjectionConfig;
 use giro_projection::test_support::TestSchema;
@@ -18,15 +18,6 @@ use serde_json::json;
 
 const WITHIN: Duration = Duration::from_secs(30);
 const HOUR: Duration = Duration::from_secs(3_600);
-
-/// A folder removed when the test ends.
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const POLICY: &str = r#"{
   "rules": [{"name": "large-cop", "currency": "COP", "min_amount": "2000000"}],
@@ -59,7 +50,7 @@ async fn wait_status(stack: &Stack, id: OrderId, want: PayoutStatus) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payout_over_a_rule_waits_for_another_persons_approval_and_is_paid_once() {
-    let dir = TempDir(std::env::temp_dir().join(format!("giro-appr-{}", uuid::Uuid::new_v4())));
+    let dir = TempDir::new("giro-appr");
     let keys = DevKeys::ensure(&dir.0).expect("development keys");
     let maker = keys.mint("maria", &[Role::Operator], HOUR).unwrap();
     let checker = keys.mint("carla", &[Role::Approver], HOUR).unwrap();
@@ -118,18 +109,14 @@ async fn a_payout_over_a_rule_waits_for_another_persons_approval_and_is_paid_onc
     // Rejected from the console's button (the same command, with the signed-in approver's
     // token): cancelled, never sent. The maker's own button is refused, and the page says why.
     let schema = TestSchema::new();
-    let projection = giro_projection::start(
-        ProjectionConfig {
-            database_url: schema.database_url.clone(),
-            schema: schema.name.clone(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            log: stack.log.config.clone(),
-            ..ProjectionConfig::default()
-        },
-        stack.log.client.clone(),
-    )
-    .await
-    .expect("projection starts");
+    let projection = stack
+        .start_projection(
+            &schema,
+            ProjectionConfig {
+                ..ProjectionConfig::default()
+            },
+        )
+        .await;
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -184,6 +171,37 @@ async fn a_payout_over_a_rule_waits_for_another_persons_approval_and_is_paid_onc
         statuses.push(reply.str("status").unwrap_or_default().to_string());
     }
     assert_eq!(statuses, ["requested", "requested", "pending_approval"]);
+
+    // Decided one after the other even when they come at once: a payout resent takes no second
+    // place in its beneficiary's day, and of five sent together to a beneficiary with one place
+    // left, exactly one goes through.
+    for _ in 0..3 {
+        let reply = client
+            .create_payout(body("ap-burst-first", "100000", 10))
+            .await;
+        assert!(reply.ok, "{reply:?}");
+    }
+    let burst = futures::future::join_all((0..5).map(|n| {
+        let body = body(&format!("ap-burst-{n}"), "100000", 10);
+        let client = &client;
+        async move { client.create_payout(body).await }
+    }))
+    .await;
+    let mut burst: Vec<String> = burst
+        .iter()
+        .map(|r| r.str("status").unwrap_or_default().to_string())
+        .collect();
+    burst.sort();
+    assert_eq!(
+        burst,
+        [
+            "pending_approval",
+            "pending_approval",
+            "pending_approval",
+            "pending_approval",
+            "requested"
+        ]
+    );
     for id in [rejected, expiring] {
         assert!(
             stack.sandbox_orders("cashy-co", id).is_empty(),

@@ -44,20 +44,16 @@ fn sent(stack: &Stack, provider: &str, id: OrderId) -> u32 {
 }
 
 async fn start_projection(stack: &Stack, schema: &TestSchema) -> ProjectionHandle {
-    giro_projection::start(
-        ProjectionConfig {
-            database_url: schema.database_url.clone(),
-            schema: schema.name.clone(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            log: stack.log.config.clone(),
-            batch_size: 200,
-            linger: Duration::from_millis(5),
-            ..ProjectionConfig::default()
-        },
-        stack.log.client.clone(),
-    )
-    .await
-    .expect("projection starts")
+    stack
+        .start_projection(
+            schema,
+            ProjectionConfig {
+                batch_size: 200,
+                linger: Duration::from_millis(5),
+                ..ProjectionConfig::default()
+            },
+        )
+        .await
 }
 
 /// The batch's row once `done` says it is there.

@@ -293,21 +293,17 @@ async fn debug_logs_hold_no_personal_data_or_secret() {
     let tokens = issued_tokens(&stack).await;
     let (intake, client) = stack.start_intake().await;
     let schema = TestSchema::new();
-    let projection = giro_projection::start(
-        ProjectionConfig {
-            database_url: schema.database_url.clone(),
-            schema: schema.name.clone(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            log: stack.log.config.clone(),
-            batch_size: 50,
-            linger: Duration::from_millis(5),
-            stuck: StuckThresholds::default(),
-            ..ProjectionConfig::default()
-        },
-        stack.log.client.clone(),
-    )
-    .await
-    .expect("projection starts");
+    let projection = stack
+        .start_projection(
+            &schema,
+            ProjectionConfig {
+                batch_size: 50,
+                linger: Duration::from_millis(5),
+                stuck: StuckThresholds::default(),
+                ..ProjectionConfig::default()
+            },
+        )
+        .await;
     let (person, wallet) = (colombian(), tanzanian());
     let ids = vec![
         payout(&client, "logs-killb", "killb", "500000", &person).await,

@@ -9,7 +9,7 @@ use giro_auth::Role;
 use giro_auth::dev::{DevKeys, mint_with};
 use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutEvent, PayoutStatus};
 use giro_domain::{EventMeta, OrderId, OrderKind};
-use giro_e2e::{Stack, StackOptions, dev_verifier};
+use giro_e2e::{Stack, StackOptions, TempDir, dev_verifier};
 use giro_intake::{IntakeClient, Reply};
 use giro_projection::test_support::TestSchema;
 use giro_projection::{ProjectionConfig, StuckThresholds};
@@ -17,15 +17,6 @@ use serde_json::{Value, json};
 
 const WITHIN: Duration = Duration::from_secs(30);
 const HOUR: Duration = Duration::from_secs(3_600);
-
-/// A folder removed when the test ends.
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 async fn start_intake(stack: &Stack, keys: &DevKeys) -> (giro_intake::IntakeHandle, IntakeClient) {
     stack
@@ -60,16 +51,6 @@ async fn as_executor(stack: &Stack, id: OrderId, then: PayoutCommand) {
     }
 }
 
-async fn payout_events(stack: &Stack, id: OrderId) -> Vec<PayoutEvent> {
-    let order = stack
-        .log
-        .log
-        .load::<PayoutDecider>(id)
-        .await
-        .expect("loads");
-    order.events.iter().map(|e| e.event.clone()).collect()
-}
-
 async fn wait_status(stack: &Stack, id: OrderId, want: PayoutStatus) {
     let got = stack.wait_for(&[id], WITHIN, |s| s == want).await;
     assert_eq!(got, [want], "{:?}", stack.event_types(id).await);
@@ -77,7 +58,7 @@ async fn wait_status(stack: &Stack, id: OrderId, want: PayoutStatus) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operator_action_is_decided_recorded_under_the_token_and_audited() {
-    let dir = TempDir(std::env::temp_dir().join(format!("giro-ops-{}", uuid::Uuid::new_v4())));
+    let dir = TempDir::new("giro-ops");
     let keys = DevKeys::ensure(&dir.0).expect("development keys");
     let alice = keys.mint("alice", &[Role::Operator], HOUR).unwrap();
     let victor = keys.mint("victor", &[Role::Viewer], HOUR).unwrap();
@@ -88,20 +69,16 @@ async fn every_operator_action_is_decided_recorded_under_the_token_and_audited()
     .await;
     let (intake, ops) = start_intake(&stack, &keys).await;
     let schema = TestSchema::new();
-    let projection = giro_projection::start(
-        ProjectionConfig {
-            database_url: schema.database_url.clone(),
-            schema: schema.name.clone(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            log: stack.log.config.clone(),
-            linger: Duration::from_millis(5),
-            stuck: StuckThresholds::default(),
-            ..ProjectionConfig::default()
-        },
-        stack.log.client.clone(),
-    )
-    .await
-    .expect("projection starts");
+    let projection = stack
+        .start_projection(
+            &schema,
+            ProjectionConfig {
+                linger: Duration::from_millis(5),
+                stuck: StuckThresholds::default(),
+                ..ProjectionConfig::default()
+            },
+        )
+        .await;
 
     // Held for funds: released (the funds check runs again and holds it again), then cancelled.
     let held = stack.create("ops-held", "killb", "150000").await;
@@ -117,7 +94,7 @@ async fn every_operator_action_is_decided_recorded_under_the_token_and_audited()
     assert_eq!(stack.status(held).await, PayoutStatus::Cancelled);
     let again = ops.operate("payout.cancel", &body, &alice).await;
     assert_eq!(code(&again), Some("not_cancellable"), "on a terminal order");
-    let recorded = payout_events(&stack, held).await;
+    let recorded = stack.events(held).await;
     assert!(
         recorded
             .iter()
@@ -190,7 +167,8 @@ async fn every_operator_action_is_decided_recorded_under_the_token_and_audited()
     assert!(retried.ok, "{retried:?}");
     assert_eq!(retried.str("status"), Some("requested"));
     wait_status(&stack, refused_first, PayoutStatus::Succeeded).await;
-    let starts = payout_events(&stack, refused_first)
+    let starts = stack
+        .events(refused_first)
         .await
         .iter()
         .filter(|e| matches!(e, PayoutEvent::SubmissionStarted(_)))

@@ -68,20 +68,16 @@ async fn projected(api: &str, ids: &[(OrderId, &str)]) {
 }
 
 async fn start_projection(stack: &Stack, schema: &TestSchema) -> ProjectionHandle {
-    giro_projection::start(
-        ProjectionConfig {
-            database_url: schema.database_url.clone(),
-            schema: schema.name.clone(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            log: stack.log.config.clone(),
-            batch_size: 50,
-            linger: Duration::from_millis(5),
-            ..ProjectionConfig::default()
-        },
-        stack.log.client.clone(),
-    )
-    .await
-    .expect("projection starts")
+    stack
+        .start_projection(
+            schema,
+            ProjectionConfig {
+                batch_size: 50,
+                linger: Duration::from_millis(5),
+                ..ProjectionConfig::default()
+            },
+        )
+        .await
 }
 
 async fn reconcile(api: &str, statement: &str) -> Value {
@@ -318,21 +314,19 @@ async fn the_pre_funded_balance_read_for_a_payout_reaches_the_treasury_view() {
     let statuses = stack.wait_for(&[id], WITHIN, |s| s.is_terminal()).await;
     assert_eq!(statuses, [PayoutStatus::Succeeded]);
     let schema = TestSchema::new();
-    let projection = giro_projection::start(
-        ProjectionConfig {
-            database_url: schema.database_url.clone(),
-            schema: schema.name.clone(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            log: stack.log.config.clone(),
-            linger: Duration::from_millis(5),
-            low_balance: giro_projection::treasury::parse_low_balance("killb:COP:999999999999999")
+    let projection = stack
+        .start_projection(
+            &schema,
+            ProjectionConfig {
+                linger: Duration::from_millis(5),
+                low_balance: giro_projection::treasury::parse_low_balance(
+                    "killb:COP:999999999999999",
+                )
                 .unwrap(),
-            ..ProjectionConfig::default()
-        },
-        stack.log.client.clone(),
-    )
-    .await
-    .expect("projection starts");
+                ..ProjectionConfig::default()
+            },
+        )
+        .await;
     let api = format!("http://{}", projection.local_addr());
     // The executor read the balance to reserve the payout and kept the reading.
     let deadline = Instant::now() + WITHIN;

@@ -87,21 +87,17 @@ async fn one_payout_is_one_trace_and_metrics_count_the_run() {
     let stack = Stack::start(StackOptions::default()).await;
     let (intake, _) = stack.start_intake().await;
     let schema = TestSchema::new();
-    let projection = giro_projection::start(
-        ProjectionConfig {
-            database_url: schema.database_url.clone(),
-            schema: schema.name.clone(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            log: stack.log.config.clone(),
-            batch_size: 50,
-            linger: Duration::from_millis(5),
-            stuck: StuckThresholds::default(),
-            ..ProjectionConfig::default()
-        },
-        stack.log.client.clone(),
-    )
-    .await
-    .expect("projection starts");
+    let projection = stack
+        .start_projection(
+            &schema,
+            ProjectionConfig {
+                batch_size: 50,
+                linger: Duration::from_millis(5),
+                stuck: StuckThresholds::default(),
+                ..ProjectionConfig::default()
+            },
+        )
+        .await;
 
     // A service sends the command inside its own span: the trace starts there.
     let client = IntakeClient::new(

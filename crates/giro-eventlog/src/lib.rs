@@ -25,7 +25,7 @@ pub use config::EventLogConfig;
 pub use error::{Error, ExecuteError};
 pub use keys::Keys;
 pub use log::{Appended, Delivered, EventLog, Executed, Loaded, Tail};
-pub use velocity::VelocityStore;
+pub use velocity::{Reserved, VelocityStore};
 
 /// Header naming an event's type, so consumers and the `nats` CLI can filter without decoding.
 pub const EVENT_TYPE_HEADER: &str = "Giro-Event-Type";

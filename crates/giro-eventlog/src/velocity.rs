@@ -1,10 +1,13 @@
 //! What each beneficiary was paid today, for the velocity limits of the approval policy
 //! (`giro_domain::approvals`): the JetStream key-value bucket `<stream>_VELOCITY`, one key per
 //! beneficiary, UTC day and currency (`<beneficiary key>.<yyyymmdd>.<currency>`), whose value is
-//! the day's count and amount ([`Velocity`]). Intake reads the day before deciding a payout and
-//! adds the payout once it is accepted, with a compare-and-set, so concurrent intakes never lose
-//! an addition. Two payouts decided at the same instant may both see the day before the other:
-//! the limits are checked against what was accepted, not reserved. Keys are hashes (no personal
+//! the day's count and amount ([`Velocity`]). Intake *reserves* a payout's place in its day before
+//! it appends the payout: it reads the day, decides with it, and writes the day with this payout
+//! added by compare-and-set at the revision it read, deciding again from a fresh read when another
+//! intake wrote first. So concurrent payouts to one beneficiary are decided one after the other,
+//! and a limit of two lets two through, never three. A payout that was not appended after all (a
+//! duplicate, a refusal) gives its place back; one lost to a crash between the two steps stays
+//! counted, which only makes a later payout wait for an approver. Keys are hashes (no personal
 //! data); entries older than two days are dropped by the bucket.
 
 use std::time::Duration;
@@ -104,28 +107,59 @@ impl VelocityStore {
         Ok(self.read(&key(beneficiary, money, now)).await?.0)
     }
 
-    /// Adds an accepted payout to its beneficiary's day.
-    pub async fn add(
+    /// Decides a payout of `money` with its beneficiary's day so far (`decide` is called again
+    /// with a fresh day whenever another payout was counted meanwhile) and counts it in that
+    /// day. Returns the decision and the place it holds, for [`VelocityStore::release`].
+    pub async fn reserve<T>(
         &self,
         beneficiary: &str,
         money: &Money,
         now: DateTime<Utc>,
-    ) -> Result<(), Error> {
+        mut decide: impl FnMut(Velocity) -> T,
+    ) -> Result<(T, Reserved), Error> {
         let key = key(beneficiary, money, now);
-        for _ in 0..CAS_ATTEMPTS {
-            let (mut day, revision) = self.read(&key).await?;
+        let mut decision = None;
+        self.change(&key, |day| {
+            decision = Some(decide(*day));
             day.count = day.count.saturating_add(1);
             day.amount += money.amount();
-            let value = serde_json::to_vec(&day).map_err(|e| unavailable(&key, e))?;
+        })
+        .await?;
+        let decision = decision.ok_or_else(|| unavailable(&key, "no day was read"))?;
+        Ok((
+            decision,
+            Reserved {
+                key,
+                amount: money.amount(),
+            },
+        ))
+    }
+
+    /// Gives back the place of a payout that was not accepted after all.
+    pub async fn release(&self, reserved: &Reserved) -> Result<(), Error> {
+        self.change(&reserved.key, |day| {
+            day.count = day.count.saturating_sub(1);
+            day.amount = (day.amount - reserved.amount).max(rust_decimal::Decimal::ZERO);
+        })
+        .await
+    }
+
+    /// Writes `edit` of the day at `key` by compare-and-set, reading and editing again when
+    /// another writer was first.
+    async fn change(&self, key: &str, mut edit: impl FnMut(&mut Velocity)) -> Result<(), Error> {
+        for _ in 0..CAS_ATTEMPTS {
+            let (mut day, revision) = self.read(key).await?;
+            edit(&mut day);
+            let value = serde_json::to_vec(&day).map_err(|e| unavailable(key, e))?;
             let written = if revision == 0 {
                 self.kv
-                    .create(&key, value.into())
+                    .create(key, value.into())
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string())
             } else {
                 self.kv
-                    .update(&key, value.into(), revision)
+                    .update(key, value.into(), revision)
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string())
@@ -135,6 +169,13 @@ impl VelocityStore {
                 Err(e) => tracing::debug!(%key, error = %e, "velocity changed meanwhile; again"),
             }
         }
-        Err(unavailable(&key, "too many concurrent updates"))
+        Err(unavailable(key, "too many concurrent updates"))
     }
+}
+
+/// A payout's place in its beneficiary's day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reserved {
+    key: String,
+    amount: rust_decimal::Decimal,
 }

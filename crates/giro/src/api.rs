@@ -1,8 +1,10 @@
 //! The projection's query API (CONTRACT.md §4) as the command line reads it: one request, its
 //! body, or why there is none in words a user can act on.
 
+use std::path::Path;
 use std::time::Duration;
 
+use giro_auth::Role;
 use serde_json::Value;
 
 /// Sends the request `build` makes (from a client and the API's base URL without a trailing
@@ -19,16 +21,17 @@ pub(crate) async fn call(
         .timeout(timeout)
         .build()
         .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
-    let response = build(&http, api.trim_end_matches('/'))
-        .send()
-        .await
-        .map_err(|e| {
-            format!(
-                "cannot reach the query API at {api}: {} (is `giro up` or `giro projection` \
+    let mut request = build(&http, api.trim_end_matches('/'));
+    if let Some(token) = reader_token() {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.map_err(|e| {
+        format!(
+            "cannot reach the query API at {api}: {} (is `giro up` or `giro projection` \
                  running? set --api or GIRO_API_URL)",
-                error_chain(&e)
-            )
-        })?;
+            error_chain(&e)
+        )
+    })?;
     let status = response.status();
     let url = response.url().to_string();
     let body = response
@@ -50,6 +53,22 @@ pub(crate) async fn call(
         })
         .unwrap_or_else(|| body.chars().take(300).collect());
     Err(format!("the query API answered {status}: {reason}"))
+}
+
+/// The token the query API is read with (it needs a viewer's when operator keys are set):
+/// `GIRO_OPERATOR_TOKEN` when set; else, where `giro up` made development keys (`.giro/dev-keys/`
+/// of the working folder), a viewer token minted from them for ten minutes; else none.
+fn reader_token() -> Option<String> {
+    if let Some(token) = std::env::var("GIRO_OPERATOR_TOKEN")
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+    {
+        return Some(token);
+    }
+    let keys = giro_auth::dev::DevKeys::open(Path::new(crate::ops::DEV_KEYS_DIR)).ok()??;
+    keys.mint("dev-cli", &[Role::Viewer], Duration::from_secs(600))
+        .ok()
 }
 
 /// An error and its sources, one line ("connection refused" is in a source).

@@ -263,7 +263,15 @@ fn the_command_line_drives_a_running_engine() {
         "unmasked personal data:\n{text}"
     );
 
-    // The projection lists it (as a table and as the API's JSON).
+    // The projection lists it (as a table and as the API's JSON), to the command line only: it
+    // reads with a viewer token of the development keys, where a request without one is refused.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let anonymous = up.rt().block_on(async {
+        reqwest::get(format!("{}/v1/payouts", up.api))
+            .await
+            .expect("the query API answers")
+    });
+    assert_eq!(anonymous.status().as_u16(), 401);
     let external = ["payout", "list", "--external-id", "payout-2024-001"];
     let out = until(
         Duration::from_secs(15),

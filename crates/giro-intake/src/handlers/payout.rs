@@ -2,10 +2,9 @@
 
 use giro_domain::approvals::{Velocity, velocity_key};
 use giro_domain::beneficiary::{BeneficiaryDecider, BeneficiaryStatus};
-use giro_domain::money::Money;
 use giro_domain::payout::{self, BeneficiarySource, PayoutCommand, PayoutDecider};
 use giro_domain::{ErrorCode, EventMeta, OrderId, Rejection};
-use giro_eventlog::{Executed, VelocityStore};
+use giro_eventlog::{Executed, Reserved, VelocityStore};
 
 use super::{about_order, executed, log_failure, order_reply, parse_order_ref, with_correlation};
 use crate::reply::Reply;
@@ -39,8 +38,9 @@ pub(super) async fn create_payout(
 }
 
 /// Appends a payout order after the approval policy has had its say (a payout it catches waits
-/// for an approver), and counts it in its beneficiary's day: the one way in for a single payout
-/// and a batch's items alike.
+/// for an approver): the one way in for a single payout and a batch's items alike. Where a
+/// velocity limit counts its currency, the payout's place in its beneficiary's day is reserved
+/// as it is decided, and given back when it was not appended after all (a duplicate, a refusal).
 pub(super) async fn accept(
     intake: &Intake,
     mut create: payout::CreatePayout,
@@ -48,56 +48,58 @@ pub(super) async fn accept(
     requester: Option<String>,
 ) -> Result<Executed<PayoutDecider>, Rejection> {
     let id = create.order_id;
-    let now = chrono::Utc::now();
-    let counted = approval(intake, &mut create.requested, now, requester).await?;
+    let reserved = approval(intake, &mut create.requested, requester).await?;
     let done = executed(
         intake
             .log
             .execute::<PayoutDecider>(id, &PayoutCommand::Create(Box::new(create)), meta, true)
             .await,
-    )?;
-    if let (Some((store, key, money)), false) = (counted, done.appended.is_empty())
-        && let Err(e) = store.add(&key, &money, now).await
+    );
+    let appended = done.as_ref().is_ok_and(|d| !d.appended.is_empty());
+    if let (Some((store, place)), false) = (reserved, appended)
+        && let Err(e) = store.release(&place).await
     {
-        // Accepted all the same: a limit counts what was accepted, and this one was.
-        tracing::warn!(order_id = %id, error = %e, "the payout was not added to its beneficiary's day");
+        // Counted all the same: a later payout to this beneficiary may wait for an approver.
+        tracing::warn!(order_id = %id, error = %e, "a payout not accepted still counts in its beneficiary's day");
     }
-    Ok(done)
+    done
 }
 
-/// Whether the approval policy makes the payout wait (sets `approval`), and, when a velocity
-/// limit counts its currency, where to add it once it is accepted.
+/// Whether the approval policy makes the payout wait (sets `approval`); when a velocity limit
+/// counts its currency, the place it took in its beneficiary's day.
 async fn approval<'a>(
     intake: &'a Intake,
     requested: &mut payout::PayoutRequested,
-    now: chrono::DateTime<chrono::Utc>,
     requester: Option<String>,
-) -> Result<Option<(&'a VelocityStore, String, Money)>, Rejection> {
+) -> Result<Option<(&'a VelocityStore, Reserved)>, Rejection> {
     if intake.approvals.is_empty() {
         return Ok(None);
     }
+    let now = chrono::Utc::now();
     let counts = intake
         .approvals
         .velocity
         .iter()
         .any(|l| l.currency == requested.money.currency());
-    let counted = match (&intake.velocity, counts) {
-        (Some(store), true) => Some((
-            store,
-            velocity_key(&requested.beneficiary, requested.beneficiary_id),
-            requested.money,
-        )),
-        _ => None,
+    let policy = &intake.approvals;
+    let (reasons, reserved) = match (&intake.velocity, counts) {
+        (Some(store), true) => {
+            let key = velocity_key(&requested.beneficiary, requested.beneficiary_id);
+            let (reasons, place) = store
+                .reserve(&key, &requested.money, now, |today| {
+                    policy.reasons(&requested.provider, &requested.money, today)
+                })
+                .await
+                .map_err(log_failure)?;
+            (reasons, Some((store, place)))
+        }
+        _ => (
+            policy.reasons(&requested.provider, &requested.money, Velocity::default()),
+            None,
+        ),
     };
-    let today = match &counted {
-        Some((store, key, money)) => store.today(key, money, now).await.map_err(log_failure)?,
-        None => Velocity::default(),
-    };
-    let reasons = intake
-        .approvals
-        .reasons(&requested.provider, &requested.money, today);
-    requested.approval = intake.approvals.requirement(reasons, requester, now);
-    Ok(counted)
+    requested.approval = policy.requirement(reasons, requester, now);
+    Ok(reserved)
 }
 
 /// Loads a registered beneficiary and checks it may be paid (KillB ACTIVE, a payout rail).

@@ -178,11 +178,28 @@ pub(crate) async fn apply(
 }
 
 /// Closes the open exceptions of each order raised before the closing event, recording what
-/// closed them and, for an operator's action, who.
+/// closed them and, for an operator's action, who. One UPDATE takes one arbitrary source row per
+/// target row, so the closers go in rounds, the n-th closer of each exception kind of an order in
+/// the n-th: each exception is closed by the first event after it (an operator's
+/// `outcome_resolved`, not the `succeeded` it decides).
 async fn close(tx: &mut Transaction<'_, Postgres>, closed: &[Closed]) -> Result<(), Error> {
-    if closed.is_empty() {
-        return Ok(());
+    let mut seen: HashMap<(Uuid, &str), usize> = HashMap::new();
+    let mut rounds: Vec<Vec<&Closed>> = Vec::new();
+    for c in closed {
+        let n = seen.entry((c.order_id, c.kind)).or_insert(0);
+        if rounds.len() <= *n {
+            rounds.push(Vec::new());
+        }
+        rounds[*n].push(c);
+        *n += 1;
     }
+    for round in rounds {
+        close_round(tx, &round).await?;
+    }
+    Ok(())
+}
+
+async fn close_round(tx: &mut Transaction<'_, Postgres>, closed: &[&Closed]) -> Result<(), Error> {
     sqlx::query(
         "UPDATE exceptions AS x SET resolved_at = u.at, resolution = u.resolution, \
          resolved_by = u.by \

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use async_nats::HeaderMap;
-use giro_domain::payout::{OperatorAction, OperatorCommand, PayoutCommand, ReportedOutcome};
+use giro_domain::payout::{
+    Evidence, OperatorAction, OperatorCommand, PayoutCommand, ReportedOutcome, ResolvedOutcome,
+};
 use giro_eventlog::test_support::TestLog;
 use giro_projection::StuckThresholds;
 use giro_projection::test_support::TestSchema;
@@ -90,6 +92,28 @@ async fn exceptions_open_and_close_with_the_events_and_add_up_per_provider() {
         },
     }));
     let noted = payout(&log, "x-noted", &reversal).await;
+    // Resolved by a person: `outcome_resolved` and the `succeeded` it decides land in one batch,
+    // and the exception is closed by the first, in olga's name.
+    let resolved_by_olga = payout(
+        &log,
+        "x-resolved",
+        &[
+            PayoutCommand::StartSubmission,
+            unknown(1),
+            PayoutCommand::Operator(OperatorCommand {
+                by: "olga".into(),
+                action: OperatorAction::Resolve {
+                    reason: "the portal shows it paid".into(),
+                    evidence: Evidence {
+                        provider_ref: "CASHY-1".into(),
+                        provider_status: "SUCCESS".into(),
+                    },
+                    outcome: ResolvedOutcome::Succeeded,
+                },
+            }),
+        ],
+    )
+    .await;
     let mut refusals = Vec::new();
     for attempt in 1..=3 {
         refusals.extend(refused(attempt));
@@ -162,7 +186,7 @@ async fn exceptions_open_and_close_with_the_events_and_add_up_per_provider() {
     // The settled unknown outcome is listed as resolved, with what settled it.
     let r = get_json(&handle, "/v1/exceptions?state=resolved").await;
     let items = r["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2, "{r}");
+    assert_eq!(items.len(), 3, "{r}");
     let of = |id: String| items.iter().find(|i| i["order_id"] == id.as_str()).unwrap();
     let unknown_closed = of(settled.to_string());
     assert_eq!(unknown_closed["resolution"], "payout.provider_status");
@@ -183,6 +207,13 @@ async fn exceptions_open_and_close_with_the_events_and_add_up_per_provider() {
         "{r}"
     );
     assert!(kinds_of(&v, &noted).is_empty(), "{v}");
+    let resolved = of(resolved_by_olga.to_string());
+    assert_eq!(
+        (&resolved["resolution"], &resolved["resolved_by"]),
+        (&json!("payout.outcome_resolved"), &json!("olga")),
+        "{r}"
+    );
+    assert!(kinds_of(&v, &resolved_by_olga).is_empty(), "{v}");
 
     // Filters.
     let only = get_json(&handle, &format!("/v1/exceptions?order_id={held}")).await;

@@ -55,10 +55,10 @@ pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
             schema: up.schema.clone(),
             listen: up.projection_addr,
             process_metrics: false,
-            // Reads are guarded by keys configured on purpose (GIRO_OPERATOR_KEYS_FILE), not by
-            // the development keys, so that the dashboard and `giro payout list` stay open on a
-            // developer machine while operator actions already need a token.
-            operators: giro_auth::AuthConfig::from_env(),
+            // The console and the query API need a viewer's token, as intake needs one for
+            // actions: the development keys' (printed above) unless keys are configured. The
+            // command line mints its own from the development keys (`crate::api`).
+            operators: operators.clone(),
             ..giro_projection::ProjectionConfig::default()
         };
         config.log = up.nats.log_config();
@@ -66,7 +66,7 @@ pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
             .await
             .context("starting the projection (use --no-projection without PostgreSQL)")?;
         eprintln!(
-            "dashboard and query API on http://{} (/, /v1/payouts, /v1/stats)",
+            "dashboard and query API on http://{} (/, /v1/payouts, /v1/stats; sign in with a token above)",
             handle.local_addr()
         );
         Some(handle)

@@ -64,7 +64,7 @@ pub struct Up {
     prefix: String,
     _schema: TestSchema,
     _log: TestLog,
-    _rt: tokio::runtime::Runtime,
+    rt: tokio::runtime::Runtime,
 }
 
 impl Up {
@@ -111,7 +111,7 @@ impl Up {
             prefix: log.config.prefix.clone(),
             _schema: schema,
             _log: log,
-            _rt: rt,
+            rt,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -130,6 +130,11 @@ impl Up {
         }
         assert!(up.api.starts_with("http://127.0.0.1:"), "{}", up.log());
         up
+    }
+
+    /// A runtime for the test's own async calls.
+    pub fn rt(&self) -> &tokio::runtime::Runtime {
+        &self.rt
     }
 
     /// `giro` pointed at this engine: its prefix and query API.
