@@ -160,6 +160,45 @@ fn every_refusal_kind_of_a_first_attempt_leads_to_its_next_step() {
     }
 }
 
+/// After a crash or restart the timer of a submitted payout comes back once its ack wait passes,
+/// as one more delivery: it waits what is left of its first poll window, not a doubled backoff
+/// (the engine once took 7 minutes to move every order after a restart this way).
+#[test]
+fn a_redelivery_before_the_first_poll_waits_only_the_rest_of_the_window() {
+    let t = Timings::default();
+    let p = payout(vec![
+        PayoutCommand::StartSubmission,
+        PayoutCommand::RecordSubmitted {
+            attempt: 1,
+            provider_ref: Some("P1".into()),
+            raw_status: Some("PENDING".into()),
+        },
+    ]);
+    let secs = Duration::from_secs;
+    for (after, deliveries, expected) in [
+        (secs(0), 1, PayoutAction::Wait(t.poll_after)),
+        (secs(40), 2, PayoutAction::Wait(t.poll_after - secs(40))),
+        (secs(40), 5, PayoutAction::Wait(t.poll_after - secs(40))),
+        (
+            t.poll_after,
+            2,
+            PayoutAction::Poll {
+                next: t.poll_after * 2,
+            },
+        ),
+        (
+            t.poll_after * 3,
+            3,
+            PayoutAction::Poll {
+                next: t.poll_after * 4,
+            },
+        ),
+    ] {
+        let action = payout::plan(&p, &t, &clock(after, deliveries));
+        assert_eq!(action, expected, "after {after:?}, delivery {deliveries}");
+    }
+}
+
 #[test]
 fn every_payout_status_has_its_step() {
     let t = fast_timings();

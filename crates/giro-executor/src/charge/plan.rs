@@ -116,10 +116,10 @@ fn at_provider(c: &Charge, t: &Timings, clock: &Clock, since: Duration) -> Charg
     if c.cancel_requested.is_some() {
         return ChargeAction::Cancel;
     }
-    if clock.deliveries <= 1 || since < t.poll_after {
-        return ChargeAction::Wait(wait);
+    match crate::payout::plan::poll_due(t, clock, since) {
+        Ok(next) => ChargeAction::Poll { next },
+        Err(wait) => ChargeAction::Wait(wait),
     }
-    ChargeAction::Poll { next: wait }
 }
 
 /// The pending capture, at most once: the first attempt is claimed and sent; a claimed one is

@@ -101,19 +101,30 @@ pub fn plan(p: &Payout, t: &Timings, clock: &Clock) -> PayoutAction {
             }
         }
         PayoutStatus::Submitting => resolve(p, t, clock),
-        PayoutStatus::Submitted | PayoutStatus::Processing => {
-            let wait = clock.backoff(t.poll_after, t.poll_max, clock.redeliveries());
-            if clock.deliveries <= 1 || since < t.poll_after {
-                PayoutAction::Wait(wait)
-            } else {
-                PayoutAction::Poll { next: wait }
-            }
-        }
+        PayoutStatus::Submitted | PayoutStatus::Processing => match poll_due(t, clock, since) {
+            Ok(next) => PayoutAction::Poll { next },
+            Err(wait) => PayoutAction::Wait(wait),
+        },
         PayoutStatus::Succeeded
         | PayoutStatus::Failed
         | PayoutStatus::Cancelled
         | PayoutStatus::Reversed
         | PayoutStatus::Refunded => PayoutAction::Done,
+    }
+}
+
+/// Whether a provider that has the order is asked now (`Ok`, with the wait after this poll) or
+/// later (`Err`, how long). The poll backoff grows with the timer's deliveries; but a delivery
+/// before the first poll is due is a redelivery after a crash or restart, not a poll, so it waits
+/// only what is left of `poll_after` instead of a doubled backoff.
+pub(crate) fn poll_due(t: &Timings, clock: &Clock, since: Duration) -> Result<Duration, Duration> {
+    let backoff = clock.backoff(t.poll_after, t.poll_max, clock.redeliveries());
+    if clock.deliveries <= 1 {
+        Err(backoff)
+    } else if since < t.poll_after {
+        Err(t.poll_after - since)
+    } else {
+        Ok(backoff)
     }
 }
 
