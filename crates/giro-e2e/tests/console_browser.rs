@@ -106,7 +106,10 @@ async fn an_operator_resolves_an_unknown_outcome_and_an_approver_approves_in_chr
         .and_then(|s| s.parse().ok())
         .expect("an order id");
 
-    let screenshots = dir.0.join("screenshots");
+    // GIRO_BROWSER_SCREENSHOTS keeps the screenshots in a folder of one's choosing.
+    let screenshots = std::env::var_os("GIRO_BROWSER_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.0.join("screenshots"));
     std::fs::create_dir_all(&screenshots).unwrap();
     let args = json!({
         "base": format!("http://{}", projection.local_addr()),

@@ -4,8 +4,10 @@
 //! moves again (a new event on its subject) within a bounded time of the restart, printed; every
 //! order ends, none was created twice at its provider, none has a gap or repeat.
 //!
-//! The stack's timings are the e2e tests' (claim time-out 3 s, polls every 0.5-2 s); the webhook
-//! ingress stays up, as a separate component would.
+//! Twice: with the e2e tests' timings (claim time-out 3 s, polls every 0.5-2 s), and with the
+//! production defaults (`Timings::default()`: claim time-out 40 s, ack wait 30 s, first poll after
+//! 120 s), where every open order must move within a minute. The webhook ingress stays up, as a
+//! separate component would.
 
 use std::time::{Duration, Instant};
 
@@ -13,15 +15,11 @@ use giro_domain::OrderId;
 use giro_domain::payout::PayoutDecider;
 use giro_e2e::{Stack, StackOptions};
 use giro_eventlog::EventLog;
-use giro_executor::ExecutorHandle;
+use giro_executor::{ExecutorHandle, Timings};
 use giro_sandbox::FaultSettings;
 
 /// The payout instances this test sends to in turn (its bodies are written for them).
 const PAYOUT_PROVIDERS: [&str; 3] = ["killb", "cashy-co", "cashy-tz"];
-
-const COUNT: usize = 150;
-/// The longest an open order may wait after the restart before it moves again.
-const BOUND: Duration = Duration::from_secs(30);
 
 /// A new engine: a log on a connection of its own and an executor per payout instance.
 async fn restart(stack: &Stack) -> (EventLog, Vec<ExecutorHandle>) {
@@ -58,12 +56,17 @@ async fn open_orders(log: &EventLog, ids: &[OrderId]) -> Vec<(OrderId, usize)> {
 }
 
 /// How long after `since` each of `open` got an event beyond those it had.
-async fn moved_again(log: &EventLog, open: &[(OrderId, usize)], since: Instant) -> Vec<Duration> {
+async fn moved_again(
+    log: &EventLog,
+    open: &[(OrderId, usize)],
+    since: Instant,
+    bound: Duration,
+) -> Vec<Duration> {
     let mut moved: Vec<Option<Duration>> = vec![None; open.len()];
     while moved.iter().any(Option::is_none) {
         assert!(
-            since.elapsed() < BOUND,
-            "{} of {} open orders did not move within {BOUND:?} of the restart",
+            since.elapsed() < bound,
+            "{} of {} open orders did not move within {bound:?} of the restart",
             moved.iter().filter(|m| m.is_none()).count(),
             open.len()
         );
@@ -80,20 +83,29 @@ async fn moved_again(log: &EventLog, open: &[(OrderId, usize)], since: Instant) 
     moved.into_iter().flatten().collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_the_engine_is_killed_mid_run_every_open_order_moves_again_after_a_restart() {
+/// Kills the engine mid-run over `count` payouts and restarts it; every open order must move
+/// again within `bound` and end within `end_within` of the restart.
+async fn killed_and_restarted(
+    label: &str,
+    timings: Option<Timings>,
+    count: usize,
+    bound: Duration,
+    end_within: Duration,
+) {
     let slow = FaultSettings {
         latency_ms: 1500,
         ..FaultSettings::default()
     };
+    let defaults = StackOptions::default();
     let mut stack = Stack::start(StackOptions {
         faults: slow,
         seed: 17,
-        ..StackOptions::default()
+        timings: timings.unwrap_or(defaults.timings.clone()),
+        ..defaults
     })
     .await;
-    let mut ids = Vec::with_capacity(COUNT);
-    for i in 0..COUNT {
+    let mut ids = Vec::with_capacity(count);
+    for i in 0..count {
         let provider = PAYOUT_PROVIDERS[i % 3];
         let amount = if provider == "cashy-tz" {
             "5000"
@@ -121,24 +133,38 @@ async fn after_the_engine_is_killed_mid_run_every_open_order_moves_again_after_a
 
     let restarted = Instant::now();
     let (log, _executors) = restart(&stack).await;
-    let mut moved = moved_again(&log, &open, restarted).await;
+    let mut moved = moved_again(&log, &open, restarted, bound).await;
     moved.sort();
-    let statuses = stack
-        .wait_for(&ids, Duration::from_secs(60), |s| s.is_terminal())
-        .await;
+    let statuses = stack.wait_for(&ids, end_within, |s| s.is_terminal()).await;
     assert!(statuses.iter().all(|s| s.is_terminal()), "{statuses:?}");
     let summary = stack.sandbox.registry().summary();
     assert!(summary.at_most_once, "submitted twice: {summary:?}");
-    assert_eq!(summary.orders as usize, COUNT, "{summary:?}");
+    assert_eq!(summary.orders as usize, count, "{summary:?}");
     for id in &ids {
         stack.assert_gapless(*id).await;
     }
     eprintln!(
-        "engine restart: {} of {COUNT} orders open at the kill; every one moved again within \
+        "engine restart ({label}): {} of {count} orders open at the kill; every one moved again within \
          {:.2}s of the restart (median {:.2}s); all terminal {:.1}s after the restart",
         open.len(),
         moved.last().copied().unwrap_or_default().as_secs_f64(),
         moved[moved.len() / 2].as_secs_f64(),
         restarted.elapsed().as_secs_f64(),
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_engine_is_killed_mid_run_every_open_order_moves_again_after_a_restart() {
+    let (bound, end) = (Duration::from_secs(30), Duration::from_secs(60));
+    killed_and_restarted("test timings", None, 150, bound, end).await;
+}
+
+/// The production defaults: a claim held by the dead engine is taken for gone after 40 s, a
+/// message it held comes back after the 30 s ack wait, and a submitted order whose timer died
+/// with it is polled at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_production_timings_every_open_order_moves_again_within_a_minute_of_a_restart() {
+    let (bound, end) = (Duration::from_secs(60), Duration::from_secs(150));
+    let timings = Timings::default();
+    killed_and_restarted("production timings", Some(timings), 60, bound, end).await;
 }

@@ -8,7 +8,9 @@ use giro_domain::ProviderId;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timings {
     /// How long a claim (`payout.submission_started`) may stand before another instance treats its
-    /// owner as gone and resolves the attempt by lookup. Must exceed the provider call time-out.
+    /// owner as gone and resolves the attempt by lookup. Must exceed the provider call time-out:
+    /// 40 s by default, twice `GIRO_PROVIDER_TIMEOUT`'s 20 s, and under a minute so that orders
+    /// claimed by an engine that died move again within a minute of its restart.
     pub claim_timeout: Duration,
     /// First poll of a submitted payout whose callback has not come; doubles up to `poll_max`.
     pub poll_after: Duration,
@@ -42,7 +44,7 @@ pub struct Timings {
 impl Default for Timings {
     fn default() -> Self {
         Timings {
-            claim_timeout: Duration::from_secs(60),
+            claim_timeout: Duration::from_secs(40),
             poll_after: Duration::from_secs(120),
             poll_max: Duration::from_secs(3600),
             retry_base: Duration::from_secs(2),

@@ -161,10 +161,11 @@ fn every_refusal_kind_of_a_first_attempt_leads_to_its_next_step() {
 }
 
 /// After a crash or restart the timer of a submitted payout comes back once its ack wait passes,
-/// as one more delivery: it waits what is left of its first poll window, not a doubled backoff
-/// (the engine once took 7 minutes to move every order after a restart this way).
+/// as one more delivery: the provider is asked at once, and the polls after start again from
+/// `poll_after` (the engine once waited a doubled backoff here and took 7 minutes to move every
+/// order after a restart).
 #[test]
-fn a_redelivery_before_the_first_poll_waits_only_the_rest_of_the_window() {
+fn a_redelivery_after_a_crash_polls_at_once_without_stretching_the_backoff() {
     let t = Timings::default();
     let p = payout(vec![
         PayoutCommand::StartSubmission,
@@ -177,8 +178,8 @@ fn a_redelivery_before_the_first_poll_waits_only_the_rest_of_the_window() {
     let secs = Duration::from_secs;
     for (after, deliveries, expected) in [
         (secs(0), 1, PayoutAction::Wait(t.poll_after)),
-        (secs(40), 2, PayoutAction::Wait(t.poll_after - secs(40))),
-        (secs(40), 5, PayoutAction::Wait(t.poll_after - secs(40))),
+        (secs(40), 2, PayoutAction::Poll { next: t.poll_after }),
+        (secs(40), 5, PayoutAction::Poll { next: t.poll_after }),
         (
             t.poll_after,
             2,

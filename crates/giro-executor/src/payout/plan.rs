@@ -114,15 +114,18 @@ pub fn plan(p: &Payout, t: &Timings, clock: &Clock) -> PayoutAction {
 }
 
 /// Whether a provider that has the order is asked now (`Ok`, with the wait after this poll) or
-/// later (`Err`, how long). The poll backoff grows with the timer's deliveries; but a delivery
-/// before the first poll is due is a redelivery after a crash or restart, not a poll, so it waits
-/// only what is left of `poll_after` instead of a doubled backoff.
+/// later (`Err`, how long). The first delivery of the order's newest event sets the first poll
+/// `poll_after` away; each delivery after is a poll, the next one further away. A delivery before
+/// `poll_after` is no timer of ours going off but a redelivery after the instance that had the
+/// order died (its ack wait passed): the provider is asked at once, since its callbacks may have
+/// gone unheard meanwhile, and the backoff starts again from `poll_after`, so a restart neither
+/// leaves the order waiting nor stretches its polls.
 pub(crate) fn poll_due(t: &Timings, clock: &Clock, since: Duration) -> Result<Duration, Duration> {
     let backoff = clock.backoff(t.poll_after, t.poll_max, clock.redeliveries());
     if clock.deliveries <= 1 {
         Err(backoff)
     } else if since < t.poll_after {
-        Err(t.poll_after - since)
+        Ok(clock.backoff(t.poll_after, t.poll_max, 0))
     } else {
         Ok(backoff)
     }
