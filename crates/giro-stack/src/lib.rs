@@ -79,6 +79,10 @@ pub struct StackConfig {
     pub failover_after: Option<Duration>,
     /// The executors' circuit breakers (`GIRO_BREAKER_*`, see `giro_executor::breaker`).
     pub breaker: giro_executor::breaker::BreakerSettings,
+    /// One provider call's time-out (`GIRO_PROVIDER_TIMEOUT`). With the default timings the claim
+    /// time-out is at least twice it, so that no claim is taken for gone while its call may still
+    /// be under way; explicit `timings` are taken as given.
+    pub provider_timeout: Duration,
 }
 
 /// How often provider set-up runs again when `GIRO_PROVIDER_SETUP_EVERY` does not say.
@@ -109,14 +113,21 @@ impl StackConfig {
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs),
             breaker: giro_executor::breaker::BreakerSettings::from_env(),
+            provider_timeout: giro_providers::Settings::from_env()
+                .provider_timeout()
+                .unwrap_or(giro_providers::settings::DEFAULT_PROVIDER_TIMEOUT),
         }
     }
 
     /// The executor configuration of `provider`.
     pub fn executor(&self, provider: ProviderId) -> ExecutorConfig {
         let mut config = ExecutorConfig::new(provider, self.prefix.clone());
-        if let Some(timings) = &self.timings {
-            config.timings = timings.clone();
+        match &self.timings {
+            Some(timings) => config.timings = timings.clone(),
+            None => {
+                let floor = self.provider_timeout.saturating_mul(2);
+                config.timings.claim_timeout = config.timings.claim_timeout.max(floor);
+            }
         }
         if let Some(after) = self.failover_after {
             config.timings.failover_after = after;
@@ -299,4 +310,31 @@ pub async fn start_accounts(
         .map_err(|e| start_error(&format!("the beneficiary executor of {id}"), e))?;
     tracing::info!(provider = %id, "beneficiary account executor running");
     Ok(Some((id.to_string(), handle)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With the default timings no claim is taken for gone while its provider call may still run.
+    #[test]
+    fn the_default_claim_time_out_is_at_least_twice_the_provider_call_time_out() {
+        let mut config = StackConfig::new("giro", None);
+        let provider = ProviderId::try_from("cashy-co".to_string()).unwrap();
+        for (call, claim) in [(5, 40), (20, 40), (30, 60)] {
+            config.provider_timeout = Duration::from_secs(call);
+            let timings = config.executor(provider.clone()).timings;
+            assert_eq!(
+                timings.claim_timeout,
+                Duration::from_secs(claim),
+                "call {call}s"
+            );
+        }
+        config.timings = Some(Timings {
+            claim_timeout: Duration::from_secs(3),
+            ..Timings::default()
+        });
+        let timings = config.executor(provider).timings;
+        assert_eq!(timings.claim_timeout, Duration::from_secs(3));
+    }
 }
