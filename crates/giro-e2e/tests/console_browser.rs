@@ -139,7 +139,7 @@ async fn an_operator_resolves_an_unknown_outcome_and_an_approver_approves_in_chr
     let seen: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("check.mjs printed no JSON ({e}): {stderr}"));
     println!("{seen:#}");
-    assert_eq!(seen["steps"].as_array().map(Vec::len), Some(9), "{seen}");
+    assert_eq!(seen["steps"].as_array().map(Vec::len), Some(10), "{seen}");
     assert_eq!(seen["unknown_status_before"], "submitting", "{seen}");
     // The resolved list shows who closed it.
     let row = seen["resolved_row"].as_str().unwrap_or_default();

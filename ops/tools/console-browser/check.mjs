@@ -4,6 +4,7 @@
 //      stuck there, resolves it with the provider's evidence and watches the exception go;
 //   2. carla (approver) signs in, filters the payouts to those waiting for approval, opens the
 //      one there and approves it.
+// Olga signs out at the end of hers, and the console asks for a token again.
 // Usage: node check.mjs '<json>' with {base, operator_token, approver_token, unknown, pending,
 // screenshots?, chromium?}. Prints one JSON object of what it saw; exits 1 with the step and the
 // page's text when a step fails.
@@ -101,6 +102,17 @@ async function resolveUnknown(browser) {
   expect(step, await closed.count() === 1, 'not listed among the resolved');
   seen.resolved_row = (await closed.innerText()).replace(/\s+/g, ' ').trim();
   await shot(page, 'exceptions-resolved');
+  seen.steps.push(step);
+
+  step = 'olga: signs out, and the console asks for a token again';
+  await page.goto(`${cfg.base}/login`);
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/logout')),
+    page.click('#sign-out button'),
+  ]);
+  await page.waitForLoadState('load');
+  const after = await page.goto(`${cfg.base}/exceptions`);
+  expect(step, after.status() === 401, `status ${after.status()} after signing out`);
   seen.steps.push(step);
   await context.close();
 }

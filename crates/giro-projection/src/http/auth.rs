@@ -20,12 +20,13 @@ use super::html::page;
 const COOKIE: &str = "giro_token";
 
 /// Paths open without a token.
-const OPEN: [&str; 6] = [
+const OPEN: [&str; 7] = [
     "/healthz",
     "/readyz",
     "/metrics",
     "/openapi.json",
     "/login",
+    "/logout",
     "/favicon.ico",
 ];
 
@@ -87,7 +88,9 @@ fn login_page(why: &str) -> String {
          <p><label>Operator token <input name=\"token\" type=\"password\" size=\"60\" \
          autocomplete=\"off\"></label></p><p><button type=\"submit\">Sign in</button></p></form>\
          <p class=\"meta\">On a developer machine, <code>giro up</code> printed a token per role; \
-         <code>giro ops token --role viewer --sub you</code> mints another.</p>",
+         <code>giro ops token --role viewer --sub you</code> mints another.</p>\
+         <form method=\"post\" action=\"/logout\" id=\"sign-out\"><p><button type=\"submit\">Sign out\
+         </button> <span class=\"meta\">forgets the token this browser holds</span></p></form>",
         super::html::esc(why)
     );
     page("Giro: sign in", None, &body)
@@ -121,4 +124,10 @@ pub(crate) async fn login(State(gate): State<Gate>, Form(login): Form<Login>) ->
     }
     let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}
+
+/// `POST /logout`: forgets the browser's token and shows the sign-in form.
+pub(crate) async fn logout() -> Response {
+    let cookie = format!("{COOKIE}=; Max-Age=0; HttpOnly; SameSite=Strict; Path=/");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
 }

@@ -36,7 +36,7 @@ th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 const NAV: &str = "<nav><a class=\"brand\" href=\"/\">Giro</a><a href=\"/\">Overview</a>\
 <a href=\"/payouts\">Payouts</a><a href=\"/charges\">Charges</a>\
 <a href=\"/beneficiaries\">Beneficiaries</a><a href=\"/exceptions\">Exceptions</a>\
-<a href=\"/audit\">Audit</a><a href=\"/login\">Sign in</a></nav>";
+<a href=\"/audit\">Audit</a><a href=\"/login\">Sign in or out</a></nav>";
 
 /// A whole page; `refresh` makes the browser reload it (the dashboard stays current).
 pub(crate) fn page(title: &str, refresh: Option<Duration>, body: &str) -> String {

@@ -71,6 +71,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let gate = gate(&shared.config);
     let login = Router::new()
         .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
         .with_state(gate.clone());
     Router::new()
         .route("/", get(dashboard::index))

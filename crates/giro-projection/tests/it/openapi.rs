@@ -719,6 +719,7 @@ async fn live_answers_of_every_operation_match_the_served_document() {
         case("get", "/api/audit?colour=red", "/api/audit", 400),
         case("get", "/audit", "/audit", 200),
         case("get", "/login", "/login", 200),
+        case("post", "/logout", "/logout", 303),
         not_a_form,
         not_an_action_form,
     ]);
