@@ -89,17 +89,6 @@ impl Stack {
 
     /// Asserts the charge's versions run 1..=n without gaps or repeats.
     pub async fn assert_gapless_charge(&self, id: OrderId) {
-        let order = self
-            .log
-            .log
-            .load::<ChargeDecider>(id)
-            .await
-            .expect("order loads");
-        let versions: Vec<u64> = order.events.iter().map(|e| e.version).collect();
-        assert_eq!(
-            versions,
-            (1..=versions.len() as u64).collect::<Vec<_>>(),
-            "charge {id}"
-        );
+        self.assert_gapless_as::<ChargeDecider>(id).await;
     }
 }

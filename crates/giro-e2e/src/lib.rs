@@ -295,12 +295,12 @@ impl Stack {
     }
 
     pub async fn assert_gapless(&self, id: OrderId) {
-        let order = self
-            .log
-            .log
-            .load::<PayoutDecider>(id)
-            .await
-            .expect("order loads");
+        self.assert_gapless_as::<PayoutDecider>(id).await;
+    }
+
+    /// Asserts the versions of the order of kind `D` run 1..=n without gaps or repeats.
+    pub async fn assert_gapless_as<D: giro_domain::Decider>(&self, id: OrderId) {
+        let order = self.log.log.load::<D>(id).await.expect("order loads");
         let versions: Vec<u64> = order.events.iter().map(|e| e.version).collect();
         assert_eq!(
             versions,

@@ -14,8 +14,8 @@ use giro_domain::payout::{PayoutDecider, PayoutStatus};
 use giro_domain::seal::Sealing;
 use giro_e2e::{Stack, StackOptions};
 use giro_intake::{IntakeClient, Reply};
+use giro_projection::ProjectionConfig;
 use giro_projection::test_support::TestSchema;
-use giro_projection::{ProjectionConfig, StuckThresholds};
 use serde_json::{Value, json};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -147,7 +147,6 @@ fn projection_config(stack: &Stack, schema: &TestSchema) -> ProjectionConfig {
         log: stack.log.config.clone(),
         batch_size: 50,
         linger: Duration::from_millis(5),
-        stuck: StuckThresholds::default(),
         ..ProjectionConfig::default()
     }
 }

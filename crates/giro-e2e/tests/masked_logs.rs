@@ -16,8 +16,8 @@ use giro_domain::charge::ChargeStatus;
 use giro_domain::payout::PayoutStatus;
 use giro_e2e::{Stack, StackOptions};
 use giro_intake::{IntakeClient, Reply};
+use giro_projection::ProjectionConfig;
 use giro_projection::test_support::TestSchema;
-use giro_projection::{ProjectionConfig, StuckThresholds};
 use giro_sandbox::FaultSettings;
 use giro_sandbox::a55::defaults::{
     CLIENT_ID as A55_CLIENT_ID, CLIENT_SECRET as A55_CLIENT_SECRET,
@@ -299,7 +299,6 @@ async fn debug_logs_hold_no_personal_data_or_secret() {
             ProjectionConfig {
                 batch_size: 50,
                 linger: Duration::from_millis(5),
-                stuck: StuckThresholds::default(),
                 ..ProjectionConfig::default()
             },
         )

@@ -11,8 +11,8 @@ use giro_domain::payout::{PayoutCommand, PayoutDecider, PayoutEvent, PayoutStatu
 use giro_domain::{EventMeta, OrderId, OrderKind};
 use giro_e2e::{Stack, StackOptions, TempDir, dev_verifier};
 use giro_intake::{IntakeClient, Reply};
+use giro_projection::ProjectionConfig;
 use giro_projection::test_support::TestSchema;
-use giro_projection::{ProjectionConfig, StuckThresholds};
 use serde_json::{Value, json};
 
 const WITHIN: Duration = Duration::from_secs(30);
@@ -74,7 +74,6 @@ async fn every_operator_action_is_decided_recorded_under_the_token_and_audited()
             &schema,
             ProjectionConfig {
                 linger: Duration::from_millis(5),
-                stuck: StuckThresholds::default(),
                 ..ProjectionConfig::default()
             },
         )

@@ -8,8 +8,8 @@ use std::time::Duration;
 use giro_domain::payout::PayoutStatus;
 use giro_e2e::{Stack, StackOptions};
 use giro_intake::IntakeClient;
+use giro_projection::ProjectionConfig;
 use giro_projection::test_support::TestSchema;
-use giro_projection::{ProjectionConfig, StuckThresholds};
 use giro_sandbox::cashy::cashy_sign;
 use giro_sandbox::cashy::defaults::{CO_KEY, CO_MERCHANT};
 use opentelemetry::trace::{SpanId, SpanKind, TraceId, TracerProvider as _};
@@ -93,7 +93,6 @@ async fn one_payout_is_one_trace_and_metrics_count_the_run() {
             ProjectionConfig {
                 batch_size: 50,
                 linger: Duration::from_millis(5),
-                stuck: StuckThresholds::default(),
                 ..ProjectionConfig::default()
             },
         )
