@@ -52,13 +52,12 @@ impl Stack {
         config.timings = Some(options.timings.clone());
         config.payout_consumers = giro_stack::PayoutConsumers::PerInstance;
         // The sandboxes must know the ingress's address before it starts, and the ingress its
-        // providers, which need the sandboxes' addresses: the ingress's port is chosen first.
-        // Another test may take it between choosing and binding; then all start again.
+        // providers, which need the sandboxes' addresses: the ingress's port is bound first, and
+        // kept until the ingress serves on it. A stack that does not start is started again.
         let mut attempt = 0;
         let (sandbox, registry, ingress) = loop {
             attempt += 1;
-            let listen = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
+            let listen = giro_stack::bind_ingress(&mut config, ([127, 0, 0, 1], 0).into())
                 .expect("a free port");
             let mut args = SandboxArgs::automated(&options.sandbox).expect("valid sandbox options");
             // `http://giro.localhost:<port>`, as `giro up` (providers refuse IP addresses); the

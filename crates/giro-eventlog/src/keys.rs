@@ -7,6 +7,10 @@
 //! watching the bucket and forgets the key (and the orders it decoded with it), and from then on
 //! the order's personal fields read as erased. An order without any entry in the bucket was
 //! stored before sealing existed: its events are read as they are.
+//!
+//! Other processes hear of an erasure through a marker key, `erased.<kind>.<id>`, put just
+//! before the purge: they watch only `erased.>`, so a new order's key is not sent to every
+//! process that holds the bucket open (one message per order and process saved).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -22,6 +26,11 @@ use crate::error::Error;
 
 /// Keys kept per process: as many as the order cache keeps orders.
 const CACHED_KEYS: usize = 65_536;
+
+/// Where an erasure is announced: `erased.<key>`, put just before the key is purged.
+const ERASED: &str = "erased.";
+/// What every process watches for erasures.
+const ERASED_WATCH: &str = "erased.>";
 
 /// The handle on the key bucket, with the process's cache of keys; cheap to share.
 pub struct Keys {
@@ -71,7 +80,7 @@ impl Keys {
         });
         let watch = keys
             .kv
-            .watch_all()
+            .watch(ERASED_WATCH)
             .await
             .map_err(|e| Error::Provision(format!("watching key bucket {bucket}: {e}")))?;
         tokio::spawn(watch_erasures(Arc::downgrade(&keys), watch));
@@ -147,6 +156,12 @@ impl Keys {
     /// on, here at once and in other processes as soon as their watch tells them.
     pub async fn erase(&self, subject: &str) -> Result<(), Error> {
         let name = self.name(subject)?;
+        // Announced first, so no process keeps opening the order with a cached key after the
+        // purge; a crash in between leaves the erasure to be asked again (it is idempotent).
+        self.kv
+            .put(format!("{ERASED}{name}"), Bytes::new())
+            .await
+            .map_err(|e| Error::Unavailable(format!("announcing the erasure of {subject}: {e}")))?;
         self.kv
             .purge(name)
             .await
@@ -185,9 +200,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Follows the bucket's deletes and purges for as long as the handle lives. A watch that ends
-/// (a lost connection) is started again after the last revision it delivered, so an erasure made
-/// meanwhile is still heard of.
+/// Follows the erasures announced in the bucket (`erased.<key>`) for as long as the handle
+/// lives. A watch that ends (a lost connection) is started again after the last revision it
+/// delivered, so an erasure made meanwhile is still heard of.
 async fn watch_erasures(keys: Weak<Keys>, mut watch: kv::Watch) {
     let mut last_revision = None;
     loop {
@@ -196,8 +211,8 @@ async fn watch_erasures(keys: Weak<Keys>, mut watch: kv::Watch) {
             match entry {
                 Ok(e) => {
                     last_revision = Some(e.revision);
-                    if matches!(e.operation, kv::Operation::Delete | kv::Operation::Purge) {
-                        keys.erased(&e.key);
+                    if let Some(name) = e.key.strip_prefix(ERASED) {
+                        keys.erased(name);
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "watching the key bucket"),
@@ -206,8 +221,13 @@ async fn watch_erasures(keys: Weak<Keys>, mut watch: kv::Watch) {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let Some(strong) = keys.upgrade() else { return };
         let again = match last_revision {
-            Some(revision) => strong.kv.watch_all_from_revision(revision + 1).await,
-            None => strong.kv.watch_all().await,
+            Some(revision) => {
+                strong
+                    .kv
+                    .watch_from_revision(ERASED_WATCH, revision + 1)
+                    .await
+            }
+            None => strong.kv.watch(ERASED_WATCH).await,
         };
         match again {
             Ok(w) => watch = w,

@@ -21,4 +21,4 @@ mod server;
 pub use config::IngressConfig;
 pub use metrics::IngressMetrics;
 pub use record::DEAD_LETTER_REASON_HEADER;
-pub use server::{IngressHandle, router, start};
+pub use server::{IngressHandle, router, start, start_on};

@@ -88,6 +88,26 @@ impl Drop for IngressHandle {
 /// Binds `config.listen` (port 0 picks one) and serves until stopped.
 pub async fn start(log: EventLog, config: IngressConfig) -> std::io::Result<IngressHandle> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    serve_on(log, config, listener)
+}
+
+/// Serves on `listener`, bound beforehand (`config.listen` is not bound again): a caller that
+/// must tell the providers the ingress's address before it starts keeps the port it chose, where
+/// binding it again later could find it taken.
+pub fn start_on(
+    log: EventLog,
+    config: IngressConfig,
+    listener: std::net::TcpListener,
+) -> std::io::Result<IngressHandle> {
+    listener.set_nonblocking(true)?;
+    serve_on(log, config, tokio::net::TcpListener::from_std(listener)?)
+}
+
+fn serve_on(
+    log: EventLog,
+    config: IngressConfig,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<IngressHandle> {
     let addr = listener.local_addr()?;
     // The router answers a slow callback with 503 at `request_timeout`; the server's own bound
     // on a whole request is only a backstop behind it.

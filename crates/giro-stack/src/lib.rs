@@ -68,6 +68,9 @@ pub struct StackConfig {
     pub payout_consumers: PayoutConsumers,
     /// Where the ingress listens (port 0 picks one); `None` runs no ingress.
     pub ingress: Option<SocketAddr>,
+    /// A socket already bound to `ingress`, served instead of binding it again (see
+    /// [`bind_ingress`]).
+    pub ingress_bound: Option<Arc<std::net::TcpListener>>,
     /// Whether the ingress's `/metrics` serves the process-wide metrics too (see
     /// `IngressConfig::process_metrics`).
     pub ingress_process_metrics: bool,
@@ -106,6 +109,7 @@ impl StackConfig {
             max_in_flight: None,
             payout_consumers: PayoutConsumers::Shared,
             ingress,
+            ingress_bound: None,
             ingress_process_metrics: true,
             setup_every: setup_every_from_env(),
             failover_after: std::env::var("GIRO_FAILOVER_MAINTENANCE_AFTER")
@@ -217,9 +221,24 @@ pub async fn start_ingress(
     let log = logs.open("giro-ingress").await?;
     let mut ingress = IngressConfig::new(listen, config.prefix.clone(), registry);
     ingress.process_metrics = config.ingress_process_metrics;
-    giro_ingress::start(log, ingress)
-        .await
-        .map_err(|e| start_error(&format!("the ingress on {listen}"), e))
+    let started = match &config.ingress_bound {
+        Some(bound) => bound
+            .try_clone()
+            .and_then(|listener| giro_ingress::start_on(log, ingress, listener)),
+        None => giro_ingress::start(log, ingress).await,
+    };
+    started.map_err(|e| start_error(&format!("the ingress on {listen}"), e))
+}
+
+/// Binds the ingress's address now (port 0 picks one) and keeps the socket in `config`, for a
+/// caller that must tell the providers where the ingress is before it starts: the port stays
+/// Giro's until the ingress serves on it. Returns the address bound.
+pub fn bind_ingress(config: &mut StackConfig, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    let bound = listener.local_addr()?;
+    config.ingress = Some(bound);
+    config.ingress_bound = Some(Arc::new(listener));
+    Ok(bound)
 }
 
 /// The payout executors of `registry`'s payout instances (only `only` when given).

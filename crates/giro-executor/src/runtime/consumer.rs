@@ -15,6 +15,7 @@ use tracing::Instrument;
 
 use super::open::report_lag;
 use super::timers::Timers;
+use super::turns::Turns;
 use super::{ExecutorHandle, Next, Steps};
 use crate::config::ExecutorConfig;
 use crate::dlq;
@@ -66,6 +67,7 @@ async fn consume<W: Steps>(
         .map(|(_, c)| c.max_in_flight)
         .sum();
     let permits = Arc::new(Semaphore::new(usize::max(in_flight_limit, 1)));
+    let turns = Arc::new(Turns::default());
     let mut in_flight = JoinSet::new();
     loop {
         let mut messages = match consumer.messages().await {
@@ -96,8 +98,9 @@ async fn consume<W: Steps>(
             let config = config.clone();
             let js = js.clone();
             let timers = timers.clone();
+            let turns = turns.clone();
             in_flight.spawn(async move {
-                handle(worker.as_ref(), &config, &js, &timers, message).await;
+                handle(worker.as_ref(), &config, &js, &timers, &turns, message).await;
                 drop(permit);
             });
             while in_flight.try_join_next().is_some() {}
@@ -105,18 +108,22 @@ async fn consume<W: Steps>(
     }
 }
 
-/// Handles one delivery; never panics, always acks, naks or dead-letters it.
+/// Handles one delivery, once no other step on its order runs here; never panics, always acks,
+/// naks or dead-letters it.
 async fn handle<W: Steps>(
     worker: &W,
     config: &ExecutorConfig,
     js: &jetstream::Context,
     timers: &Timers,
+    turns: &Turns,
     message: jetstream::Message,
 ) {
     let work = async {
         let Some(delivery) = addressed(js, config, &message).await else {
             return;
         };
+        // After any step on the order still running here (see `turns`).
+        let _turn = turns.take(delivery.id).await;
         let Some(order) = order_to_step(worker, config, js, timers, &delivery).await else {
             return;
         };

@@ -22,6 +22,7 @@ mod consumer;
 mod open;
 mod start;
 mod timers;
+mod turns;
 
 use std::time::Duration;
 

@@ -56,8 +56,10 @@ impl Engine {
         // The sandboxes' credentials, from the same GIRO_* variables the providers read, on
         // free ports.
         let mut creds = giro_sandbox::cli::SandboxArgs::automated(&[])?;
-        // The ingress's address first: the sandboxes need it, and the providers need theirs.
-        let listen = crate::cli::concrete_addr("127.0.0.1:0".parse()?)?;
+        // The ingress's address first (bound now, kept until it serves): the sandboxes need it,
+        // and the providers need theirs.
+        let mut stack_config = giro_stack::StackConfig::new(config.prefix.clone(), None);
+        let listen = giro_stack::bind_ingress(&mut stack_config, "127.0.0.1:0".parse()?)?;
         // `http://giro.localhost:<port>`: providers refuse IP addresses; the sandboxes resolve
         // the name to the ingress without DNS.
         let ingress_url = creds.call_back_locally(listen);
@@ -68,7 +70,6 @@ impl Engine {
         crate::providers::for_sandbox(&mut settings, &sandbox, &creds);
         settings.set("GIRO_INGRESS_PUBLIC_URL", ingress_url);
         let registry = crate::providers::registry(&settings)?;
-        let mut stack_config = giro_stack::StackConfig::new(config.prefix.clone(), None);
         stack_config.max_in_flight = Some(args.executor_in_flight);
         let ingress_log = log.share(conns.connect("ingress").await?).await?;
         let ingress =

@@ -9,35 +9,6 @@ use giro_intake::{Intake, IntakeClient, IntakeConfig, Reply};
 
 use super::args::{ClientArgs, ExecutorArgs, NatsArgs, UpArgs};
 
-/// `addr` itself, or with port 0 a free port on its host (found by binding it once).
-pub(crate) fn concrete_addr(addr: std::net::SocketAddr) -> std::io::Result<std::net::SocketAddr> {
-    if addr.port() != 0 {
-        return Ok(addr);
-    }
-    // The port is bound again later, by the component. One the kernel hands out (bind to port 0,
-    // an outgoing connection's source port) may be taken by another process in between; one
-    // below the kernel's ephemeral range is not handed out that way, so it is tried first.
-    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
-        .unwrap_or(32_768);
-    if low > 12_000 {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos())
-            ^ std::process::id().rotate_left(16);
-        let span = u32::from(low - 10_000);
-        for i in 0..64u32 {
-            let offset = seed.wrapping_add(i.wrapping_mul(7_919)) % span;
-            let port = 10_000 + u16::try_from(offset).unwrap_or(0);
-            if let Ok(listener) = std::net::TcpListener::bind((addr.ip(), port)) {
-                return listener.local_addr();
-            }
-        }
-    }
-    std::net::TcpListener::bind(addr)?.local_addr()
-}
-
 /// A connection for one command, or the `unavailable` reply saying why there is none.
 pub(crate) async fn connect(args: &ClientArgs) -> Result<async_nats::Client, Reply> {
     let options = async_nats::ConnectOptions::new()

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use args::*;
 use components::{ComponentLogs, run_executor, run_intake, serve_ops, wait_for_shutdown};
-pub(crate) use components::{client, concrete_addr, connect, out, print_reply};
+pub(crate) use components::{client, connect, out, print_reply};
 
 use crate::bench;
 use crate::orders::{BeneficiaryCommand, ChargeCommand, PayoutCommand};

@@ -6,19 +6,21 @@ use anyhow::Context as _;
 
 use super::args::UpArgs;
 use super::components::{
-    ComponentLogs, concrete_addr, open_log, run_intake, serve_ops, start_sandbox, wait_for_shutdown,
+    ComponentLogs, open_log, run_intake, serve_ops, start_sandbox, wait_for_shutdown,
 };
 
 /// Runs the engine until Ctrl-C or SIGTERM.
 pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
     // Provider settings come from GIRO_* variables (the sandbox flags share their names).
     let mut settings = giro_providers::Settings::from_env();
-    // The sandboxes are told where to send callbacks before the ingress starts, so a
-    // free port (`:0`) is chosen now; and unless a public URL is configured, providers
-    // call the ingress at `http://giro.localhost:<its port>` (a name: providers refuse IP
-    // addresses), which the sandboxes resolve to where it listens without asking DNS.
-    up.ingress_addr = concrete_addr(up.ingress_addr)
-        .with_context(|| format!("choosing a port for the ingress on {}", up.ingress_addr))?;
+    // The sandboxes are told where to send callbacks before the ingress starts, so its
+    // address is bound now (`:0` picks a free port) and kept until the ingress serves on it;
+    // and unless a public URL is configured, providers call the ingress at
+    // `http://giro.localhost:<its port>` (a name: providers refuse IP addresses), which the
+    // sandboxes resolve to where it listens without asking DNS.
+    let mut config = giro_stack::StackConfig::new(up.nats.prefix.clone(), None);
+    up.ingress_addr = giro_stack::bind_ingress(&mut config, up.ingress_addr)
+        .with_context(|| format!("binding the ingress's address {}", up.ingress_addr))?;
     if std::env::var_os("GIRO_INGRESS_PUBLIC_URL").is_none_or(|v| v.is_empty()) {
         let url = up.sandbox.call_back_locally(up.ingress_addr);
         settings.set("GIRO_INGRESS_PUBLIC_URL", url);
@@ -43,7 +45,6 @@ pub(super) async fn up(mut up: UpArgs) -> anyhow::Result<ExitCode> {
         shared,
     };
     let metrics_addr = serve_ops(&up.nats, "giro-up-ops", up.metrics_addr).await?;
-    let mut config = giro_stack::StackConfig::new(up.nats.prefix.clone(), Some(up.ingress_addr));
     config.ingress_process_metrics = false;
     let stack = giro_stack::start(registry.clone(), &logs, &config).await?;
     let projection = if up.no_projection {
