@@ -53,6 +53,8 @@ async function signIn(browser, token, who) {
   await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
   const status = await page.goto(`${cfg.base}/exceptions`);
   expect(step, status.status() === 200, `status ${status.status()} after signing in`);
+  const nav = await page.locator('#signed-in').innerText();
+  expect(step, nav.includes(`Signed in as ${who} (`), `the navigation says "${nav}"`);
   seen.steps.push(step);
   return { context, page };
 }

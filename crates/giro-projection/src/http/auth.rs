@@ -19,6 +19,18 @@ use super::html::page;
 /// The cookie a browser keeps the token in.
 const COOKIE: &str = "giro_token";
 
+tokio::task_local! {
+    /// Who the page being rendered is for (`olga (operator)`), when a token was verified: the
+    /// console's navigation names them (see `html::page`).
+    pub(crate) static SIGNED_IN: String;
+}
+
+/// `olga (operator, approver)`.
+fn signed_in(operator: &giro_auth::Operator) -> String {
+    let roles: Vec<&str> = operator.roles.iter().map(|r| r.as_str()).collect();
+    format!("{} ({})", operator.id, roles.join(", "))
+}
+
 /// Paths open without a token.
 const OPEN: [&str; 7] = [
     "/healthz",
@@ -65,7 +77,7 @@ pub(crate) async fn require_viewer(State(gate): State<Gate>, req: Request, next:
         Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.clone()).into_response(),
     };
     match verifier.require(presented(req.headers()).as_deref(), Role::Viewer) {
-        Ok(_) => next.run(req).await,
+        Ok(operator) => SIGNED_IN.scope(signed_in(&operator), next.run(req)).await,
         Err(e) => refused(&e, req.uri().path()),
     }
 }

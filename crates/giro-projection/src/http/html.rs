@@ -30,13 +30,25 @@ th,td{border:1px solid #dde1e7;padding:.3rem .6rem;text-align:left;vertical-alig
 th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 .succeeded{color:#13795b}.failed,.reversed{color:#b42318}.refunded,.cancelled{color:#8a5a00}\
 .stuck{background:#fff4e5}pre{margin:0;white-space:pre-wrap;font-size:12px}a{color:#1857b8}\
-.empty{color:#5b6473;font-style:italic}nav{display:flex;gap:1rem;align-items:center;margin:-1.5rem -1.5rem 1.2rem;padding:.6rem 1.5rem;background:#1d2430}nav a{color:#e8ecf2;text-decoration:none}nav a:hover{text-decoration:underline}nav .brand{font-weight:700;color:#fff}form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;background:#fff;border:1px solid #dde1e7;padding:.6rem;margin:.4rem 0 1rem}form.filters label{display:flex;flex-direction:column;font-size:12px;color:#5b6473}input,select,button,textarea{font:inherit;padding:.25rem .4rem}button{cursor:pointer}.chips a.chip{display:inline-block;padding:.15rem .55rem;border:1px solid #c5ccd6;border-radius:1rem;background:#fff;margin:.15rem 0;text-decoration:none}.chips a.on{background:#1857b8;color:#fff}.error{color:#b42318}.flash{padding:.4rem .6rem;border:1px solid}.flash.ok{background:#e7f6ee;border-color:#13795b}.flash.error{background:#fdecea;border-color:#b42318}.actions{display:flex;flex-direction:column;gap:.5rem}form.action{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;background:#fff;border:1px solid #dde1e7;padding:.5rem}form.action label{display:flex;flex-direction:column;font-size:12px;color:#5b6473}.charts{display:flex;flex-wrap:wrap;gap:1rem}.charts>div{background:#fff;border:1px solid #dde1e7;flex:1 1 440px;max-width:920px;min-height:120px}";
+.empty{color:#5b6473;font-style:italic}nav{display:flex;gap:1rem;align-items:center;margin:-1.5rem -1.5rem 1.2rem;padding:.6rem 1.5rem;background:#1d2430}nav a{color:#e8ecf2;text-decoration:none}nav a:hover{text-decoration:underline}nav .brand{font-weight:700;color:#fff}nav .who{margin-left:auto;color:#b8c2d0}form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;background:#fff;border:1px solid #dde1e7;padding:.6rem;margin:.4rem 0 1rem}form.filters label{display:flex;flex-direction:column;font-size:12px;color:#5b6473}input,select,button,textarea{font:inherit;padding:.25rem .4rem}button{cursor:pointer}.chips a.chip{display:inline-block;padding:.15rem .55rem;border:1px solid #c5ccd6;border-radius:1rem;background:#fff;margin:.15rem 0;text-decoration:none}.chips a.on{background:#1857b8;color:#fff}.error{color:#b42318}.flash{padding:.4rem .6rem;border:1px solid}.flash.ok{background:#e7f6ee;border-color:#13795b}.flash.error{background:#fdecea;border-color:#b42318}.actions{display:flex;flex-direction:column;gap:.5rem}form.action{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;background:#fff;border:1px solid #dde1e7;padding:.5rem}form.action label{display:flex;flex-direction:column;font-size:12px;color:#5b6473}.charts{display:flex;flex-wrap:wrap;gap:1rem}.charts>div{background:#fff;border:1px solid #dde1e7;flex:1 1 440px;max-width:920px;min-height:120px}";
 
-/// The console's navigation, on every page.
+/// The console's navigation, on every page; it ends with who is signed in, when a token was
+/// verified for the page.
 const NAV: &str = "<nav><a class=\"brand\" href=\"/\">Giro</a><a href=\"/\">Overview</a>\
 <a href=\"/payouts\">Payouts</a><a href=\"/charges\">Charges</a>\
 <a href=\"/beneficiaries\">Beneficiaries</a><a href=\"/exceptions\">Exceptions</a>\
-<a href=\"/audit\">Audit</a><a href=\"/login\">Sign in or out</a></nav>";
+<a href=\"/audit\">Audit</a>";
+
+/// The end of the navigation: who the page is for and a way out, or a way in.
+fn nav_end() -> String {
+    match super::auth::SIGNED_IN.try_with(|who| esc(who)) {
+        Ok(who) => format!(
+            "<span class=\"who\" id=\"signed-in\">Signed in as {who}</span>\
+             <a href=\"/login\">Sign out</a></nav>"
+        ),
+        Err(_) => "<a href=\"/login\">Sign in or out</a></nav>".to_string(),
+    }
+}
 
 /// A whole page; `refresh` makes the browser reload it (the dashboard stays current).
 pub(crate) fn page(title: &str, refresh: Option<Duration>, body: &str) -> String {
@@ -50,8 +62,9 @@ pub(crate) fn page(title: &str, refresh: Option<Duration>, body: &str) -> String
         .unwrap_or_default();
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">{refresh}\
-         <title>{}</title><style>{STYLE}</style></head><body>{NAV}{body}</body></html>",
-        esc(title)
+         <title>{}</title><style>{STYLE}</style></head><body>{NAV}{}{body}</body></html>",
+        esc(title),
+        nav_end()
     )
 }
 
