@@ -150,3 +150,57 @@ async fn a_cancelled_batch_reads_cancelled_with_what_it_cancelled() {
     );
     handle.stop().await;
 }
+
+#[tokio::test]
+async fn batches_are_listed_a_page_at_a_time_newest_first() {
+    let log = TestLog::new().await;
+    let schema = TestSchema::new();
+    let handle = giro_projection::start(config(&log, &schema), log.client.clone())
+        .await
+        .unwrap();
+    let mut created = Vec::new();
+    for n in 0..5 {
+        created.push(batch(&log, &format!("paged-{n}"), 1).await.0);
+    }
+    caught_up(&log, &schema).await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            None => "/v1/batches?limit=2".to_string(),
+            Some(c) => format!("/v1/batches?limit=2&cursor={c}"),
+        };
+        let page = get_json(&handle, &path).await;
+        pages += 1;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2, "{page}");
+        seen.extend(
+            items
+                .iter()
+                .map(|b| b["batch_id"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+        assert!(pages < 10, "the pages never end: {seen:?}");
+    }
+    assert_eq!(pages, 3, "{seen:?}");
+    // Every batch once, in the order one page reads (newest first: creation, then id).
+    let mut expected: Vec<String> = created.iter().map(ToString::to_string).collect();
+    let mut sorted_seen = seen.clone();
+    sorted_seen.sort();
+    expected.sort();
+    assert_eq!(sorted_seen, expected, "each batch listed exactly once");
+    let listed = get_json(&handle, "/v1/batches?limit=5").await;
+    let all: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["batch_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(all, seen, "paging reads the same order as one page");
+    assert!(listed["next_cursor"].is_null(), "{listed}");
+    handle.stop().await;
+}

@@ -573,6 +573,8 @@ async fn live_answers_of_every_operation_match_the_served_document() {
         case("get", "/v1/batches?status=open&limit=5", "/v1/batches", 200),
         case("get", "/v1/batches?status=paid", "/v1/batches", 400),
         case("get", "/v1/batches?limit=0", "/v1/batches", 400),
+        case("get", "/v1/batches?limit=1", "/v1/batches", 200),
+        case("get", "/v1/batches?cursor=zz", "/v1/batches", 400),
         case(
             "get",
             format!("/v1/batches/{batch}"),
