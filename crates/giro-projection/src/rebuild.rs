@@ -109,6 +109,11 @@ pub async fn rebuild(
     }
     pool.close().await;
     db::swap(&mut admin, &config.schema, &shadow).await?;
+    // Operator actions are not events: their audit is read from its own stream into the tables
+    // now in place, or it would stay empty until the projection started again.
+    let live = db::pool(&config.database_url, &config.schema, 1)?;
+    crate::audit::copy_all(&live, &js, &config.log).await?;
+    live.close().await;
     summary.total = started.elapsed();
     Ok(summary)
 }

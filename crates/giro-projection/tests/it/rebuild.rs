@@ -139,3 +139,72 @@ async fn bench_streams(client: &async_nats::Client) -> std::collections::BTreeSe
         .map(str::to_string)
         .collect()
 }
+
+/// How many audit rows the schema's live tables hold.
+async fn audit_rows(schema: &TestSchema) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM audit")
+        .fetch_one(&schema.pool)
+        .await
+        .unwrap()
+}
+
+async fn audit_rows_reach(schema: &TestSchema, want: i64) {
+    for _ in 0..200 {
+        if audit_rows(schema).await >= want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(audit_rows(schema).await, want);
+}
+
+#[tokio::test]
+async fn a_rebuild_keeps_the_audit_of_operator_actions_and_the_follower_adds_to_it() {
+    let log = TestLog::new().await;
+    let schema = TestSchema::new();
+    let js = async_nats::jetstream::new(log.client.clone());
+    let audit = giro_eventlog::AuditLog::open(&js, &log.config)
+        .await
+        .unwrap();
+    let record = |action: &str, operator: &str| giro_eventlog::AuditRecord {
+        at: chrono::Utc::now(),
+        action: action.to_string(),
+        operator: Some(operator.to_string()),
+        order_id: None,
+        outcome: giro_eventlog::AuditOutcome::Allowed,
+        code: None,
+        reason: Some("checked with the provider".to_string()),
+        events: vec![],
+    };
+    audit
+        .append(&record("payout.resolve", "olga"))
+        .await
+        .unwrap();
+    audit.append(&record("payout.retry", "olga")).await.unwrap();
+    payout(&log, "audited", &[PayoutCommand::StartSubmission]).await;
+    let live = start(&log, &schema).await;
+    caught_up(&log, &schema).await;
+    audit_rows_reach(&schema, 2).await;
+
+    giro_projection::rebuild(&config(&log, &schema), log.client.clone())
+        .await
+        .unwrap();
+    // In the new tables as soon as the rebuild returns, not at the projection's next start.
+    assert_eq!(
+        audit_rows(&schema).await,
+        2,
+        "the audit was lost by the rebuild"
+    );
+    // And the running follower goes on writing into them.
+    audit
+        .append(&record("payout.approve", "carla"))
+        .await
+        .unwrap();
+    audit_rows_reach(&schema, 3).await;
+    let operators: Vec<String> = sqlx::query_scalar("SELECT operator FROM audit ORDER BY seq")
+        .fetch_all(&schema.pool)
+        .await
+        .unwrap();
+    assert_eq!(operators, ["olga", "olga", "carla"]);
+    live.stop().await;
+}
