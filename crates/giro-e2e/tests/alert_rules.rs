@@ -99,7 +99,7 @@ fn every_alert_points_at_a_section_of_the_runbook() {
     let runbook = std::fs::read_to_string(root.join("ops/RUNBOOK.md")).unwrap();
     let sections: Vec<String> = runbook
         .lines()
-        .filter_map(|l| l.strip_prefix("## "))
+        .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
         .map(anchor)
         .collect();
     let rules = std::fs::read_to_string(ops().join("alerts.yml")).unwrap();
