@@ -44,26 +44,24 @@ impl Stack {
             .map(|done| done.appended.len())
     }
 
-    /// The charge as its events describe it now.
-    pub async fn charge(&self, id: OrderId) -> Charge {
-        let order = self
-            .log
+    /// The charge's events and state, read from the log.
+    async fn load_charge(&self, id: OrderId) -> giro_eventlog::Loaded<ChargeDecider> {
+        self.log
             .log
             .load::<ChargeDecider>(id)
             .await
-            .expect("order loads");
-        order.state.expect("charge exists")
+            .expect("order loads")
+    }
+
+    /// The charge as its events describe it now.
+    pub async fn charge(&self, id: OrderId) -> Charge {
+        self.load_charge(id).await.state.expect("charge exists")
     }
 
     /// The charge's event types, oldest first.
     pub async fn charge_event_types(&self, id: OrderId) -> Vec<&'static str> {
-        let order = self
-            .log
-            .log
-            .load::<ChargeDecider>(id)
+        self.load_charge(id)
             .await
-            .expect("order loads");
-        order
             .events
             .iter()
             .map(|e| giro_domain::EventType::event_type(&e.event))
