@@ -192,8 +192,9 @@ impl Ledger {
         }
     }
 
-    /// Stores `r` if the entry is still at `sequence`; false when another instance won.
-    async fn write(&self, r: &Reservations, sequence: u64) -> Result<bool, FundsError> {
+    /// Stores `r` if the entry is still at `sequence`: its new sequence, or `None` when another
+    /// instance won.
+    async fn write(&self, r: &Reservations, sequence: u64) -> Result<Option<u64>, FundsError> {
         let value = serde_json::to_vec(r).map_err(|e| FundsError::Ledger(e.to_string()))?;
         let message = PublishMessage::build()
             .payload(value.into())
@@ -204,8 +205,8 @@ impl Ledger {
             .await
             .map_err(|e| FundsError::Ledger(e.to_string()))?;
         match ack.await {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == PublishErrorKind::WrongLastSequence => Ok(false),
+            Ok(ack) => Ok(Some(ack.sequence)),
+            Err(e) if e.kind() == PublishErrorKind::WrongLastSequence => Ok(None),
             Err(e) => Err(FundsError::Ledger(e.to_string())),
         }
     }
@@ -246,10 +247,17 @@ pub async fn open_stream(
     .map_err(|e| FundsError::Ledger(e.to_string()))
 }
 
+/// The ledger entry as this instance last stored (or read) it, and its sequence. The next commit
+/// starts from it instead of reading the entry back, one request per commit saved; its
+/// compare-and-set still names the sequence, so a commit that another instance's write has made
+/// stale stores nothing and is decided again on a fresh read.
+type Stored = Option<(Reservations, u64)>;
+
 async fn commit_loop(ledger: Ledger, mut queue: mpsc::Receiver<Op>) {
     let mut batch = Vec::new();
+    let mut stored: Stored = None;
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        commit(&ledger, std::mem::take(&mut batch)).await;
+        commit(&ledger, &mut stored, std::mem::take(&mut batch)).await;
     }
 }
 
@@ -257,7 +265,7 @@ async fn commit_loop(ledger: Ledger, mut queue: mpsc::Receiver<Op>) {
 /// read after they were asked), then reservations in arrival order while the balance covers
 /// them, and stores the result in one compare-and-set, deciding again from a fresh read when
 /// another instance wrote first. Every request is answered once the outcome is stored.
-async fn commit(ledger: &Ledger, ops: Vec<Op>) {
+async fn commit(ledger: &Ledger, stored: &mut Stored, ops: Vec<Op>) {
     let mut releases = Vec::new();
     let mut reserves = Vec::new();
     let mut balance = None;
@@ -278,7 +286,7 @@ async fn commit(ledger: &Ledger, ops: Vec<Op>) {
     }
     let released: Vec<OrderId> = releases.iter().map(|(order, _)| *order).collect();
     let wanted: Vec<(OrderId, Decimal)> = reserves.iter().map(|(o, a, _)| (*o, *a)).collect();
-    let outcome = decide_and_store(ledger, &released, &wanted, balance.as_ref()).await;
+    let outcome = decide_and_store(ledger, stored, &released, &wanted, balance.as_ref()).await;
     let (granted, released) = match outcome {
         Ok(granted) => (granted, Ok(())),
         Err(e) => (vec![Err(e.clone()); reserves.len()], Err(e)),
@@ -291,15 +299,24 @@ async fn commit(ledger: &Ledger, ops: Vec<Op>) {
     }
 }
 
-/// One group commit: the answer to each of `wanted`, in order, once stored.
+/// One group commit: the answer to each of `wanted`, in order, once stored. It starts from the
+/// entry as last `stored` here, if any, which the compare-and-set checks; a decision that stores
+/// nothing or refuses a reservation is only made on a fresh read, since another instance's
+/// reservation or release may be missing from what is stored here.
 async fn decide_and_store(
     ledger: &Ledger,
+    stored: &mut Stored,
     released: &[OrderId],
     wanted: &[(OrderId, Decimal)],
     balance: Option<&BalanceReader>,
 ) -> Result<Vec<Result<bool, FundsError>>, FundsError> {
+    let mut known = stored.take();
     for _ in 0..MAX_CAS_RETRIES {
-        let (mut r, revision) = ledger.read().await?;
+        let remembered = known.is_some();
+        let (mut r, revision) = match known.take() {
+            Some(entry) => entry,
+            None => ledger.read().await?,
+        };
         let mut changed = false;
         for order in released {
             changed |= r.by_order.remove(order).is_some();
@@ -331,7 +348,17 @@ async fn decide_and_store(
                 None => Err(FundsError::Balance("no balance reader".into())),
             });
         }
-        if !changed || ledger.write(&r, revision).await? {
+        // Only a write checks what is remembered: a decision to store nothing (a release of a
+        // reservation not seen, a refusal) is made on the entry as it is now.
+        if remembered && (!changed || granted.iter().any(|g| !matches!(g, Ok(true)))) {
+            continue;
+        }
+        if !changed {
+            *stored = Some((r, revision));
+            return Ok(granted);
+        }
+        if let Some(sequence) = ledger.write(&r, revision).await? {
+            *stored = Some((r, sequence));
             return Ok(granted);
         }
     }

@@ -164,6 +164,65 @@ async fn reservations_decided_together_by_two_instances_never_exceed_the_balance
     assert_eq!(a.reserved_total().await.unwrap(), Decimal::from(1_000_000));
 }
 
+/// An instance decides from the ledger entry as it last stored it, without reading it back; a
+/// release stored by another instance since is still counted before a reservation is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_by_another_instance_frees_the_funds_for_this_one() {
+    let t = TestLog::new().await;
+    let (a, b) = (ledger(&t).await, ledger(&t).await);
+    let (first, second) = (
+        OrderId::from_uuid(uuid::Uuid::new_v4()),
+        OrderId::from_uuid(uuid::Uuid::new_v4()),
+    );
+    assert!(
+        a.reserve(first, Decimal::from(700), fixed(1_000))
+            .await
+            .unwrap()
+    );
+    b.release(first).await.unwrap();
+    // As `a` stored it, `first` still holds 700 of the 1,000; as stored now, nothing is held.
+    assert!(
+        a.reserve(second, Decimal::from(1_000), fixed(1_000))
+            .await
+            .unwrap(),
+        "refused on a ledger entry another instance had replaced"
+    );
+    let now = b.reservations().await.unwrap();
+    assert_eq!(
+        now.into_iter().collect::<Vec<_>>(),
+        vec![(second, Decimal::from(1_000))]
+    );
+    // A refusal is decided on the entry as stored now (`b` holds 600 of the 1,000 there).
+    b.release(second).await.unwrap();
+    let third = OrderId::from_uuid(uuid::Uuid::new_v4());
+    assert!(
+        b.reserve(third, Decimal::from(600), fixed(1_000))
+            .await
+            .unwrap()
+    );
+    let fourth = OrderId::from_uuid(uuid::Uuid::new_v4());
+    assert!(
+        !a.reserve(fourth, Decimal::from(600), fixed(1_000))
+            .await
+            .unwrap()
+    );
+    // A grant decided on a replaced entry is never stored over it: `a` knows 600 held, `b`
+    // has reserved the other 400 since.
+    let fifth = OrderId::from_uuid(uuid::Uuid::new_v4());
+    assert!(
+        b.reserve(fifth, Decimal::from(400), fixed(1_000))
+            .await
+            .unwrap()
+    );
+    let sixth = OrderId::from_uuid(uuid::Uuid::new_v4());
+    assert!(
+        !a.reserve(sixth, Decimal::from(300), fixed(1_000))
+            .await
+            .unwrap()
+    );
+    assert_eq!(a.reserved_total().await.unwrap(), Decimal::from(1_000));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_balance_that_cannot_be_read_refuses_the_batch_and_keeps_the_ledger() {
     let t = TestLog::new().await;

@@ -156,3 +156,96 @@ async fn instances_sharing_a_consumer_cancel_each_others_timers() {
     a.stop().await;
     b.stop().await;
 }
+
+/// What the executor instances send on the consumer's ack subjects (`+ACK`, `-NAK {…}`), as a
+/// core subscriber sees it.
+async fn acks(t: &TestLog) -> async_nats::Subscriber {
+    let subject = format!(
+        "$JS.ACK.{}.{}.>",
+        t.config.stream,
+        patient(t).consumer_name()
+    );
+    let acks = t.client.subscribe(subject).await.unwrap();
+    t.client.flush().await.unwrap();
+    acks
+}
+
+/// An instance whose consumer waits `ack_wait` for an answer to each delivery.
+async fn instance_waiting(
+    t: &TestLog,
+    fake: &Arc<FakeProvider>,
+    ack_wait: Duration,
+) -> ExecutorHandle {
+    let provider: Arc<dyn PayoutProvider> = fake.clone();
+    let mut config = patient(t);
+    config.timings.ack_wait = ack_wait;
+    giro_executor::start(process(t).await, provider, config, false)
+        .await
+        .unwrap()
+}
+
+/// Everything received on `acks` so far, as text.
+fn drain(acks: &mut async_nats::Subscriber) -> Vec<String> {
+    let mut seen = Vec::new();
+    while let Some(Some(m)) = futures::FutureExt::now_or_never(acks.next()) {
+        seen.push(String::from_utf8_lossy(&m.payload).to_string());
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_timer_whose_order_moves_on_within_half_the_ack_wait_sends_no_nak() {
+    let t = TestLog::new().await;
+    let mut acks = acks(&t).await;
+    let fake = Arc::new(FakeProvider::new(Behaviour::default()));
+    // Half of 60 s: far more than a busy machine takes to submit and report.
+    let exec = instance_waiting(&t, &fake, Duration::from_secs(60)).await;
+    let ids = submitted(&t, 5).await;
+    succeed_and_settle(&t, &ids).await;
+    let seen = drain(&mut acks);
+    assert!(
+        seen.iter().all(|a| a == "+ACK"),
+        "only acks, no NAK: {seen:?}"
+    );
+    // One per event each payout was delivered (requested, claimed, submitted, reported, ended).
+    assert!(seen.len() >= 5 * ids.len(), "acks seen: {seen:?}");
+    exec.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_timer_is_nakd_once_for_the_rest_of_its_delay_after_half_the_ack_wait() {
+    let t = TestLog::new().await;
+    let mut acks = acks(&t).await;
+    let fake = Arc::new(FakeProvider::new(Behaviour::default()));
+    let ack_wait = Duration::from_secs(2);
+    let exec = instance_waiting(&t, &fake, ack_wait).await;
+    let ids = submitted(&t, 3).await;
+    // Each submitted payout waits 600 s for its first poll: after half the ack wait its message
+    // is NAKed for what is left of that, so the ack wait never runs out on it.
+    let rest = format!(
+        "-NAK {{\"delay\":{}}}",
+        (Duration::from_secs(600) - ack_wait / 2).as_nanos()
+    );
+    let mut seen = Vec::new();
+    let want = ids.len();
+    eventually(Duration::from_secs(10), "a NAK per waiting payout", || {
+        seen.extend(drain(&mut acks));
+        let naks = seen.iter().filter(|a| a.starts_with("-NAK")).count();
+        async move { (naks >= want).then_some(()) }
+    })
+    .await;
+    // Twice the ack wait later: nothing was delivered again, and no other NAK was sent.
+    tokio::time::sleep(ack_wait * 2).await;
+    seen.extend(drain(&mut acks));
+    let naks: Vec<&String> = seen.iter().filter(|a| a.starts_with("-NAK")).collect();
+    assert_eq!(naks, vec![&rest; ids.len()], "all seen: {seen:?}");
+    let js = async_nats::jetstream::new(t.client.clone());
+    let mut consumer: async_nats::jetstream::consumer::PullConsumer = js
+        .get_consumer_from_stream(patient(&t).consumer_name(), &t.config.stream)
+        .await
+        .unwrap();
+    let info = consumer.info().await.unwrap();
+    assert_eq!(info.num_redelivered, 0, "redelivered before their delay");
+    assert_eq!((info.num_pending, info.num_ack_pending), (0, ids.len()));
+    exec.stop().await;
+}

@@ -47,10 +47,14 @@ pub(super) fn run<W: Steps>(
         .first()
         .map(|(_, c)| c.prefix.clone())
         .unwrap_or_default();
-    let timers = Arc::new(Timers::new(js.client(), &prefix, &name));
+    // The ack wait the consumer has (it may predate this configuration's).
+    let ack_wait = consumer.cached_info().config.ack_wait;
+    let (timers, deferrals) = Timers::new(js.client(), &prefix, &name, ack_wait);
+    let timers = Arc::new(timers);
     let mut tasks = JoinSet::new();
     tasks.spawn(report_lag(consumer.clone(), name));
     tasks.spawn(timers.clone().listen());
+    tasks.spawn(timers.clone().arm(deferrals));
     tasks.spawn(consume(consumer, Arc::new(routes), js, timers));
     ExecutorHandle { tasks }
 }

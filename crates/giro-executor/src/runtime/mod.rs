@@ -8,7 +8,10 @@
 //! order's current step (appending a newer event, whose message takes over, and acking this one)
 //! or asks JetStream to redeliver this message later (`NAK` with a delay): the order's deadline.
 //! A message that is not its order's latest is acked at once. So every non-terminal order has a
-//! pending timer, it survives crashes and restarts, and any instance may fire it.
+//! pending timer, it survives crashes and restarts, and any instance may fire it. A timer longer
+//! than half the consumer's ack wait sends its `NAK` only after that half, if the order has not
+//! moved on by then: until then the unacknowledged message is itself the timer, and an order that
+//! moves on meanwhile (the usual webhook) costs no `NAK` at all.
 //!
 //! A timer is cancelled (acked) as soon as its order moves on: the instance that set it acks it
 //! when it handles a newer event of the order, or hears from another instance of the consumer

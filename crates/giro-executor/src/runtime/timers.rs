@@ -1,5 +1,6 @@
 //! Timers on orders: a NAK with a delay on the order's latest event, cancelled as soon as the
-//! order moves on (see [`Timers`]).
+//! order moves on (see [`Timers`]); a long timer's NAK is only sent once the order has not moved
+//! on for half the consumer's ack wait (see [`Timers::set`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,6 +10,8 @@ use async_nats::Subject;
 use async_nats::jetstream::{self, AckKind};
 use futures::StreamExt;
 use giro_domain::OrderId;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::consumer::ack;
 
@@ -31,7 +34,24 @@ pub(super) struct Timers {
     set: Mutex<HashMap<OrderId, Timer>>,
     /// When another instance of the consumer was last heard from.
     heard: Mutex<Option<std::time::Instant>>,
+    /// Long timers whose NAK waits (see [`Timers::set`]), in the order they are due.
+    deferred: mpsc::UnboundedSender<Deferred>,
+    /// How long a long timer's NAK waits for its order to move on: half the ack wait.
+    defer: Duration,
 }
+
+/// A long timer's NAK, not sent yet: due at `due`, on order `id`'s event at `sequence` (acked
+/// through `reply`), asking for redelivery `then` later.
+pub(super) struct Deferred {
+    due: Instant,
+    id: OrderId,
+    sequence: u64,
+    reply: Subject,
+    then: Duration,
+}
+
+/// The timers waiting to be NAKed, for [`Timers::arm`].
+pub(super) struct Deferrals(mpsc::UnboundedReceiver<Deferred>);
 
 /// Where the instances of consumer `consumer` tell each other they are there and which orders
 /// moved on (core NATS: `<prefix>.executor.timers.<consumer>`).
@@ -66,14 +86,25 @@ impl Timer {
 }
 
 impl Timers {
-    pub(super) fn new(client: async_nats::Client, prefix: &str, consumer: &str) -> Self {
-        Timers {
+    /// The timers of the instance of `consumer` (whose ack wait is `ack_wait`) on `client`, and
+    /// the queue of their deferred NAKs, for [`Timers::arm`].
+    pub(super) fn new(
+        client: async_nats::Client,
+        prefix: &str,
+        consumer: &str,
+        ack_wait: Duration,
+    ) -> (Self, Deferrals) {
+        let (deferred, deferrals) = mpsc::unbounded_channel();
+        let timers = Timers {
             client,
             subject: Subject::from(timers_subject(prefix, consumer)),
             me: uuid::Uuid::new_v4().simple().to_string(),
             set: Mutex::new(HashMap::new()),
             heard: Mutex::new(None),
-        }
+            deferred,
+            defer: ack_wait / 2,
+        };
+        (timers, Deferrals(deferrals))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<OrderId, Timer>> {
@@ -144,6 +175,13 @@ impl Timers {
     /// has moved on (`moved_on`, or a timer set here on a newer event): then the message is
     /// acked. Deciding under the lock that `delivered` takes closes the race with a newer event
     /// handled at the same time: either it finds this timer and cancels it, or this finds it.
+    ///
+    /// A timer longer than half the ack wait sends its NAK only after that half, and only if the
+    /// order has not moved on by then: until then the unacknowledged message is itself the
+    /// timer. Most orders move on within seconds (the provider's webhook), so their timer costs
+    /// no message at all, only the ack that cancels it. Should this instance stop before the NAK
+    /// is sent, the message comes back once the ack wait passes, earlier than its delay; a
+    /// redelivery is checked against the log, and a poll not yet due waits what is left.
     pub(super) async fn set(
         &self,
         id: OrderId,
@@ -171,7 +209,42 @@ impl Timers {
         if let Some(reply) = replaced {
             self.cancel(reply).await;
         }
+        if let (AckKind::Nak(Some(delay)), Some(reply)) = (kind, &message.reply)
+            && delay > self.defer
+        {
+            let deferred = Deferred {
+                due: Instant::now() + self.defer,
+                id,
+                sequence,
+                reply: reply.clone(),
+                then: delay - self.defer,
+            };
+            // Refused only once `arm` has ended (the instance is stopping): NAKed at once then.
+            if self.deferred.send(deferred).is_ok() {
+                return;
+            }
+        }
         ack(message, kind).await;
+    }
+
+    /// Sends each deferred NAK when it is due, unless its order has moved on meanwhile (its
+    /// timer cancelled or replaced). They are due in the order they were deferred: each waits
+    /// the same half ack wait.
+    pub(super) async fn arm(self: Arc<Self>, Deferrals(mut deferrals): Deferrals) {
+        while let Some(timer) = deferrals.recv().await {
+            tokio::time::sleep_until(timer.due).await;
+            let waiting = matches!(
+                self.lock().get(&timer.id),
+                Some(Timer::Set(sequence, reply)) if *sequence == timer.sequence && *reply == timer.reply
+            );
+            if !waiting {
+                continue;
+            }
+            let nak = AckKind::Nak(Some(timer.then));
+            if let Err(e) = self.client.publish(timer.reply, nak.into()).await {
+                tracing::debug!(error = %e, "timer not set; the message comes back after the ack wait");
+            }
+        }
     }
 
     /// Acks the message a timer waits on: its order has moved on.
