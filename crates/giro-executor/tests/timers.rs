@@ -43,20 +43,36 @@ async fn process(t: &TestLog) -> EventLog {
 
 /// An executor instance in a process of its own.
 async fn instance(t: &TestLog, fake: &Arc<FakeProvider>) -> ExecutorHandle {
+    instance_waiting(t, fake, patient(t).timings.ack_wait).await
+}
+
+/// An instance whose consumer waits `ack_wait` for an answer to each delivery.
+async fn instance_waiting(
+    t: &TestLog,
+    fake: &Arc<FakeProvider>,
+    ack_wait: Duration,
+) -> ExecutorHandle {
     let provider: Arc<dyn PayoutProvider> = fake.clone();
-    giro_executor::start(process(t).await, provider, patient(t), false)
+    let mut config = patient(t);
+    config.timings.ack_wait = ack_wait;
+    giro_executor::start(process(t).await, provider, config, false)
+        .await
+        .unwrap()
+}
+
+/// The executor's consumer as the server sees it.
+async fn consumer_info(t: &TestLog) -> async_nats::jetstream::consumer::Info {
+    let js = async_nats::jetstream::new(t.client.clone());
+    let stream = js.get_stream(&t.config.stream).await.unwrap();
+    stream
+        .consumer_info(patient(t).consumer_name())
         .await
         .unwrap()
 }
 
 /// The executor's consumer: (undelivered, delivered and not acknowledged).
 async fn consumer(t: &TestLog) -> (u64, usize) {
-    let js = async_nats::jetstream::new(t.client.clone());
-    let stream = js.get_stream(&t.config.stream).await.unwrap();
-    let info = stream
-        .consumer_info(patient(t).consumer_name())
-        .await
-        .unwrap();
+    let info = consumer_info(t).await;
     (info.num_pending, info.num_ack_pending)
 }
 
@@ -170,20 +186,6 @@ async fn acks(t: &TestLog) -> async_nats::Subscriber {
     acks
 }
 
-/// An instance whose consumer waits `ack_wait` for an answer to each delivery.
-async fn instance_waiting(
-    t: &TestLog,
-    fake: &Arc<FakeProvider>,
-    ack_wait: Duration,
-) -> ExecutorHandle {
-    let provider: Arc<dyn PayoutProvider> = fake.clone();
-    let mut config = patient(t);
-    config.timings.ack_wait = ack_wait;
-    giro_executor::start(process(t).await, provider, config, false)
-        .await
-        .unwrap()
-}
-
 /// Everything received on `acks` so far, as text.
 fn drain(acks: &mut async_nats::Subscriber) -> Vec<String> {
     let mut seen = Vec::new();
@@ -239,12 +241,7 @@ async fn a_long_timer_is_nakd_once_for_the_rest_of_its_delay_after_half_the_ack_
     seen.extend(drain(&mut acks));
     let naks: Vec<&String> = seen.iter().filter(|a| a.starts_with("-NAK")).collect();
     assert_eq!(naks, vec![&rest; ids.len()], "all seen: {seen:?}");
-    let js = async_nats::jetstream::new(t.client.clone());
-    let mut consumer: async_nats::jetstream::consumer::PullConsumer = js
-        .get_consumer_from_stream(patient(&t).consumer_name(), &t.config.stream)
-        .await
-        .unwrap();
-    let info = consumer.info().await.unwrap();
+    let info = consumer_info(&t).await;
     assert_eq!(info.num_redelivered, 0, "redelivered before their delay");
     assert_eq!((info.num_pending, info.num_ack_pending), (0, ids.len()));
     exec.stop().await;
