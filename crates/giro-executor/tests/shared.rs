@@ -164,6 +164,15 @@ async fn reservations_decided_together_by_two_instances_never_exceed_the_balance
     assert_eq!(a.reserved_total().await.unwrap(), Decimal::from(1_000_000));
 }
 
+/// Whether `funds` grants a new order `amount` of a balance of 1,000.
+async fn reserve_new(funds: &Funds, amount: i64) -> bool {
+    let order = OrderId::from_uuid(uuid::Uuid::new_v4());
+    funds
+        .reserve(order, Decimal::from(amount), fixed(1_000))
+        .await
+        .unwrap()
+}
+
 /// An instance decides from the ledger entry as it last stored it, without reading it back; a
 /// release stored by another instance since is still counted before a reservation is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,32 +203,12 @@ async fn a_release_by_another_instance_frees_the_funds_for_this_one() {
     );
     // A refusal is decided on the entry as stored now (`b` holds 600 of the 1,000 there).
     b.release(second).await.unwrap();
-    let third = OrderId::from_uuid(uuid::Uuid::new_v4());
-    assert!(
-        b.reserve(third, Decimal::from(600), fixed(1_000))
-            .await
-            .unwrap()
-    );
-    let fourth = OrderId::from_uuid(uuid::Uuid::new_v4());
-    assert!(
-        !a.reserve(fourth, Decimal::from(600), fixed(1_000))
-            .await
-            .unwrap()
-    );
+    assert!(reserve_new(&b, 600).await);
+    assert!(!reserve_new(&a, 600).await);
     // A grant decided on a replaced entry is never stored over it: `a` knows 600 held, `b`
     // has reserved the other 400 since.
-    let fifth = OrderId::from_uuid(uuid::Uuid::new_v4());
-    assert!(
-        b.reserve(fifth, Decimal::from(400), fixed(1_000))
-            .await
-            .unwrap()
-    );
-    let sixth = OrderId::from_uuid(uuid::Uuid::new_v4());
-    assert!(
-        !a.reserve(sixth, Decimal::from(300), fixed(1_000))
-            .await
-            .unwrap()
-    );
+    assert!(reserve_new(&b, 400).await);
+    assert!(!reserve_new(&a, 300).await);
     assert_eq!(a.reserved_total().await.unwrap(), Decimal::from(1_000));
 }
 
