@@ -100,6 +100,24 @@ pub async fn open_bucket(
     .map_err(|e| crate::Error::Provision(format!("bucket {bucket}: {e}")))
 }
 
+/// Deletes event stream `stream` and every stream Giro provisions beside it (`<stream>_DLQ`,
+/// `_FUNDS`, `_SCHEDULES`, `_AUDIT`; the key-value buckets `KV_<stream>_KEYS`, `_BANKS`, …),
+/// as a test or a bench does with its private stream when it ends. Best effort: a stream already
+/// gone, or a server that does not answer, is left as it is.
+pub async fn delete_with_derived(js: &async_nats::jetstream::Context, stream: &str) {
+    let buckets = format!("KV_{stream}");
+    let mut names = js.stream_names();
+    let mut owned = vec![];
+    while let Some(Ok(name)) = futures::StreamExt::next(&mut names).await {
+        if name.starts_with(stream) || name.starts_with(&buckets) {
+            owned.push(name);
+        }
+    }
+    for name in owned {
+        let _ = js.delete_stream(&name).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

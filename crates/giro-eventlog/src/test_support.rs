@@ -80,17 +80,7 @@ impl Drop for TestLog {
                     let js = async_nats::jetstream::new(client);
                     // The test's stream and any it derived (e.g. `<stream>_FUNDS`, and the key
                     // bucket's `KV_<stream>_KEYS`).
-                    let keys = format!("KV_{stream}");
-                    let mut names = js.stream_names();
-                    let mut owned = vec![];
-                    while let Some(Ok(name)) = futures::StreamExt::next(&mut names).await {
-                        if name.starts_with(&stream) || name.starts_with(&keys) {
-                            owned.push(name);
-                        }
-                    }
-                    for name in owned {
-                        let _ = js.delete_stream(&name).await;
-                    }
+                    crate::provision::delete_with_derived(&js, &stream).await;
                 }
             });
         });

@@ -70,10 +70,8 @@ pub async fn catch_up(args: &BenchArgs) -> Result<BenchReport, Error> {
     };
     let result = measure(args, &client, &config).await;
     let js = jetstream::new(client);
-    // EventLog::open provisions the dead-letter stream beside the events: both go.
-    for stream in [log.stream.clone(), log.dead_letter_stream()] {
-        let _ = js.delete_stream(&stream).await;
-    }
+    // With the streams EventLog::open provisions beside the events (dead letters, key buckets).
+    giro_eventlog::provision::delete_with_derived(&js, &log.stream).await;
     if let Ok(mut conn) = db::connection(&config.database_url, &config.schema).await {
         let _ = db::drop_schema(&mut conn, &config.schema).await;
     }

@@ -87,12 +87,7 @@ pub async fn intake(args: IntakeBenchArgs) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!(e))?;
     let cleanup = async {
         handle.stop().await;
-        // The event stream and the dead-letter stream EventLog::open provisioned beside it.
-        delete_streams(
-            &args.nats_url,
-            [config.stream.clone(), config.dead_letter_stream()],
-        )
-        .await;
+        delete_streams(&args.nats_url, &config.stream).await;
     };
     with_cleanup(measure(&args, &run, &config, &log), cleanup).await
 }
@@ -120,8 +115,9 @@ pub async fn connect(
     giro_eventlog::server::connect(nats_url, async_nats::ConnectOptions::new()).await
 }
 
-/// Deletes a bench's private streams (best effort: a stream already gone is fine).
-pub async fn delete_streams(nats_url: &str, streams: impl IntoIterator<Item = String>) {
+/// Deletes a bench's private event stream `stream` and every stream provisioned beside it (dead
+/// letters, funds, schedules, audit, the key and bank buckets).
+pub async fn delete_streams(nats_url: &str, stream: &str) {
     let client = match connect(nats_url).await {
         Ok(client) => client,
         Err(e) => {
@@ -130,9 +126,7 @@ pub async fn delete_streams(nats_url: &str, streams: impl IntoIterator<Item = St
         }
     };
     let js = async_nats::jetstream::new(client);
-    for stream in streams {
-        js.delete_stream(&stream).await.ok();
-    }
+    giro_eventlog::provision::delete_with_derived(&js, stream).await;
 }
 
 async fn measure(

@@ -75,12 +75,7 @@ pub async fn run(args: E2eBenchArgs) -> anyhow::Result<()> {
         replicas: args.replicas,
         ..EventLogConfig::default()
     };
-    let streams = [
-        config.stream.clone(),
-        config.dead_letter_stream(),
-        format!("{}_FUNDS", config.stream),
-    ];
-    let cleanup = crate::bench::delete_streams(&args.nats_url, streams);
+    let cleanup = crate::bench::delete_streams(&args.nats_url, &config.stream);
     crate::bench::with_cleanup(measure(&args, &run, &config), cleanup).await
 }
 
