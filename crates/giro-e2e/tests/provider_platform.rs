@@ -3,6 +3,7 @@
 //! intake, the payout executor, TestPay's API, its webhook through the generic ingress — to
 //! `succeeded`.
 
+#[path = "test_provider/mod.rs"]
 mod test_provider;
 
 use std::sync::Arc;
