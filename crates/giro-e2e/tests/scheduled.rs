@@ -33,22 +33,32 @@ fn scheduled_body(key: &str, provider: &str, at: DateTime<Utc>) -> Value {
     body
 }
 
-/// The pending schedule of `id`, as `nats stream view` shows it: its `Nats-Schedule` header.
-async fn schedule_of(stack: &Stack, id: OrderId) -> Option<String> {
+/// The last message on `<prefix>.<kind>.payout.<id>` in the schedules stream, if any.
+async fn last_of(
+    stack: &Stack,
+    kind: &str,
+    id: OrderId,
+) -> Option<jetstream::message::StreamMessage> {
     let js = jetstream::new(stack.log.client.clone());
     let stream = js
         .get_stream(schedules_stream(&stack.log.config.stream))
         .await
         .expect("the schedules stream");
-    let subject = format!("{}.schedule.payout.{id}", stack.log.config.prefix);
-    let message = stream
-        .get_last_raw_message_by_subject(&subject)
-        .await
-        .ok()?;
-    let headers = message.headers;
+    let subject = format!("{}.{kind}.payout.{id}", stack.log.config.prefix);
+    stream.get_last_raw_message_by_subject(&subject).await.ok()
+}
+
+/// The pending schedule of `id`, as `nats stream view` shows it: its `Nats-Schedule` header.
+async fn schedule_of(stack: &Stack, id: OrderId) -> Option<String> {
+    let headers = last_of(stack, "schedule", id).await?.headers;
     headers
         .get("Nats-Schedule")
         .map(|value| value.as_str().to_string())
+}
+
+/// True while the wake the server published for `id` is still in the schedules stream.
+async fn wake_kept(stack: &Stack, id: OrderId) -> bool {
+    last_of(stack, "wake", id).await.is_some()
 }
 
 async fn wait_until_scheduled(stack: &Stack, ids: &[OrderId]) {
@@ -155,6 +165,18 @@ async fn a_scheduled_payout_waits_out_every_executor_and_is_paid_once_at_its_tim
             "{provider}: schedule left"
         );
         stack.assert_gapless(*id).await;
+    }
+    // Each fired wake is deleted once its payout became due: the schedules stream keeps only
+    // what is still to come.
+    let deadline = Instant::now() + WITHIN;
+    for (provider, id) in &scheduled {
+        while wake_kept(&stack, *id).await {
+            assert!(
+                Instant::now() < deadline,
+                "{provider}: the fired wake stayed"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     // The withdrawn one: never sent, its schedule purged.

@@ -15,7 +15,8 @@
 //!   schedule. The durable consumer `giro-wakes` (every executor process binds it) turns each wake
 //!   into `PayoutCommand::Wake` on the order; its `payout.became_due` event then drives the
 //!   payout like any requested one. A wake that comes early by the clocks' difference is looked
-//!   at again a second later; a wake for a payout cancelled meanwhile changes nothing.
+//!   at again a second later; a wake for a payout cancelled meanwhile changes nothing. A wake
+//!   that has done its work is deleted, so the stream holds only what is still to come.
 //! - Cancelling a scheduled payout removes its schedule (a purge of its subject).
 
 use std::time::Duration;
@@ -99,11 +100,12 @@ impl Wakes {
             .await
             .map_err(|e| Error::Provision(e.to_string()))?;
         let consumer = consumer_config(&prefix);
-        provision(WAKES_CONSUMER, consumer_transient, || {
+        let mut consumer = provision(WAKES_CONSUMER, consumer_transient, || {
             stream.get_or_create_consumer(WAKES_CONSUMER, consumer.clone())
         })
         .await
         .map_err(|e| Error::Provision(e.to_string()))?;
+        sweep_fired(&stream, &mut consumer, &prefix).await;
         Ok(Wakes {
             js,
             stream: name,
@@ -183,15 +185,52 @@ impl Wakes {
         .await
         .map_err(|e| e.to_string())?;
         let messages = consumer.messages().await.map_err(|e| e.to_string())?;
+        let stream = &stream;
         messages
             .for_each_concurrent(WAKES_AT_ONCE, |message| async move {
                 match message {
-                    Ok(message) => wake(log, &message).await,
+                    Ok(message) => wake(log, stream, &message).await,
                     Err(e) => tracing::debug!(error = %e, "wakes consumer"),
                 }
             })
             .await;
         Ok(())
+    }
+}
+
+/// Deletes the wakes the consumer has acknowledged up to its ack floor: the ones versions before
+/// the deletion of done wakes left behind, and any whose deletion failed. Best effort: a failure
+/// is logged and start-up goes on.
+async fn sweep_fired(
+    stream: &stream::Stream<()>,
+    consumer: &mut consumer::Consumer<pull::Config>,
+    prefix: &str,
+) {
+    let floor = match consumer.info().await {
+        Ok(info) => info.ack_floor.stream_sequence,
+        Err(e) => {
+            tracing::warn!(error = %e, consumer = WAKES_CONSUMER, "fired wakes not swept");
+            return;
+        }
+    };
+    if floor == 0 {
+        return;
+    }
+    // A purge by sequence keeps the messages from that sequence on.
+    match stream
+        .purge()
+        .filter(wake_subject(prefix, "*", "*"))
+        .sequence(floor + 1)
+        .await
+    {
+        Ok(purged) if purged.purged > 0 => {
+            tracing::info!(
+                wakes = purged.purged,
+                "fired wakes swept from the schedules stream"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "fired wakes not swept"),
     }
 }
 
@@ -231,12 +270,12 @@ fn woken(subject: &str) -> Option<(OrderKind, OrderId)> {
     Some((kind, id))
 }
 
-/// One wake: the order becomes due. Acked once that is recorded or moot; looked at again later
+/// One wake: the order becomes due. Done once that is recorded or moot; looked at again later
 /// when the log is unavailable or the wake came early.
-async fn wake(log: &EventLog, message: &jetstream::Message) {
+async fn wake(log: &EventLog, stream: &stream::Stream<()>, message: &jetstream::Message) {
     let Some((_, id)) = woken(message.subject.as_str()) else {
         tracing::warn!(subject = %message.subject, "a wake that names no payout; dropped");
-        ack(message, AckKind::Ack).await;
+        done(stream, message).await;
         return;
     };
     let meta = EventMeta {
@@ -250,7 +289,7 @@ async fn wake(log: &EventLog, message: &jetstream::Message) {
     {
         Ok(_) => {
             tracing::info!(order_id = %id, "scheduled payout is due");
-            AckKind::Ack
+            return done(stream, message).await;
         }
         Err(ExecuteError::Rejected(r)) if r.code == ErrorCode::InvalidState => {
             tracing::info!(order_id = %id, reason = %r, "a wake came before its time; looking again in a second");
@@ -258,7 +297,7 @@ async fn wake(log: &EventLog, message: &jetstream::Message) {
         }
         Err(ExecuteError::Rejected(r)) => {
             tracing::warn!(order_id = %id, reason = %r, "a wake for an order that cannot become due; dropped");
-            AckKind::Ack
+            return done(stream, message).await;
         }
         Err(ExecuteError::Log(e)) => {
             tracing::warn!(order_id = %id, error = %e, "scheduled payout not made due yet");
@@ -266,6 +305,20 @@ async fn wake(log: &EventLog, message: &jetstream::Message) {
         }
     };
     ack(message, next).await;
+}
+
+/// A wake that has done its work: acked, then deleted from the schedules stream, which would
+/// otherwise keep one fired wake per scheduled payout for ever. A wake whose deletion fails stays
+/// behind, acked (never delivered again), and the failure is logged.
+async fn done(stream: &stream::Stream<()>, message: &jetstream::Message) {
+    ack(message, AckKind::Ack).await;
+    let Ok(info) = message.info() else {
+        return;
+    };
+    let sequence = info.stream_sequence;
+    if let Err(e) = stream.delete_message(sequence).await {
+        tracing::warn!(error = %e, subject = %message.subject, sequence, "a fired wake could not be deleted from the schedules stream");
+    }
 }
 
 async fn ack(message: &jetstream::Message, kind: AckKind) {
