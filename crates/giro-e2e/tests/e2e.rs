@@ -39,27 +39,4 @@ mod tracing_and_metrics;
 mod webhook_example;
 mod webhooks;
 
-/// With `autotests = false`, a file added to `tests/` is built only once it is named above.
-#[test]
-fn every_file_in_tests_is_a_module_of_this_binary() {
-    let root = include_str!("e2e.rs");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-    let mut missing = vec![];
-    for entry in std::fs::read_dir(&dir).expect("the tests directory") {
-        let path = entry.expect("an entry").path();
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        if path.extension().is_some_and(|e| e == "rs")
-            && stem != "e2e"
-            && !root.contains(&format!("\nmod {stem};\n"))
-        {
-            missing.push(stem.to_string());
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "tests/{{{}}}.rs: add `mod <name>;` to tests/e2e.rs",
-        missing.join(",")
-    );
-}
+giro_eventlog::every_test_file_is_a_module!("e2e");

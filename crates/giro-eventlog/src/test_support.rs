@@ -184,3 +184,46 @@ pub fn nats_server_binary() -> String {
         ),
     }
 }
+
+/// For a crate whose integration tests are one binary (`autotests = false`, a root file naming
+/// every file of `tests/` as a module): panics naming each `tests/<name>.rs` the root `root`
+/// (its source `root_source`) does not name, which would otherwise never be built.
+pub fn assert_every_test_file_is_a_module(manifest_dir: &str, root: &str, root_source: &str) {
+    let dir = std::path::Path::new(manifest_dir).join("tests");
+    let mut missing = vec![];
+    for entry in std::fs::read_dir(&dir).expect("the tests directory") {
+        let path = entry.expect("an entry").path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_some_and(|e| e == "rs")
+            && stem != root
+            && !root_source.contains(&format!("\nmod {stem};\n"))
+        {
+            missing.push(stem.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{}: add `mod <name>;` to tests/{root}.rs for tests/{{{}}}.rs",
+        dir.display(),
+        missing.join(",")
+    );
+}
+
+/// The test, in a one-binary test crate's root `tests/<root>.rs`, that every file of `tests/` is
+/// one of its modules (`assert_every_test_file_is_a_module`).
+#[macro_export]
+macro_rules! every_test_file_is_a_module {
+    ($root:literal) => {
+        /// With `autotests = false`, a file added to `tests/` is built only once it is named above.
+        #[test]
+        fn every_file_in_tests_is_a_module_of_this_binary() {
+            $crate::test_support::assert_every_test_file_is_a_module(
+                env!("CARGO_MANIFEST_DIR"),
+                $root,
+                include_str!(concat!($root, ".rs")),
+            );
+        }
+    };
+}

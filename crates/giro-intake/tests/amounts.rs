@@ -3,7 +3,7 @@
 //! beyond the provider's range, negative or zero is refused with its code and `amount` named —
 //! for payouts, charges and refunds alike — and exact numbers still work.
 
-mod common;
+use crate::common;
 
 use common::*;
 use giro_domain::charge::{

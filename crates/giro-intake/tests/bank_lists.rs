@@ -1,7 +1,7 @@
 //! Bank codes at intake: checked against the bank list the providers' set-up published for the
 //! instance the order goes to (`<stream>_BANKS`), with Giro's built-in list before any was.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

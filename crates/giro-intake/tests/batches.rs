@@ -1,7 +1,7 @@
 //! Payout batches through intake: a part accepted whole or refused naming every bad item, its
 //! payouts carrying the batch, idempotent on the batch's key, cancelled item by item.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

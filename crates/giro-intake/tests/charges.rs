@@ -1,7 +1,7 @@
 //! `giro.cmd.charge.cancel` and `giro.cmd.charge.refund`: cancel before and at the provider,
 //! refunds of paid charges only and never more than is refundable, clear errors for bad input.
 
-mod common;
+use crate::common;
 
 use common::*;
 use giro_domain::charge::{

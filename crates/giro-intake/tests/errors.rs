@@ -1,7 +1,7 @@
 //! Every error code intake's commands can produce, with field paths and service-API headers; bad
 //! input never takes the service down.
 
-mod common;
+use crate::common;
 
 use common::*;
 use giro_domain::EventMeta;

@@ -1,6 +1,6 @@
 //! Idempotency across intake instances and restarts, with no store besides JetStream.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! command with a field of the wrong type — intake answers with a well-formed refusal (`ok: false`,
 //! a known error code, the service-API headers) and keeps serving.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! queries and reads the stats of one intake, and checks each reply against the schema it declares
 //! and against the replies of a service the same library runs. Installed by `ops/dev test`.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! `$SRV.INFO` and `$SRV.STATS` answer in its schemas, and a refused command counts as an error of
 //! its endpoint (`num_errors`, `last_error`) while its reply still carries the contract's envelope.
 
-mod common;
+use crate::common;
 
 use common::*;
 use giro_eventlog::test_support::TestLog;

@@ -1,7 +1,7 @@
 //! Who may act: an operator action needs a token that verifies against the configured keys and
 //! carries the `operator` role; every refusal is a reply with a code, and audited.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

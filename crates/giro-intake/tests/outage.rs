@@ -1,7 +1,7 @@
 //! With NATS or JetStream down, callers get `unavailable` (503) within their timeout, and the same
 //! intake instance recovers when the server returns.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! the character itself) is refused naming the field, and nothing is stored; the same order with
 //! a clean name is then accepted.
 
-mod common;
+use crate::common;
 
 use common::*;
 use giro_eventlog::test_support::TestLog;

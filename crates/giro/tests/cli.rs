@@ -2,7 +2,7 @@
 //! exists, and against a running `giro up` (real NATS, the sandboxes, the projection on a private
 //! PostgreSQL schema) `payout create|show|list|cancel` and `demo` do what README.md says.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! naming each line and field and nothing is sent; the example payroll files are sent, followed
 //! to `completed` against a running `giro up` (real NATS, the sandboxes, the projection).
 
-mod support;
+use crate::support;
 
 use support::{Up, giro, run, show};
 

@@ -2,7 +2,7 @@
 //! `giro up` (real NATS, the sandboxes, the projection on a private PostgreSQL schema); and
 //! `show` with no engine, which answers at once.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-mod support;
+use crate::support;
 
 use giro_eventlog::test_support::{TestLog, nats_url};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;

@@ -2,7 +2,7 @@
 //! KillB's module declares are listed, `prefund-create` creates a pre-fund account that KillB then
 //! lists among its balances, and bad input is refused as JSON naming what was wrong.
 
-mod support;
+use crate::support;
 
 use std::process::Output;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! `giro routes check`: a rules file is checked against the configured providers (errors name
 //! the rule, exit 1) and a payout is explained rule by rule to the provider it would go to.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::{giro, repo, run, show};
